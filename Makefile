@@ -1,0 +1,44 @@
+# HumanGov: `make run` starts the embedded default; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run test bench synth deploy lint clean system-deps
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test,infra]'
+	touch $@
+
+$(VENV)/.installed-run: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/humangov serve
+
+# Debian's Chromium for the browser tests and canary; wrk for the benchmarks.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v wrk >/dev/null; then \
+		echo "installing Debian packages: chromium wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium wrk >/dev/null; \
+	fi
+
+test: $(VENV)/.installed system-deps
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+bench: $(VENV)/.installed system-deps
+	$(PY) -m bench
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) infra/cdk.out .pytest_cache

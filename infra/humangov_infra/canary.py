@@ -1,0 +1,97 @@
+"""Render the Synthetics canary script from the monitoring YAML's heartbeat and lifecycle checks.
+
+The YAML is read with PyYAML alone (not humangov.monitoring) so the CDK app stays independent
+of the application's internals; only the documented shape is relied on:
+`checks: [{name, type, url | urls, method, timeout, expect: {status}, erasure_sla, ...}]`.
+A check's URL is rebased onto the state's own host name at run time: only its path is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+import yaml
+
+from humangov_infra.config import InfraConfigError
+
+RUNTIME = Path(__file__).with_name("canary_runtime.py")
+HANDLER_MODULE = "humangov_canary"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# A Synthetics run is cut off at its timeout; the canary's runs share one minute.
+CANARY_BUDGET_SECONDS = 60
+
+
+def seconds(value, where: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise InfraConfigError(f"{where}: {value!r} is not a duration such as 10s or 1m")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _path(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def canary_checks(data: dict, *, lifecycle: bool) -> list[dict]:
+    """The checks the canary runs, as plain data: heartbeats always, lifecycle if asked."""
+    out: list[dict] = []
+    for index, check in enumerate((data or {}).get("checks") or []):
+        where = f"checks[{index}]"
+        kind = check.get("type")
+        if kind == "heartbeat":
+            targets = [check["url"]] if check.get("url") else list(check.get("urls") or [])
+            if isinstance(check.get("urls"), dict):
+                targets = list(check["urls"].values())
+            if not targets:
+                raise InfraConfigError(f"{where}: a heartbeat needs url or urls")
+            status = (check.get("expect") or {}).get("status", 200)
+            out.append({
+                "name": check["name"], "type": "heartbeat",
+                "method": check.get("method", "GET").upper(),
+                "paths": list(dict.fromkeys(_path(t) for t in targets)),
+                "timeout": seconds(check.get("timeout", "10s"), f"{where}.timeout"),
+                "status": status if isinstance(status, list) else [status],
+            })
+        elif kind == "lifecycle" and lifecycle:
+            out.append({
+                "name": check["name"], "type": "lifecycle",
+                # Per request: the whole run must also fit the canary's minute.
+                "timeout": min(10.0, seconds(check.get("timeout", "50s"), f"{where}.timeout")),
+                "erasure_sla": seconds(check.get("erasure_sla", "30s"), f"{where}.erasure_sla"),
+                "poll_interval": seconds(check.get("poll_interval", "250ms"), f"{where}.poll_interval"),
+            })
+    if not any(c["type"] == "heartbeat" for c in out):
+        raise InfraConfigError("canary checks: the file defines no heartbeat check")
+    return out
+
+
+def render(checks: list[dict]) -> str:
+    source = RUNTIME.read_text()
+    marker = "CHECKS = []  # replaced by the generator"
+    if marker not in source:  # pragma: no cover - guards edits to the template
+        raise RuntimeError(f"{RUNTIME} lost its CHECKS marker")
+    rendered = "CHECKS = " + json.dumps(checks, indent=4, sort_keys=True)
+    return source.replace(marker, rendered)
+
+
+def render_file(path: Path, *, lifecycle: bool) -> str:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except OSError as exc:
+        raise InfraConfigError(f"canary_checks: cannot read {path}: {exc.strerror}") from None
+    return render(canary_checks(data, lifecycle=lifecycle))
+
+
+def write_asset(path: Path, out_dir: Path, *, lifecycle: bool) -> Path:
+    """Lay the script out as Synthetics expects for Python: python/<module>.py."""
+    target = out_dir / "python" / f"{HANDLER_MODULE}.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_file(path, lifecycle=lifecycle))
+    return out_dir

@@ -1,0 +1,131 @@
+"""The infrastructure's inputs: infra/states.yaml, overridden key by key by CDK context.
+
+Pure Python (no CDK imports), so the rules are tested without starting jsii.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO / "infra" / "states.yaml"
+
+# Kept here rather than imported from humangov.domain so the CDK app needs nothing of the
+# application installed; tests/infra checks the two lists agree.
+ALL_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+).split()
+
+
+class InfraConfigError(ValueError):
+    """A configuration the app cannot be built from; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class InfraConfig:
+    states: tuple[str, ...]
+    domain: str
+    certificate_arn: str | None = None
+    hosted_zone_id: str | None = None
+    table_pattern: str = "humangov-{state}-records"
+    bucket_pattern: str = "humangov-{state}-documents"
+    ledger_table: str = "humangov-erasure-ledger"
+    object_lock: bool = False
+    canary_checks: Path = REPO / "infra" / "canary-checks.yaml"
+    canary_token_secret: str | None = None
+    slack_lambda: bool = True
+    slack_webhook_secret: str | None = "humangov/slack-webhook"
+    chatbot: bool = False
+    chatbot_workspace_id: str | None = None
+    chatbot_channel_id: str | None = None
+    canary_alarm_datapoints: int = 3
+    canary_alarm_periods: int = 5
+
+    def table_name(self, state: str) -> str:
+        return self.table_pattern.format(state=state.lower())
+
+    def bucket_name(self, state: str) -> str:
+        return self.bucket_pattern.format(state=state.lower())
+
+    def host_name(self, state: str) -> str:
+        return f"{state.lower()}.{self.domain}"
+
+
+def parse_states(value: Any) -> tuple[str, ...]:
+    """`all`, `CA,TX`, or a YAML list -> USPS codes in the given order, no duplicates."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("all", "")):
+        return tuple(ALL_STATES)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    codes: list[str] = []
+    for item in items:
+        code = str(item).strip().upper()
+        if code not in ALL_STATES:
+            raise InfraConfigError(
+                f"states: {item!r} is not a US state; use USPS codes such as CA,TX or 'all'"
+            )
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise InfraConfigError("states: the list is empty; use USPS codes such as CA,TX or 'all'")
+    return tuple(codes)
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    raise InfraConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def load(
+    context: Callable[[str], Any] = lambda key: None,
+    path: Path = DEFAULT_CONFIG,
+) -> InfraConfig:
+    """Read `path`, then let each non-empty context value (e.g. `-c states=CA,TX`) win."""
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except OSError as exc:
+        raise InfraConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if not isinstance(data, dict):
+        raise InfraConfigError(f"{path}: expected a mapping of settings")
+    known = {f.name for f in fields(InfraConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InfraConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    for key in known:
+        override = context(key)
+        if override is not None and override != "":
+            data[key] = override
+
+    values: dict[str, Any] = {k: v for k, v in data.items() if v is not None}
+    values["states"] = parse_states(data.get("states"))
+    if not values.get("domain"):
+        raise InfraConfigError("domain: required, e.g. humangov.example.gov")
+    for key in ("object_lock", "slack_lambda", "chatbot"):
+        if key in values:
+            values[key] = _as_bool(key, values[key])
+    for key in ("canary_alarm_datapoints", "canary_alarm_periods"):
+        if key in values:
+            values[key] = int(values[key])
+    if "canary_checks" in values:
+        checks = Path(values["canary_checks"])
+        values["canary_checks"] = checks if checks.is_absolute() else REPO / checks
+    for key in ("table_pattern", "bucket_pattern"):
+        if "{state}" not in str(values.get(key, "{state}")):
+            raise InfraConfigError(f"{key}: must contain {{state}}")
+    config = InfraConfig(**values)
+    if config.chatbot and not (config.chatbot_workspace_id and config.chatbot_channel_id):
+        raise InfraConfigError("chatbot: true needs chatbot_workspace_id and chatbot_channel_id")
+    if config.slack_lambda and not config.slack_webhook_secret:
+        raise InfraConfigError("slack_lambda: true needs slack_webhook_secret (a name or ARN)")
+    if not 1 <= config.canary_alarm_datapoints <= config.canary_alarm_periods:
+        raise InfraConfigError("canary_alarm_datapoints must be between 1 and canary_alarm_periods")
+    return config

@@ -1,0 +1,175 @@
+"""In-memory outbox and ledger: working fakes with the same semantics as the SQLite ones."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
+from humangov.domain.errors import InvalidInput
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Row:
+    intent: ErasureIntent
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    done_at: datetime | None = None
+
+
+class MemoryOutbox:
+    """The memory RecordStore calls `enqueue` (its `on_change` callback) for every change."""
+
+    def __init__(self, clock=None) -> None:
+        self._rows: dict[int, _Row] = {}
+        self._change_ids: set[str] = set()
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self._now = clock.now if clock is not None else _now
+
+    def enqueue(self, change: DocumentChange) -> None:
+        with self._lock:
+            if change.change_id in self._change_ids:
+                return
+            self._change_ids.add(change.change_id)
+            intent = ErasureIntent(self._next_id, change, next_attempt_at=change.requested_at)
+            self._rows[self._next_id] = _Row(intent)
+            self._next_id += 1
+
+    __call__ = enqueue  # usable directly as the memory store's on_change
+
+    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+        until = now + timedelta(seconds=lease_seconds)
+        out = []
+        with self._lock:
+            due = sorted(
+                (r for r in self._rows.values()
+                 if r.intent.status == "pending" and r.intent.next_attempt_at <= now
+                 and (r.claimed_until is None or r.claimed_until < now)),
+                key=lambda r: (r.intent.next_attempt_at, r.intent.id),
+            )
+            for row in due[:limit]:
+                row.claimed_by, row.claimed_until = worker, until
+                row.intent = replace(row.intent, attempts=row.intent.attempts + 1)
+                out.append(row.intent)
+        return out
+
+    def complete(self, intent_id: int, worker: str) -> bool:
+        with self._lock:
+            row = self._rows.get(intent_id)
+            if row is None or row.claimed_by != worker or row.intent.status != "pending":
+                return False
+            row.intent = replace(row.intent, status="done")
+            row.claimed_by = row.claimed_until = None
+            row.done_at = self._now()
+            return True
+
+    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+        with self._lock:
+            row = self._rows.get(intent_id)
+            if row is None or row.claimed_by != worker or row.intent.status != "pending":
+                return
+            if next_attempt_at is None:
+                row.intent = replace(row.intent, status="dead", last_error=error)
+            else:
+                row.intent = replace(row.intent, last_error=error, next_attempt_at=next_attempt_at)
+            row.claimed_by = row.claimed_until = None
+
+    def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        with self._lock:
+            return [r.intent for r in sorted(self._rows.values(), key=lambda r: r.intent.id)
+                    if r.intent.status == "dead" and state in (None, r.intent.change.state)]
+
+    def retry_dead(self, intent_id: int | None = None) -> int:
+        now = self._now()
+        n = 0
+        with self._lock:
+            for row in self._rows.values():
+                if row.intent.status == "dead" and intent_id in (None, row.intent.id):
+                    row.intent = replace(row.intent, status="pending", attempts=0, next_attempt_at=now)
+                    n += 1
+        return n
+
+    def pending_count(self, state: str | None = None) -> int:
+        return self.counts(state)["pending"]
+
+    def counts(self, state: str | None = None) -> dict[str, int]:
+        out = {"pending": 0, "done": 0, "dead": 0}
+        with self._lock:
+            for row in self._rows.values():
+                if state in (None, row.intent.change.state):
+                    out[row.intent.status] += 1
+        return out
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self._receipts: list[Receipt] = []
+        self._seen: set[tuple[str, str]] = set()
+        self._sweeps: list[SweepRun] = []
+        self._lock = threading.Lock()
+
+    def append(self, receipts: list[Receipt]) -> None:
+        with self._lock:
+            for r in receipts:
+                if (r.change_id, r.key) not in self._seen:
+                    self._seen.add((r.change_id, r.key))
+                    self._receipts.append(r)
+
+    def has(self, change_id: str, key: str) -> bool:
+        return (change_id, key) in self._seen
+
+    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+        start = decode_cursor(cursor) if cursor else len(self._receipts)
+        out: list[Receipt] = []
+        i = start
+        with self._lock:
+            while i > 0 and len(out) < limit:
+                i -= 1
+                r = self._receipts[i]
+                if r.state == state and (since is None or r.erased_at >= since):
+                    out.append(r)
+            more = any(
+                r.state == state and (since is None or r.erased_at >= since)
+                for r in self._receipts[:i]
+            )
+        return out, (encode_cursor(i) if more else None)
+
+    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self._receipts:
+            if r.state == state and (since is None or r.erased_at >= since):
+                out[r.reason] = out.get(r.reason, 0) + 1
+        return out
+
+    def record_sweep(self, run: SweepRun) -> None:
+        with self._lock:
+            self._sweeps.append(run)
+
+    def latest_sweep(self, state: str) -> SweepRun | None:
+        runs = [r for r in self._sweeps if r.state == state]
+        return max(runs, key=lambda r: r.finished_at) if runs else None
+
+
+def encode_cursor(position: int) -> str:
+    """Opaque to clients: the position below which the next page starts."""
+    return base64.urlsafe_b64encode(f"r{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("r"):
+            raise ValueError
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(
+            "cursor is not valid; pass the next_cursor of a previous page, or omit it.",
+            field="cursor",
+        ) from None

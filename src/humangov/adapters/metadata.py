@@ -1,0 +1,119 @@
+"""The SQL schema, defined once: the SQLite adapters query these tables and the Alembic
+migrations create them.
+
+Times are ISO-8601 UTC text of fixed width ('2026-11-26T15:00:00.123456+00:00', see
+`sql.to_text`), so they compare and sort as text. Money is integer cents, never a float.
+Names use NOCASE collation so the listing order and its index agree (SQLite's NOCASE folds
+ASCII letters only: https://www.sqlite.org/datatype3.html#collating_sequences).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+NOCASE = "NOCASE"
+
+states = Table(
+    "states", metadata,
+    Column("code", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+employees = Table(
+    "employees", metadata,
+    Column("id", String, primary_key=True),
+    Column("state", String, ForeignKey("states.code"), nullable=False),
+    Column("first_name", String(collation=NOCASE), nullable=False),
+    Column("last_name", String(collation=NOCASE), nullable=False),
+    Column("role", String, nullable=False),
+    Column("salary_cents", Integer, nullable=False),
+    Column("doc_id", String),
+    Column("doc_key", String),
+    Column("doc_size", Integer),
+    Column("doc_sha256", String),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("synthetic", Boolean, nullable=False, server_default=text("0")),
+    # Keyset listing walks this index in order; the names inherit the columns' NOCASE.
+    Index("ix_employees_listing", "state", "last_name", "first_name", "id"),
+    # The erasure sweep merge-joins referenced keys in key order.
+    Index("ix_employees_doc_key", "state", "doc_key"),
+)
+
+history = Table(
+    "history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String, nullable=False),
+    Column("employee_id", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("changes", Text, nullable=False),  # JSON: [[field, old, new], ...]
+    Index("ix_history_employee", "state", "employee_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", String, primary_key=True),
+    Column("email", String(collation=NOCASE), nullable=False, unique=True),
+    Column("role", String, nullable=False),
+    Column("state", String),
+    Column("password_hash", String, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("state", String),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("created_at", String, nullable=False),
+)
+
+# The transactional outbox of erasure intents. The RecordStore writes rows in the same
+# transaction as the change; the erasure worker claims and completes them.
+erasure_outbox = Table(
+    "erasure_outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("change_id", Text, nullable=False, unique=True),
+    Column("state", Text, nullable=False),
+    Column("employee_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("old_document_id", Text),
+    Column("old_key", Text),
+    Column("old_size", Integer),
+    Column("old_sha256", Text),
+    Column("new_document_id", Text),
+    Column("new_key", Text),
+    Column("actor", Text, nullable=False),
+    Column("requested_at", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("claimed_by", Text),
+    Column("claimed_until", Text),
+    Column("next_attempt_at", Text, nullable=False),
+    Column("last_error", Text),
+    Column("done_at", Text),
+    Index("ix_erasure_outbox_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+PERSONNEL_TABLES = (states, employees, history, users, api_tokens, erasure_outbox)

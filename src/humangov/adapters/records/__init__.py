@@ -1,0 +1,1 @@
+"""RecordStore adapters: memory (tests, fakes) and SQLite (the embedded default)."""

@@ -1,0 +1,194 @@
+"""An in-memory RecordStore: the working fake for tests and the reference for the contract."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from humangov.adapters.records import keyset
+from humangov.domain.errors import Conflict, NotFound, StaleVersion
+from humangov.domain.erasure import DocumentChange
+from humangov.domain.model import DocumentRef, Employee, HistoryEntry
+from humangov.domain.states import State
+from humangov.ports import Clock, Page
+
+
+class _SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class MemoryRecordStore:
+    """Keeps everything in dicts behind one lock.
+
+    `on_change` plays the outbox: it is called with each DocumentChange that drops a
+    document reference, after the change is applied.
+    """
+
+    def __init__(
+        self, on_change: Callable[[DocumentChange], None] | None = None, clock: Clock | None = None
+    ):
+        self.on_change = on_change
+        self.clock = clock or _SystemClock()
+        self._lock = threading.RLock()
+        self._states: dict[str, State] = {}
+        self._employees: dict[str, dict[str, Employee]] = {}
+        self._history: dict[tuple[str, str], list[HistoryEntry]] = {}
+        self._order: dict[str, list[tuple[tuple[str, str, str], str]]] = {}  # cached listing order
+
+    def ping(self) -> None:
+        return None
+
+    # states -------------------------------------------------------------------------------
+    def list_states(self) -> list[State]:
+        with self._lock:
+            return sorted(self._states.values(), key=lambda s: s.code)
+
+    def add_state(self, state: State) -> bool:
+        with self._lock:
+            if state.code in self._states:
+                return False
+            self._states[state.code] = state
+            self._employees[state.code] = {}
+            return True
+
+    def remove_state(self, code: str, actor: str) -> int:
+        with self._lock:
+            if code not in self._states:
+                return 0
+            gone = self._employees.pop(code)
+            del self._states[code]
+            self._order.pop(code, None)
+            for employee_id in gone:
+                self._history.pop((code, employee_id), None)
+        now = self.clock.now()
+        for employee in sorted(gone.values(), key=lambda e: e.id):
+            if employee.document is not None:
+                self._emit(employee, "state-offboarded", employee.document, None, actor, now)
+        return len(gone)
+
+    # employees ----------------------------------------------------------------------------
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
+        self.add_employees([employee], [entry])
+
+    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+        with self._lock:
+            seen: set[str] = set()
+            for employee in employees:
+                if employee.state not in self._states:
+                    raise NotFound(f"The state {employee.state} is not provisioned in this HumanGov.")
+                if employee.id in seen or any(employee.id in s for s in self._employees.values()):
+                    raise Conflict(f"An employee with id {employee.id} already exists.")
+                seen.add(employee.id)
+            for employee in employees:
+                self._employees[employee.state][employee.id] = employee
+                self._order.pop(employee.state, None)
+            for entry in entries:
+                self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
+
+    def get_employee(self, state: str, employee_id: str) -> Employee | None:
+        with self._lock:
+            return self._employees.get(state, {}).get(employee_id)
+
+    def list_employees(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True,
+    ) -> Page:
+        after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
+        with self._lock:
+            order = self._sorted(state)
+            start = bisect.bisect_right(order, (after, "\U0010ffff")) if after else 0
+            people = self._employees.get(state, {})
+            items: list[Employee] = []
+            more = False
+            for _, employee_id in order[start:]:
+                employee = people[employee_id]
+                if not include_synthetic and employee.synthetic:
+                    continue
+                if q and not keyset.matches(q, employee.first_name, employee.last_name, employee.role):
+                    continue
+                if len(items) == limit:
+                    more = True
+                    break
+                items.append(employee)
+        last = items[-1] if items else None
+        next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id) if more and last else None
+        return Page(items, next_cursor)
+
+    def iter_employees(self, state: str) -> Iterator[Employee]:
+        with self._lock:
+            people = self._employees.get(state, {})
+            snapshot = [people[i] for _, i in self._sorted(state)]
+        yield from snapshot
+
+    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+        with self._lock:
+            current = self._current(employee.state, employee.id, expected_version)
+            self._employees[employee.state][employee.id] = employee
+            self._order.pop(employee.state, None)
+            self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
+        old, new = current.document, employee.document
+        if old is not None and (new is None or new.key != old.key):
+            self._emit(employee, "document-replaced", old, new, entry.actor, entry.at)
+
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee:
+        with self._lock:
+            current = self._current(state, employee_id, expected_version)
+            del self._employees[state][employee_id]
+            self._order.pop(state, None)
+            self._history.pop((state, employee_id), None)
+        if current.document is not None:
+            self._emit(current, "record-deleted", current.document, None, actor, self.clock.now())
+        return current
+
+    def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
+        with self._lock:
+            return list(self._history.get((state, employee_id), []))
+
+    # erasure support ----------------------------------------------------------------------
+    def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]:
+        with self._lock:
+            refs = sorted(
+                (e.document.key, e.id) for e in self._employees.get(state, {}).values() if e.document
+            )
+        yield from refs
+
+    def is_referenced(self, state: str, key: str) -> bool:
+        with self._lock:
+            return any(
+                e.document is not None and e.document.key == key
+                for e in self._employees.get(state, {}).values()
+            )
+
+    # helpers ------------------------------------------------------------------------------
+    def _sorted(self, state: str) -> list[tuple[tuple[str, str, str], str]]:
+        order = self._order.get(state)
+        if order is None:
+            order = sorted(
+                (keyset.sort_key(e.last_name, e.first_name, e.id), e.id)
+                for e in self._employees.get(state, {}).values()
+            )
+            self._order[state] = order
+        return order
+
+    def _current(self, state: str, employee_id: str, expected_version: int | None) -> Employee:
+        current = self._employees.get(state, {}).get(employee_id)
+        if current is None:
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
+        if expected_version is not None and current.version != expected_version:
+            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        return current
+
+    def _emit(
+        self, employee: Employee, reason: str, old: DocumentRef | None, new: DocumentRef | None,
+        actor: str, at: datetime,
+    ) -> None:
+        if self.on_change is not None:
+            self.on_change(DocumentChange(
+                str(uuid.uuid4()), employee.state, employee.id, reason, old, new, actor, at
+            ))

@@ -1,0 +1,335 @@
+"""The SQLite RecordStore.
+
+Writes run in SQLAlchemy transactions that begin IMMEDIATE (see `adapters.sql`), so a
+read-check-write sequence holds the write lock throughout and each outbox row commits with
+the change that caused it. Hot reads (get, list) skip SQLAlchemy's statement layer and use
+the pooled DBAPI connection directly: they are single SELECTs on an index, and the Core
+overhead per call would be larger than the query itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+
+import orjson
+import sqlalchemy
+from sqlalchemy import exc as sa_exc
+
+from humangov.adapters.records import keyset
+from humangov.adapters.sql import from_text, to_text, utc_now
+from humangov.domain.errors import (
+    Conflict,
+    HumanGovError,
+    NotFound,
+    StaleVersion,
+    StorageUnavailable,
+)
+from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
+from humangov.domain.states import State
+from humangov.ports import Clock, Page
+
+COLUMNS = (
+    "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
+    "doc_sha256, created_at, updated_at, version, synthetic"
+)
+INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_HISTORY = (
+    "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
+)
+INSERT_OUTBOX = (
+    "INSERT INTO erasure_outbox (change_id, state, employee_id, reason, old_document_id, old_key, "
+    "old_size, old_sha256, new_document_id, new_key, actor, requested_at, next_attempt_at) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+GET_EMPLOYEE = f"SELECT {COLUMNS} FROM employees WHERE id = ? AND state = ?"
+ORDER = " ORDER BY last_name, first_name, id"
+FETCH = 1000
+
+
+class SqliteRecordStore:
+    def __init__(self, engine: sqlalchemy.Engine, clock: Clock | None = None):
+        self.engine = engine
+        self.clock = clock
+        self._list_sql: dict[tuple[bool, bool, bool], str] = {}
+
+    def ping(self) -> None:
+        with self._read() as db:
+            db.execute("SELECT 1").fetchone()
+
+    # states -------------------------------------------------------------------------------
+    def list_states(self) -> list[State]:
+        with self._read() as db:
+            return [State(c, n) for c, n in db.execute("SELECT code, name FROM states ORDER BY code")]
+
+    def add_state(self, state: State) -> bool:
+        with self._write() as conn:
+            result = conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO states (code, name, created_at) VALUES (?, ?, ?)",
+                (state.code, state.name, to_text(self._now())),
+            )
+            return result.rowcount == 1
+
+    def remove_state(self, code: str, actor: str) -> int:
+        now = to_text(self._now())
+        with self._write() as conn:
+            docs = conn.exec_driver_sql(
+                "SELECT id, doc_id, doc_key, doc_size, doc_sha256 FROM employees "
+                "WHERE state = ? AND doc_key IS NOT NULL ORDER BY id", (code,),
+            ).all()
+            if docs:
+                conn.exec_driver_sql(INSERT_OUTBOX, [
+                    _outbox_row(code, emp_id, "state-offboarded", DocumentRef(d_id, key, size, sha),
+                                None, actor, now)
+                    for emp_id, d_id, key, size, sha in docs
+                ])
+            conn.exec_driver_sql("DELETE FROM history WHERE state = ?", (code,))
+            removed = conn.exec_driver_sql("DELETE FROM employees WHERE state = ?", (code,)).rowcount
+            conn.exec_driver_sql("DELETE FROM states WHERE code = ?", (code,))
+            return removed
+
+    # employees ----------------------------------------------------------------------------
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
+        self.add_employees([employee], [entry])
+
+    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+        if not employees and not entries:
+            return
+        with self._write() as conn:
+            if employees:
+                conn.exec_driver_sql(INSERT_EMPLOYEE, [_employee_row(e) for e in employees])
+            if entries:
+                conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
+
+    def get_employee(self, state: str, employee_id: str) -> Employee | None:
+        with self._read() as db:
+            row = db.execute(GET_EMPLOYEE, (employee_id, state)).fetchone()
+        return _employee(row) if row is not None else None
+
+    def list_employees(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True,
+    ) -> Page:
+        params: list[object] = [state]
+        if cursor:
+            params.extend(keyset.decode_cursor(cursor))
+        if q:
+            pattern = keyset.like_pattern(q)
+            params.extend((pattern, pattern))
+        params.append(limit + 1)
+        sql = self._list_statement(bool(cursor), include_synthetic, bool(q))
+        with self._read() as db:
+            rows = db.execute(sql, params).fetchall()
+        items = [_employee(r) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id)
+        return Page(items, next_cursor)
+
+    def iter_employees(self, state: str) -> Iterator[Employee]:
+        sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
+        for row in self._stream(sql, (state,)):
+            yield _employee(row)
+
+    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+        doc = employee.document
+        with self._write() as conn:
+            old = self._current(conn, employee.state, employee.id, expected_version)
+            conn.exec_driver_sql(
+                "UPDATE employees SET first_name = ?, last_name = ?, role = ?, salary_cents = ?, "
+                "doc_id = ?, doc_key = ?, doc_size = ?, doc_sha256 = ?, updated_at = ?, "
+                "version = ?, synthetic = ? WHERE id = ? AND state = ? AND version = ?",
+                (employee.first_name, employee.last_name, employee.role, _cents(employee.salary),
+                 doc.id if doc else None, doc.key if doc else None,
+                 doc.size if doc else None, doc.sha256 if doc else None,
+                 to_text(employee.updated_at), employee.version, int(employee.synthetic),
+                 employee.id, employee.state, expected_version),
+            )
+            conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
+            if old is not None and (doc is None or doc.key != old.key):
+                conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
+                    employee.state, employee.id, "document-replaced", old, doc, entry.actor,
+                    to_text(entry.at),
+                ))
+
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee:
+        with self._write() as conn:
+            row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
+            if row is None:
+                raise NotFound(f"There is no employee {employee_id} in {state}.")
+            employee = _employee(row)
+            if expected_version is not None and employee.version != expected_version:
+                raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+            conn.exec_driver_sql("DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state))
+            conn.exec_driver_sql(
+                "DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id)
+            )
+            if employee.document is not None:
+                conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
+                    state, employee_id, "record-deleted", employee.document, None, actor,
+                    to_text(self._now()),
+                ))
+            return employee
+
+    def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT employee_id, state, action, actor, at, changes FROM history "
+                "WHERE state = ? AND employee_id = ? ORDER BY id", (state, employee_id),
+            ).fetchall()
+        return [
+            HistoryEntry(e, s, action, actor, from_text(at),
+                         tuple(FieldChange(*c) for c in orjson.loads(changes)))
+            for e, s, action, actor, at, changes in rows
+        ]
+
+    # erasure support ----------------------------------------------------------------------
+    def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]:
+        sql = (
+            "SELECT doc_key, id FROM employees WHERE state = ? AND doc_key IS NOT NULL "
+            "ORDER BY doc_key, id"
+        )
+        for key, employee_id in self._stream(sql, (state,)):
+            yield key, employee_id
+
+    def is_referenced(self, state: str, key: str) -> bool:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT 1 FROM employees WHERE state = ? AND doc_key = ? LIMIT 1", (state, key)
+            ).fetchone()
+        return row is not None
+
+    # helpers ------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else utc_now()
+
+    def _current(
+        self, conn: sqlalchemy.Connection, state: str, employee_id: str, expected_version: int
+    ) -> DocumentRef | None:
+        """The current document of an employee whose version is `expected_version`."""
+        row = conn.exec_driver_sql(
+            "SELECT version, doc_id, doc_key, doc_size, doc_sha256 FROM employees "
+            "WHERE id = ? AND state = ?", (employee_id, state),
+        ).first()
+        if row is None:
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
+        if row[0] != expected_version:
+            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
+
+    def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool) -> str:
+        shape = (has_cursor, include_synthetic, has_q)
+        sql = self._list_sql.get(shape)
+        if sql is None:
+            where = ["state = ?"]
+            if has_cursor:
+                # A row-value comparison walks ix_employees_listing from the cursor on;
+                # each name compares with its column's NOCASE collation.
+                where.append("(last_name, first_name, id) > (?, ?, ?)")
+            if not include_synthetic:
+                where.append("synthetic = 0")
+            if has_q:
+                where.append(
+                    "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\' OR role LIKE ? ESCAPE '\\')"
+                )
+            sql = f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)}{ORDER} LIMIT ?"
+            self._list_sql[shape] = sql
+        return sql
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        try:
+            proxy = self.engine.raw_connection()
+        except sa_exc.SQLAlchemyError as exc:
+            raise _unavailable() from exc
+        try:
+            yield proxy.driver_connection
+        except sqlite3.Error as exc:
+            raise _unavailable() from exc
+        finally:
+            proxy.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlalchemy.Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except HumanGovError:
+            raise
+        except sa_exc.IntegrityError as exc:
+            raise _integrity(exc) from exc
+        except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
+            raise _unavailable() from exc
+
+    def _stream(self, sql: str, params: tuple) -> Iterator[tuple]:
+        """Rows in batches from one cursor: memory stays flat however many rows there are."""
+        with self._read() as db:
+            cursor = db.execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(FETCH):
+                    yield from rows
+            finally:
+                cursor.close()
+
+
+def _employee(row: tuple) -> Employee:
+    (emp_id, state, first, last, role, cents, doc_id, doc_key, doc_size, doc_sha,
+     created, updated, version, synthetic) = row
+    return Employee(
+        emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
+        DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
+        from_text(created), from_text(updated), version, bool(synthetic),
+    )
+
+
+def _cents(salary: Decimal) -> int:
+    # Salaries are quantized to cents by the domain, so this is exact.
+    return int(salary.scaleb(2))
+
+
+def _employee_row(e: Employee) -> tuple:
+    doc = e.document
+    return (
+        e.id, e.state, e.first_name, e.last_name, e.role, _cents(e.salary),
+        doc.id if doc else None, doc.key if doc else None,
+        doc.size if doc else None, doc.sha256 if doc else None,
+        to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic),
+    )
+
+
+def _history_row(entry: HistoryEntry) -> tuple:
+    changes = orjson.dumps([[c.field, c.old, c.new] for c in entry.changes]).decode()
+    return (entry.state, entry.employee_id, entry.action, entry.actor, to_text(entry.at), changes)
+
+
+def _outbox_row(
+    state: str, employee_id: str, reason: str, old: DocumentRef, new: DocumentRef | None,
+    actor: str, at: str,
+) -> tuple:
+    return (
+        str(uuid.uuid4()), state, employee_id, reason, old.id, old.key, old.size, old.sha256,
+        new.id if new else None, new.key if new else None, actor, at, at,
+    )
+
+
+def _integrity(exc: sa_exc.IntegrityError) -> HumanGovError:
+    message = str(exc.orig)
+    if "FOREIGN KEY" in message:
+        return NotFound("The state is not provisioned in this HumanGov; add it first.")
+    if "employees.id" in message:
+        return Conflict("An employee with this id already exists.")
+    return Conflict("The change conflicts with data already stored.")
+
+
+def _unavailable() -> StorageUnavailable:
+    return StorageUnavailable(
+        "The records database is unavailable or busy. Retry in a moment; if it persists, "
+        "check the data directory's disk and permissions."
+    )

@@ -1,0 +1,109 @@
+"""The embedded SQLite database: one engine per process, migrated to head when opened.
+
+Every connection runs in WAL mode with a busy timeout, so the CLI can write while `serve`
+reads and writes the same file (https://www.sqlite.org/wal.html). pysqlite's own
+transaction handling is switched off and SQLAlchemy transactions start with
+`BEGIN IMMEDIATE`: a writer takes the write lock up front and waits out `busy_timeout`,
+instead of failing with SQLITE_BUSY when a read transaction tries to upgrade
+(https://www.sqlite.org/lang_transaction.html). Plain reads on a raw connection run in
+autocommit and take no write lock. Pass `execution_options(sqlite_begin="DEFERRED")` for
+a read-only SQLAlchemy transaction.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+
+BUSY_TIMEOUT_MS = 5000
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+_migrate_lock = threading.Lock()
+
+
+def open_database(path: Path) -> sqlalchemy.Engine:
+    """An engine on the SQLite file at `path`, created if missing and migrated to head."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(
+        f"sqlite:///{path}",
+        # The pool hands a connection to one thread at a time, so sharing across threads is safe.
+        connect_args={"check_same_thread": False},
+        pool_size=8,
+        max_overflow=16,
+    )
+    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "begin", _begin)
+    migrate(engine, path)
+    return engine
+
+
+def _configure_connection(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # autocommit; `_begin` opens transactions
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL, much faster
+    cursor.execute("PRAGMA foreign_keys = ON")
+    # Reads map the file instead of copying pages through the small default page cache:
+    # a listing page touches ~50 random table pages (https://www.sqlite.org/mmap.html).
+    cursor.execute("PRAGMA mmap_size = 1073741824")
+    cursor.execute("PRAGMA cache_size = -32000")
+    cursor.close()
+
+
+def _begin(connection: sqlalchemy.Connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def alembic_config(engine: sqlalchemy.Engine | None = None) -> Config:
+    """An Alembic config built in code, so migrations run from an installed package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: sqlalchemy.Engine, path: Path) -> None:
+    """Apply every migration up to head, once, even when several processes start together.
+
+    The file lock serialises starters across processes, the thread lock within one;
+    BEGIN IMMEDIATE alone would make a second starter fail after `busy_timeout` if the
+    first one's migration took longer.
+    """
+    lock_path = path.with_name(path.name + ".migrate.lock")
+    with _migrate_lock, open(lock_path, "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            with engine.begin() as connection:
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@functools.lru_cache(maxsize=4096)  # bulk imports stamp thousands of rows with one time
+def to_text(moment: datetime) -> str:
+    """Fixed-width ISO-8601 UTC, so stored times sort as text. Naive times are taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,84 @@
+"""One settings object, read from HUMANGOV_* variables and validated at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUMANGOV_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    backend: Literal["embedded", "aws"] = "embedded"
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The public base URL, used in links (Slack messages, canaries). Defaults to host:port.
+    base_url: str | None = None
+
+    admin_email: str = "admin@humangov.local"
+    admin_password: SecretStr | None = None
+    # Signs session cookies; generated and kept in the data dir when unset.
+    secret_key: SecretStr | None = None
+
+    max_document_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    login_attempts_per_minute: int = Field(5, ge=1)
+
+    # erasure
+    erasure_max_attempts: int = Field(8, ge=1)
+    erasure_base_backoff_seconds: float = Field(1.0, gt=0)
+    erasure_max_backoff_seconds: float = Field(300.0, gt=0)
+    erasure_poll_seconds: float = Field(0.05, gt=0)
+    erasure_sla_seconds: float = Field(60.0, gt=0)
+    sweep_interval: timedelta = timedelta(days=1)
+    sweep_grace: timedelta = timedelta(hours=24)
+
+    # monitoring and alarms
+    monitoring: bool = True
+    monitoring_config: Path | None = None
+    slack_webhook_url: SecretStr | None = None
+    slack_webhook_url_file: Path | None = None
+
+    # AWS
+    aws_region: str = "us-east-1"
+    aws_table_pattern: str = "humangov-{state}-records"
+    aws_bucket_pattern: str = "humangov-{state}-documents"
+    aws_ledger_table: str = "humangov-erasure-ledger"
+
+    @field_validator("admin_password", "secret_key")
+    @classmethod
+    def refuse_placeholders(cls, value: SecretStr | None, info):
+        if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(f"{info.field_name} is a placeholder; choose a real secret")
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "humangov.db"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def session_secret(self) -> str:
+        """The cookie-signing key: from settings, else one generated once per data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Pure domain: dataclasses and rules. Imports nothing of ours and no framework."""

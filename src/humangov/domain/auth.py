@@ -1,0 +1,72 @@
+"""Who may do what. Platform admins see every state; editors and viewers see one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from humangov.domain.errors import Forbidden, InvalidInput, NotFound
+
+ROLES = ("admin", "editor", "viewer")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    email: str
+    role: str
+    state: str | None
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    id: str
+    name: str
+    role: str
+    state: str | None
+    token_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller of a request or command. `actor` is what history and receipts record."""
+
+    actor: str
+    role: str
+    state: str | None = None  # None for platform admins
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_see(self, state: str) -> bool:
+        return self.is_admin or self.state == state
+
+    def require_read(self, state: str) -> None:
+        # Another state's data answers 404, never 403: its existence is not ours to reveal.
+        if not self.can_see(state):
+            raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
+
+    def require_write(self, state: str) -> None:
+        self.require_read(state)
+        if self.role == "viewer":
+            raise Forbidden("Your role is viewer: you can read this state's records but not change them.")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("Only platform admins can do this.")
+
+
+def check_role(role: str, state: str | None) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}.", field="role")
+    if role == "admin" and state:
+        raise InvalidInput("A platform admin covers every state; do not give --state.", field="state")
+    if role != "admin" and not state:
+        raise InvalidInput(f"A {role} belongs to one state; give --state, such as --state CA.", field="state")
+
+
+SYSTEM = Principal("system", "admin")

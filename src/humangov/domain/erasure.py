@@ -1,0 +1,71 @@
+"""Erasure intents and receipts: what must be erased, and the proof that it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from humangov.domain.model import DocumentRef
+
+REASONS = ("record-deleted", "document-replaced", "orphan-sweep", "state-offboarded")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentChange:
+    """A change to an employee's document reference, as the outbox or a stream record sees it.
+
+    `old` is the reference before the change and `new` the one after (None when the record is
+    gone or has no document). The erasure planner only looks at these two.
+    """
+
+    change_id: str
+    state: str
+    employee_id: str
+    reason: str
+    old: DocumentRef | None
+    new: DocumentRef | None
+    actor: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureIntent:
+    """An outbox row: a change waiting to be planned and erased."""
+
+    id: int
+    change: DocumentChange
+    attempts: int = 0
+    status: str = "pending"  # pending | done | dead
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """One erased object. Holds keys and hashes only, never content or names."""
+
+    state: str
+    key: str
+    size: int | None
+    sha256: str | None
+    reason: str
+    change_id: str
+    actor: str
+    requested_at: datetime
+    erased_at: datetime
+    result: str  # erased | already-absent
+    versions: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRun:
+    """One pass of the orphan sweep over a state, kept for the compliance report."""
+
+    state: str
+    started_at: datetime
+    finished_at: datetime
+    scanned_files: int
+    scanned_records: int
+    orphans: int
+    dangling: int
+    purged: int

@@ -1,0 +1,50 @@
+"""Errors a user can meet. The web layer maps each to one HTTP status, in one place."""
+
+from __future__ import annotations
+
+
+class HumanGovError(Exception):
+    """Base of every error we raise on purpose. `detail` is shown to the user."""
+
+    title = "Error"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFound(HumanGovError):
+    title = "Not found"
+
+
+class InvalidInput(HumanGovError):
+    title = "Invalid input"
+
+
+class Conflict(HumanGovError):
+    title = "Conflict"
+
+
+class StaleVersion(HumanGovError):
+    title = "Precondition failed"
+
+
+class Unauthenticated(HumanGovError):
+    title = "Authentication required"
+
+
+class Forbidden(HumanGovError):
+    title = "Forbidden"
+
+
+class UnsupportedDocument(HumanGovError):
+    title = "Unsupported media type"
+
+
+class DocumentTooLarge(HumanGovError):
+    title = "Document too large"
+
+
+class StorageUnavailable(HumanGovError):
+    title = "Storage unavailable"

@@ -1,0 +1,141 @@
+"""Employees, their documents and their history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from humangov.domain.errors import InvalidInput
+
+MAX_NAME = 100
+MAX_ROLE = 100
+MAX_SALARY = Decimal("100000000")  # one hundred million USD a year is not a salary, it's a typo
+EDITABLE_FIELDS = ("first_name", "last_name", "role", "salary")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A stored PDF. The key carries no personal data: `<employee id>/<document id>.pdf`."""
+
+    id: str
+    key: str
+    size: int
+    sha256: str
+
+    @staticmethod
+    def key_for(employee_id: str, document_id: str) -> str:
+        return f"{employee_id}/{document_id}.pdf"
+
+    @classmethod
+    def new(cls, employee_id: str, size: int, sha256: str, document_id: str | None = None):
+        doc_id = document_id or str(uuid.uuid4())
+        return cls(doc_id, cls.key_for(employee_id, doc_id), size, sha256)
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    id: str
+    state: str
+    first_name: str
+    last_name: str
+    role: str
+    salary: Decimal
+    document: DocumentRef | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    synthetic: bool = False
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def with_changes(self, changes: dict[str, Any], now: datetime) -> Employee:
+        return replace(self, **changes, updated_at=now, version=self.version + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    employee_id: str
+    state: str
+    action: str  # added | moved | changed | document-replaced | deleted
+    actor: str
+    at: datetime
+    changes: tuple[FieldChange, ...] = field(default_factory=tuple)
+
+
+def clean_text(name: str, value: Any, max_len: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text.", field=name)
+    text = " ".join(value.split())
+    if not text:
+        raise InvalidInput(f"{name} is required and cannot be blank.", field=name)
+    if len(text) > max_len:
+        raise InvalidInput(f"{name} must be at most {max_len} characters.", field=name)
+    return text
+
+
+def parse_salary(value: Any) -> Decimal:
+    """An annual salary in USD: exact decimal, at least 0, at most two decimal places."""
+    if isinstance(value, bool) or value is None:
+        raise InvalidInput("salary must be a number of US dollars, such as 55000.00.", field="salary")
+    try:
+        amount = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise InvalidInput(
+            f"salary must be a number of US dollars, such as 55000.00; got {str(value)[:40]!r}.",
+            field="salary",
+        ) from None
+    if not amount.is_finite():
+        raise InvalidInput("salary must be a finite number.", field="salary")
+    if amount < 0:
+        raise InvalidInput("salary cannot be negative.", field="salary")
+    if amount > MAX_SALARY:
+        raise InvalidInput(f"salary must be at most {MAX_SALARY:,}.", field="salary")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput("salary can have at most two decimal places (cents).", field="salary")
+    return amount.quantize(Decimal("0.01"))
+
+
+def validate_fields(raw: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate employee fields; with partial=True only those present are checked."""
+    unknown = set(raw) - set(EDITABLE_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidInput(
+            f"{name} is not a field that can be set; use {', '.join(EDITABLE_FIELDS)}.", field=name
+        )
+    out: dict[str, Any] = {}
+    for name, limit in (("first_name", MAX_NAME), ("last_name", MAX_NAME), ("role", MAX_ROLE)):
+        if name in raw:
+            out[name] = clean_text(name, raw[name], limit)
+        elif not partial:
+            raise InvalidInput(f"{name} is required.", field=name)
+    if "salary" in raw:
+        out["salary"] = parse_salary(raw["salary"])
+    elif not partial:
+        raise InvalidInput("salary is required.", field="salary")
+    return out
+
+
+def diff(before: Employee, changes: dict[str, Any]) -> tuple[FieldChange, ...]:
+    out = []
+    for name in EDITABLE_FIELDS:
+        if name in changes and changes[name] != getattr(before, name):
+            out.append(FieldChange(name, str(getattr(before, name)), str(changes[name])))
+    return tuple(out)
+
+
+def action_for(changes: tuple[FieldChange, ...]) -> str:
+    """A role change is a move; anything else is a change."""
+    return "moved" if any(c.field == "role" for c in changes) else "changed"

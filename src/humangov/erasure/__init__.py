@@ -1,0 +1,1 @@
+"""Guaranteed erasure: plan/erase (pure core), outbox worker, sweep, compliance report."""

@@ -1,0 +1,1 @@
+"""Synthetic monitoring: check definitions, check types, scheduler, results, alarms, notify."""

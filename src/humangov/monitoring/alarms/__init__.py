@@ -1,0 +1,1 @@
+"""Alarm rules, the pure evaluator, and durable notification delivery."""

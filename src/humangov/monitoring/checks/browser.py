@@ -1,0 +1,172 @@
+"""`browser`: a user's session in real Chromium (Debian's /usr/bin/chromium, never a
+downloaded one): log in, open a state, add an employee with a PDF, delete it.
+
+UI contract it relies on (HumanGov's own pages):
+- /login: a form with inputs `email` and `password` and a submit button;
+- /states/{code}: the state's page, with a link or button whose text contains "Add"
+  leading to (or itself being) a form with first_name, last_name, role, salary, document;
+- after adding, the employee's page or the list shows the name; a "Delete" link or button
+  leads to a confirmation page whose submit button deletes.
+A screenshot is saved per step; a Playwright trace is kept only when the run fails
+(https://playwright.dev/python/docs/api/class-tracing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from pathlib import Path
+
+import httpx
+
+from humangov.monitoring.checks.base import CheckFailed, execute, step
+from humangov.monitoring.checks.pdf import canary_pdf
+from humangov.monitoring.config import BrowserCheck
+from humangov.monitoring.results import RunContext, RunResult
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+ACTION_TIMEOUT_MS = 15_000
+
+
+async def run(check: BrowserCheck, http: httpx.AsyncClient | None, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, ctx), **kw)
+
+
+async def _body(check: BrowserCheck, ctx: RunContext) -> None:
+    from playwright.async_api import async_playwright  # heavy; only browser runs pay for it
+
+    password = os.environ.get(check.password_env, "")
+    if not password:
+        raise CheckFailed(f"environment variable {check.password_env} is not set (the canary's password)")
+    if not Path(check.executable_path).exists():
+        raise CheckFailed(f"no browser at {check.executable_path}; install Debian's chromium")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    base = check.base_url.rstrip("/")
+    last_name = f"Canary-{ctx.run_id[-8:]}"
+    failed = True
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=check.executable_path, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(extra_http_headers={"X-HumanGov-Synthetic": "1"})
+            context.set_default_timeout(ACTION_TIMEOUT_MS)
+            await context.tracing.start(screenshots=True, snapshots=True)
+            page = await context.new_page()
+            try:
+                await _steps(check, ctx, page, base, password, last_name)
+                failed = False
+            finally:
+                await _finish_tracing(context, ctx, failed)
+                await context.close()
+        finally:
+            await browser.close()
+
+
+async def _finish_tracing(context, ctx: RunContext, failed: bool) -> None:
+    async def stop() -> None:
+        if failed:
+            path = ctx.run_dir() / "trace.zip"
+            await context.tracing.stop(path=str(path))
+            ctx.add_artifact(path)
+        else:
+            await context.tracing.stop()
+
+    try:
+        # Shielded: on a hard timeout we are being cancelled, and the trace is what explains it.
+        await asyncio.wait_for(asyncio.shield(stop()), 10)
+    except Exception:
+        pass
+
+
+async def _shot(ctx: RunContext, page, name: str) -> None:
+    path = ctx.run_dir() / f"{len(ctx.steps) + 1:02d}-{name}.png"
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+        ctx.add_artifact(path)
+    except Exception:
+        pass  # a missing screenshot must not hide the step's own result
+
+
+async def _steps(check: BrowserCheck, ctx: RunContext, page, base: str, password: str, last_name: str) -> None:
+    async def stepped(name: str, action):
+        try:
+            async with step(ctx, name):
+                await action()
+        finally:
+            await _shot(ctx, page, name)
+
+    async def login():
+        await _goto(page, f"{base}/login")
+        await page.fill("input[name=email]", check.email)
+        await page.fill("input[name=password]", password)
+        await _submit(page, page.locator("form:has(input[name=password])"))
+        if "/login" in page.url:
+            raise CheckFailed("still on the login page after signing in (wrong email or password?)")
+
+    async def open_state():
+        await _goto(page, f"{base}/states/{check.state}")
+
+    async def add():
+        form = page.locator("form:has(input[name=first_name])")
+        if await form.count() == 0:
+            await page.get_by_role("link", name=re.compile("add", re.I)).or_(
+                page.get_by_role("button", name=re.compile("add", re.I))).first.click()
+            await page.wait_for_load_state()
+            form = page.locator("form:has(input[name=first_name])")
+        await form.locator("input[name=first_name]").fill("Synthetic")
+        await form.locator("input[name=last_name]").fill(last_name)
+        await form.locator("[name=role]").fill("Canary")
+        await form.locator("input[name=salary]").fill("1.00")
+        await form.locator("input[name=document]").set_input_files(
+            files=[{"name": "canary.pdf", "mimeType": "application/pdf", "buffer": canary_pdf(ctx.run_id)}]
+        )
+        await _submit(page, form)
+        await _expect_text(page, last_name, "the new employee is not shown after adding")
+        ctx.synthetic_ids.append(f"{check.state}/{last_name}")
+
+    async def delete():
+        link = page.get_by_role("link", name=re.compile(last_name))
+        if await link.count() > 0:
+            await link.first.click()
+            await page.wait_for_load_state()
+        await page.get_by_role("link", name=re.compile("delete", re.I)).or_(
+            page.get_by_role("button", name=re.compile("delete", re.I))).first.click()
+        await page.wait_for_load_state()
+        confirm = page.get_by_role("button", name=re.compile("delete|confirm", re.I))
+        if await confirm.count() > 0:  # the confirmation page
+            await _submit_with(page, confirm.first)
+        await _goto(page, f"{base}/states/{check.state}")
+        if await page.get_by_text(last_name).count() > 0:
+            raise CheckFailed("the employee is still listed after deleting it")
+
+    await stepped("login", login)
+    await stepped("open-state", open_state)
+    await stepped("add-employee", add)
+    await stepped("delete-employee", delete)
+
+
+async def _goto(page, url: str) -> None:
+    response = await page.goto(url)
+    if response is None or response.status >= 400:
+        status = response.status if response is not None else "no response"
+        raise CheckFailed(f"{url.split('://', 1)[-1].split('/', 1)[-1] or '/'} answered {status}")
+
+
+async def _submit(page, form) -> None:
+    await _submit_with(page, form.locator("button[type=submit], input[type=submit], button:not([type])").first)
+
+
+async def _submit_with(page, button) -> None:
+    async with page.expect_navigation():
+        await button.click()
+    await page.wait_for_load_state()
+
+
+async def _expect_text(page, text: str, problem: str) -> None:
+    try:
+        await page.get_by_text(text).first.wait_for(timeout=5_000)
+    except Exception:
+        raise CheckFailed(problem) from None

@@ -1,0 +1,90 @@
+"""`heartbeat`: one HTTP request per target, asserting on the answer. A group of targets is
+one check whose failure names the failing members."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+from humangov.monitoring.checks.base import CheckFailed, execute, step
+from humangov.monitoring.checks.expect import check_response
+from humangov.monitoring.config import HeartbeatCheck
+from humangov.monitoring.http import describe_error
+from humangov.monitoring.results import RunContext, RunResult
+
+GROUP_CONCURRENCY = 10
+
+
+async def run(check: HeartbeatCheck, http: httpx.AsyncClient, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, http, ctx), **kw)
+
+
+async def _body(check: HeartbeatCheck, http: httpx.AsyncClient, ctx: RunContext) -> None:
+    targets = check.targets()
+    if len(targets) == 1 and check.url is not None:
+        async with step(ctx, "request"):
+            await probe(check, http, check.url)
+        return
+    gate = asyncio.Semaphore(GROUP_CONCURRENCY)
+    failures: dict[str, str] = {}
+
+    async def member(label: str, url: str) -> None:
+        async with gate:
+            try:
+                async with step(ctx, label):
+                    await probe(check, http, url)
+            except CheckFailed as exc:
+                failures[label] = str(exc)
+
+    await asyncio.gather(*(member(label, url) for label, url in targets.items()))
+    if failures:
+        names = ", ".join(sorted(failures))
+        first = failures[sorted(failures)[0]]
+        raise CheckFailed(f"{len(failures)} of {len(targets)} failing: {names} (first: {first})")
+
+
+async def probe(check: HeartbeatCheck, http: httpx.AsyncClient, url: str) -> None:
+    """One request; raises CheckFailed with every expectation that did not hold."""
+    timeout_s = check.timeout.total_seconds()
+    start = time.perf_counter()
+    try:
+        async with http.stream(
+            check.method, url, headers=check.headers, timeout=timeout_s
+        ) as response:
+            body = await response.aread()
+            latency_ms = (time.perf_counter() - start) * 1000
+            expiry_problem = _tls_expiry(check, response)
+    except httpx.HTTPError as exc:
+        raise CheckFailed(describe_error(exc, timeout_s)) from None
+    problems = check_response(
+        check.expect, status=response.status_code,
+        text=body.decode(response.encoding or "utf-8", errors="replace"), latency_ms=latency_ms,
+    )
+    if expiry_problem:
+        problems.append(expiry_problem)
+    if problems:
+        raise CheckFailed("; ".join(problems))
+
+
+def _tls_expiry(check: HeartbeatCheck, response: httpx.Response) -> str | None:
+    if check.tls_expiry_days is None or response.url.scheme != "https":
+        return None
+    # httpcore exposes the socket's SSLObject while the response is open:
+    # https://www.python-httpx.org/advanced/extensions/#response-extensions
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    cert = ssl_object.getpeercert() if ssl_object is not None else None
+    if not cert or "notAfter" not in cert:
+        return "could not read the TLS certificate to check its expiry"
+    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)
+    days_left = (expires - datetime.now(UTC)).total_seconds() / 86400
+    if days_left < check.tls_expiry_days:
+        return (
+            f"TLS certificate expires in {days_left:.1f} days "
+            f"(on {expires:%Y-%m-%d}), less than {check.tls_expiry_days}"
+        )
+    return None

@@ -1,0 +1,1 @@
+"""Personnel use cases: states, employees, documents, history, import/export."""

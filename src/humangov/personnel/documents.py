@@ -1,0 +1,57 @@
+"""Reading uploaded documents: PDF sniffing by content, bounded size, streaming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from humangov.domain.errors import DocumentTooLarge, UnsupportedDocument
+
+CHUNK = 256 * 1024
+# PDF 1.7 (ISO 32000-1, 7.5.2) lets the header appear anywhere in the first 1024 bytes.
+HEADER_WINDOW = 1024
+
+
+def pdf_chunks(stream: BinaryIO, max_size: int) -> Iterator[bytes]:
+    """Yield the stream in chunks, refusing non-PDF content and anything over `max_size`.
+
+    The check runs on the first bytes before anything is yielded, so a rejected upload never
+    reaches storage; the size is enforced while streaming, so a huge body is never held.
+    """
+    head = b""
+    while len(head) < HEADER_WINDOW:
+        more = stream.read(HEADER_WINDOW - len(head))
+        if not more:
+            break
+        head += more
+    if not head:
+        raise UnsupportedDocument("The document is empty. Upload the scanned ID as a PDF file.")
+    if b"%PDF-" not in head:
+        raise UnsupportedDocument(
+            "The document is not a PDF (its content does not start with a PDF header). "
+            "Upload the scanned ID as a PDF file."
+        )
+    total = len(head)
+    if total > max_size:
+        raise too_large(max_size)
+    yield head
+    while chunk := stream.read(CHUNK):
+        total += len(chunk)
+        if total > max_size:
+            raise too_large(max_size)
+        yield chunk
+
+
+def too_large(max_size: int) -> DocumentTooLarge:
+    return DocumentTooLarge(
+        f"The document is larger than the limit of {human_size(max_size)}. "
+        "Scan it at a lower resolution or split it, then upload again."
+    )
+
+
+def human_size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:g} {unit}" if unit == "bytes" else f"{n:.0f} {unit}" if n == int(n) else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} GiB"

@@ -1,0 +1,208 @@
+"""Employees and their documents: the use cases behind the API, the UI, the CLI and imports."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, BinaryIO
+
+from humangov.domain.errors import InvalidInput, NotFound
+from humangov.domain.model import (
+    DocumentRef,
+    Employee,
+    FieldChange,
+    HistoryEntry,
+    action_for,
+    diff,
+    validate_fields,
+)
+from humangov.domain.states import State, normalize_code, state_for
+from humangov.personnel.documents import pdf_chunks
+from humangov.ports import BlobStore, Clock, Page, RecordStore
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 200
+STATES_CACHE_SECONDS = 2.0
+
+
+class Personnel:
+    def __init__(self, records: RecordStore, blobs: BlobStore, clock: Clock, *, max_document_bytes: int):
+        self.records = records
+        self.blobs = blobs
+        self.clock = clock
+        self.max_document_bytes = max_document_bytes
+        self._states: frozenset[str] = frozenset()
+        self._states_expire = 0.0
+
+    # states -------------------------------------------------------------------------------
+    def list_states(self) -> list[State]:
+        return self.records.list_states()
+
+    def is_provisioned(self, code: str) -> bool:
+        # Cached briefly: every request asks, and states change rarely (and from the CLI).
+        now = time.monotonic()
+        if now >= self._states_expire:
+            self._states = frozenset(s.code for s in self.records.list_states())
+            self._states_expire = now + STATES_CACHE_SECONDS
+        return code in self._states
+
+    def require_state(self, code: str) -> str:
+        """The canonical code of a provisioned state, or NotFound."""
+        canonical = normalize_code(code)
+        if not self.is_provisioned(canonical):
+            raise NotFound(f"The state {canonical} is not provisioned in this HumanGov.")
+        return canonical
+
+    def add_state(self, code: str) -> bool:
+        created = self.records.add_state(state_for(code))
+        self._states_expire = 0.0
+        return created
+
+    def remove_state(self, code: str, actor: str) -> int:
+        """Offboard a state: its records go, and every document is queued for erasure."""
+        removed = self.records.remove_state(self.require_state(code), actor)
+        self._states_expire = 0.0
+        return removed
+
+    # employees ----------------------------------------------------------------------------
+    def add_employee(
+        self, state: str, fields: dict[str, Any], document: BinaryIO | None, actor: str,
+        *, synthetic: bool = False,
+    ) -> Employee:
+        values = validate_fields(fields, partial=False)
+        state = self.require_state(state)
+        now = self.clock.now()
+        employee_id = str(uuid.uuid4())
+        doc = self._store_document(state, employee_id, document) if document is not None else None
+        employee = Employee(
+            id=employee_id, state=state, created_at=now, updated_at=now, document=doc,
+            synthetic=synthetic, **values,
+        )
+        entry = HistoryEntry(employee_id, state, "added", actor, now, tuple(
+            FieldChange(name, None, str(values[name])) for name in values
+        ) + ((FieldChange("document", None, "added"),) if doc else ()))
+        with self._compensating(state, doc):
+            self.records.add_employee(employee, entry)
+        return employee
+
+    def get_employee(self, state: str, employee_id: str) -> Employee:
+        employee = self.records.get_employee(self.require_state(state), _uuid(employee_id))
+        if employee is None:
+            raise NotFound(f"There is no employee {employee_id} in {state.upper()}.")
+        return employee
+
+    def list_employees(
+        self, state: str, *, q: str | None = None, limit: int = 50, cursor: str | None = None,
+        include_synthetic: bool = True,
+    ) -> Page:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
+        q = " ".join(q.split()) if q else None
+        return self.records.list_employees(
+            self.require_state(state), q=q or None, limit=limit, cursor=cursor,
+            include_synthetic=include_synthetic,
+        )
+
+    def update_employee(
+        self, state: str, employee_id: str, raw: dict[str, Any], actor: str,
+        expected_version: int | None = None,
+    ) -> Employee:
+        values = validate_fields(raw, partial=True)
+        if not raw:
+            raise InvalidInput("Send at least one field to change: first_name, last_name, role or salary.")
+        current = self.get_employee(state, employee_id)
+        changes = diff(current, values)
+        if not changes:
+            return current
+        updated = current.with_changes(values, self.clock.now())
+        entry = HistoryEntry(current.id, current.state, action_for(changes), actor, updated.updated_at, changes)
+        self.records.update_employee(updated, _expected(current, expected_version), entry)
+        return updated
+
+    def replace_document(
+        self, state: str, employee_id: str, document: BinaryIO, actor: str,
+        expected_version: int | None = None,
+    ) -> Employee:
+        current = self.get_employee(state, employee_id)
+        doc = self._store_document(current.state, current.id, document)
+        now = self.clock.now()
+        updated = replace(current, document=doc, updated_at=now, version=current.version + 1)
+        change = FieldChange("document", "present" if current.document else None, "replaced")
+        entry = HistoryEntry(current.id, current.state, "document-replaced", actor, now, (change,))
+        with self._compensating(current.state, doc):
+            self.records.update_employee(updated, _expected(current, expected_version), entry)
+        return updated
+
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee:
+        state = self.require_state(state)
+        return self.records.delete_employee(state, _uuid(employee_id), actor, expected_version)
+
+    def open_document(self, state: str, employee_id: str) -> tuple[Employee, Iterator[bytes]]:
+        employee = self.get_employee(state, employee_id)
+        if employee.document is None:
+            raise NotFound(f"Employee {employee.id} has no document on file.")
+        try:
+            return employee, self.blobs.open(employee.state, employee.document.key)
+        except NotFound:
+            raise NotFound(
+                f"The document of employee {employee.id} is missing from storage. "
+                "Upload it again; the orphan scan lists such dangling references."
+            ) from None
+
+    def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
+        state = self.require_state(state)
+        entries = self.records.history(state, _uuid(employee_id))
+        if not entries:
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
+        return entries
+
+    # helpers ------------------------------------------------------------------------------
+    def _store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
+        doc_id = str(uuid.uuid4())
+        key = DocumentRef.key_for(employee_id, doc_id)
+        stored = self.blobs.put(
+            state, key, pdf_chunks(stream, self.max_document_bytes), max_size=self.max_document_bytes
+        )
+        return DocumentRef(doc_id, key, stored.size, stored.sha256)
+
+    def _compensating(self, state: str, doc: DocumentRef | None):
+        return _Compensation(self.blobs, state, doc)
+
+
+class _Compensation:
+    """If the record transaction fails, erase the file just uploaded, at once.
+
+    A crash between upload and commit skips this; the orphan sweep catches that file after
+    the grace period.
+    """
+
+    def __init__(self, blobs: BlobStore, state: str, doc: DocumentRef | None):
+        self.blobs, self.state, self.doc = blobs, state, doc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and self.doc is not None:
+            try:
+                self.blobs.delete(self.state, self.doc.key)
+            except Exception:  # the sweep is the safety net; never mask the original error
+                log.exception("compensating erase failed for %s/%s", self.state, self.doc.key)
+        return False
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise NotFound(f"There is no employee {str(value)[:64]!r}; employee ids are UUIDs.") from None
+
+
+def _expected(current: Employee, expected: int | None) -> int:
+    return current.version if expected is None else expected

@@ -1,0 +1,132 @@
+"""Ports: what the use cases need from the outside world.
+
+Every call carries the tenant (the state code); adapters keep tenants apart.
+Adapters translate infrastructure errors into `humangov.domain.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from humangov.domain.auth import ApiToken, User
+from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt
+from humangov.domain.model import Employee, HistoryEntry
+from humangov.domain.states import State
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Employee]
+    next_cursor: str | None
+
+
+@runtime_checkable
+class RecordStore(Protocol):
+    """Employee records per state, with their history.
+
+    Mutations that drop a document reference (delete, replace, state removal) record an
+    erasure intent atomically with the change: an outbox row in SQL stores, the stream
+    on DynamoDB.
+    """
+
+    def ping(self) -> None: ...
+
+    # states
+    def list_states(self) -> list[State]: ...
+    def add_state(self, state: State) -> bool: ...  # True if created
+    def remove_state(self, code: str, actor: str) -> int: ...  # employees removed
+
+    # employees
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None: ...
+    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
+    def get_employee(self, state: str, employee_id: str) -> Employee | None: ...
+    def list_employees(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True,
+    ) -> Page: ...
+    def iter_employees(self, state: str) -> Iterator[Employee]: ...
+    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None: ...
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee: ...
+    def history(self, state: str, employee_id: str) -> list[HistoryEntry]: ...
+
+    # erasure support
+    def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]: ...  # (key, employee id), key order
+    def is_referenced(self, state: str, key: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    key: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What `BlobStore.delete` removed. `existed` is False for an idempotent no-op."""
+
+    existed: bool
+    versions: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Documents per state. Keys look like `<employee id>/<document id>.pdf`."""
+
+    def ping(self) -> None: ...
+    def put(
+        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
+    ) -> StoredBlob: ...  # raises DocumentTooLarge and leaves nothing behind
+    def open(self, state: str, key: str) -> Iterator[bytes]: ...  # raises NotFound
+    def stat(self, state: str, key: str) -> BlobInfo | None: ...
+    def exists(self, state: str, key: str) -> bool: ...
+    def delete(self, state: str, key: str) -> Erased: ...  # idempotent
+    def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]: ...  # key order
+    def drop_state(self, state: str) -> None: ...  # remove the (empty) state space
+
+
+class ErasureOutbox(Protocol):
+    """The transactional outbox's reading side. Writers are the RecordStore's mutations."""
+
+    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]: ...
+    def complete(self, intent_id: int, worker: str) -> bool: ...
+    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None: ...
+    def enqueue(self, change: DocumentChange) -> None: ...
+    def dead_letters(self, state: str | None = None) -> list[ErasureIntent]: ...
+    def retry_dead(self, intent_id: int | None = None) -> int: ...
+    def pending_count(self, state: str | None = None) -> int: ...
+
+
+class Ledger(Protocol):
+    """Append-only receipts."""
+
+    def append(self, receipts: list[Receipt]) -> None: ...
+    def has(self, change_id: str, key: str) -> bool: ...
+    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None) -> tuple[list[Receipt], str | None]: ...
+
+
+class AccountStore(Protocol):
+    """Users and API tokens (platform-wide, not per state). Only hashes are stored."""
+
+    def add_user(self, user: User) -> None: ...  # raises Conflict on a duplicate email
+    def get_user(self, user_id: str) -> User | None: ...
+    def find_user(self, email: str) -> User | None: ...
+    def list_users(self) -> list[User]: ...
+    def count_users(self) -> int: ...
+    def add_token(self, token: ApiToken) -> None: ...
+    def find_token(self, token_hash: str) -> ApiToken | None: ...

@@ -1,0 +1,77 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Protocol
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from prometheus_client import CollectorRegistry
+from starlette.middleware.sessions import SessionMiddleware
+
+import humangov
+from humangov.accounts.service import LoginThrottle
+from humangov.bootstrap import Container
+from humangov.web import errors
+from humangov.web.deps import csrf_token
+from humangov.web.routes import api, health
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+SESSION_SECONDS = 8 * 3600
+
+
+class BackgroundService(Protocol):
+    """Something that runs beside the app while it serves (erasure worker, monitor...)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def create_app(container: Container, services: Sequence[BackgroundService] = ()) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        started = []
+        try:
+            for service in services:
+                await service.start()
+                started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                try:
+                    await service.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(service).__name__)
+
+    app = FastAPI(
+        title="HumanGov",
+        version=humangov.__version__,
+        description="Personnel records for the 50 US states, with guaranteed document erasure.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.metrics = CollectorRegistry()
+    app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["csrf_token"] = csrf_token
+    app.state.templates = templates
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=container.settings.session_secret(),
+        session_cookie="humangov_session",
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=container.settings.public_url.startswith("https://"),
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

@@ -1,0 +1,101 @@
+"""Typed dependencies. The tenant is resolved once, here, never in each route."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Path, Request
+
+from humangov.domain.auth import Principal
+from humangov.domain.errors import Forbidden, NotFound, Unauthenticated
+from humangov.domain.states import normalize_code
+
+if TYPE_CHECKING:
+    from humangov.bootstrap import Container
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+ContainerDep = Annotated["Container", Depends(get_container)]
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The caller: a bearer token, else the session's user, else None."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    container = request.app.state.container
+    auth = request.headers.get("authorization")
+    principal = None
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.")
+        principal = container.token_principal(token.strip())
+        if principal is None:
+            raise Unauthenticated("The API token is not valid. Create one with `humangov tokens create`.")
+    elif "session" in request.scope and (user_id := request.session.get("uid")):
+        principal = container.accounts.principal_for_user(user_id)
+        if principal is None:
+            request.session.clear()
+        elif request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
+            # A cookie rides along with any cross-site request; API writes made with the
+            # session must prove they come from our pages.
+            require_csrf(request, request.headers.get("x-csrf-token"))
+    request.state.principal = principal
+    return principal
+
+
+def get_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthenticated("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def tenant_read(
+    container: ContainerDep, principal: PrincipalDep,
+    code: Annotated[str, Path(description="USPS code of the state, such as CA", max_length=8)],
+) -> str:
+    canonical = normalize_code(code)
+    principal.require_read(canonical)
+    if not container.personnel.is_provisioned(canonical):
+        raise NotFound(f"The state {canonical} is not provisioned in this HumanGov.")
+    return canonical
+
+
+def tenant_write(principal: PrincipalDep, state: Annotated[str, Depends(tenant_read)]) -> str:
+    principal.require_write(state)
+    return state
+
+
+def admin_principal(principal: PrincipalDep) -> Principal:
+    principal.require_admin()
+    return principal
+
+
+TenantRead = Annotated[str, Depends(tenant_read)]
+TenantWrite = Annotated[str, Depends(tenant_write)]
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
+
+
+# CSRF: a per-session secret, echoed in every form (and in X-CSRF-Token for API calls).
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def require_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise Forbidden("The form has expired or did not come from HumanGov. Reload the page and try again.")

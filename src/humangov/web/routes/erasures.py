@@ -1,0 +1,81 @@
+"""Erasure receipts (API and page) and the dead-letter page with its retry form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from humangov.domain.erasure import Receipt
+from humangov.web import deps
+from humangov.web.deps import AdminPrincipal, ContainerDep, TenantRead
+
+api_router = APIRouter(prefix="/api/v1", tags=["erasures"])
+pages_router = APIRouter(include_in_schema=False)
+
+MAX_LIMIT = 200
+
+
+class ReceiptPublic(BaseModel):
+    key: str
+    size: int | None
+    sha256: str | None
+    versions: list[str]
+    reason: str
+    change_id: str
+    actor: str
+    requested_at: datetime
+    erased_at: datetime
+    result: str
+
+    @classmethod
+    def of(cls, r: Receipt) -> ReceiptPublic:
+        return cls(key=r.key, size=r.size, sha256=r.sha256, versions=list(r.versions),
+                   reason=r.reason, change_id=r.change_id, actor=r.actor,
+                   requested_at=r.requested_at, erased_at=r.erased_at, result=r.result)
+
+
+class ReceiptPage(BaseModel):
+    state: str
+    items: list[ReceiptPublic]
+    next_cursor: str | None
+
+
+@api_router.get("/states/{code}/erasures", response_model=ReceiptPage)
+def list_erasures(
+    state: TenantRead, container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ReceiptPage:
+    """Erasure receipts of the state, newest first."""
+    items, nxt = container.ledger.list(state, limit=limit, cursor=cursor)
+    return ReceiptPage(state=state, items=[ReceiptPublic.of(r) for r in items], next_cursor=nxt)
+
+
+@pages_router.get("/states/{code}/erasures")
+def erasures_page(
+    request: Request, state: TenantRead, container: ContainerDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+):
+    items, nxt = container.ledger.list(state, limit=50, cursor=cursor)
+    return deps.render(request, "erasures/list.html", state=state, receipts=items, next_cursor=nxt,
+                       pending=container.outbox.pending_count(state))
+
+
+@pages_router.get("/erasure/dead-letters")
+def dead_letters_page(request: Request, admin: AdminPrincipal, container: ContainerDep):
+    return deps.render(request, "erasures/dead_letters.html", dead=container.outbox.dead_letters())
+
+
+@pages_router.post("/erasure/dead-letters/retry")
+def retry_dead_letters(
+    request: Request, admin: AdminPrincipal, container: ContainerDep,
+    csrf: Annotated[str, Form()] = "", intent_id: Annotated[str, Form()] = "",
+):
+    deps.require_csrf(request, csrf)
+    container.outbox.retry_dead(int(intent_id) if intent_id.strip().isdigit() else None)
+    container.changed()  # wake the in-process worker
+    return RedirectResponse("/erasure/dead-letters", status_code=303)

@@ -1,0 +1,41 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from humangov.web.deps import ContainerDep
+from humangov.web.errors import problem
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz():
+    """The process is up and serving."""
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+@router.get("/readyz", responses={503: {"description": "A dependency is failing"}})
+async def readyz(container: ContainerDep):
+    """The database and the document store answer."""
+    checks = {}
+    for name, part in (("database", container.records), ("documents", container.blobs)):
+        try:
+            await run_in_threadpool(part.ping)
+            checks[name] = "ok"
+        except Exception as exc:  # any failure means not ready; say which part and why
+            checks[name] = f"failing: {getattr(exc, 'detail', None) or type(exc).__name__}"
+    if all(v == "ok" for v in checks.values()):
+        return Response(orjson.dumps({"status": "ok", "checks": checks}), media_type="application/json")
+    failing = ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
+    return problem(503, "Not ready", f"HumanGov is not ready: {failing}.", checks=checks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request):
+    body = generate_latest(REGISTRY) + generate_latest(request.app.state.metrics)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
