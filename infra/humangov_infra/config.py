@@ -30,6 +30,7 @@ class InfraConfigError(ValueError):
 class InfraConfig:
     states: tuple[str, ...]
     domain: str
+    region: str = "us-east-1"
     certificate_arn: str | None = None
     hosted_zone_id: str | None = None
     table_pattern: str = "humangov-{state}-records"

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     aws_table_pattern: str = "humangov-{state}-records"
     aws_bucket_pattern: str = "humangov-{state}-documents"
     aws_ledger_table: str = "humangov-erasure-ledger"
+    # users, tokens and the states registry; and stream records that exhausted their retries
+    aws_platform_table: str = "humangov-platform"
+    aws_dead_letter_table: str = "humangov-erasure-dead-letters"
 
     @field_validator("admin_password", "secret_key")
     @classmethod

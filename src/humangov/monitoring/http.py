@@ -48,3 +48,18 @@ def describe_error(exc: Exception, timeout_s: float | None = None) -> str:
     if isinstance(exc, httpx.HTTPError):
         return f"{type(exc).__name__}: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+class Clients:
+    """The outbound clients checks share: httpx for API-like checks, a lean keep-alive client
+    for heartbeats (see rawhttp.py for why)."""
+
+    def __init__(self, http: httpx.AsyncClient | None = None, raw=None) -> None:
+        from humangov.monitoring.rawhttp import RawHttp
+
+        self.http = http or make_client()
+        self.raw = raw or RawHttp(user_agent=USER_AGENT)
+
+    async def aclose(self) -> None:
+        await self.raw.aclose()
+        await self.http.aclose()

@@ -194,7 +194,7 @@ class SqliteRecordStore:
     def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]:
         sql = (
             "SELECT doc_key, id FROM employees WHERE state = ? AND doc_key IS NOT NULL "
-            "ORDER BY doc_key, id"
+            "ORDER BY doc_key"  # walks ix_employees_doc_key; keys are unique per state
         )
         for key, employee_id in self._stream(sql, (state,)):
             yield key, employee_id
@@ -247,7 +247,7 @@ class SqliteRecordStore:
     def _read(self) -> Iterator[sqlite3.Connection]:
         try:
             proxy = self.engine.raw_connection()
-        except sa_exc.SQLAlchemyError as exc:
+        except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
             raise _unavailable() from exc
         try:
             yield proxy.driver_connection
@@ -285,8 +285,11 @@ def _employee(row: tuple) -> Employee:
     return Employee(
         emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
         DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
-        from_text(created), from_text(updated), version, bool(synthetic),
+        _parse_time(created), _parse_time(updated), version, bool(synthetic),
     )
+
+
+_parse_time = datetime.fromisoformat
 
 
 def _cents(salary: Decimal) -> int:

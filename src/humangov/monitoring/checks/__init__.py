@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
-
 from humangov.monitoring.results import RunContext, RunResult
 
 
-async def run_check(check, http: httpx.AsyncClient, ctx: RunContext, **kw) -> RunResult:
+async def run_check(check, clients, ctx: RunContext, **kw) -> RunResult:
     from humangov.monitoring.checks import api, browser, heartbeat, lifecycle
 
     runner = {"heartbeat": heartbeat, "api": api, "lifecycle": lifecycle, "browser": browser}[check.type]
-    return await runner.run(check, http, ctx, **kw)
+    return await runner.run(check, clients, ctx, **kw)

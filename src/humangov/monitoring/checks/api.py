@@ -36,8 +36,8 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
     return value
 
 
-async def run(check: ApiCheck, http: httpx.AsyncClient, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, http, ctx), **kw)
+async def run(check: ApiCheck, clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients.http, ctx), **kw)
 
 
 async def _body(check: ApiCheck, http: httpx.AsyncClient, ctx: RunContext) -> None:

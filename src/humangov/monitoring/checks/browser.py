@@ -18,8 +18,6 @@ import os
 import re
 from pathlib import Path
 
-import httpx
-
 from humangov.monitoring.checks.base import CheckFailed, execute, step
 from humangov.monitoring.checks.pdf import canary_pdf
 from humangov.monitoring.config import BrowserCheck
@@ -32,7 +30,7 @@ CHROMIUM_ARGS = [
 ACTION_TIMEOUT_MS = 15_000
 
 
-async def run(check: BrowserCheck, http: httpx.AsyncClient | None, ctx: RunContext, **kw) -> RunResult:
+async def run(check: BrowserCheck, clients, ctx: RunContext, **kw) -> RunResult:
     return await execute(check, ctx, lambda: _body(check, ctx), **kw)
 
 
@@ -125,22 +123,26 @@ async def _steps(check: BrowserCheck, ctx: RunContext, page, base: str, password
         )
         await _submit(page, form)
         await _expect_text(page, last_name, "the new employee is not shown after adding")
-        ctx.synthetic_ids.append(f"{check.state}/{last_name}")
+        ctx.synthetic_ids.append(f"{check.state}/{page.url.rstrip('/').rsplit('/', 1)[-1]}")
+
+    employee_url: list[str] = []
 
     async def delete():
-        link = page.get_by_role("link", name=re.compile(last_name))
-        if await link.count() > 0:
-            await link.first.click()
+        if "/employees/" in page.url:
+            employee_url.append(page.url.split("?")[0])
+        else:  # the app showed the list: open the new employee's page
+            await page.get_by_role("link", name=re.compile(last_name)).first.click()
             await page.wait_for_load_state()
+            employee_url.append(page.url.split("?")[0])
         await page.get_by_role("link", name=re.compile("delete", re.I)).or_(
             page.get_by_role("button", name=re.compile("delete", re.I))).first.click()
         await page.wait_for_load_state()
         confirm = page.get_by_role("button", name=re.compile("delete|confirm", re.I))
         if await confirm.count() > 0:  # the confirmation page
             await _submit_with(page, confirm.first)
-        await _goto(page, f"{base}/states/{check.state}")
-        if await page.get_by_text(last_name).count() > 0:
-            raise CheckFailed("the employee is still listed after deleting it")
+        gone = await page.goto(employee_url[0])
+        if gone is None or gone.status != 404:
+            raise CheckFailed(f"the employee's page still answers {gone.status if gone else 'nothing'} after deleting")
 
     await stepped("login", login)
     await stepped("open-state", open_state)

@@ -8,22 +8,21 @@ import ssl
 import time
 from datetime import UTC, datetime
 
-import httpx
-
 from humangov.monitoring.checks.base import CheckFailed, execute, step
 from humangov.monitoring.checks.expect import check_response
-from humangov.monitoring.config import HeartbeatCheck
-from humangov.monitoring.http import describe_error
+from humangov.monitoring.config import HeartbeatCheck, format_duration
+from humangov.monitoring.http import Clients
+from humangov.monitoring.rawhttp import HttpError, RawHttp, Response
 from humangov.monitoring.results import RunContext, RunResult
 
 GROUP_CONCURRENCY = 10
 
 
-async def run(check: HeartbeatCheck, http: httpx.AsyncClient, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, http, ctx), **kw)
+async def run(check: HeartbeatCheck, clients: Clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients.raw, ctx), **kw)
 
 
-async def _body(check: HeartbeatCheck, http: httpx.AsyncClient, ctx: RunContext) -> None:
+async def _body(check: HeartbeatCheck, http: RawHttp, ctx: RunContext) -> None:
     targets = check.targets()
     if len(targets) == 1 and check.url is not None:
         async with step(ctx, "request"):
@@ -47,37 +46,32 @@ async def _body(check: HeartbeatCheck, http: httpx.AsyncClient, ctx: RunContext)
         raise CheckFailed(f"{len(failures)} of {len(targets)} failing: {names} (first: {first})")
 
 
-async def probe(check: HeartbeatCheck, http: httpx.AsyncClient, url: str) -> None:
+async def probe(check: HeartbeatCheck, http: RawHttp, url: str) -> None:
     """One request; raises CheckFailed with every expectation that did not hold."""
     timeout_s = check.timeout.total_seconds()
     start = time.perf_counter()
     try:
-        async with http.stream(
-            check.method, url, headers=check.headers, timeout=timeout_s
-        ) as response:
-            body = await response.aread()
-            latency_ms = (time.perf_counter() - start) * 1000
-            expiry_problem = _tls_expiry(check, response)
-    except httpx.HTTPError as exc:
-        raise CheckFailed(describe_error(exc, timeout_s)) from None
-    problems = check_response(
-        check.expect, status=response.status_code,
-        text=body.decode(response.encoding or "utf-8", errors="replace"), latency_ms=latency_ms,
-    )
+        async with asyncio.timeout(timeout_s):
+            response = await http.request(check.method, url, check.headers)
+    except TimeoutError:
+        raise CheckFailed(f"timed out after {format_duration(check.timeout)}") from None
+    except HttpError as exc:
+        raise CheckFailed(str(exc)) from None
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        raise CheckFailed(f"connection failed: {type(exc).__name__}") from None
+    latency_ms = (time.perf_counter() - start) * 1000
+    problems = check_response(check.expect, status=response.status, text=response.text, latency_ms=latency_ms)
+    expiry_problem = _tls_expiry(check, url, response)
     if expiry_problem:
         problems.append(expiry_problem)
     if problems:
         raise CheckFailed("; ".join(problems))
 
 
-def _tls_expiry(check: HeartbeatCheck, response: httpx.Response) -> str | None:
-    if check.tls_expiry_days is None or response.url.scheme != "https":
+def _tls_expiry(check: HeartbeatCheck, url: str, response: Response) -> str | None:
+    if check.tls_expiry_days is None or not url.startswith("https:"):
         return None
-    # httpcore exposes the socket's SSLObject while the response is open:
-    # https://www.python-httpx.org/advanced/extensions/#response-extensions
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    cert = ssl_object.getpeercert() if ssl_object is not None else None
+    cert = response.peer_cert
     if not cert or "notAfter" not in cert:
         return "could not read the TLS certificate to check its expiry"
     expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)

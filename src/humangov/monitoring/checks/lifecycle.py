@@ -27,8 +27,8 @@ CLEANUP_TIMEOUT_S = 5.0
 LEDGER_PAGES_PER_POLL = 5
 
 
-async def run(check: LifecycleCheck, http: httpx.AsyncClient, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, http, ctx), **kw)
+async def run(check: LifecycleCheck, clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients.http, ctx), **kw)
 
 
 def _token(check: LifecycleCheck) -> str:

@@ -1,0 +1,1 @@
+"""The HumanGov CDK app: one shared stack and one stack per state."""

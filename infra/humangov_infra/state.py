@@ -1,0 +1,233 @@
+"""One state's stack: its records table, documents bucket, erasure Lambda on the table's
+stream with a dead-letter queue, and its Synthetics canary with an alarm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_synthetics as synthetics
+from constructs import Construct
+
+from humangov_infra import packaging
+from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
+from humangov_infra.canary import HANDLER_MODULE
+from humangov_infra.config import InfraConfig
+from humangov_infra.shared import (
+    LOG_RETENTION,
+    SharedStack,
+    canary_artifacts_bucket,
+    ledger_arn,
+    log_writer_role,
+    secret_ref,
+)
+
+# Event source mapping bounds: a poison record is retried a few times (halving the batch each
+# time to isolate it), then parked on the DLQ rather than blocking its shard for the stream's
+# 24 h retention. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-errors
+RETRY_ATTEMPTS = 5
+MAX_RECORD_AGE = Duration.hours(6)
+BATCH_SIZE = 100
+DLQ_RETENTION = Duration.days(14)  # SQS's maximum: time for an operator to replay
+
+
+class StateStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, state: str, config: InfraConfig,
+                 shared: SharedStack, canary_asset: Path, **kw) -> None:
+        super().__init__(scope, construct_id, **kw)
+        self.state = state
+        self.table = dynamodb.Table(
+            self, "Records",
+            table_name=config.table_name(state),
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.bucket = self._bucket(config)
+        self._erasure(config, shared)
+        self._canary(config, shared, canary_asset)
+
+    def _bucket(self, config: InfraConfig) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self, "Documents",
+            bucket_name=config.bucket_name(self.state),
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            # Object Lock makes versions undeletable until their retention ends, which
+            # would turn erasures into failures; see docs/aws.md before enabling it.
+            object_lock_enabled=config.object_lock or None,
+            lifecycle_rules=[s3.LifecycleRule(
+                id="expire-noncurrent",
+                # A safety net only: the erasure Lambda deletes every version at once.
+                noncurrent_version_expiration=Duration.days(1),
+                expired_object_delete_marker=True,
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(bucket, [{
+            "id": "AwsSolutions-S1",
+            "reason": "The erasure ledger is the audit trail for document deletions; server "
+                      "access logs would need a log bucket per state (a cross-stack bucket "
+                      "policy would make the shared stack depend on all fifty).",
+        }])
+        return bucket
+
+    def _erasure(self, config: InfraConfig, shared: SharedStack) -> None:
+        dlq = sqs.Queue(self, "ErasureDeadLetters", retention_period=DLQ_RETENTION,
+                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+        acknowledge(dlq, [{
+            "id": "AwsSolutions-SQS3",
+            "reason": "This queue is itself the erasure dead-letter destination.",
+        }])
+        log_group = logs.LogGroup(self, "ErasureLogs", retention=LOG_RETENTION)
+        role = log_writer_role(self, "ErasureRole", log_group,
+                               f"{self.state} erasure: read its stream, delete in its bucket, "
+                               f"write the ledger")
+        # Delete every version and delete marker of a key (S3 keeps them in a versioned
+        # bucket): listing versions finds them, DeleteObjectVersion removes each one.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
+        role.add_to_policy(iam.PolicyStatement(
+            sid="FindVersions", actions=["s3:ListBucketVersions"],
+            resources=[self.bucket.bucket_arn]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="EraseDocuments", actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=[self.bucket.arn_for_objects("*")]))
+        # Receipts only: a conditional put makes a redelivered record idempotent.
+        role.add_to_policy(iam.PolicyStatement(
+            sid="WriteReceipts", actions=["dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
+            resources=[ledger_arn(config)]))
+        function = lambda_.Function(
+            self, "Erasure",
+            runtime=packaging.RUNTIME,
+            handler="humangov.aws.stream_cleanup.handler",
+            code=packaging.function_code(),
+            layers=[shared.layer],
+            role=role,
+            log_group=log_group,
+            timeout=Duration.seconds(60),
+            memory_size=256,
+            environment={
+                "HUMANGOV_BACKEND": "aws",
+                "HUMANGOV_ENVIRONMENT": "production",
+                "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,
+                "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
+                "HUMANGOV_AWS_LEDGER_TABLE": config.ledger_table,
+                "POWERTOOLS_SERVICE_NAME": "humangov-erasure",
+            },
+        )
+        # The mapping's own grants: the stream read actions on this table's stream, and
+        # SendMessage on the DLQ. ListStreams has no resource-level permissions (hence "*").
+        function.add_event_source(sources.DynamoEventSource(
+            self.table,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=BATCH_SIZE,
+            bisect_batch_on_error=True,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_record_age=MAX_RECORD_AGE,
+            report_batch_item_failures=True,
+            on_failure=sources.SqsDlq(dlq),
+            # Only deletions and changes can orphan a document; inserts never reach the code.
+            filters=[lambda_.FilterCriteria.filter(
+                {"eventName": lambda_.FilterRule.or_("REMOVE", "MODIFY")})],
+        ))
+        acknowledge(function, [{
+            "id": "AwsSolutions-L1",
+            "reason": "Python 3.11 is the version the app is built and tested on; the "
+                      "dependencies layer is built for it.",
+        }])
+        acknowledge(role, [{
+            "id": f"AwsSolutions-IAM5[Resource::{logical_arn(self.bucket)}/*]",
+            "reason": "Objects of this state's bucket only: keys are per document, unknown "
+                      "until a record is deleted.",
+        }, {
+            "id": "AwsSolutions-IAM5[Resource::*]",
+            "reason": "dynamodb:ListStreams, added by the event source mapping, supports no "
+                      "resource-level permissions; the other stream actions name this stream.",
+        }])
+        alarm = cloudwatch.Alarm(
+            self, "ErasureDeadLettersAlarm",
+            alarm_description=f"{self.state}: erasures failed and were parked on the DLQ",
+            metric=dlq.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
+        alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+
+    def _canary(self, config: InfraConfig, shared: SharedStack, asset: Path) -> None:
+        environment = {
+            "HUMANGOV_BASE_URL": f"https://{config.host_name(self.state)}",
+            "HUMANGOV_STATE": self.state,
+        }
+        token = None
+        if config.canary_token_secret:
+            token = secret_ref(self, "CanaryToken", config.canary_token_secret)
+            environment["HUMANGOV_CANARY_TOKEN_SECRET"] = token.secret_arn
+        canary = synthetics.Canary(
+            self, "Canary",
+            canary_name=f"humangov-{self.state.lower()}",
+            runtime=synthetics.Runtime.SYNTHETICS_PYTHON_SELENIUM_7_0,
+            test=synthetics.Test.custom(
+                code=synthetics.Code.from_asset(str(asset)),
+                handler=f"{HANDLER_MODULE}.handler",
+            ),
+            schedule=synthetics.Schedule.rate(Duration.minutes(1)),
+            environment_variables=environment,
+            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
+                bucket=s3.Bucket.from_bucket_name(self, "CanaryArtifacts",
+                                                  canary_artifacts_bucket(config)),
+                prefix=self.state.lower()),
+            timeout=Duration.seconds(55),
+            success_retention_period=Duration.days(7),
+            failure_retention_period=Duration.days(31),
+        )
+        if token is not None:
+            token.grant_read(canary.role)
+        printed_bucket = (f"arn:<AWS::Partition>:s3:::humangov-canary-artifacts-"
+                          f"<AWS::AccountId>-{config.region}")
+        acknowledge(canary, [{
+            "id": f"AwsSolutions-IAM5[Resource::{printed_bucket}/{self.state.lower()}/*]",
+            "reason": "The canary writes screenshots and logs under its own state's prefix of "
+                      "the artifacts bucket, with generated names.",
+        }, {
+            "id": "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:"
+                  f"{config.region}:<AWS::AccountId>:log-group:/aws/lambda/cwsyn-*]",
+            "reason": "Synthetics creates the canary's log group with a generated suffix "
+                      "(cwsyn-<name>-<id>); CDK's canary role scopes logs to that prefix.",
+        }, {
+            "id": "AwsSolutions-IAM5[Resource::*]",
+            "reason": "s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited by a namespace "
+                      "condition) have no resource-level permissions.",
+        }])
+        alarm = cloudwatch.Alarm(
+            self, "CanaryAlarm",
+            alarm_description=f"{self.state}: the canary fails at https://{config.host_name(self.state)}",
+            metric=canary.metric_success_percent(period=Duration.minutes(1)),
+            threshold=100,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=config.canary_alarm_periods,
+            datapoints_to_alarm=config.canary_alarm_datapoints,
+            # A canary that stopped running is as bad as one that fails.
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
+        alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))

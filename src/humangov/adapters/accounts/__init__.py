@@ -1,0 +1,1 @@
+"""AccountStore adapters: memory (tests, fakes) and SQLite (the embedded default)."""

@@ -1,0 +1,59 @@
+"""An in-memory AccountStore."""
+
+from __future__ import annotations
+
+import threading
+
+from humangov.domain.auth import ApiToken, User
+from humangov.domain.errors import Conflict
+
+
+def duplicate_email(email: str) -> Conflict:
+    return Conflict(f"A user with the email {email} already exists.", field="email")
+
+
+def duplicate_token() -> Conflict:
+    return Conflict("This token is already registered; create a new one.")
+
+
+class MemoryAccountStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: dict[str, User] = {}
+        self._tokens: dict[str, ApiToken] = {}
+
+    def add_user(self, user: User) -> None:
+        with self._lock:
+            if user.id in self._users or self._by_email(user.email) is not None:
+                raise duplicate_email(user.email)
+            self._users[user.id] = user
+
+    def get_user(self, user_id: str) -> User | None:
+        with self._lock:
+            return self._users.get(user_id)
+
+    def find_user(self, email: str) -> User | None:
+        with self._lock:
+            return self._by_email(email)
+
+    def list_users(self) -> list[User]:
+        with self._lock:
+            return sorted(self._users.values(), key=lambda u: (u.email.lower(), u.id))
+
+    def count_users(self) -> int:
+        with self._lock:
+            return len(self._users)
+
+    def add_token(self, token: ApiToken) -> None:
+        with self._lock:
+            if token.token_hash in self._tokens or any(t.id == token.id for t in self._tokens.values()):
+                raise duplicate_token()
+            self._tokens[token.token_hash] = token
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        with self._lock:
+            return self._tokens.get(token_hash)
+
+    def _by_email(self, email: str) -> User | None:
+        wanted = email.lower()
+        return next((u for u in self._users.values() if u.email.lower() == wanted), None)

@@ -1,0 +1,79 @@
+"""The SQLite AccountStore. Emails are unique case-insensitively (a NOCASE column)."""
+
+from __future__ import annotations
+
+import sqlalchemy
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import func, insert, select
+
+from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
+from humangov.adapters.metadata import api_tokens, users
+from humangov.adapters.sql import from_text, to_text
+from humangov.domain.auth import ApiToken, User
+from humangov.domain.errors import StorageUnavailable
+
+
+class SqliteAccountStore:
+    def __init__(self, engine: sqlalchemy.Engine):
+        self.engine = engine
+
+    def add_user(self, user: User) -> None:
+        row = dict(id=user.id, email=user.email, role=user.role, state=user.state,
+                   password_hash=user.password_hash, created_at=to_text(user.created_at))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(users), row)
+        except sa_exc.IntegrityError as exc:
+            raise duplicate_email(user.email) from exc
+        except sa_exc.OperationalError as exc:
+            raise _unavailable() from exc
+
+    def get_user(self, user_id: str) -> User | None:
+        return self._one_user(select(users).where(users.c.id == user_id))
+
+    def find_user(self, email: str) -> User | None:
+        return self._one_user(select(users).where(users.c.email == email))
+
+    def list_users(self) -> list[User]:
+        rows = self._read(select(users).order_by(users.c.email, users.c.id))
+        return [_user(r) for r in rows]
+
+    def count_users(self) -> int:
+        return self._read(select(func.count()).select_from(users))[0][0]
+
+    def add_token(self, token: ApiToken) -> None:
+        row = dict(id=token.id, name=token.name, role=token.role, state=token.state,
+                   token_hash=token.token_hash, created_at=to_text(token.created_at))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(api_tokens), row)
+        except sa_exc.IntegrityError as exc:
+            raise duplicate_token() from exc
+        except sa_exc.OperationalError as exc:
+            raise _unavailable() from exc
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        rows = self._read(select(api_tokens).where(api_tokens.c.token_hash == token_hash))
+        if not rows:
+            return None
+        r = rows[0]
+        return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at))
+
+    def _one_user(self, statement) -> User | None:
+        rows = self._read(statement)
+        return _user(rows[0]) if rows else None
+
+    def _read(self, statement) -> list:
+        try:
+            with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+                return list(conn.execute(statement))
+        except sa_exc.OperationalError as exc:
+            raise _unavailable() from exc
+
+
+def _user(r) -> User:
+    return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at))
+
+
+def _unavailable() -> StorageUnavailable:
+    return StorageUnavailable("The accounts database is unavailable or busy. Retry in a moment.")

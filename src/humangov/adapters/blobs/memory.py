@@ -1,0 +1,76 @@
+"""An in-memory BlobStore: the working fake for tests and the reference for the contract."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
+from humangov.domain.errors import Conflict, NotFound
+from humangov.ports import BlobInfo, Erased, StoredBlob
+
+
+class MemoryBlobStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._blobs: dict[str, dict[str, tuple[bytes, datetime]]] = {}
+
+    def ping(self) -> None:
+        return None
+
+    def put(
+        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
+    ) -> StoredBlob:
+        check_state(state), check_key(key)
+        hasher = SizedHasher(max_size)
+        parts = []
+        for chunk in iter_chunks(chunks):
+            hasher.update(chunk)
+            parts.append(bytes(chunk))
+        with self._lock:
+            self._blobs.setdefault(state, {})[key] = (b"".join(parts), datetime.now(UTC))
+        return StoredBlob(hasher.size, hasher.sha.hexdigest())
+
+    def open(self, state: str, key: str) -> Iterator[bytes]:
+        check_state(state), check_key(key)
+        with self._lock:
+            found = self._blobs.get(state, {}).get(key)
+        if found is None:
+            raise NotFound(f"There is no document {key} in {state}.")
+        data = found[0]
+        return (data[i:i + CHUNK] for i in range(0, len(data), CHUNK))
+
+    def stat(self, state: str, key: str) -> BlobInfo | None:
+        check_state(state), check_key(key)
+        with self._lock:
+            found = self._blobs.get(state, {}).get(key)
+        return BlobInfo(key, len(found[0]), found[1]) if found else None
+
+    def exists(self, state: str, key: str) -> bool:
+        return self.stat(state, key) is not None
+
+    def delete(self, state: str, key: str) -> Erased:
+        check_state(state), check_key(key)
+        with self._lock:
+            return Erased(existed=self._blobs.get(state, {}).pop(key, None) is not None)
+
+    def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
+        check_state(state)
+        with self._lock:
+            items = sorted(self._blobs.get(state, {}).items())
+        for key, (data, modified) in items:
+            if after is None or key > after:
+                yield BlobInfo(key, len(data), modified)
+
+    def drop_state(self, state: str) -> None:
+        check_state(state)
+        with self._lock:
+            left = self._blobs.get(state)
+            if left:
+                raise Conflict(
+                    f"The state {state} still holds {len(left)} documents; erase them before "
+                    "dropping its storage."
+                )
+            self._blobs.pop(state, None)

@@ -1,0 +1,64 @@
+"""Shared by the DynamoDB adapters: typed-item conversion and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from humangov.domain.errors import StorageUnavailable
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, dict]:
+    """Plain values -> DynamoDB typed attributes, dropping None (absent, so sparse GSIs work)."""
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, dict]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def ts(moment: datetime) -> str:
+    """A sortable UTC timestamp: same width for every value, so string order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def unavailable(what: str) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"{what} on AWS is unavailable. Retry in a moment; if it persists, check the AWS "
+        "region, credentials and endpoint (AWS_ENDPOINT_URL) and that the tables exist."
+    )
+
+
+@contextmanager
+def translating(what: str) -> Iterator[None]:
+    """Turn boto errors that reach us into StorageUnavailable (botocore already retried)."""
+    try:
+        yield
+    except ClientError as exc:
+        raise unavailable(what) from exc
+    except BotoCoreError as exc:
+        raise unavailable(what) from exc
+
+
+def query_all(client, **kwargs) -> Iterator[dict[str, dict]]:
+    """Every item of a Query or Scan, page by page (constant memory)."""
+    op = kwargs.pop("_op", "query")
+    paginator = client.get_paginator(op)
+    for page in paginator.paginate(**kwargs):
+        yield from page.get("Items", [])

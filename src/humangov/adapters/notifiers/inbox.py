@@ -1,0 +1,28 @@
+"""The embedded default channel: notifications stored for the web inbox and written to the
+console log. Idempotent per event, so a re-delivery after a crash adds no second row."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from humangov.monitoring.alarms.messages import AlarmEvent, headline
+
+log = logging.getLogger("humangov.alarms")
+
+
+class InboxTransport:
+    kind = "inbox"
+    name = "inbox"
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def describe(self) -> str:
+        return "web inbox and console log"
+
+    def notify(self, event: AlarmEvent, event_id: int | None = None) -> None:
+        text = headline(event)
+        self._store.add_inbox(event_id, event, text, datetime.now(UTC))
+        level = logging.INFO if event.new_state == "OK" else logging.WARNING
+        log.log(level, "notification: %s", text)

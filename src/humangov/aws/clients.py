@@ -1,0 +1,65 @@
+"""The one factory for boto3 clients.
+
+Endpoint and credentials come from boto3's standard chain, so `AWS_ENDPOINT_URL` points every
+client at moto_server in local development mode and nothing in our code knows the difference.
+Retries use botocore's standard mode, which retries throttling and 5xx with backoff:
+https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from humangov.config import Settings
+
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 30
+MAX_ATTEMPTS = 5
+
+
+def region_for(settings: Settings) -> str:
+    """HUMANGOV_AWS_REGION when set, else the runtime's region (Lambda sets AWS_REGION)."""
+    if "aws_region" in settings.model_fields_set:
+        return settings.aws_region
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+
+
+class AwsClients:
+    """Lazily built, shared clients (boto3 clients are thread-safe; sessions are not)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.region = region_for(settings)
+        self._config = Config(
+            region_name=self.region,
+            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+            max_pool_connections=32,
+        )
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+
+    def get(self, service: str) -> Any:
+        with self._lock:
+            client = self._clients.get(service)
+            if client is None:
+                client = boto3.session.Session().client(service, config=self._config)
+                self._clients[service] = client
+            return client
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.get("dynamodb")
+
+    @property
+    def s3(self) -> Any:
+        return self.get("s3")
+
+    @property
+    def streams(self) -> Any:
+        return self.get("dynamodbstreams")

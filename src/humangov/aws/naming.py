@@ -1,0 +1,39 @@
+"""State <-> table and bucket names, from the settings' patterns. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from humangov.domain.states import STATE_NAMES
+
+
+@dataclass(frozen=True, slots=True)
+class Naming:
+    table_pattern: str = "humangov-{state}-records"
+    bucket_pattern: str = "humangov-{state}-documents"
+
+    @classmethod
+    def from_settings(cls, settings) -> Naming:
+        return cls(settings.aws_table_pattern, settings.aws_bucket_pattern)
+
+    def table(self, state: str) -> str:
+        return self.table_pattern.format(state=state.lower())
+
+    def bucket(self, state: str) -> str:
+        return self.bucket_pattern.format(state=state.lower())
+
+    def state_of_table(self, table: str) -> str | None:
+        """The state whose records live in `table`, or None if no state's table has that name."""
+        before, _, after = self.table_pattern.partition("{state}")
+        match = re.fullmatch(re.escape(before) + "([a-z]{2})" + re.escape(after), table)
+        if match is None or match[1].upper() not in STATE_NAMES:
+            return None
+        return match[1].upper()
+
+
+def table_from_arn(arn: str) -> str | None:
+    """`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` -> `<name>`."""
+    _, _, resource = arn.partition(":table/")
+    name = resource.split("/", 1)[0]
+    return name or None

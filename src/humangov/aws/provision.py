@@ -1,0 +1,130 @@
+"""Create what a state (and the platform) needs on AWS, if it is not there yet.
+
+The CDK app in infra/ is the production path; this is what `humangov states add CA` does with
+HUMANGOV_BACKEND=aws, and what local development mode on moto_server relies on. Every step
+is idempotent: a table or bucket that exists is left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from botocore.exceptions import ClientError
+
+from humangov.aws.clients import AwsClients
+from humangov.aws.naming import Naming
+
+log = logging.getLogger(__name__)
+
+TTL_ATTRIBUTE = "expires_at"
+S = "S"
+
+
+def _key_schema(*names: str) -> list[dict]:
+    return [{"AttributeName": n, "KeyType": t} for n, t in zip(names, ("HASH", "RANGE"), strict=False)]
+
+
+def records_table_spec(name: str) -> dict:
+    """One table per state. Employee items `EMP#<id>`/`A`, history items `EMP#<id>`/`H#<n>`.
+
+    Two GSIs over the employee items only (history items lack `kind`, so the indexes are
+    sparse): `by_name` orders listings by the folded (last, first, id) key, `by_doc` yields
+    document keys in key order for the orphan sweep. See adapters/records/dynamodb.py.
+    """
+    attrs = [("pk", S), ("sk", S), ("kind", S), ("lk", S), ("doc_key", S)]
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": t} for a, t in attrs],
+        "KeySchema": _key_schema("pk", "sk"),
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "by_name", "KeySchema": _key_schema("kind", "lk"),
+             "Projection": {"ProjectionType": "ALL"}},
+            {"IndexName": "by_doc", "KeySchema": _key_schema("kind", "doc_key"),
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+        ],
+        # The change feed of the erasure pipeline: REMOVE and MODIFY with both images.
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "SSESpecification": {"Enabled": True},
+    }
+
+
+def simple_table_spec(name: str, *, gsi: tuple[str, str, str] | None = None) -> dict:
+    attrs = [("pk", S), ("sk", S)]
+    spec: dict = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                  "KeySchema": _key_schema("pk", "sk")}
+    if gsi is not None:
+        index, hash_key, range_key = gsi
+        attrs += [(hash_key, S), (range_key, S)]
+        spec["GlobalSecondaryIndexes"] = [{"IndexName": index, "KeySchema": _key_schema(hash_key, range_key),
+                                           "Projection": {"ProjectionType": "ALL"}}]
+    spec["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t} for a, t in attrs]
+    return spec
+
+
+def ensure_table(clients: AwsClients, spec: dict, *, ttl: bool = False) -> bool:
+    """Create the table if absent and wait until it is active. True if created."""
+    ddb = clients.dynamodb
+    name = spec["TableName"]
+    try:
+        ddb.describe_table(TableName=name)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    try:
+        ddb.create_table(**spec)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":  # created meanwhile
+            raise
+        return False
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    if ttl:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+    log.info("created DynamoDB table %s", name)
+    return True
+
+
+def ensure_bucket(clients: AwsClients, name: str) -> bool:
+    """Create a private, versioned, encrypted bucket if absent. True if created."""
+    s3 = clients.s3
+    try:
+        s3.head_bucket(Bucket=name)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    kwargs: dict = {"Bucket": name}
+    if clients.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": clients.region}
+    try:
+        s3.create_bucket(**kwargs)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
+            raise
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    # Versioning keeps every overwrite; erasure must then remove every version and delete
+    # marker (adapters/blobs/s3.py).
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+    log.info("created S3 bucket %s", name)
+    return True
+
+
+def ensure_platform(settings, clients: AwsClients) -> None:
+    """The shared tables: platform (states, users, tokens), ledger, dead letters."""
+    ensure_table(clients, simple_table_spec(settings.aws_platform_table))
+    ensure_table(clients, simple_table_spec(settings.aws_ledger_table, gsi=("by_state", "state", "seq")))
+    ensure_table(clients, simple_table_spec(settings.aws_dead_letter_table))
+
+
+def provision_state(settings, code: str, clients: AwsClients | None = None) -> None:
+    """The state's records table (stream on) and documents bucket, created if absent."""
+    clients = clients or AwsClients(settings)
+    naming = Naming.from_settings(settings)
+    ensure_table(clients, records_table_spec(naming.table(code)), ttl=True)
+    ensure_bucket(clients, naming.bucket(code))

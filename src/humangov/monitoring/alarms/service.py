@@ -1,0 +1,298 @@
+"""The alarm service: the scheduler's result subscriber, the monitor's own health, the
+dead-man's-switch ping, and the dispatcher that drains the outbox.
+
+    result ► evaluate(state, result) ► transitions ► (one transaction) state + events + outbox
+           ► Dispatcher ► Slack / webhook / inbox
+
+A failed run while not in ALARM asks the scheduler for a confirmation re-check after
+`policy.confirm_after`, so a real outage is confirmed in about a second rather than a whole
+interval. "The monitor is broken" is its own kind of alert (DEGRADED), never a check ALARM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from humangov.monitoring.alarms import metrics
+from humangov.monitoring.alarms.delivery import Dispatcher
+from humangov.monitoring.alarms.evaluator import ALARM, OK, AlarmState, ResultView, Transition, evaluate
+from humangov.monitoring.alarms.messages import (
+    CHANNEL_DISABLED, DEGRADED, REMINDER, TRANSITION, AlarmEvent, headline,
+)
+from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, Silence
+from humangov.monitoring.alarms.silences import muting_silence
+from humangov.monitoring.alarms.store import AlarmStore, NewEvent, to_text
+from humangov.monitoring.alarms.transport import Transport, redact_url
+
+log = logging.getLogger("humangov.alarms")
+
+MONITOR = "monitor"  # the pseudo-check that carries the monitor's own health
+_MONITOR_KEY = "__monitor__"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class AlarmService:
+    def __init__(
+        self,
+        store: AlarmStore,
+        transports: list[Transport],
+        checks: list,
+        *,
+        base_url: str = "http://127.0.0.1:8000",
+        silences: list[Silence] = (),
+        deadman: DeadmanConfig | None = None,
+        scheduler=None,
+        lag_threshold: float = 5.0,
+        stale_grace: float = 10.0,
+        watchdog_every: float = 2.0,
+        dispatcher_options: dict | None = None,
+    ) -> None:
+        self.store = store
+        self.transports = {t.name: t for t in transports}
+        self.checks = {check.name: check for check in checks}
+        self.base_url = base_url.rstrip("/")
+        self.silences = list(silences)
+        self.deadman = deadman
+        self.scheduler = scheduler
+        self.lag_threshold = lag_threshold
+        self.stale_grace = stale_grace
+        self.watchdog_every = watchdog_every
+        self.dispatcher = Dispatcher(
+            store, transports, on_disabled=self._channel_disabled, **(dispatcher_options or {})
+        )
+        self._problems: dict[str, str] = {}
+        self._on_time_streak = 0
+        self._last_seen: dict[str, float] = {}
+        self._tasks: list[asyncio.Task] = []
+        self.deadman_status: dict = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def attach(self, scheduler) -> None:
+        """Subscribe to a scheduler's results and use it for confirmation re-checks."""
+        self.scheduler = scheduler
+        if self.on_result not in scheduler.subscribers:
+            scheduler.subscribers.append(self.on_result)
+
+    async def start(self) -> None:
+        for transport in self.transports.values():
+            secret = getattr(transport, "_url", None) or transport.describe()
+            self.store.register_channel(transport.name, transport.kind, transport.describe(), fingerprint(secret))
+        saved = self.store.load_state(_MONITOR_KEY)
+        if saved is not None and saved.state == ALARM:
+            # Degraded when we stopped: stay so until results show the monitor works again.
+            self._problems["restart"] = saved.last_run_id or "degraded before a restart"
+        now = time.monotonic()
+        self._last_seen = {name: now for name in self.checks}
+        await self.dispatcher.start()
+        self._tasks.append(asyncio.create_task(self._watchdog(), name="alarms:watchdog"))
+        if self.deadman is not None:
+            self._tasks.append(asyncio.create_task(self._deadman_loop(), name="alarms:deadman"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.dispatcher.stop()
+
+    # -- results --------------------------------------------------------------------------
+
+    async def on_result(self, check, result) -> None:
+        """The scheduler's subscriber: called after each result is stored."""
+        self._last_seen[check.name] = time.monotonic()
+        self._problems.pop(f"stale:{check.name}", None)
+        if result.trigger == "missed":
+            # The run never started: the monitor is behind, which says nothing about the app.
+            self._problem("lag", f"runs are falling behind schedule ({result.error})")
+            return
+        self._observe_lag(result)
+        policy: AlarmPolicy = getattr(check, "alarm", None) or AlarmPolicy()
+        state = self.store.load_state(check.name) or AlarmState()
+        view = ResultView(result.run_id, result.ok, result.started_at)
+        new_state, transitions = evaluate(state, view, policy)
+        if new_state is state:
+            return  # this run was evaluated before (a replay)
+        now = utcnow()
+        new_events = [self._event_for(check, result, t) for t in transitions if t.notify]
+        created = self.store.record(check.name, new_state, new_events, self._live_channels(), now)
+        metrics.ALARM_STATE.labels(check=check.name).set(1 if new_state.state == ALARM else 0)
+        for t in transitions:
+            log.info("check %s: %s -> %s (%s)", check.name, t.old_state, t.new_state, t.kind)
+        if created:
+            self.dispatcher.wake()
+        confirm = policy.confirm_after
+        if not result.ok and new_state.state != ALARM and confirm is not None and self.scheduler:
+            self.scheduler.run_now(check.name, confirm.total_seconds())
+
+    def _event_for(self, check, result, t: Transition) -> NewEvent:
+        screenshot = next((a for a in result.artifacts if a.lower().endswith(".png")), None)
+        run_url = f"{self.base_url}/monitoring/runs/{result.run_id}"
+        failed = t.new_state == ALARM
+        event = AlarmEvent(
+            check=check.name, new_state=t.new_state, old_state=t.old_state,
+            tenant=getattr(check, "state", None),
+            failing_step=result.failing_step if failed else None,
+            error=result.error or None if failed else None,
+            duration_ms=result.duration_ms, since=t.since, down_for=t.down_for,
+            run_url=run_url,
+            screenshot_url=f"{run_url}/artifacts/{os.path.basename(screenshot)}" if screenshot else None,
+            kind=REMINDER if t.kind == "reminder" else TRANSITION,
+        )
+        key = f"{check.name}|{t.run_id}|{t.kind}|{t.new_state}"
+        return NewEvent(key, event, t.at, run_id=t.run_id,
+                        muted_by=muting_silence(self.silences, check.name, t.at))
+
+    def _live_channels(self) -> list[str]:
+        disabled = {c["name"] for c in self.store.channels() if c["disabled"]}
+        return [name for name in self.transports if name not in disabled]
+
+    # -- the monitor's own health ---------------------------------------------------------
+
+    def watch_store(self, result_store):
+        """Wrap the result store so that a failing `save` raises a DEGRADED alert."""
+        return _WatchedStore(result_store, self)
+
+    def store_failed(self, exc: BaseException) -> None:
+        self._problem("store", f"the result store is failing ({type(exc).__name__}: {str(exc)[:200]})")
+
+    def store_ok(self) -> None:
+        if "store" in self._problems:
+            self._resolve("store")
+
+    def _observe_lag(self, result) -> None:
+        if result.trigger != "scheduled" or result.scheduled_at is None:
+            return
+        lag = (result.started_at - result.scheduled_at).total_seconds()
+        if lag > self.lag_threshold:
+            self._on_time_streak = 0
+            self._problem("lag", f"runs start {lag:.1f}s behind schedule")
+            return
+        self._on_time_streak += 1
+        if self._on_time_streak >= 3:
+            self._resolve("lag")
+        self._resolve("restart")
+
+    @property
+    def degraded(self) -> str | None:
+        return "; ".join(self._problems.values()) if self._problems else None
+
+    def _problem(self, key: str, message: str) -> None:
+        was_healthy = not self._problems
+        self._problems[key] = message
+        if was_healthy:
+            self._monitor_event("DEGRADED", message)
+
+    def _resolve(self, key: str) -> None:
+        if self._problems.pop(key, None) is not None and not self._problems:
+            self._monitor_event(OK, "checks are running again")
+
+    def _monitor_event(self, new_state: str, reason: str) -> None:
+        now = utcnow()
+        saved = self.store.load_state(_MONITOR_KEY) or AlarmState(state=OK)
+        if new_state == "DEGRADED":
+            state = AlarmState(state=ALARM, since=now, last_run_id=reason[:200])
+            old, since, down = "OK", now, None
+        else:
+            state = AlarmState(state=OK, since=now)
+            old, since = "DEGRADED", saved.since
+            down = now - saved.since if saved.since else None
+        metrics.MONITOR_DEGRADED.set(1 if new_state == "DEGRADED" else 0)
+        event = AlarmEvent(check=MONITOR, new_state=new_state, old_state=old, since=since,
+                           down_for=down, reason=reason, kind=DEGRADED)
+        anchor = to_text(saved.since if new_state == OK and saved.since else now)
+        key = f"{MONITOR}|{new_state}|{anchor}"
+        log.warning("%s", headline(event))
+        self.store.record(_MONITOR_KEY, state, [NewEvent(key, event, now)], self._live_channels(), now)
+        self.dispatcher.wake()
+
+    async def _watchdog(self) -> None:
+        """No result from a check for two intervals: its runs are not happening at all."""
+        while True:
+            await asyncio.sleep(self.watchdog_every)
+            now = time.monotonic()
+            for name, check in self.checks.items():
+                limit = 2 * check.interval.total_seconds() + check.timeout.total_seconds() + self.stale_grace
+                silent = now - self._last_seen.get(name, now)
+                if silent > limit:
+                    self._problem(f"stale:{name}", f"no result from check {name} for {silent:.0f}s")
+
+    def _channel_disabled(self, name: str, error: str) -> None:
+        now = utcnow()
+        description = self.transports[name].describe() if name in self.transports else name
+        event = AlarmEvent(check=name, new_state="DISABLED", error=error, kind=CHANNEL_DISABLED,
+                           reason=f"{description} answered with a permanent error: {error}", since=now)
+        key = f"channel|{name}|{to_text(now)}"
+        channels = [c for c in self._live_channels() if c != name]
+        self.store.record(None, None, [NewEvent(key, event, now)], channels, now)
+        self.dispatcher.wake()
+
+    # -- dead man's switch ----------------------------------------------------------------
+
+    async def _deadman_loop(self) -> None:
+        """Ping an external watcher (e.g. healthchecks.io) while the monitor is healthy, so
+        that a dead or wedged monitor is noticed by someone else."""
+        assert self.deadman is not None
+        url = self.deadman.url.get_secret_value()
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+            while True:
+                if self.degraded is None:
+                    try:
+                        response = await client.get(url)
+                        ok = response.status_code < 400
+                        self.deadman_status = {"at": utcnow(), "ok": ok, "detail": f"HTTP {response.status_code}"}
+                    except httpx.HTTPError as exc:
+                        self.deadman_status = {"at": utcnow(), "ok": False, "detail": type(exc).__name__}
+                        log.warning("dead-man's-switch ping to %s failed: %s", redact_url(url), type(exc).__name__)
+                await asyncio.sleep(self.deadman.interval.total_seconds())
+
+    # -- read side, for the web pages -------------------------------------------------------
+
+    def overview(self) -> dict:
+        states = self.store.states()
+        monitor = states.pop(_MONITOR_KEY, None)
+        return {
+            "states": [{"check": name, "state": states[name].state if name in states else "INSUFFICIENT_DATA",
+                        "since": states[name].since if name in states else None}
+                       for name in sorted(set(self.checks) | set(states))],
+            "transitions": self.store.events(limit=50),
+            "channels": self.store.channels(),
+            "degraded": self.degraded,
+            "monitor_since": monitor.since if monitor and monitor.state == ALARM else None,
+            "deadman": self.deadman_status if self.deadman else None,
+            "pending": self.store.pending_count(),
+        }
+
+
+class _WatchedStore:
+    """A result store whose failures the alarm service hears about."""
+
+    def __init__(self, inner, service: AlarmService) -> None:
+        self._inner = inner
+        self._service = service
+
+    def save(self, result):
+        try:
+            out = self._inner.save(result)
+        except Exception as exc:
+            self._service.store_failed(exc)
+            raise
+        self._service.store_ok()
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)

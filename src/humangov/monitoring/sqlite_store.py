@@ -1,0 +1,192 @@
+"""The run store on SQLite (its own file, `<data_dir>/monitoring.db`), via SQLAlchemy Core.
+
+The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, applied in order at open.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+
+from humangov.monitoring.results import RunResult, StepResult
+from humangov.monitoring.rollup import Aggregate, Sample
+from humangov.monitoring.store import RunStore
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE runs (
+            id TEXT PRIMARY KEY, check_name TEXT NOT NULL, check_type TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL, started_at REAL NOT NULL, scheduled_at REAL,
+            duration_ms REAL NOT NULL, error TEXT NOT NULL DEFAULT '', failing_step TEXT,
+            trigger TEXT NOT NULL DEFAULT 'scheduled', synthetic_ids TEXT NOT NULL DEFAULT '[]')""",
+        "CREATE INDEX runs_by_check ON runs (check_name, id)",
+        "CREATE INDEX runs_by_check_time ON runs (check_name, started_at)",
+        """CREATE TABLE steps (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+            name TEXT NOT NULL, status TEXT NOT NULL, duration_ms REAL NOT NULL,
+            error TEXT NOT NULL DEFAULT '', PRIMARY KEY (run_id, seq))""",
+        """CREATE TABLE artifacts (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+            path TEXT NOT NULL, PRIMARY KEY (run_id, seq))""",
+        """CREATE TABLE rollups (
+            check_name TEXT NOT NULL, period TEXT NOT NULL, start REAL NOT NULL,
+            total INTEGER NOT NULL, ok INTEGER NOT NULL, sum_ms REAL NOT NULL,
+            p50_ms REAL, p95_ms REAL, max_ms REAL, PRIMARY KEY (check_name, period, start))""",
+    ],
+]
+
+
+class SqliteRunStore(RunStore):
+    def __init__(self, path: Path, **kw) -> None:
+        super().__init__(**kw)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+
+        @event.listens_for(self.engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            # WAL lets the web pages read while the scheduler writes; NORMAL is durable
+            # enough for monitoring data and keeps a commit cheap.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+            row = conn.execute(text("SELECT version FROM schema_version")).first()
+            version = row[0] if row else 0
+            if row is None:
+                conn.execute(text("INSERT INTO schema_version VALUES (0)"))
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(text(statement))
+                conn.execute(text("UPDATE schema_version SET version = :v"), {"v": number + 1})
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT version FROM schema_version")).scalar_one()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- runs --------------------------------------------------------------------------------
+    def save(self, result: RunResult) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT OR REPLACE INTO runs VALUES (:id, :check, :type, :status, :started, "
+                ":scheduled, :duration, :error, :failing, :trigger, :synthetic)"
+            ), {
+                "id": result.run_id, "check": result.check, "type": result.check_type,
+                "status": result.status, "started": result.started_at.timestamp(),
+                "scheduled": result.scheduled_at.timestamp() if result.scheduled_at else None,
+                "duration": result.duration_ms, "error": result.error,
+                "failing": result.failing_step, "trigger": result.trigger,
+                "synthetic": json.dumps(list(result.synthetic_ids)),
+            })
+            if result.steps:
+                conn.execute(text("INSERT INTO steps VALUES (:run, :seq, :name, :status, :ms, :error)"), [
+                    {"run": result.run_id, "seq": i, "name": s.name, "status": s.status,
+                     "ms": s.duration_ms, "error": s.error} for i, s in enumerate(result.steps)
+                ])
+            if result.artifacts:
+                conn.execute(text("INSERT INTO artifacts VALUES (:run, :seq, :path)"), [
+                    {"run": result.run_id, "seq": i, "path": p} for i, p in enumerate(result.artifacts)
+                ])
+
+    def get_run(self, run_id: str) -> RunResult | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).mappings().first()
+            return self._hydrate(conn, [row])[0] if row else None
+
+    def list_runs(self, check, *, limit=50, cursor=None):
+        sql = "SELECT * FROM runs WHERE check_name = :check"
+        if cursor:
+            sql += " AND id < :cursor"
+        sql += " ORDER BY id DESC LIMIT :limit"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), {"check": check, "cursor": cursor, "limit": limit + 1}).mappings().all()
+            runs = self._hydrate(conn, rows[:limit])
+        return runs, (runs[-1].run_id if len(rows) > limit else None)
+
+    def _hydrate(self, conn, rows) -> list[RunResult]:
+        if not rows:
+            return []
+        ids = {"ids": [r["id"] for r in rows]}
+        steps: dict[str, list[StepResult]] = {}
+        arts: dict[str, list[str]] = {}
+        for s in conn.execute(text("SELECT * FROM steps WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"),
+                              {"ids": json.dumps(ids["ids"])}).mappings():
+            steps.setdefault(s["run_id"], []).append(StepResult(s["name"], s["status"], s["duration_ms"], s["error"]))
+        for a in conn.execute(text("SELECT * FROM artifacts WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"),
+                              {"ids": json.dumps(ids["ids"])}).mappings():
+            arts.setdefault(a["run_id"], []).append(a["path"])
+        return [
+            RunResult(
+                check=r["check_name"], check_type=r["check_type"], status=r["status"],
+                started_at=datetime.fromtimestamp(r["started_at"], UTC), duration_ms=r["duration_ms"],
+                steps=tuple(steps.get(r["id"], ())), error=r["error"], failing_step=r["failing_step"],
+                artifacts=tuple(arts.get(r["id"], ())),
+                scheduled_at=datetime.fromtimestamp(r["scheduled_at"], UTC) if r["scheduled_at"] is not None else None,
+                synthetic_ids=tuple(json.loads(r["synthetic_ids"])), run_id=r["id"], trigger=r["trigger"],
+            )
+            for r in rows
+        ]
+
+    def check_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(text(
+                "SELECT check_name FROM runs UNION SELECT check_name FROM rollups ORDER BY 1"))]
+
+    def _samples(self, check, since, until):
+        with self.engine.connect() as conn:
+            return [Sample(r[0], r[1] == "ok", r[2]) for r in conn.execute(text(
+                "SELECT started_at, status, duration_ms FROM runs WHERE check_name = :c "
+                "AND started_at >= :a AND started_at < :b"), {"c": check, "a": since, "b": until})]
+
+    # -- rollups and retention ---------------------------------------------------------------
+    def _rollups(self, check, period, since, until):
+        with self.engine.connect() as conn:
+            return [_agg(r) for r in conn.execute(text(
+                "SELECT * FROM rollups WHERE check_name = :c AND period = :p AND start >= :a "
+                "AND start < :b ORDER BY start"), {"c": check, "p": period, "a": since, "b": until}).mappings()]
+
+    def _get_rollup(self, check, period, start):
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT * FROM rollups WHERE check_name = :c AND period = :p AND start = :s"),
+                               {"c": check, "p": period, "s": start}).mappings().first()
+            return _agg(row) if row else None
+
+    def _put_rollup(self, agg):
+        with self.engine.begin() as conn:
+            conn.execute(text("INSERT OR REPLACE INTO rollups VALUES (:c, :p, :s, :t, :o, :sum, :p50, :p95, :max)"), {
+                "c": agg.check, "p": agg.period, "s": agg.start, "t": agg.total, "o": agg.ok,
+                "sum": agg.sum_ms, "p50": agg.p50_ms, "p95": agg.p95_ms, "max": agg.max_ms,
+            })
+
+    def _expire(self, check, before):
+        params = {"c": check, "b": before}
+        where = "check_name = :c AND started_at < :b"
+        with self.engine.begin() as conn:
+            rows = conn.execute(text(f"SELECT id, started_at, status, duration_ms FROM runs WHERE {where}"), params).all()
+            paths = [r[0] for r in conn.execute(text(
+                f"SELECT path FROM artifacts WHERE run_id IN (SELECT id FROM runs WHERE {where})"), params)]
+            conn.execute(text(f"DELETE FROM runs WHERE {where}"), params)  # steps/artifacts cascade
+        return [Sample(r[1], r[2] == "ok", r[3]) for r in rows], paths, [r[0] for r in rows]
+
+    def _drop_rollups(self, period, before):
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM rollups WHERE period = :p AND start < :b"), {"p": period, "b": before})
+
+
+def _agg(row) -> Aggregate:
+    return Aggregate(row["check_name"], row["period"], row["start"], row["total"], row["ok"],
+                     row["sum_ms"], row["p50_ms"], row["p95_ms"], row["max_ms"])

@@ -1,0 +1,165 @@
+"""The BlobStore contract: every adapter passes the same tests."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from humangov.domain.errors import DocumentTooLarge, InvalidInput, NotFound
+from humangov.domain.model import DocumentRef
+
+
+def key() -> str:
+    return DocumentRef.key_for(str(uuid.uuid4()), str(uuid.uuid4()))
+
+
+def body(n: int) -> bytes:
+    return os.urandom(n)
+
+
+def read(store, state, k) -> bytes:
+    return b"".join(store.open(state, k))
+
+
+def leftovers(store) -> list[str]:
+    """Files an adapter left on disk, temporary ones included (filesystem adapter only)."""
+    root = getattr(store, "root", None)
+    if root is None:
+        return []
+    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files]
+
+
+def test_a_stored_document_reads_back_with_its_size_and_sha256(blob_store):
+    data = body(600 * 1024)  # several chunks
+    k = key()
+    stored = blob_store.put("CA", k, io.BytesIO(data))
+    assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert read(blob_store, "CA", k) == data
+    assert blob_store.exists("CA", k)
+    info = blob_store.stat("CA", k)
+    assert (info.key, info.size) == (k, len(data))
+    assert abs(info.last_modified - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_put_accepts_an_iterable_of_chunks_and_overwrites(blob_store):
+    k = key()
+    blob_store.put("CA", k, [b"old"])
+    stored = blob_store.put("CA", k, iter([b"%PDF-", b"new"]))
+    assert stored.size == 8
+    assert read(blob_store, "CA", k) == b"%PDF-new"
+
+
+def test_a_document_over_the_limit_is_refused_and_leaves_nothing(blob_store):
+    k = key()
+    with pytest.raises(DocumentTooLarge):
+        blob_store.put("CA", k, [b"x" * 1000, b"y" * 1000], max_size=1500)
+    assert not blob_store.exists("CA", k)
+    assert list(blob_store.list("CA")) == []
+    assert leftovers(blob_store) == []
+
+
+def test_a_failing_upload_stream_leaves_nothing(blob_store):
+    def chunks():
+        yield b"%PDF-partial"
+        raise DocumentTooLarge("the reader gave up")
+
+    k = key()
+    with pytest.raises(DocumentTooLarge):
+        blob_store.put("CA", k, chunks())
+    assert not blob_store.exists("CA", k)
+    assert leftovers(blob_store) == []
+
+
+def test_a_failed_overwrite_keeps_the_previous_document(blob_store):
+    k = key()
+    blob_store.put("CA", k, [b"first"])
+
+    def chunks():
+        yield b"sec"
+        raise OSError("connection reset")
+
+    with pytest.raises(OSError):
+        blob_store.put("CA", k, chunks())
+    assert read(blob_store, "CA", k) == b"first"
+
+
+def test_opening_a_missing_document_is_not_found(blob_store):
+    with pytest.raises(NotFound):
+        blob_store.open("CA", key())
+    assert blob_store.stat("CA", key()) is None
+    assert not blob_store.exists("CA", key())
+
+
+def test_delete_is_idempotent(blob_store):
+    k = key()
+    blob_store.put("CA", k, [b"data"])
+    assert blob_store.delete("CA", k).existed is True
+    assert blob_store.delete("CA", k).existed is False
+    assert not blob_store.exists("CA", k)
+    assert leftovers(blob_store) == []
+
+
+def test_listing_is_in_key_order_and_resumes_after_a_key(blob_store):
+    keys = [key() for _ in range(20)] + ["ab-c", "ab/c", "ab/d/e", "ab0", "ab.x", "abc"]
+    for k in keys:
+        blob_store.put("CA", k, [k.encode()])
+    listed = [b.key for b in blob_store.list("CA")]
+    assert listed == sorted(keys)
+    assert [b.size for b in blob_store.list("CA")] == [len(k) for k in sorted(keys)]
+    ordered = sorted(keys)
+    for i in (0, 5, 20, len(ordered) - 1):
+        assert [b.key for b in blob_store.list("CA", after=ordered[i])] == ordered[i + 1:]
+    assert [b.key for b in blob_store.list("CA", after="ab/")] == [k for k in ordered if k > "ab/"]
+    assert [b.key for b in blob_store.list("CA", after="0")] == ordered
+    assert list(blob_store.list("CA", after="~")) == []
+
+
+def test_documents_of_one_state_are_invisible_from_another(blob_store):
+    k = key()
+    blob_store.put("CA", k, [b"california"])
+    assert not blob_store.exists("TX", k)
+    assert blob_store.stat("TX", k) is None
+    with pytest.raises(NotFound):
+        blob_store.open("TX", k)
+    assert list(blob_store.list("TX")) == []
+    assert blob_store.delete("TX", k).existed is False
+    assert read(blob_store, "CA", k) == b"california"
+
+
+@pytest.mark.parametrize("bad", ["../CA/x.pdf", "/etc/passwd", "ab/../../x", "ab\\x.pdf", "ab//x",
+                                 "", "a/x.pdf", "ab/.hidden", "ab/x\x00.pdf"])
+def test_keys_that_could_escape_or_confuse_the_layout_are_refused(blob_store, bad):
+    with pytest.raises(InvalidInput):
+        blob_store.put("CA", bad, [b"x"])
+    with pytest.raises(InvalidInput):
+        blob_store.open("CA", bad)
+    with pytest.raises(InvalidInput):
+        blob_store.delete("CA", bad)
+    assert leftovers(blob_store) == []
+
+
+@pytest.mark.parametrize("bad", ["..", "ca", "C/A", ""])
+def test_a_state_that_is_not_a_code_is_refused(blob_store, bad):
+    with pytest.raises(InvalidInput):
+        blob_store.put(bad, key(), [b"x"])
+    with pytest.raises(InvalidInput):
+        list(blob_store.list(bad))
+
+
+def test_dropping_an_emptied_state_is_idempotent(blob_store):
+    k = key()
+    blob_store.put("CA", k, [b"x"])
+    blob_store.delete("CA", k)
+    blob_store.drop_state("CA")
+    blob_store.drop_state("CA")
+    assert list(blob_store.list("CA")) == []
+    assert leftovers(blob_store) == []
+
+
+def test_ping_succeeds_on_a_working_store(blob_store):
+    assert blob_store.ping() is None

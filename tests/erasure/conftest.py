@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from humangov.config import Settings
+from humangov.domain.errors import NotFound, StorageUnavailable
+from humangov.domain.model import DocumentRef, Employee, HistoryEntry
+from humangov.domain.states import state_for
+from humangov.ports import BlobInfo, Erased, StoredBlob
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = T0):
+        self.t = now
+
+    def now(self) -> datetime:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+class DictBlobs:
+    """A small working BlobStore for the erasure tests (keys in order, idempotent delete)."""
+
+    def __init__(self, clock=None):
+        self.data: dict[tuple[str, str], tuple[bytes, datetime]] = {}
+        self.clock = clock or FakeClock()
+
+    def ping(self):
+        return None
+
+    def put(self, state, key, chunks, *, max_size=None):
+        body = b"".join(chunks) if not isinstance(chunks, bytes) else chunks
+        self.data[(state, key)] = (body, self.clock.now())
+        return StoredBlob(len(body), hashlib.sha256(body).hexdigest())
+
+    def open(self, state, key):
+        if (state, key) not in self.data:
+            raise NotFound(key)
+        return iter([self.data[(state, key)][0]])
+
+    def stat(self, state, key):
+        hit = self.data.get((state, key))
+        return BlobInfo(key, len(hit[0]), hit[1]) if hit else None
+
+    def exists(self, state, key):
+        return (state, key) in self.data
+
+    def delete(self, state, key):
+        return Erased(self.data.pop((state, key), None) is not None)
+
+    def list(self, state, *, after=None):
+        for (s, k) in sorted(self.data):
+            if s == state and (after is None or k > after):
+                yield self.stat(s, k)
+
+    def drop_state(self, state):
+        pass
+
+
+class Unreachable:
+    """Wraps a blob store; every delete fails as if the storage were down, until `up`."""
+
+    def __init__(self, inner):
+        self.inner, self.down = inner, True
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def delete(self, state, key):
+        if self.down:
+            raise StorageUnavailable("document storage is unreachable")
+        return self.inner.delete(state, key)
+
+
+def make_employee(state="CA", with_doc=True, blobs=None, now=T0) -> Employee:
+    eid = str(uuid.uuid4())
+    doc = None
+    if with_doc:
+        doc = DocumentRef.new(eid, 9, hashlib.sha256(b"%PDF-1.7\n").hexdigest())
+        if blobs is not None:
+            blobs.put(state, doc.key, [b"%PDF-1.7\n"])
+    return Employee(eid, state, "Ada", "Lovelace", "Clerk", Decimal("50000.00"), doc, now, now)
+
+
+def add(records, employee):
+    records.add_employee(employee, HistoryEntry(employee.id, employee.state, "added", "test", employee.created_at))
+    return employee
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(environment="test", data_dir=tmp_path, erasure_max_attempts=3,
+                    erasure_base_backoff_seconds=1, erasure_max_backoff_seconds=10)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    from humangov.adapters.sql import open_database
+
+    eng = open_database(tmp_path / "humangov.db")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sql_records(engine, clock):
+    from humangov.adapters.records.sqlite import SqliteRecordStore
+
+    store = SqliteRecordStore(engine, clock)
+    store.add_state(state_for("CA"))
+    store.add_state(state_for("TX"))
+    return store

@@ -1,0 +1,146 @@
+"""Every page, for the owner, another state's editor, a viewer and someone not logged in."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PDF
+from tests.web.conftest import csrf_of
+
+FIELDS = {"first_name": "Grace", "last_name": "Hopper", "role": "Admiral", "salary": "99000"}
+
+READ_PAGES = [
+    "/states/CA",
+    "/states/CA/employees/{id}",
+    "/states/CA/employees/{id}/history",
+    "/states/CA/employees/{id}/document/view",
+    "/states/CA/employees/{id}/document/download",
+]
+WRITE_PAGES = [
+    "/states/CA/employees/new",
+    "/states/CA/employees/{id}/edit",
+    "/states/CA/employees/{id}/document",
+    "/states/CA/employees/{id}/delete",
+]
+# (form action, builds the request body)
+WRITES = [
+    ("/states/CA/employees/new", lambda: {"data": FIELDS, "files": {"document": ("id.pdf", PDF, "application/pdf")}}),
+    ("/states/CA/employees/{id}/edit", lambda: {"data": {**FIELDS, "version": "1"}}),
+    ("/states/CA/employees/{id}/document", lambda: {"data": {"version": "1"},
+                                                    "files": {"document": ("id.pdf", PDF, "application/pdf")}}),
+    ("/states/CA/employees/{id}/delete", lambda: {"data": {"version": "1"}}),
+]
+
+
+def post(client, path, body, token=None):
+    body = body()
+    body["data"] = {**body["data"], "csrf_token": token if token is not None else csrf_of(client.get("/states").text)}
+    return client.post(path, follow_redirects=False, **body)
+
+
+@pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
+def test_the_owner_state_sees_every_page(users, add_employee, page):
+    e = add_employee()
+    r = users.ca_editor.get(page.format(id=e.id))
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
+def test_a_platform_admin_sees_every_page(users, add_employee, page):
+    e = add_employee()
+    assert users.admin.get(page.format(id=e.id)).status_code == 200
+
+
+@pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
+def test_another_states_user_gets_404_and_no_data(users, add_employee, page):
+    e = add_employee(last_name="Secretname")
+    r = users.tx_editor.get(page.format(id=e.id))
+    assert r.status_code == 404
+    assert "Secretname" not in r.text and e.id not in r.text
+
+
+@pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
+def test_no_credentials_redirect_to_the_login_page(users, add_employee, page):
+    e = add_employee(last_name="Secretname")
+    path = page.format(id=e.id)
+    r = users.nobody.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/login?next={path}"
+    assert "Secretname" not in r.text
+
+
+@pytest.mark.parametrize("page", READ_PAGES)
+def test_a_viewer_reads_but_sees_no_write_buttons(users, add_employee, page):
+    e = add_employee()
+    r = users.ca_viewer.get(page.format(id=e.id))
+    assert r.status_code == 200
+    for action in ("/edit", "/delete", "/employees/new", 'document"'):
+        assert action not in r.text
+
+
+@pytest.mark.parametrize("page", WRITE_PAGES)
+def test_a_viewer_gets_403_on_write_forms(users, add_employee, page):
+    e = add_employee()
+    assert users.ca_viewer.get(page.format(id=e.id)).status_code == 403
+
+
+@pytest.mark.parametrize("action, body", WRITES)
+def test_the_owner_state_may_write(users, add_employee, action, body):
+    e = add_employee()
+    r = post(users.ca_editor, action.format(id=e.id), body)
+    assert r.status_code == 303, r.text
+
+
+@pytest.mark.parametrize("action, body", WRITES)
+def test_a_viewers_write_answers_403_and_changes_nothing(users, web_container, add_employee, action, body):
+    e = add_employee()
+    before = web_container.personnel.list_employees("CA", limit=200).items
+    r = post(users.ca_viewer, action.format(id=e.id), body)
+    assert r.status_code == 403
+    assert web_container.personnel.list_employees("CA", limit=200).items == before
+
+
+@pytest.mark.parametrize("action, body", WRITES)
+def test_another_states_write_answers_404_and_changes_nothing(users, web_container, add_employee, action, body):
+    e = add_employee()
+    before = web_container.personnel.list_employees("CA", limit=200).items
+    r = post(users.tx_editor, action.format(id=e.id), body)
+    assert r.status_code == 404
+    assert web_container.personnel.list_employees("CA", limit=200).items == before
+
+
+@pytest.mark.parametrize("action, body", WRITES)
+def test_a_write_without_credentials_redirects_to_login(users, web_container, add_employee, action, body):
+    e = add_employee()
+    before = web_container.personnel.list_employees("CA", limit=200).items
+    r = post(users.nobody, action.format(id=e.id), body, token="x")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert web_container.personnel.list_employees("CA", limit=200).items == before
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+@pytest.mark.parametrize("action, body", WRITES)
+def test_a_write_without_the_right_csrf_token_answers_403(users, web_container, add_employee, action, body, token):
+    e = add_employee()
+    before = web_container.personnel.list_employees("CA", limit=200).items
+    payload = body()
+    if token is not None:
+        payload["data"] = {**payload["data"], "csrf_token": token}
+    r = users.ca_editor.post(action.format(id=e.id), follow_redirects=False, **payload)
+    assert r.status_code == 403
+    assert "expired" in r.text
+    assert web_container.personnel.list_employees("CA", limit=200).items == before
+
+
+def test_an_unknown_state_or_employee_answers_404(users):
+    assert users.admin.get("/states/ZZ").status_code == 404
+    assert users.admin.get("/states/CA/employees/not-a-uuid").status_code == 404
+    assert users.admin.get("/states/CA/employees/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_home_sends_admins_to_the_picker_and_others_to_their_state(users):
+    assert users.admin.get("/", follow_redirects=False).headers["location"] == "/states"
+    assert users.ca_viewer.get("/", follow_redirects=False).headers["location"] == "/states/CA"
+    assert users.tx_editor.get("/states", follow_redirects=False).headers["location"] == "/states/TX"
+    picker = users.admin.get("/states")
+    assert 'href="/states/CA"' in picker.text and 'href="/states/TX"' in picker.text
