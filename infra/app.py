@@ -24,7 +24,8 @@ def main() -> int:
     if os.environ.get("HUMANGOV_SKIP_BUNDLING") == "1":
         context.update(SKIP_BUNDLING)
     try:
-        app, config = build(context)
+        outdir = os.environ.get("CDK_OUTDIR") or str(Path(__file__).resolve().parent / "cdk.out")
+        app, config = build(context, outdir=outdir)
         assembly = app.synth()
     except InfraConfigError as exc:
         print(f"infra: {exc}", file=sys.stderr)

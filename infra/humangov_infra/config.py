@@ -65,6 +65,8 @@ def parse_states(value: Any) -> tuple[str, ...]:
     codes: list[str] = []
     for item in items:
         code = str(item).strip().upper()
+        if not code:
+            continue
         if code not in ALL_STATES:
             raise InfraConfigError(
                 f"states: {item!r} is not a US state; use USPS codes such as CA,TX or 'all'"

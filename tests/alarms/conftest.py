@@ -49,7 +49,7 @@ class Monitor:
         self.alarms = build_alarms(settings, tmp_path, self.config, **options)
         store = store or SqliteRunStore(tmp_path / "runs.db")
         self.engine = MonitoringEngine(
-            self.config, self.alarms.watch_store(store), tmp_path / "artifacts", with_metrics=False
+            self.config, self.alarms.watch_store(store), tmp_path / "artifacts"
         )
         self.alarms.attach(self.engine.scheduler)
 

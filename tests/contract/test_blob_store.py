@@ -105,7 +105,8 @@ def test_delete_is_idempotent(blob_store):
 
 
 def test_listing_is_in_key_order_and_resumes_after_a_key(blob_store):
-    keys = [key() for _ in range(20)] + ["ab-c", "ab/c", "ab/d/e", "ab0", "ab.x", "abc"]
+    keys = [key() for _ in range(20)] + ["ab-c", "ab/c", "ab/d/e", "ab0", "ab.x", "abc",
+                                      "ab%2F", "ab%/x", "ab%25"]
     for k in keys:
         blob_store.put("CA", k, [k.encode()])
     listed = [b.key for b in blob_store.list("CA")]
@@ -114,7 +115,8 @@ def test_listing_is_in_key_order_and_resumes_after_a_key(blob_store):
     ordered = sorted(keys)
     for i in (0, 5, 20, len(ordered) - 1):
         assert [b.key for b in blob_store.list("CA", after=ordered[i])] == ordered[i + 1:]
-    assert [b.key for b in blob_store.list("CA", after="ab/")] == [k for k in ordered if k > "ab/"]
+    for after in ("ab/", "ab%", "ab", "a", "ab/c/"):
+        assert [b.key for b in blob_store.list("CA", after=after)] == [k for k in ordered if k > after]
     assert [b.key for b in blob_store.list("CA", after="0")] == ordered
     assert list(blob_store.list("CA", after="~")) == []
 
@@ -132,7 +134,7 @@ def test_documents_of_one_state_are_invisible_from_another(blob_store):
 
 
 @pytest.mark.parametrize("bad", ["../CA/x.pdf", "/etc/passwd", "ab/../../x", "ab\\x.pdf", "ab//x",
-                                 "", "a/x.pdf", "ab/.hidden", "ab/x\x00.pdf"])
+                                 "", "a/x.pdf", "ab/.hidden", "ab/x\x00.pdf", "ab" * 101])
 def test_keys_that_could_escape_or_confuse_the_layout_are_refused(blob_store, bad):
     with pytest.raises(InvalidInput):
         blob_store.put("CA", bad, [b"x"])

@@ -37,8 +37,11 @@ def web_app(container):
 
 def log_in(client: TestClient, email: str, password: str = PASSWORD):
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
 
 
 @dataclass
@@ -53,12 +56,23 @@ class Users:
 @pytest.fixture(scope="module")
 def web_container(tmp_path_factory):
     data = tmp_path_factory.mktemp("web")
-    c = bootstrap(Settings(environment="test", data_dir=data, monitoring=False,
-                           max_document_bytes=64 * 1024, login_attempts_per_minute=3))
+    c = bootstrap(
+        Settings(
+            environment="test",
+            data_dir=data,
+            monitoring=False,
+            max_document_bytes=64 * 1024,
+            login_attempts_per_minute=3,
+        )
+    )
     for code in ("CA", "TX"):
         c.personnel.add_state(code)
-    for email, role, state in (("admin@example.gov", "admin", None), ("ca.editor@example.gov", "editor", "CA"),
-                               ("ca.viewer@example.gov", "viewer", "CA"), ("tx.editor@example.gov", "editor", "TX")):
+    for email, role, state in (
+        ("admin@example.gov", "admin", None),
+        ("ca.editor@example.gov", "editor", "CA"),
+        ("ca.viewer@example.gov", "viewer", "CA"),
+        ("tx.editor@example.gov", "editor", "TX"),
+    ):
         c.accounts.add_user(email, PASSWORD, role, state)
     yield c
     c.close()
@@ -77,8 +91,13 @@ def users(web_container):
             assert log_in(c, email).status_code == 303
         return c
 
-    yield Users(client("admin@example.gov"), client("ca.editor@example.gov"), client("ca.viewer@example.gov"),
-                client("tx.editor@example.gov"), client())
+    yield Users(
+        client("admin@example.gov"),
+        client("ca.editor@example.gov"),
+        client("ca.viewer@example.gov"),
+        client("tx.editor@example.gov"),
+        client(),
+    )
     for c in clients:
         c.__exit__(None, None, None)
 
@@ -89,7 +108,12 @@ def add_employee(web_container):
     import io
 
     def add(state="CA", **fields):
-        values = {"first_name": "Ada", "last_name": "Lovelace", "role": "Analyst", "salary": "85000"}
+        values = {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "role": "Analyst",
+            "salary": "85000",
+        }
         values.update(fields)
         return web_container.personnel.add_employee(state, values, io.BytesIO(PDF), "user:test")
 

@@ -24,17 +24,28 @@ WRITE_PAGES = [
 ]
 # (form action, builds the request body)
 WRITES = [
-    ("/states/CA/employees/new", lambda: {"data": FIELDS, "files": {"document": ("id.pdf", PDF, "application/pdf")}}),
+    (
+        "/states/CA/employees/new",
+        lambda: {"data": FIELDS, "files": {"document": ("id.pdf", PDF, "application/pdf")}},
+    ),
     ("/states/CA/employees/{id}/edit", lambda: {"data": {**FIELDS, "version": "1"}}),
-    ("/states/CA/employees/{id}/document", lambda: {"data": {"version": "1"},
-                                                    "files": {"document": ("id.pdf", PDF, "application/pdf")}}),
+    (
+        "/states/CA/employees/{id}/document",
+        lambda: {
+            "data": {"version": "1"},
+            "files": {"document": ("id.pdf", PDF, "application/pdf")},
+        },
+    ),
     ("/states/CA/employees/{id}/delete", lambda: {"data": {"version": "1"}}),
 ]
 
 
 def post(client, path, body, token=None):
     body = body()
-    body["data"] = {**body["data"], "csrf_token": token if token is not None else csrf_of(client.get("/states").text)}
+    body["data"] = {
+        **body["data"],
+        "csrf_token": token if token is not None else csrf_of(client.get("/states").text),
+    }
     return client.post(path, follow_redirects=False, **body)
 
 
@@ -92,7 +103,9 @@ def test_the_owner_state_may_write(users, add_employee, action, body):
 
 
 @pytest.mark.parametrize("action, body", WRITES)
-def test_a_viewers_write_answers_403_and_changes_nothing(users, web_container, add_employee, action, body):
+def test_a_viewers_write_answers_403_and_changes_nothing(
+    users, web_container, add_employee, action, body
+):
     e = add_employee()
     before = web_container.personnel.list_employees("CA", limit=200).items
     r = post(users.ca_viewer, action.format(id=e.id), body)
@@ -101,7 +114,9 @@ def test_a_viewers_write_answers_403_and_changes_nothing(users, web_container, a
 
 
 @pytest.mark.parametrize("action, body", WRITES)
-def test_another_states_write_answers_404_and_changes_nothing(users, web_container, add_employee, action, body):
+def test_another_states_write_answers_404_and_changes_nothing(
+    users, web_container, add_employee, action, body
+):
     e = add_employee()
     before = web_container.personnel.list_employees("CA", limit=200).items
     r = post(users.tx_editor, action.format(id=e.id), body)
@@ -110,7 +125,9 @@ def test_another_states_write_answers_404_and_changes_nothing(users, web_contain
 
 
 @pytest.mark.parametrize("action, body", WRITES)
-def test_a_write_without_credentials_redirects_to_login(users, web_container, add_employee, action, body):
+def test_a_write_without_credentials_redirects_to_login(
+    users, web_container, add_employee, action, body
+):
     e = add_employee()
     before = web_container.personnel.list_employees("CA", limit=200).items
     r = post(users.nobody, action.format(id=e.id), body, token="x")
@@ -120,7 +137,9 @@ def test_a_write_without_credentials_redirects_to_login(users, web_container, ad
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 @pytest.mark.parametrize("action, body", WRITES)
-def test_a_write_without_the_right_csrf_token_answers_403(users, web_container, add_employee, action, body, token):
+def test_a_write_without_the_right_csrf_token_answers_403(
+    users, web_container, add_employee, action, body, token
+):
     e = add_employee()
     before = web_container.personnel.list_employees("CA", limit=200).items
     payload = body()
@@ -135,12 +154,30 @@ def test_a_write_without_the_right_csrf_token_answers_403(users, web_container, 
 def test_an_unknown_state_or_employee_answers_404(users):
     assert users.admin.get("/states/ZZ").status_code == 404
     assert users.admin.get("/states/CA/employees/not-a-uuid").status_code == 404
-    assert users.admin.get("/states/CA/employees/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert (
+        users.admin.get("/states/CA/employees/00000000-0000-4000-8000-000000000000").status_code
+        == 404
+    )
 
 
 def test_home_sends_admins_to_the_picker_and_others_to_their_state(users):
     assert users.admin.get("/", follow_redirects=False).headers["location"] == "/states"
     assert users.ca_viewer.get("/", follow_redirects=False).headers["location"] == "/states/CA"
-    assert users.tx_editor.get("/states", follow_redirects=False).headers["location"] == "/states/TX"
+    assert (
+        users.tx_editor.get("/states", follow_redirects=False).headers["location"] == "/states/TX"
+    )
     picker = users.admin.get("/states")
     assert 'href="/states/CA"' in picker.text and 'href="/states/TX"' in picker.text
+
+
+def test_an_unknown_page_shows_the_error_page_without_a_stack_trace(users):
+    r = users.nobody.get("/no-such-page")
+    assert r.status_code == 404 and "There is nothing at /no-such-page" in r.text
+    assert "Log out" not in r.text and "Traceback" not in r.text
+
+
+def test_an_add_form_that_is_not_multipart_answers_400(users, web_container):
+    before = web_container.personnel.list_employees("CA", limit=200).items
+    r = users.ca_editor.post("/states/CA/employees/new", data=FIELDS, follow_redirects=False)
+    assert r.status_code == 400 and "multipart/form-data" in r.text
+    assert web_container.personnel.list_employees("CA", limit=200).items == before

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from humangov.domain.errors import InvalidInput
 
@@ -57,8 +57,8 @@ class Employee:
         return replace(self, **changes, updated_at=now, version=self.version + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(NamedTuple):
+    # A NamedTuple rather than a frozen dataclass: imports build one per field per row.
     field: str
     old: str | None
     new: str | None

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from humangov.monitoring import metrics
 from humangov.monitoring.checks import run_check
 from humangov.monitoring.config import MonitoringConfig
 from humangov.monitoring.http import Clients
+from humangov.monitoring.metrics import CheckMetrics
 from humangov.monitoring.scheduler import Scheduler, Subscriber
 from humangov.monitoring.store import RunStore
 
@@ -30,14 +30,15 @@ class MonitoringEngine:
         subscribers: Iterable[Subscriber] = (),
         *,
         clients: Clients | None = None,
-        with_metrics: bool = True,
+        metrics: CheckMetrics | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.artifacts_dir = Path(artifacts_dir)
         self._own_clients = clients is None
         self._clients = clients
-        subs = [metrics.record] if with_metrics else []
+        # The app passes CheckMetrics(app.state.metrics) so /metrics shows the check series.
+        subs = [metrics.record] if metrics is not None else []
         self.scheduler = Scheduler(
             config.checks, self._run, store=store, artifacts_dir=self.artifacts_dir,
             subscribers=[*subs, *subscribers], max_concurrency=config.max_concurrency,

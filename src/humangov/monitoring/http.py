@@ -35,6 +35,8 @@ def describe_error(exc: Exception, timeout_s: float | None = None) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out after {timeout_s:g}s" if timeout_s else "timed out"
     if isinstance(exc, httpx.ConnectError):
+        if _caused_by(exc, ConnectionRefusedError):
+            return "connection refused"
         text = str(exc).lower()
         if "refused" in text:
             return "connection refused"
@@ -48,6 +50,16 @@ def describe_error(exc: Exception, timeout_s: float | None = None) -> str:
     if isinstance(exc, httpx.HTTPError):
         return f"{type(exc).__name__}: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 class Clients:

@@ -19,7 +19,7 @@ from humangov.accounts.service import LoginThrottle
 from humangov.bootstrap import Container
 from humangov.web import errors
 from humangov.web.deps import csrf_token
-from humangov.web.routes import api, health
+from humangov.web.routes import api, health, pages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -73,5 +73,6 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

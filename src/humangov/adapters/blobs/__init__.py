@@ -14,6 +14,7 @@ from typing import BinaryIO
 from humangov.domain.errors import DocumentTooLarge, InvalidInput
 
 CHUNK = 256 * 1024
+MAX_KEY = 200  # a file name holds the whole key; real keys are 77 characters
 _STATE = re.compile(r"[A-Z]{2}")
 _FORBIDDEN = ("\\", "\x00")
 
@@ -35,8 +36,8 @@ def check_key(key: str) -> str:
     problem = None
     if not isinstance(key, str) or not key:
         problem = "it is empty"
-    elif len(key) > 1024:
-        problem = "it is longer than 1024 characters"
+    elif len(key) > MAX_KEY:
+        problem = f"it is longer than {MAX_KEY} characters"
     elif key.startswith("/"):
         problem = "it is an absolute path"
     elif any(c in key for c in _FORBIDDEN):

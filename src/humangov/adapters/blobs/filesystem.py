@@ -1,7 +1,12 @@
-"""Documents as files: `<root>/<STATE>/<key[:2]>/<key>`.
+"""Documents as files: `<root>/<STATE>/<key[:2]>/<key, with '/' written as %2F>`.
 
 The two-character fan-out directory keeps any one directory small with millions of keys,
-and since it is a prefix of the key, walking the tree in name order yields keys in order.
+and since it is a prefix of the key, walking the fan-outs in name order and sorting each
+one's keys yields all keys in order. A key's own slashes are encoded rather than made into
+directories: one directory per employee would cost three more system calls per key in
+`list` (measured: 25,000 keys/s nested against 100,000 keys/s flat on 100,000 keys), and
+the orphan sweep lists every key every day.
+
 Writes go to a dot-named temporary file in the target directory, are fsynced, then renamed
 into place (rename is atomic within a filesystem: https://man7.org/linux/man-pages/man2/rename.2.html),
 so a reader sees the whole old file or the whole new one and a failed upload leaves nothing.
@@ -9,6 +14,7 @@ so a reader sees the whole old file or the whole new one and a failed upload lea
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import tempfile
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
-from humangov.domain.errors import Conflict, NotFound, StorageUnavailable
+from humangov.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 TEMP_PREFIX = "."
@@ -51,13 +57,7 @@ class FilesystemBlobStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            try:
-                os.replace(temp, path)
-            except IsADirectoryError:
-                raise Conflict(
-                    "This key names a folder holding other documents. Keys look like "
-                    "<employee id>/<document id>.pdf."
-                ) from None
+            os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
@@ -98,10 +98,19 @@ class FilesystemBlobStore:
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
         base = os.path.join(self.root, check_state(state))
         for fan in _sorted_dirs(base):
-            # Every key under the fan-out directory `fan` starts with `fan`.
+            # Every key in the fan-out directory `fan` starts with `fan`.
             if after is not None and after[:2] > fan:
                 continue
-            yield from _walk(os.path.join(base, fan), "", after if after and after[:2] == fan else None)
+            entries = _sorted_entries(os.path.join(base, fan))
+            start = 0
+            if after is not None and after[:2] == fan:
+                start = bisect.bisect_right(entries, after, key=lambda pair: pair[0])
+            for key, entry in entries[start:]:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # deleted since the directory was read
+                    continue
+                yield BlobInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     def drop_state(self, state: str) -> None:
         base = os.path.join(self.root, check_state(state))
@@ -141,7 +150,11 @@ class FilesystemBlobStore:
 
     # helpers ------------------------------------------------------------------------------
     def _path(self, state: str, key: str) -> str:
-        return os.path.join(self.root, check_state(state), check_key(key)[:2], key)
+        check_state(state), check_key(key)
+        name = encode_name(key)
+        if len(name.encode()) > 255:  # NAME_MAX on Linux filesystems
+            raise InvalidInput(f"The storage key {key[:40]!r}... is too long.", field="key")
+        return os.path.join(self.root, state, key[:2], name)
 
     def _temp_file(self, directory: str) -> tuple[int, str]:
         for _ in range(5):
@@ -150,12 +163,6 @@ class FilesystemBlobStore:
                 return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=directory)
             except FileNotFoundError:
                 continue  # a concurrent delete pruned the directory just now; make it again
-            except (FileExistsError, NotADirectoryError):
-                # A file can't also be a folder: keys 'a/b' and 'a/b/c' can't both exist here.
-                raise Conflict(
-                    "Another document's key is a prefix of this key's folders. Keys look like "
-                    "<employee id>/<document id>.pdf."
-                ) from None
         raise StorageUnavailable("The document folder keeps changing under us; retry the upload.")
 
     def _prune(self, state: str, directory: str) -> None:
@@ -184,32 +191,21 @@ def _sorted_dirs(directory: str) -> list[str]:
         return []
 
 
-def _walk(directory: str, prefix: str, after: str | None) -> Iterator[BlobInfo]:
-    """Keys under `directory` (whose keys start with `prefix`) greater than `after`, in order.
-
-    A directory sorts as its name plus '/', because that is the prefix of every key in it:
-    so 'a-b' (a file) comes before the keys of directory 'a' ('a/...'), as '-' < '/'.
-    """
+def _sorted_entries(directory: str) -> list[tuple[str, os.DirEntry]]:
     try:
         with os.scandir(directory) as it:
-            entries = sorted(
-                ((prefix + e.name + "/", e) if e.is_dir(follow_symlinks=False) else (prefix + e.name, e))
-                for e in it if not e.name.startswith(TEMP_PREFIX)
-            )
+            return sorted((decode_name(e.name), e) for e in it if not e.name.startswith(TEMP_PREFIX))
     except FileNotFoundError:  # removed by a concurrent delete: it holds nothing now
-        return
-    for name, entry in entries:
-        if name.endswith("/"):
-            if after is None or after < name:
-                yield from _walk(entry.path, name, None)
-            elif after.startswith(name):
-                yield from _walk(entry.path, name, after)
-        elif after is None or name > after:
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            yield BlobInfo(name, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+        return []
+
+
+def encode_name(key: str) -> str:
+    return key.replace("%", "%25").replace("/", "%2F")
+
+
+def decode_name(name: str) -> str:
+    # Every '%' of an encoded name starts '%25' or '%2F', so decoding '%2F' first is exact.
+    return name.replace("%2F", "/").replace("%25", "%") if "%" in name else name
 
 
 def _fsync_dir(directory: str) -> None:

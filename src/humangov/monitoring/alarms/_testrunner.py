@@ -31,7 +31,7 @@ async def main(args: argparse.Namespace) -> None:
     alarms = build_alarms(settings, args.data_dir, config,
                           dispatcher_options={"base_backoff": 0.2, "lease": timedelta(seconds=2)})
     store = alarms.watch_store(SqliteRunStore(args.data_dir / "runs.db"))
-    engine = MonitoringEngine(config, store, args.data_dir / "artifacts", with_metrics=False)
+    engine = MonitoringEngine(config, store, args.data_dir / "artifacts")
     alarms.attach(engine.scheduler)
     await alarms.start()
     await engine.start()

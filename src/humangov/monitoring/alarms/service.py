@@ -150,7 +150,8 @@ class AlarmService:
             error=result.error or None if failed else None,
             duration_ms=result.duration_ms, since=t.since, down_for=t.down_for,
             run_url=run_url,
-            screenshot_url=f"{run_url}/artifacts/{os.path.basename(screenshot)}" if screenshot else None,
+            screenshot_url=(f"{self.base_url}/monitoring/artifacts/{result.run_id}/{os.path.basename(screenshot)}"
+                            if screenshot else None),
             kind=REMINDER if t.kind == "reminder" else TRANSITION,
         )
         key = f"{check.name}|{t.run_id}|{t.kind}|{t.new_state}"

@@ -80,7 +80,8 @@ async def _finish_tracing(context, ctx: RunContext, failed: bool) -> None:
 
 
 async def _shot(ctx: RunContext, page, name: str) -> None:
-    path = ctx.run_dir() / f"{len(ctx.steps) + 1:02d}-{name}.png"
+    # Taken after the step is recorded, so the count is this step's number.
+    path = ctx.run_dir() / f"{len(ctx.steps):02d}-{name}.png"
     try:
         await page.screenshot(path=str(path), full_page=True)
         ctx.add_artifact(path)

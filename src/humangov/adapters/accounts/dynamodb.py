@@ -1,0 +1,90 @@
+"""The DynamoDB AccountStore, in the platform table.
+
+Uniqueness (email in any case, token hash, token id) is held by guard items written in the
+same transaction as the item they guard, the documented DynamoDB pattern for unique
+attributes: https://aws.amazon.com/blogs/database/simulating-amazon-dynamodb-unique-constraints-using-transactions/
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
+from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.domain.auth import ApiToken, User
+
+NEW = "attribute_not_exists(pk)"
+
+
+class DynamoDBAccountStore:
+    def __init__(self, clients, table: str) -> None:
+        self.clients = clients
+        self.table = table
+
+    @property
+    def _ddb(self):
+        return self.clients.dynamodb
+
+    def add_user(self, user: User) -> None:
+        item = to_item({"pk": "USER", "sk": user.id, "email": user.email, "role": user.role,
+                        "state": user.state, "password_hash": user.password_hash,
+                        "created_at": ts(user.created_at)})
+        guard = to_item({"pk": "EMAIL", "sk": user.email.lower(), "user_id": user.id})
+        self._put_unique([item, guard], lambda: duplicate_email(user.email))
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self._get("USER", user_id)
+        return _user(item) if item else None
+
+    def find_user(self, email: str) -> User | None:
+        guard = self._get("EMAIL", email.lower())
+        return self.get_user(guard["user_id"]) if guard else None
+
+    def list_users(self) -> list[User]:
+        users = [_user(from_item(i)) for i in self._query("USER")]
+        return sorted(users, key=lambda u: (u.email.lower(), u.id))
+
+    def count_users(self) -> int:
+        with translating("The accounts store"):
+            pages = self._ddb.get_paginator("query").paginate(
+                TableName=self.table, Select="COUNT", KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "USER"}}, ConsistentRead=True)
+            return sum(p["Count"] for p in pages)
+
+    def add_token(self, token: ApiToken) -> None:
+        item = to_item({"pk": "TOKEN", "sk": token.token_hash, "id": token.id, "name": token.name,
+                        "role": token.role, "state": token.state, "created_at": ts(token.created_at)})
+        guard = to_item({"pk": "TOKENID", "sk": token.id})
+        self._put_unique([item, guard], duplicate_token)
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        v = self._get("TOKEN", token_hash)
+        if v is None:
+            return None
+        return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"], parse_ts(v["created_at"]))
+
+    def _put_unique(self, items: list[dict], conflict) -> None:
+        with translating("The accounts store"):
+            try:
+                self._ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": i, "ConditionExpression": NEW}} for i in items])
+            except ClientError as exc:
+                if code(exc) == "TransactionCanceledException":
+                    raise conflict() from exc
+                raise
+
+    def _get(self, pk: str, sk: str) -> dict | None:
+        with translating("The accounts store"):
+            got = self._ddb.get_item(TableName=self.table, ConsistentRead=True,
+                                     Key={"pk": {"S": pk}, "sk": {"S": sk}})
+        return from_item(got["Item"]) if "Item" in got else None
+
+    def _query(self, pk: str):
+        with translating("The accounts store"):
+            return list(query_all(self._ddb, TableName=self.table, ConsistentRead=True,
+                                  KeyConditionExpression="pk = :p",
+                                  ExpressionAttributeValues={":p": {"S": pk}}))
+
+
+def _user(v: dict) -> User:
+    return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"], parse_ts(v["created_at"]))

@@ -1,0 +1,296 @@
+"""DynamoDB ledger and dead-letter queue for the AWS backend.
+
+On AWS the change feed is the records table's stream, so there is no transactional outbox.
+What remains of the `ErasureOutbox` port is the place where stream records that exhausted
+their retries are parked: `humangov erasure dead-letters` lists them, `retry` makes them
+pending again, and `humangov worker` claims and erases them like any outbox intent.
+
+Ledger items are keyed by (change id, key), so a redelivered stream record cannot write a
+second receipt: the put is conditional on the item not existing.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import orjson
+from botocore.exceptions import ClientError
+
+from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
+from humangov.domain.errors import InvalidInput
+from humangov.domain.model import DocumentRef
+
+MAX_ERROR = 500
+
+
+class DynamoDBLedger:
+    def __init__(self, clients, table: str) -> None:
+        self.clients, self.table = clients, table
+
+    @property
+    def _ddb(self):
+        return self.clients.dynamodb
+
+    def append(self, receipts: list[Receipt]) -> None:
+        with translating("The erasure ledger"):
+            for r in receipts:
+                try:
+                    self._ddb.put_item(TableName=self.table, Item=_receipt_item(r),
+                                       ConditionExpression="attribute_not_exists(pk)")
+                except ClientError as exc:
+                    if code(exc) != "ConditionalCheckFailedException":  # already receipted
+                        raise
+
+    def has(self, change_id: str, key: str) -> bool:
+        with translating("The erasure ledger"):
+            got = self._ddb.get_item(TableName=self.table, ConsistentRead=True,
+                                     Key={"pk": {"S": _receipt_pk(change_id, key)}, "sk": {"S": "R"}})
+        return "Item" in got
+
+    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+        kwargs = self._by_state(state, since)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor)
+        with translating("The erasure ledger"):
+            items = self._ddb.query(**kwargs, ScanIndexForward=False, Limit=limit + 1).get("Items", [])
+        page = items[:limit]
+        nxt = None
+        if len(items) > limit:
+            last = page[-1]
+            nxt = _encode_cursor({k: last[k] for k in ("pk", "sk", "state", "seq")})
+        return [_receipt(from_item(i)) for i in page], nxt
+
+    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with translating("The erasure ledger"):
+            for item in query_all(self._ddb, **self._by_state(state, since), ProjectionExpression="reason"):
+                reason = item["reason"]["S"]
+                out[reason] = out.get(reason, 0) + 1
+        return out
+
+    def record_sweep(self, run: SweepRun) -> None:
+        with translating("The erasure ledger"):
+            self._ddb.put_item(TableName=self.table, Item=to_item({
+                "pk": f"SWEEP#{run.state}", "sk": ts(run.finished_at), "run_state": run.state,
+                "started_at": ts(run.started_at), "finished_at": ts(run.finished_at),
+                "scanned_files": run.scanned_files, "scanned_records": run.scanned_records,
+                "orphans": run.orphans, "dangling": run.dangling, "purged": run.purged}))
+
+    def latest_sweep(self, state: str) -> SweepRun | None:
+        with translating("The erasure ledger"):
+            items = self._ddb.query(TableName=self.table, KeyConditionExpression="pk = :p",
+                                    ExpressionAttributeValues={":p": {"S": f"SWEEP#{state}"}},
+                                    ScanIndexForward=False, Limit=1).get("Items", [])
+        if not items:
+            return None
+        v = from_item(items[0])
+        return SweepRun(state, parse_ts(v["started_at"]), parse_ts(v["finished_at"]),
+                        int(v["scanned_files"]), int(v["scanned_records"]), int(v["orphans"]),
+                        int(v["dangling"]), int(v["purged"]))
+
+    def _by_state(self, state: str, since: datetime | None) -> dict:
+        condition, values = "#s = :s", {":s": {"S": state}}
+        if since is not None:
+            condition += " AND seq >= :since"
+            values[":since"] = {"S": ts(since)}
+        return {"TableName": self.table, "IndexName": "by_state", "KeyConditionExpression": condition,
+                "ExpressionAttributeNames": {"#s": "state"}, "ExpressionAttributeValues": values}
+
+
+def _receipt_pk(change_id: str, key: str) -> str:
+    return f"R#{change_id}#{key}"
+
+
+def _receipt_item(r: Receipt) -> dict:
+    return to_item({
+        "pk": _receipt_pk(r.change_id, r.key), "sk": "R", "state": r.state,
+        "seq": f"{ts(r.erased_at)}#{r.change_id}#{r.key}",
+        "key": r.key, "size": r.size, "sha256": r.sha256, "versions": list(r.versions),
+        "reason": r.reason, "change_id": r.change_id, "actor": r.actor,
+        "requested_at": ts(r.requested_at), "erased_at": ts(r.erased_at), "result": r.result,
+    })
+
+
+def _receipt(v: dict) -> Receipt:
+    return Receipt(
+        state=v["state"], key=v["key"], size=int(v["size"]) if v.get("size") is not None else None,
+        sha256=v.get("sha256"), reason=v["reason"], change_id=v["change_id"], actor=v["actor"],
+        requested_at=parse_ts(v["requested_at"]), erased_at=parse_ts(v["erased_at"]),
+        result=v["result"], versions=tuple(v.get("versions", [])),
+    )
+
+
+def _encode_cursor(key: dict) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict:
+    try:
+        value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(value, dict) or set(value) != {"pk", "sk", "state", "seq"}:
+            raise ValueError
+        return value
+    except (ValueError, orjson.JSONDecodeError):
+        raise InvalidInput(
+            "cursor is not valid; pass the next_cursor of a previous page, or omit it.",
+            field="cursor") from None
+
+
+class DynamoDBDeadLetters:
+    """The `ErasureOutbox` port over a small table of stream records that could not be erased."""
+
+    def __init__(self, clients, table: str, clock=None) -> None:
+        self.clients, self.table, self.clock = clients, table, clock
+
+    @property
+    def _ddb(self):
+        return self.clients.dynamodb
+
+    def enqueue(self, change: DocumentChange) -> None:
+        self._insert(change, "pending", None, 0)
+
+    def dead_letter(self, change: DocumentChange, error: str, attempts: int) -> None:
+        """Park a change whose retries are exhausted. Idempotent per change id."""
+        self._insert(change, "dead", error, attempts)
+
+    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+        until = ts(now + timedelta(seconds=lease_seconds))
+        out: list[ErasureIntent] = []
+        for v in self._intents():
+            if len(out) >= limit:
+                break
+            if v["status"] != "pending" or v["next_attempt_at"] > ts(now):
+                continue
+            if v.get("claimed_until") and v["claimed_until"] >= ts(now):
+                continue
+            # One conditional update claims it: two workers never both win
+            # (the healthchecks "claim, then check one row changed" pattern).
+            claimed = self._conditional(
+                Key=_intent_key(v["id"]),
+                UpdateExpression="SET claimed_by = :w, claimed_until = :u ADD attempts :one",
+                ConditionExpression="#st = :pending AND (attribute_not_exists(claimed_until) "
+                                    "OR claimed_until < :now)",
+                ExpressionAttributeNames={"#st": "status"},
+                ExpressionAttributeValues=to_item({":w": worker, ":u": until, ":one": 1,
+                                                   ":pending": "pending", ":now": ts(now)}))
+            if not claimed:
+                continue
+            out.append(replace(_intent(v), attempts=int(v.get("attempts", 0)) + 1))
+        return out
+
+    def complete(self, intent_id: int, worker: str) -> bool:
+        return self._update(intent_id, worker, "SET #st = :done REMOVE claimed_by, claimed_until",
+                            {":done": "done"})
+
+    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+        if next_attempt_at is None:
+            self._update(intent_id, worker, "SET #st = :dead, last_error = :e REMOVE claimed_by, claimed_until",
+                         {":dead": "dead", ":e": error[:MAX_ERROR]})
+        else:
+            self._update(intent_id, worker,
+                         "SET last_error = :e, next_attempt_at = :n REMOVE claimed_by, claimed_until",
+                         {":e": error[:MAX_ERROR], ":n": ts(next_attempt_at)})
+
+    def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return [_intent(v) for v in self._intents()
+                if v["status"] == "dead" and state in (None, v["state"])]
+
+    def retry_dead(self, intent_id: int | None = None) -> int:
+        now = ts(self._now())
+        n = 0
+        for v in self._intents():
+            if v["status"] != "dead" or intent_id not in (None, int(v["id"])):
+                continue
+            with translating("The dead-letter table"):
+                self._ddb.update_item(
+                    TableName=self.table, Key=_intent_key(v["id"]),
+                    UpdateExpression="SET #st = :pending, attempts = :zero, next_attempt_at = :now",
+                    ExpressionAttributeNames={"#st": "status"},
+                    ExpressionAttributeValues=to_item({":pending": "pending", ":zero": 0, ":now": now}))
+            n += 1
+        return n
+
+    def pending_count(self, state: str | None = None) -> int:
+        return self.counts(state)["pending"]
+
+    def counts(self, state: str | None = None) -> dict[str, int]:
+        out = {"pending": 0, "done": 0, "dead": 0}
+        for v in self._intents():
+            if state in (None, v["state"]):
+                out[v["status"]] = out.get(v["status"], 0) + 1
+        return out
+
+    # helpers ------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        from humangov.adapters.sql import utc_now
+
+        return self.clock.now() if self.clock is not None else utc_now()
+
+    def _intents(self) -> list[dict]:
+        with translating("The dead-letter table"):
+            return [from_item(i) for i in query_all(
+                self._ddb, TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "INTENT"}})]
+
+    def _insert(self, change: DocumentChange, status: str, error: str | None, attempts: int) -> None:
+        with translating("The dead-letter table"):
+            counter = self._ddb.update_item(
+                TableName=self.table, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "intent"}},
+                UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": {"N": "1"}},
+                ReturnValues="UPDATED_NEW")
+            intent_id = int(counter["Attributes"]["n"]["N"])
+            old, new = change.old, change.new
+            item = to_item({
+                "pk": "INTENT", "sk": f"{intent_id:012d}", "id": intent_id, "status": status,
+                "attempts": attempts, "last_error": error[:MAX_ERROR] if error else None,
+                "next_attempt_at": ts(self._now()), "change_id": change.change_id,
+                "state": change.state, "employee_id": change.employee_id, "reason": change.reason,
+                "old_id": old.id if old else None, "old_key": old.key if old else None,
+                "old_size": old.size if old else None, "old_sha256": old.sha256 if old else None,
+                "new_id": new.id if new else None, "new_key": new.key if new else None,
+                "actor": change.actor, "requested_at": ts(change.requested_at),
+            })
+            guard = {"pk": {"S": "CHANGE"}, "sk": {"S": change.change_id}}
+            try:
+                self._ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": guard,
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self.table, "Item": item}},
+                ])
+            except ClientError as exc:
+                if code(exc) != "TransactionCanceledException":  # already parked: keep the first
+                    raise
+
+    def _update(self, intent_id: int, worker: str, expression: str, values: dict) -> bool:
+        return self._conditional(
+            Key=_intent_key(intent_id), UpdateExpression=expression,
+            ConditionExpression="claimed_by = :w AND #st = :pending",
+            ExpressionAttributeNames={"#st": "status"},
+            ExpressionAttributeValues=to_item({**values, ":w": worker, ":pending": "pending"}))
+
+    def _conditional(self, **kwargs) -> bool:
+        """A conditional UpdateItem; False when its condition did not hold."""
+        with translating("The dead-letter table"):
+            try:
+                self._ddb.update_item(TableName=self.table, **kwargs)
+            except ClientError as exc:
+                if code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+def _intent_key(intent_id) -> dict:
+    return {"pk": {"S": "INTENT"}, "sk": {"S": f"{int(intent_id):012d}"}}
+
+
+def _intent(v: dict) -> ErasureIntent:
+    old = DocumentRef(v.get("old_id", ""), v["old_key"], int(v.get("old_size") or 0),
+                      v.get("old_sha256") or "") if v.get("old_key") else None
+    new = DocumentRef(v.get("new_id", ""), v["new_key"], 0, "") if v.get("new_key") else None
+    change = DocumentChange(v["change_id"], v["state"], v["employee_id"], v["reason"], old, new,
+                            v["actor"], parse_ts(v["requested_at"]))
+    return ErasureIntent(int(v["id"]), change, int(v.get("attempts", 0)), v["status"],
+                         v.get("last_error"), parse_ts(v["next_attempt_at"]))

@@ -1,0 +1,392 @@
+"""The DynamoDB RecordStore: one table per state, the states registry in the platform table.
+
+Item design (see aws/provision.py for the table and its indexes):
+
+- employee `pk=EMP#<id>, sk=A`, with `kind=EMP` and `lk`, the folded (last, first, id) sort key;
+- history `pk=EMP#<id>, sk=H#<version>#<ns>`, so one Query reads an employee's history in order;
+- GSI `by_name (kind, lk)` serves keyset pagination, GSI `by_doc (kind, doc_key)` serves the
+  sweep's key-ordered walk of document references.
+
+Trade-offs, on purpose:
+- Both GSIs put a state's employees under one partition value. A state's personnel is small
+  (thousands to a few hundred thousand items, low write rate), well inside one partition's
+  throughput; in exchange listing and the sweep are single ordered Queries, not Scan + sort.
+- GSI reads are eventually consistent (https://docs.aws.amazon.com/amazondynamodb/latest/
+  developerguide/GSI.html#GSI.Reads), so a just-written employee can miss a listing for a
+  moment. `is_referenced`, which guards every erasure, does not rely on them: our keys start
+  with the employee id, so it is a strongly consistent GetItem.
+- The change feed is the table's stream, not an outbox. A REMOVE image only holds the item as
+  it was, so before deleting an employee with a document we stamp who removes it and why
+  (one extra conditional write), and the stream Lambda reads that stamp.
+- Transactions hold at most 25 actions (moto's limit; AWS allows 100). A bulk add larger than
+  that is validated up front, written in chunks, and rolled back by deletes if a chunk fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from botocore.exceptions import ClientError
+
+from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.adapters.records import keyset
+from humangov.aws.naming import Naming
+from humangov.domain.errors import Conflict, NotFound, StaleVersion
+from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
+from humangov.domain.states import State
+from humangov.ports import Clock, Page
+
+TRANSACTION_ITEMS = 24  # employee + history pairs, under moto's (and older AWS's) limit of 25
+SEP = "\x01"  # below every printable character, so string order equals tuple order
+EMPLOYEE_SK = "A"
+
+
+def emp_pk(employee_id: str) -> str:
+    return f"EMP#{employee_id}"
+
+
+def listing_key(last_name: str, first_name: str, employee_id: str) -> str:
+    return SEP.join(keyset.sort_key(last_name, first_name, employee_id))
+
+
+class DynamoDBRecordStore:
+    def __init__(self, clients, naming: Naming, platform_table: str, clock: Clock | None = None,
+                 provisioner: Callable[[str], None] | None = None) -> None:
+        self.clients = clients
+        self.naming = naming
+        self.platform_table = platform_table
+        self.clock = clock
+        self.provisioner = provisioner  # creates the state's table and bucket when added
+        self._seq = itertools.count()
+
+    @property
+    def _ddb(self):
+        return self.clients.dynamodb
+
+    def ping(self) -> None:
+        with translating("The records store"):
+            self._ddb.describe_table(TableName=self.platform_table)
+
+    # states -------------------------------------------------------------------------------
+    def list_states(self) -> list[State]:
+        with translating("The states registry"):
+            items = query_all(self._ddb, TableName=self.platform_table, ConsistentRead=True,
+                              KeyConditionExpression="pk = :p",
+                              ExpressionAttributeValues={":p": {"S": "STATE"}})
+            return [State(i["sk"]["S"], i["name"]["S"]) for i in items]
+
+    def add_state(self, state: State) -> bool:
+        if self.provisioner is not None:
+            self.provisioner(state.code)
+        with translating("The states registry"):
+            try:
+                self._ddb.put_item(
+                    TableName=self.platform_table, ConditionExpression="attribute_not_exists(pk)",
+                    Item=to_item({"pk": "STATE", "sk": state.code, "name": state.name,
+                                  "created_at": ts(self._now())}))
+            except ClientError as exc:
+                if code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def _is_registered(self, state: str) -> bool:
+        with translating("The states registry"):
+            got = self._ddb.get_item(TableName=self.platform_table, ConsistentRead=True,
+                                     Key=to_item({"pk": "STATE", "sk": state}))
+        return "Item" in got
+
+    def remove_state(self, code_: str, actor: str) -> int:
+        if not self._is_registered(code_):
+            return 0
+        table = self.naming.table(code_)
+        removed = 0
+        with translating("The records store"):
+            try:
+                items = list(query_all(self._ddb, _op="scan", TableName=table, ConsistentRead=True,
+                                       ProjectionExpression="pk, sk, kind, doc_key"))
+            except ClientError as exc:
+                if code(exc) != "ResourceNotFoundException":
+                    raise
+                items = []
+            for item in items:
+                if item.get("kind", {}).get("S") == "EMP":
+                    removed += 1
+                    if "doc_key" in item:
+                        self._stamp_removal(table, item["pk"]["S"], None, "state-offboarded", actor)
+            self._batch_delete(table, [{"pk": i["pk"], "sk": i["sk"]} for i in items])
+            # The registry entry goes last: if we crash midway, removing again finishes the job.
+            self._ddb.delete_item(TableName=self.platform_table, Key=to_item({"pk": "STATE", "sk": code_}))
+        return removed
+
+    # employees ----------------------------------------------------------------------------
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
+        self.add_employees([employee], [entry])
+
+    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+        if not employees and not entries:
+            return
+        for state in sorted({e.state for e in employees} | {h.state for h in entries}):
+            if not self._is_registered(state):
+                raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
+        ids = [e.id for e in employees]
+        if len(set(ids)) != len(ids):
+            raise Conflict("The same employee id appears twice in one batch.")
+        versions = {e.id: e.version for e in employees}
+        actions = [{"Put": {"TableName": self.naming.table(e.state), "Item": _employee_item(e),
+                            "ConditionExpression": "attribute_not_exists(pk)"}} for e in employees]
+        actions += [{"Put": {"TableName": self.naming.table(h.state),
+                             "Item": self._history_item(h, versions.get(h.employee_id, 0))}}
+                    for h in entries]
+        written: list[dict] = []
+        try:
+            for start in range(0, len(actions), TRANSACTION_ITEMS):
+                chunk = actions[start:start + TRANSACTION_ITEMS]
+                self._transact(chunk, conflict=lambda: Conflict(
+                    "An employee with this id already exists."))
+                written.extend(chunk)
+        except BaseException:
+            self._rollback(written)
+            raise
+
+    def get_employee(self, state: str, employee_id: str) -> Employee | None:
+        item = self._get(state, employee_id)
+        return _employee(item) if item is not None else None
+
+    def list_employees(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True,
+    ) -> Page:
+        after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
+        items: list[Employee] = []
+        more = False
+        page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
+        for employee in self._by_name(state, after, page_size):
+            if not include_synthetic and employee.synthetic:
+                continue
+            if q and not keyset.matches(q, employee.first_name, employee.last_name, employee.role):
+                continue
+            if len(items) == limit:
+                more = True
+                break
+            items.append(employee)
+        last = items[-1] if items else None
+        next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id) if more and last else None
+        return Page(items, next_cursor)
+
+    def iter_employees(self, state: str) -> Iterator[Employee]:
+        yield from self._by_name(state, None, 500)
+
+    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+        table = self.naming.table(employee.state)
+        item = _employee_item(employee)
+        item["updated_by"] = {"S": entry.actor}  # the stream Lambda's actor for a replaced document
+        actions = [
+            {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
+                     "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
+            {"Put": {"TableName": table, "Item": self._history_item(entry, employee.version)}},
+        ]
+        self._transact(actions, conflict=lambda: self._why_refused(
+            employee.state, employee.id, expected_version))
+
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee:
+        item = self._get(state, employee_id)
+        if item is None:
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
+        employee = _employee(item)
+        if expected_version is not None and employee.version != expected_version:
+            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        table = self.naming.table(state)
+        condition = {"ConditionExpression": "version = :v",
+                     "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}
+        with translating("The records store"):
+            try:
+                if employee.document is not None:
+                    self._stamp_removal(table, emp_pk(employee_id), employee.version,
+                                        "record-deleted", actor)
+                self._ddb.delete_item(TableName=table, Key=_key(employee_id), **condition)
+            except ClientError as exc:
+                if code(exc) == "ConditionalCheckFailedException":
+                    raise self._why_refused(state, employee_id, employee.version) from exc
+                raise
+            history = query_all(self._ddb, TableName=table, ProjectionExpression="pk, sk",
+                                KeyConditionExpression="pk = :p AND begins_with(sk, :h)",
+                                ExpressionAttributeValues={":p": {"S": emp_pk(employee_id)},
+                                                           ":h": {"S": "H#"}})
+            self._batch_delete(table, list(history))
+        return employee
+
+    def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
+        with translating("The records store"):
+            try:
+                items = list(query_all(
+                    self._ddb, TableName=self.naming.table(state), ConsistentRead=True,
+                    KeyConditionExpression="pk = :p AND begins_with(sk, :h)",
+                    ExpressionAttributeValues={":p": {"S": emp_pk(employee_id)}, ":h": {"S": "H#"}}))
+            except ClientError as exc:
+                if code(exc) == "ResourceNotFoundException":
+                    return []
+                raise
+        return [_history(from_item(i)) for i in items]
+
+    # erasure support ----------------------------------------------------------------------
+    def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]:
+        for item in self._query_index(state, "by_doc", "kind = :k", {":k": {"S": "EMP"}}, 1000):
+            yield item["doc_key"]["S"], item["pk"]["S"].removeprefix("EMP#")
+
+    def is_referenced(self, state: str, key: str) -> bool:
+        # Strongly consistent for our layout (<employee id>/<document id>.pdf) ...
+        owner = self._get(state, key.split("/", 1)[0])
+        if owner is not None and owner.get("doc_key", {}).get("S") == key:
+            return True
+        # ... and the index as a fallback for keys laid out otherwise (e.g. imported).
+        found = self._query_index(state, "by_doc", "kind = :k AND doc_key = :d",
+                                  {":k": {"S": "EMP"}, ":d": {"S": key}}, 1)
+        return next(iter(found), None) is not None
+
+    # helpers ------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
+
+    def _get(self, state: str, employee_id: str) -> dict | None:
+        with translating("The records store"):
+            try:
+                got = self._ddb.get_item(TableName=self.naming.table(state), Key=_key(employee_id),
+                                         ConsistentRead=True)
+            except ClientError as exc:
+                if code(exc) in ("ResourceNotFoundException", "ValidationException"):
+                    return None
+                raise
+        item = got.get("Item")
+        if item is None or item.get("state", {}).get("S") != state:
+            return None
+        return item
+
+    def _by_name(self, state: str, after: str | None, page_size: int) -> Iterator[Employee]:
+        condition, values = "kind = :k", {":k": {"S": "EMP"}}
+        if after is not None:
+            condition += " AND lk > :after"
+            values[":after"] = {"S": after}
+        for item in self._query_index(state, "by_name", condition, values, page_size):
+            yield _employee(item)
+
+    def _query_index(self, state: str, index: str, condition: str, values: dict,
+                     page_size: int) -> Iterator[dict]:
+        with translating("The records store"):
+            try:
+                yield from query_all(self._ddb, TableName=self.naming.table(state), IndexName=index,
+                                     KeyConditionExpression=condition,
+                                     ExpressionAttributeValues=values,
+                                     PaginationConfig={"PageSize": page_size})
+            except ClientError as exc:
+                if code(exc) != "ResourceNotFoundException":
+                    raise
+
+    def _stamp_removal(self, table: str, pk: str, version: int | None, reason: str, actor: str) -> None:
+        """Record on the item who removes it and why: the REMOVE stream image carries it."""
+        kwargs: dict = {"ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":a": {"S": actor}, ":r": {"S": reason}}}
+        if version is not None:
+            kwargs["ConditionExpression"] += " AND version = :v"
+            kwargs["ExpressionAttributeValues"][":v"] = {"N": str(version)}
+        self._ddb.update_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": EMPLOYEE_SK}},
+                              UpdateExpression="SET removed_by = :a, removal_reason = :r", **kwargs)
+
+    def _batch_delete(self, table: str, keys: list[dict]) -> None:
+        for start in range(0, len(keys), 25):
+            requests = {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
+            while requests:
+                unprocessed = self._ddb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
+                requests = unprocessed or {}
+                if requests:
+                    time.sleep(0.05)
+
+    def _transact(self, actions: list[dict], conflict: Callable[[], Exception]) -> None:
+        with translating("The records store"):
+            try:
+                self._ddb.transact_write_items(TransactItems=actions)
+            except ClientError as exc:
+                if code(exc) == "ResourceNotFoundException":
+                    raise NotFound("The state is not provisioned in this HumanGov; add it first.") from exc
+                if code(exc) == "TransactionCanceledException" and _condition_failed(exc):
+                    raise conflict() from exc
+                raise
+
+    def _rollback(self, written: list[dict]) -> None:
+        """Undo the chunks of a failed bulk add. Their documents become orphans the stream erases."""
+        by_table: dict[str, list[dict]] = {}
+        for action in written:
+            put = action["Put"]
+            by_table.setdefault(put["TableName"], []).append(
+                {"pk": put["Item"]["pk"], "sk": put["Item"]["sk"]})
+        with translating("The records store"):
+            for table, keys in by_table.items():
+                self._batch_delete(table, keys)
+
+    def _why_refused(self, state: str, employee_id: str, expected_version: int) -> Exception:
+        if self._get(state, employee_id) is None:
+            return NotFound(f"There is no employee {employee_id} in {state}.")
+        return StaleVersion(keyset.stale_message(employee_id, expected_version))
+
+    def _history_item(self, entry: HistoryEntry, version: int) -> dict:
+        return to_item({
+            "pk": emp_pk(entry.employee_id), "sk": f"H#{version:010d}#{time.time_ns():020d}{next(self._seq):06d}",
+            "employee_id": entry.employee_id, "state": entry.state, "action": entry.action,
+            "actor": entry.actor, "at": ts(entry.at),
+            "changes": [[c.field, c.old, c.new] for c in entry.changes],
+        })
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    reasons = exc.response.get("CancellationReasons") or []
+    if reasons:
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+    return "ConditionalCheckFailed" in str(exc)
+
+
+def _key(employee_id: str) -> dict:
+    return {"pk": {"S": emp_pk(employee_id)}, "sk": {"S": EMPLOYEE_SK}}
+
+
+def _employee_item(e: Employee) -> dict:
+    doc = e.document
+    return to_item({
+        "pk": emp_pk(e.id), "sk": EMPLOYEE_SK, "kind": "EMP",
+        "lk": listing_key(e.last_name, e.first_name, e.id),
+        "id": e.id, "state": e.state, "first_name": e.first_name, "last_name": e.last_name,
+        "role": e.role, "salary": e.salary,
+        "doc_id": doc.id if doc else None, "doc_key": doc.key if doc else None,
+        "doc_size": doc.size if doc else None, "doc_sha256": doc.sha256 if doc else None,
+        "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
+        "version": e.version, "synthetic": e.synthetic,
+    })
+
+
+def document_of(image: dict) -> DocumentRef | None:
+    """The document reference of an employee item (plain values), or None. Used by the stream."""
+    if not image.get("doc_key"):
+        return None
+    size = image.get("doc_size")
+    return DocumentRef(str(image.get("doc_id") or ""), image["doc_key"],
+                       int(size) if size is not None else 0, str(image.get("doc_sha256") or ""))
+
+
+def _employee(item: dict) -> Employee:
+    v = from_item(item)
+    return Employee(
+        v["id"], v["state"], v["first_name"], v["last_name"], v["role"],
+        Decimal(v["salary"]).quantize(Decimal("0.01")), document_of(v),
+        parse_ts(v["created_at"]), parse_ts(v["updated_at"]), int(v["version"]),
+        bool(v.get("synthetic", False)),
+    )
+
+
+def _history(v: dict) -> HistoryEntry:
+    return HistoryEntry(v["employee_id"], v["state"], v["action"], v["actor"], parse_ts(v["at"]),
+                        tuple(FieldChange(*c) for c in v.get("changes", [])))

@@ -1,0 +1,1 @@
+"""Server-rendered pages; the router the app mounts is humangov.web.routes.pages."""

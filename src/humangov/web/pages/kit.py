@@ -1,0 +1,113 @@
+"""What every page handler shares: rendering, post/redirect/get, flash messages, and
+turning form input and our errors into what a form shows next to its fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+
+from humangov.domain.auth import Principal
+from humangov.domain.errors import (
+    DocumentTooLarge,
+    HumanGovError,
+    InvalidInput,
+    StaleVersion,
+    UnsupportedDocument,
+)
+from humangov.domain.model import Employee
+from humangov.web.deps import optional_principal
+from humangov.web.errors import STATUS, BadRequest
+
+SMALL_FORM_BYTES = 64 * 1024
+STALE = (
+    "Someone else changed this record while you were editing it. "
+    "Reload to see their changes, then edit again."
+)
+# What a form can show next to its fields; anything else becomes an error page.
+FORM_ERRORS = (InvalidInput, UnsupportedDocument, DocumentTooLarge, StaleVersion)
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def render(
+    request: Request, name: str, status: int = 200, headers: dict | None = None, **ctx: Any
+) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status, headers=headers
+    )
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def flash(request: Request, message: str) -> None:
+    # Shown once by base.html. The cookie is signed, not encrypted: never put personal data here.
+    request.session["flash"] = message
+
+
+def employee_url(e: Employee, suffix: str = "") -> str:
+    return f"/states/{e.state}/employees/{e.id}{suffix}"
+
+
+def form_error(exc: HumanGovError) -> tuple[int, dict[str, str]]:
+    """HTTP status and {field: message} ('' for the form as a whole) of an error shown on a form."""
+    if isinstance(exc, StaleVersion):
+        return 409, {"": STALE}
+    field = exc.field or (
+        "document" if isinstance(exc, UnsupportedDocument | DocumentTooLarge) else ""
+    )
+    return STATUS.get(type(exc), 400), {field: exc.detail}
+
+
+async def small_form(request: Request) -> FormData:
+    """A url-encoded form (no files), bounded in size."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > SMALL_FORM_BYTES:
+        raise BadRequest("The form is larger than any HumanGov form can be.")
+    try:
+        return await request.form(max_files=0, max_fields=20)
+    except (MultiPartException, ValueError, KeyError, UnicodeDecodeError):
+        raise BadRequest(
+            "The form data is malformed. Reload the page and submit the form again."
+        ) from None
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def parse_version(raw: str) -> int:
+    if not raw.isdigit():
+        raise InvalidInput(
+            "The form lost track of the record's version. Reload the page and try again."
+        )
+    return int(raw)
+
+
+def upload(form: FormData) -> UploadFile:
+    """The chosen PDF. A browser sends an empty, nameless part when no file was chosen."""
+    doc = form.get("document")
+    if not isinstance(doc, UploadFile) or (not doc.filename and not doc.size):
+        raise InvalidInput("Choose the scanned ID document (a PDF file).", field="document")
+    return doc
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect), never back to /login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.startswith("/login"):
+        return "/"
+    return target
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,18 @@
+"""The BlobStore contract suite, run against the S3 adapter (moto in-process and moto_server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from humangov.adapters.blobs.s3 import S3BlobStore
+from humangov.aws.naming import Naming
+from humangov.aws.provision import ensure_bucket
+from tests.contract.test_blob_store import *  # noqa: F403 - the contract's tests
+
+
+@pytest.fixture
+def blob_store(aws) -> S3BlobStore:
+    naming = Naming.from_settings(aws.settings)
+    for state in ("CA", "TX"):
+        ensure_bucket(aws.clients, naming.bucket(state))
+    return S3BlobStore(aws.clients, naming)

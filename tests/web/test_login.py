@@ -1,0 +1,117 @@
+"""Logging in and out: sessions, safe redirects, CSRF and throttled failures."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, csrf_of, log_in, web_app
+
+
+@pytest.fixture(scope="module")
+def app(web_container):
+    return web_app(web_container)
+
+
+@pytest.fixture
+def browser(app):
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_logging_in_opens_a_session_and_goes_to_the_state(browser):
+    r = log_in(browser, "ca.editor@example.gov")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert browser.get("/", follow_redirects=False).headers["location"] == "/states/CA"
+
+
+def test_logging_in_returns_to_the_page_asked_for(browser):
+    page = browser.get("/login", params={"next": "/states/CA?q=x"})
+    r = browser.post(
+        "/login",
+        follow_redirects=False,
+        data={
+            "email": "ca.editor@example.gov",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "/states/CA?q=x",
+        },
+    )
+    assert r.headers["location"] == "/states/CA?q=x"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_logging_in_never_redirects_off_site(browser, target):
+    page = browser.get("/login", params={"next": target})
+    r = browser.post(
+        "/login",
+        follow_redirects=False,
+        data={
+            "email": "ca.editor@example.gov",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": target,
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_the_csrf_token_changes_at_login(browser):
+    before = csrf_of(browser.get("/login").text)
+    log_in(browser, "ca.editor@example.gov")
+    assert csrf_of(browser.get("/states/CA").text) != before
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_email(browser):
+    r = log_in(browser, "ca.editor@example.gov", "wrong password!")
+    assert r.status_code == 400
+    assert (
+        "The email or password is not right." in r.text
+        and 'value="ca.editor@example.gov"' in r.text
+    )
+    assert browser.get("/states/CA", follow_redirects=False).status_code == 303  # still logged out
+
+
+def test_login_without_a_csrf_token_is_refused(browser):
+    r = browser.post(
+        "/login",
+        data={"email": "ca.editor@example.gov", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert browser.get("/states/CA", follow_redirects=False).status_code == 303
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(browser, web_container):
+    # GIVEN the module's limit of 3 failures a minute, used up for one email
+    web_container.accounts.add_user("throttled@example.gov", PASSWORD, "viewer", "CA")
+    for _ in range(3):
+        assert log_in(browser, "throttled@example.gov", "not the password").status_code == 400
+    # WHEN the right password comes next
+    r = log_in(browser, "throttled@example.gov")
+    # THEN it is refused, saying how long to wait
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "Too many failed attempts. Wait" in r.text
+    # and another user from the same client is not locked out
+    assert log_in(browser, "ca.viewer@example.gov").status_code == 303
+
+
+def test_logging_out_ends_the_session(browser):
+    log_in(browser, "admin@example.gov")
+    page = browser.get("/states")
+    r = browser.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert "You are logged out." in browser.get("/login").text
+    assert (
+        browser.get("/states", follow_redirects=False).headers["location"] == "/login?next=/states"
+    )
+
+
+def test_a_logged_in_user_visiting_the_login_page_goes_on(browser):
+    log_in(browser, "admin@example.gov")
+    assert browser.get("/login", follow_redirects=False).headers["location"] == "/"
