@@ -9,8 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from humangov_infra.app import SKIP_BUNDLING, build  # noqa: E402
-from humangov_infra.config import InfraConfigError  # noqa: E402
+from humangov_infra.app import SKIP_BUNDLING, build
+from humangov_infra.config import InfraConfigError
 
 
 def main() -> int:

@@ -24,8 +24,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from humangov_infra import packaging
-from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
 from humangov_infra.config import REPO, InfraConfig
+from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
 
 APP_PORT = 8000
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS

@@ -19,9 +19,9 @@ from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
 from humangov_infra import packaging
-from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
 from humangov_infra.canary import HANDLER_MODULE
 from humangov_infra.config import InfraConfig
+from humangov_infra.nag import acknowledge, logical_arn
 from humangov_infra.shared import (
     LOG_RETENTION,
     SharedStack,

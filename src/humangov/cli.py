@@ -240,3 +240,13 @@ def _user() -> str:
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+def _mount_capabilities() -> None:
+    """Commands owned by other capabilities, mounted here so `humangov --help` shows them all."""
+    from humangov.monitoring.cli import monitor
+
+    app.command("monitor")(monitor)
+
+
+_mount_capabilities()

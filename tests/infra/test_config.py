@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from humangov_infra.config import ALL_STATES, InfraConfigError, load, parse_states
 
 from tests.infra.conftest import INFRA  # noqa: F401  (puts infra/ on sys.path)
-from humangov_infra.config import ALL_STATES, InfraConfigError, load, parse_states
 
 
 def test_all_fifty_states_are_provisioned_by_default():

@@ -101,7 +101,7 @@ async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(tmp_path,
 
 async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients, monkeypatch):
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "wrong password")
-    app, people, _ = ui("correct horse")
+    app, _, _ = ui("correct horse")
     with serve(app) as base:
         result = await run(browser_check(base), clients, tmp_path)
     assert result.status == "fail" and result.failing_step == "login"

@@ -76,7 +76,7 @@ async def test_a_paused_process_records_each_skipped_slot_as_a_failure():
     scheduler = Scheduler([check("hb")], runner_sleeping({}), store=store, first_run_spread_s=0)
     await scheduler.start()
     await asyncio.sleep(0.1)  # the first run, at t=0
-    time.sleep(2.4)  # GIVEN the whole process stalls past the slots due at t=1 and t=2
+    time.sleep(2.4)  # noqa: ASYNC251 (blocking on purpose) GIVEN the whole process stalls past the slots due at t=1 and t=2
     await asyncio.sleep(0.3)
     await scheduler.stop()
     runs = store.list_runs("hb")[0]

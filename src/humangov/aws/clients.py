@@ -29,6 +29,19 @@ def region_for(settings: Settings) -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
 
 
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def _shared_session() -> boto3.session.Session:
+    """One session per process: it caches the service models, which take ~0.5 s to load.
+    Sessions are not thread-safe, so clients are created under a lock."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
+
+
 class AwsClients:
     """Lazily built, shared clients (boto3 clients are thread-safe; sessions are not)."""
 
@@ -48,7 +61,8 @@ class AwsClients:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                client = boto3.session.Session().client(service, config=self._config)
+                with _session_lock:
+                    client = _shared_session().client(service, config=self._config)
                 self._clients[service] = client
             return client
 

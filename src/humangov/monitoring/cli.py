@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,9 +22,9 @@ err = Console(stderr=True)
 
 @app.command()
 def monitor(
-    config: Path = typer.Option(..., "--config", help="The checks, as YAML."),
-    data_dir: Path = typer.Option(Path("var"), "--data-dir", help="Where runs and artifacts are kept."),
-    once: bool = typer.Option(False, "--once", help="Run every check once, print the results, exit 1 on any failure."),
+    config: Annotated[Path, typer.Option("--config", help="The checks, as YAML.")],
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where runs and artifacts are kept.")] = Path("var"),
+    once: Annotated[bool, typer.Option("--once", help="Run every check once, print results, exit 1 on any failure.")] = False,
 ) -> None:
     """Run the synthetic checks in CONFIG until interrupted."""
     try:

@@ -42,7 +42,7 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")
+        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")  # noqa: TRY004 - pydantic wants ValueError
     if isinstance(value, int | float):
         return timedelta(seconds=value)
     if isinstance(value, str):
@@ -57,7 +57,7 @@ def format_duration(value: timedelta) -> str:
     for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
-    return f"{int(round(seconds * 1000))}ms"
+    return f"{round(seconds * 1000)}ms"
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -98,7 +98,7 @@ class Expect(_Strict):
         for path in value or {}:
             try:
                 parse(path)
-            except (JsonPathParserError, Exception) as exc:  # the parser raises bare Exceptions too
+            except (JsonPathParserError, Exception) as exc:  # noqa: BLE001 - the parser raises bare Exceptions too
                 raise ValueError(f"{path!r} is not a valid JSONPath ({exc})") from None
         return value
 
@@ -287,8 +287,7 @@ def _loc(loc: tuple) -> str:
 def _message(error: dict) -> str:
     msg = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+        msg = msg.removeprefix(prefix)
     if error["type"] == "extra_forbidden":
         return "is not a known field"
     if error["type"] == "missing":

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from prometheus_client import CollectorRegistry
@@ -18,8 +18,8 @@ import humangov
 from humangov.accounts.service import LoginThrottle
 from humangov.bootstrap import Container
 from humangov.web import errors
-from humangov.web.deps import csrf_token
-from humangov.web.routes import api, health, pages
+from humangov.web.deps import admin_principal, csrf_token
+from humangov.web.routes import api, health, monitoring, pages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -56,6 +56,8 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
         lifespan=lifespan,
     )
     app.state.container = container
+    app.state.monitoring_store = None
+    app.state.monitoring_config = None
     app.state.metrics = CollectorRegistry()
     app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
     templates = Jinja2Templates(directory=HERE / "templates")
@@ -74,5 +76,9 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    # Operations pages are for platform admins: they span every state.
+    admins_only = [Depends(admin_principal)]
+    app.include_router(monitoring.api_router, dependencies=admins_only)
+    app.include_router(monitoring.pages_router, dependencies=admins_only)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

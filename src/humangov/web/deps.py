@@ -99,3 +99,8 @@ def require_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise Forbidden("The form has expired or did not come from HumanGov. Reload the page and try again.")
+
+
+def is_synthetic(request: Request) -> bool:
+    """Canaries mark what they create, so reports and lists can leave it out."""
+    return request.headers.get("x-humangov-synthetic", "").lower() in ("1", "true")

@@ -3,8 +3,7 @@
 The RecordStore writes `erasure_outbox` rows in the transaction of each change (see
 humangov.adapters.metadata). Claiming is one conditional UPDATE: SQLite runs a write
 statement under the database's single write lock, so two workers never claim the same row
-(https://www.sqlite.org/lockingv3.html); each then re-selects the rows stamped with its own
-worker id and lease.
+(https://www.sqlite.org/lockingv3.html), and RETURNING tells each worker which rows it got.
 """
 
 from __future__ import annotations
@@ -80,16 +79,14 @@ class SqliteOutbox:
         due = _due(now_t)
         ids = sa.select(outbox.c.id).where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
         with self.engine.begin() as conn:
-            conn.execute(
+            # RETURNING hands back exactly the rows this statement claimed (SQLite >= 3.35:
+            # https://www.sqlite.org/lang_returning.html).
+            rows = conn.execute(
                 outbox.update().where(outbox.c.id.in_(ids.scalar_subquery()), due)
                 .values(claimed_by=worker, claimed_until=until_t, attempts=outbox.c.attempts + 1)
-            )
-            rows = conn.execute(
-                sa.select(outbox).where(
-                    outbox.c.claimed_by == worker, outbox.c.claimed_until == until_t,
-                    outbox.c.status == "pending",
-                ).order_by(outbox.c.id)
+                .returning(*outbox.c)
             ).mappings().all()
+        rows = sorted(rows, key=lambda r: r["id"])
         return [intent_from_row(r) for r in rows]
 
     def complete(self, intent_id: int, worker: str) -> bool:

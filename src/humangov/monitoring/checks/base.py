@@ -71,7 +71,7 @@ async def execute(
                 ctx.steps.append(StepResult(in_progress, "fail", 0.0, "timed out"))
     except CheckFailed as exc:
         error, failing_step = str(exc), _first_failed(ctx)
-    except Exception as exc:  # a bug in a runner is still a failed run, not a dead scheduler
+    except Exception as exc:  # noqa: BLE001 (a bug in a runner is still a failed run, not a dead scheduler
         error, failing_step = _describe(exc), _first_failed(ctx)
     status = "fail" if error or any(s.status == "fail" for s in ctx.steps) else "ok"
     if status == "fail" and not error:

@@ -14,6 +14,7 @@ A screenshot is saved per step; a Playwright trace is kept only when the run fai
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from pathlib import Path
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 ACTION_TIMEOUT_MS = 15_000
+log = logging.getLogger(__name__)
 
 
 async def run(check: BrowserCheck, clients, ctx: RunContext, **kw) -> RunResult:
@@ -76,7 +78,7 @@ async def _finish_tracing(context, ctx: RunContext, failed: bool) -> None:
         # Shielded: on a hard timeout we are being cancelled, and the trace is what explains it.
         await asyncio.wait_for(asyncio.shield(stop()), 10)
     except Exception:
-        pass
+        log.warning("could not save the Playwright trace for %s", ctx.run_id, exc_info=True)
 
 
 async def _shot(ctx: RunContext, page, name: str) -> None:
@@ -86,7 +88,7 @@ async def _shot(ctx: RunContext, page, name: str) -> None:
         await page.screenshot(path=str(path), full_page=True)
         ctx.add_artifact(path)
     except Exception:
-        pass  # a missing screenshot must not hide the step's own result
+        log.warning("could not take screenshot %s", path.name, exc_info=True)
 
 
 async def _steps(check: BrowserCheck, ctx: RunContext, page, base: str, password: str, last_name: str) -> None:
@@ -111,8 +113,8 @@ async def _steps(check: BrowserCheck, ctx: RunContext, page, base: str, password
     async def add():
         form = page.locator("form:has(input[name=first_name])")
         if await form.count() == 0:
-            await page.get_by_role("link", name=re.compile("add", re.I)).or_(
-                page.get_by_role("button", name=re.compile("add", re.I))).first.click()
+            await page.get_by_role("link", name=re.compile("add", re.IGNORECASE)).or_(
+                page.get_by_role("button", name=re.compile("add", re.IGNORECASE))).first.click()
             await page.wait_for_load_state()
             form = page.locator("form:has(input[name=first_name])")
         await form.locator("input[name=first_name]").fill("Synthetic")
@@ -135,10 +137,10 @@ async def _steps(check: BrowserCheck, ctx: RunContext, page, base: str, password
             await page.get_by_role("link", name=re.compile(last_name)).first.click()
             await page.wait_for_load_state()
             employee_url.append(page.url.split("?")[0])
-        await page.get_by_role("link", name=re.compile("delete", re.I)).or_(
-            page.get_by_role("button", name=re.compile("delete", re.I))).first.click()
+        await page.get_by_role("link", name=re.compile("delete", re.IGNORECASE)).or_(
+            page.get_by_role("button", name=re.compile("delete", re.IGNORECASE))).first.click()
         await page.wait_for_load_state()
-        confirm = page.get_by_role("button", name=re.compile("delete|confirm", re.I))
+        confirm = page.get_by_role("button", name=re.compile("delete|confirm", re.IGNORECASE))
         if await confirm.count() > 0:  # the confirmation page
             await _submit_with(page, confirm.first)
         gone = await page.goto(employee_url[0])
@@ -171,5 +173,5 @@ async def _submit_with(page, button) -> None:
 async def _expect_text(page, text: str, problem: str) -> None:
     try:
         await page.get_by_text(text).first.wait_for(timeout=5_000)
-    except Exception:
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError and friends all mean "not shown"
         raise CheckFailed(problem) from None

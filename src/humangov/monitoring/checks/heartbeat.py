@@ -42,7 +42,7 @@ async def _body(check: HeartbeatCheck, http: RawHttp, ctx: RunContext) -> None:
     await asyncio.gather(*(member(label, url) for label, url in targets.items()))
     if failures:
         names = ", ".join(sorted(failures))
-        first = failures[sorted(failures)[0]]
+        first = failures[min(failures)]
         raise CheckFailed(f"{len(failures)} of {len(targets)} failing: {names} (first: {first})")
 
 

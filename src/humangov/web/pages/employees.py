@@ -10,7 +10,14 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from humangov.domain.errors import StaleVersion
 from humangov.domain.model import EDITABLE_FIELDS, validate_fields
 from humangov.personnel.documents import human_size
-from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite, require_csrf
+from humangov.web.deps import (
+    ContainerDep,
+    PrincipalDep,
+    TenantRead,
+    TenantWrite,
+    is_synthetic,
+    require_csrf,
+)
 from humangov.web.pages.kit import (
     FORM_ERRORS,
     employee_url,
@@ -45,7 +52,8 @@ async def add_employee(
             validate_fields(values, partial=False)  # field errors first, before reading the file
             doc = upload(form)
             employee = await run_in_threadpool(
-                container.personnel.add_employee, state, values, doc.file, principal.actor
+                container.personnel.add_employee, state, values, doc.file, principal.actor,
+                synthetic=is_synthetic(request),
             )
     except FORM_ERRORS as exc:
         status, errors = form_error(exc)

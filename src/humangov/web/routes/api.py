@@ -11,7 +11,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from humangov.domain.errors import InvalidInput
 from humangov.domain.model import EDITABLE_FIELDS, validate_fields
-from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite, is_synthetic
 from humangov.web.schemas import (
     DOCUMENT_FORM,
     EMPLOYEE_FORM,
@@ -77,7 +77,7 @@ async def list_employees(
                415: {"description": "Not a PDF"}},
 )
 async def create_employee(request: Request, state: TenantWrite, container: ContainerDep, principal: PrincipalDep):
-    synthetic = request.headers.get("x-humangov-synthetic", "").lower() in ("1", "true")
+    synthetic = is_synthetic(request)
     async with read_form(request, container.settings.max_document_bytes) as form:
         fields = text_fields(form, EDITABLE_FIELDS)
         synthetic = synthetic or str(form.get("synthetic", "")).lower() in ("1", "true")

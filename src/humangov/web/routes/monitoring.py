@@ -43,7 +43,11 @@ def _render(request: Request, name: str, context: dict):
 
 
 def _store(request: Request) -> RunStore:
-    return request.app.state.monitoring_store
+    store = getattr(request.app.state, "monitoring_store", None)
+    if store is None:
+        raise NotFound("Monitoring is not running in this process; start `humangov serve` without "
+                       "--no-monitoring, or run `humangov monitor`.")
+    return store
 
 
 def _checks(request: Request) -> list[dict]:

@@ -1,0 +1,261 @@
+"""`humangov stream-worker`: Lambda's DynamoDB event source mapping, on one machine.
+
+It reads each provisioned state's table stream the way the mapping does
+(https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html): shard by shard, in batches,
+from a checkpoint; it hands each batch to `stream_cleanup.handler` as a Lambda event and honours
+`batchItemFailures` (the checkpoint advances only to just before the first failed record,
+and the batch is retried from there); a failing batch is bisected so the failed record ends
+up alone; after `erasure_max_attempts` a record goes to the dead-letter table and the shard
+moves on. An expired shard iterator (they last 15 minutes) is replaced by a fresh one from
+the checkpoint.
+
+Checkpoints live in a small JSON file in the data directory, written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from humangov.aws import stream_cleanup
+from humangov.aws.changes import change_from_record
+from humangov.aws.naming import table_from_arn
+from humangov.domain.erasure import DocumentChange
+from humangov.erasure.worker import backoff
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100  # the mapping's default for DynamoDB streams
+EMPTY_PAGES = 3  # with --once: stop a shard after this many empty pages in a row
+
+
+class Checkpoints:
+    """{stream arn: {shard id: last sequence number done}} in a JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, str]] = (
+            json.loads(path.read_text()) if path.exists() else {})
+
+    def get(self, stream: str, shard: str) -> str | None:
+        return self._data.get(stream, {}).get(shard)
+
+    def set(self, stream: str, shard: str, sequence: str) -> None:
+        with self._lock:
+            self._data.setdefault(stream, {})[shard] = sequence
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self._data, indent=1, sort_keys=True))
+            os.replace(tmp, self.path)
+
+
+@dataclass
+class Stats:
+    delivered: int = 0  # records handled successfully (erased, or nothing to erase)
+    retried: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    iterator_renewals: int = 0
+    states: list[str] = field(default_factory=list)
+
+
+class StreamWorker:
+    def __init__(self, *, records, clients, naming, checkpoints: Checkpoints, dead_letters,
+                 runtime: stream_cleanup.Runtime, max_attempts: int = 8,
+                 base_backoff: float = 1.0, max_backoff: float = 30.0,
+                 batch_size: int = BATCH_SIZE, handler=None, sleep=time.sleep) -> None:
+        self.records, self.clients, self.naming = records, clients, naming
+        self.checkpoints, self.dead_letters, self.runtime = checkpoints, dead_letters, runtime
+        self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
+        self.batch_size = batch_size
+        self.handler = handler or (lambda event: stream_cleanup.handler(event, None, runtime=runtime))
+        self.sleep = sleep
+        self.rng = random.Random()
+
+    # reading ------------------------------------------------------------------------------
+    def run_once(self, *, drain: bool = True) -> Stats:
+        """One pass over every provisioned state's stream, up to its current end."""
+        stats = Stats()
+        for state in self.records.list_states():
+            stats.states.append(state.code)
+            arn = self._stream_arn(self.naming.table(state.code))
+            if arn is None:
+                log.warning("table for %s has no stream; nothing to read", state.code)
+                continue
+            for shard in self._shards(arn):
+                self._read_shard(arn, shard, stats, drain=drain)
+        return stats
+
+    def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # AWS unreachable for a moment: keep the checkpoints, try again
+                log.exception("stream worker pass failed")
+            stop.wait(poll_seconds)
+
+    def _stream_arn(self, table: str) -> str | None:
+        try:
+            return self.clients.dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+
+    def _shards(self, arn: str) -> list[dict]:
+        shards, start = [], None
+        while True:
+            kwargs = {"StreamArn": arn, **({"ExclusiveStartShardId": start} if start else {})}
+            desc = self.clients.streams.describe_stream(**kwargs)["StreamDescription"]
+            shards += desc["Shards"]
+            start = desc.get("LastEvaluatedShardId")
+            if not start:
+                break
+        # Parents before children, so a key's changes are handled in order across a split.
+        ids = {s["ShardId"] for s in shards}
+        return sorted(shards, key=lambda s: (s.get("ParentShardId") in ids, s["ShardId"]))
+
+    def _iterator(self, arn: str, shard: str) -> str | None:
+        checkpoint = self.checkpoints.get(arn, shard)
+        kwargs: dict[str, Any] = {"StreamArn": arn, "ShardId": shard}
+        if checkpoint is None:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoint)
+        return self.clients.streams.get_shard_iterator(**kwargs).get("ShardIterator")
+
+    def _read_shard(self, arn: str, shard: dict, stats: Stats, *, drain: bool) -> None:
+        shard_id = shard["ShardId"]
+        iterator = self._iterator(arn, shard_id)
+        empty = 0
+        while iterator:
+            try:
+                page = self.clients.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ExpiredIteratorException":
+                    raise
+                log.info("shard iterator of %s expired; resuming from the checkpoint", shard_id)
+                stats.iterator_renewals += 1
+                iterator = self._iterator(arn, shard_id)
+                continue
+            batch = [lambda_record(r, arn) for r in page.get("Records", [])]
+            if not batch:
+                empty += 1
+                if drain and empty >= EMPTY_PAGES:
+                    return
+                iterator = page.get("NextShardIterator")
+                continue
+            empty = 0
+            stats.batches += 1
+            self._deliver(arn, shard_id, batch, stats)
+            iterator = page.get("NextShardIterator")
+
+    # delivering ---------------------------------------------------------------------------
+    def _deliver(self, arn: str, shard: str, batch: list[dict], stats: Stats) -> None:
+        attempts: dict[str, int] = {}
+        queue: list[list[dict]] = [batch]
+        while queue:
+            part = queue.pop(0)
+            failed_at = self._invoke(part)
+            done = part if failed_at is None else part[:failed_at]
+            if done:
+                stats.delivered += len(done)
+                self.checkpoints.set(arn, shard, seq(done[-1]))
+            if failed_at is None:
+                continue
+            rest = part[failed_at:]
+            head = rest[0]
+            attempts[seq(head)] = attempts.get(seq(head), 0) + 1
+            if attempts[seq(head)] >= self.max_attempts:
+                self._dead_letter(head, attempts[seq(head)])
+                stats.dead_lettered += 1
+                self.checkpoints.set(arn, shard, seq(head))
+                rest = rest[1:]
+                if rest:
+                    queue.insert(0, rest)
+                continue
+            stats.retried += 1
+            self.sleep(backoff(attempts[seq(head)], self.base_backoff, self.max_backoff, self.rng))
+            # Bisect: the half holding the failed record is retried apart from the other half.
+            if len(rest) > 1:
+                mid = (len(rest) + 1) // 2
+                queue[:0] = [rest[:mid], rest[mid:]]
+            else:
+                queue.insert(0, rest)
+
+    def _invoke(self, part: list[dict]) -> int | None:
+        """Index of the first failed record, or None if the whole part succeeded."""
+        try:
+            result = self.handler({"Records": part})
+        except Exception:  # the function itself failed: the whole batch counts as failed
+            log.exception("stream handler failed on a batch of %d", len(part))
+            return 0
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for i, record in enumerate(part):
+            if seq(record) in failed:
+                return i
+        return None
+
+    def _dead_letter(self, record: dict, attempts: int) -> None:
+        table = table_from_arn(record.get("eventSourceARN", "")) or ""
+        state = self.naming.state_of_table(table)
+        change = change_from_record(record, state) if state else None
+        if change is None:
+            change = DocumentChange(
+                change_id=str(record.get("eventID")), state=state or "", employee_id="",
+                reason="unknown", old=None, new=None, actor="stream-worker",
+                requested_at=datetime.now().astimezone())
+        error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
+                 f"failed {attempts} times; see the stream worker's log for the cause")
+        log.error("dead letter: %s", error)
+        self.dead_letters.dead_letter(change, error, attempts)
+
+
+def seq(record: dict) -> str:
+    return record["dynamodb"]["SequenceNumber"]
+
+
+def lambda_record(record: dict, stream_arn: str) -> dict:
+    """A GetRecords record as Lambda delivers it: with eventSourceARN, time in epoch seconds."""
+    out = dict(record)
+    out["eventSourceARN"] = stream_arn
+    data = dict(record.get("dynamodb") or {})
+    created = data.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        data["ApproximateCreationDateTime"] = created.timestamp()
+    out["dynamodb"] = data
+    return out
+
+
+def build_stream_worker(settings, *, clients=None, clock=None, batch_size: int = BATCH_SIZE,
+                        sleep=time.sleep) -> StreamWorker:
+    from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters
+    from humangov.adapters.records.dynamodb import DynamoDBRecordStore
+    from humangov.aws.clients import AwsClients
+    from humangov.aws.naming import Naming
+    from humangov.aws.provision import ensure_platform
+
+    clients = clients or AwsClients(settings)
+    naming = Naming.from_settings(settings)
+    ensure_platform(settings, clients)
+    runtime = stream_cleanup.build_runtime(settings, clients, clock)
+    return StreamWorker(
+        records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table, clock),
+        clients=clients, naming=naming,
+        checkpoints=Checkpoints(settings.data_dir / "stream-checkpoints.json"),
+        dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
+        runtime=runtime, max_attempts=settings.erasure_max_attempts,
+        base_backoff=settings.erasure_base_backoff_seconds,
+        max_backoff=min(settings.erasure_max_backoff_seconds, 30.0), batch_size=batch_size, sleep=sleep,
+    )

@@ -1,0 +1,101 @@
+import asyncio
+import time
+
+import pytest
+
+from humangov.adapters.blobs.filesystem import FilesystemBlobStore
+from humangov.adapters.erasure import build_erasure_adapters
+from humangov.erasure.metrics import ErasureCollector
+from humangov.erasure.worker import ErasureWorker, backoff
+
+from .conftest import Unreachable, add, make_employee
+
+
+@pytest.fixture
+def world(tmp_path, engine, sql_records, clock, settings):
+    blobs = FilesystemBlobStore(tmp_path / "documents")
+    outbox, ledger = build_erasure_adapters(engine, clock)
+    worker = ErasureWorker(outbox, blobs, sql_records, ledger, clock, settings, "w1")
+    return worker
+
+
+def test_deleting_an_employee_erases_the_document_with_one_receipt(world):
+    # GIVEN an employee with a stored document
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    # WHEN the record is deleted and the worker runs
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    assert world.run_once() == 1
+    # THEN the file is gone, one receipt proves it, and nothing is pending
+    assert not world.blobs.exists("CA", emp.document.key)
+    [receipt] = world.ledger.list("CA", limit=5, cursor=None)[0]
+    assert (receipt.key, receipt.reason, receipt.actor, receipt.result) == (
+        emp.document.key, "record-deleted", "admin@ca", "erased")
+    assert world.outbox.pending_count() == 0
+
+
+def test_an_unreachable_store_keeps_the_intent_pending_then_dead_then_retried(world, clock):
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    real = world.blobs
+    world.blobs = Unreachable(real)
+    # attempts 1..3 fail; each waits out its backoff (at most 10 s here)
+    for attempt in range(1, 4):
+        assert world.run_once() == 1
+        assert world.outbox.pending_count() == (0 if attempt == 3 else 1)
+        clock.advance(11)
+    [dead] = world.outbox.dead_letters("CA")
+    assert "unreachable" in dead.last_error and dead.attempts == 3
+    assert real.exists("CA", emp.document.key)
+    metrics = {m.name: m.samples[0].value for m in ErasureCollector(world.outbox).collect()}
+    assert metrics == {"humangov_erasure_pending": 0, "humangov_erasure_dead_letters": 1}
+    # WHEN storage is back and the dead letter is retried THEN the file is erased
+    world.blobs.down = False
+    assert world.outbox.retry_dead() == 1
+    assert world.run_once() == 1
+    assert not real.exists("CA", emp.document.key)
+    assert world.outbox.dead_letters() == []
+
+
+def test_replacing_a_document_erases_only_the_old_file(world):
+    from dataclasses import replace
+
+    from humangov.domain.model import DocumentRef, HistoryEntry
+
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    new_doc = DocumentRef.new(emp.id, 9, emp.document.sha256)
+    world.blobs.put("CA", new_doc.key, [b"%PDF-1.7\n"])
+    world.records.update_employee(replace(emp, document=new_doc, version=2), 1,
+                                  HistoryEntry(emp.id, "CA", "document-replaced", "a", emp.created_at))
+    world.run_once()
+    assert not world.blobs.exists("CA", emp.document.key)
+    assert world.blobs.exists("CA", new_doc.key)
+
+
+@pytest.mark.parametrize(("attempts", "ceiling"), [(1, 1), (2, 2), (3, 4), (10, 10)])
+def test_backoff_is_full_jitter_under_an_exponential_ceiling(attempts, ceiling):
+    import random
+
+    rng = random.Random(7)
+    samples = [backoff(attempts, 1, 10, rng) for _ in range(200)]
+    assert 0 <= min(samples) and max(samples) <= ceiling
+    assert max(samples) > ceiling * 0.8  # jitter spans the whole range
+
+
+async def test_a_woken_worker_erases_within_milliseconds(world, settings):
+    from humangov.adapters.clock import SystemClock
+
+    world.clock = SystemClock()
+    world.settings = settings.model_copy(update={"erasure_poll_seconds": 30})  # only wake() helps
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    stop = asyncio.Event()
+    task = asyncio.create_task(world.run(stop))
+    await asyncio.sleep(0.05)
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    started = time.perf_counter()
+    world.wake()
+    while world.blobs.exists("CA", emp.document.key):
+        assert time.perf_counter() - started < 2
+        await asyncio.sleep(0.002)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert time.perf_counter() - started < 1
