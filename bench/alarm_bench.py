@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import random
 import sys
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
+    logging.getLogger("humangov.alarms").setLevel(logging.ERROR)  # the console channel's lines
     down, up, texts = asyncio.run(run(args.incidents, args.interval, args.seed))
     expected = [s for _ in range(args.incidents) for s in ("[ALARM]", "[OK]")]
     once_each = [t.split(" ")[0] for t in texts] == expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,7 @@ def build(
     shared = SharedStack(app, "HumanGov-Shared", config=config, env=env,
                          description="HumanGov: alarms, ledger, app on Fargate")
     # One script for every state: the state and its URL reach it as environment variables.
-    asset = Path(tempfile.mkdtemp(prefix="humangov-canary-"))
-    canary.write_asset(config.canary_checks, asset, lifecycle=bool(config.canary_token_secret))
+    asset = canary.write_asset(config.canary_checks, lifecycle=bool(config.canary_token_secret))
     for state in config.states:
         stack = StateStack(app, state_stack_id(state), state=state, config=config, shared=shared,
                            canary_asset=asset, env=env,

@@ -8,8 +8,11 @@ A check's URL is rebased onto the state's own host name at run time: only its pa
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -89,9 +92,16 @@ def render_file(path: Path, *, lifecycle: bool) -> str:
     return render(canary_checks(data, lifecycle=lifecycle))
 
 
-def write_asset(path: Path, out_dir: Path, *, lifecycle: bool) -> Path:
-    """Lay the script out as Synthetics expects for Python: python/<module>.py."""
+def write_asset(path: Path, *, lifecycle: bool) -> Path:
+    """Lay the script out as Synthetics expects for Python (python/<module>.py), in a
+    directory named by its content, so repeated synths reuse it instead of piling up."""
+    source = render_file(path, lifecycle=lifecycle)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    out_dir = Path(tempfile.gettempdir()) / f"humangov-canary-{digest}"
     target = out_dir / "python" / f"{HANDLER_MODULE}.py"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_file(path, lifecycle=lifecycle))
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(source)
+        partial.replace(target)  # atomic: parallel synths never see half a file
     return out_dir

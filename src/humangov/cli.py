@@ -244,9 +244,11 @@ def main() -> None:  # pragma: no cover - console script entry
 
 def _mount_capabilities() -> None:
     """Commands owned by other capabilities, mounted here so `humangov --help` shows them all."""
+    from humangov.aws.cli import stream_worker
     from humangov.monitoring.cli import monitor
 
     app.command("monitor")(monitor)
+    app.command("stream-worker")(stream_worker)
 
 
 _mount_capabilities()

@@ -1,6 +1,5 @@
 import asyncio
 import time
-from datetime import timedelta
 
 import pytest
 

@@ -85,3 +85,28 @@ def test_an_unreachable_webhook_is_a_transient_error_that_hides_the_url():
     with pytest.raises(TransportError) as failed:
         hook.notify(AlarmEvent("c", "OK"))
     assert not failed.value.permanent and "SECRETPART" not in str(failed.value)
+
+
+def test_slack_answers_are_sorted_into_permanent_rate_limited_and_transient(receiver):
+    from humangov.adapters.notifiers.slack import SlackTransport
+
+    slack = SlackTransport(receiver.url, timeout=2)
+    receiver.script = [(403, "invalid_token", {}), (429, "rate_limited", {"Retry-After": "3"}), (502, "", {})]
+    errors = []
+    for _ in range(3):
+        with pytest.raises(TransportError) as caught:
+            slack.notify(AlarmEvent("c", "ALARM"))
+        errors.append(caught.value)
+    assert [e.permanent for e in errors] == [True, False, False]
+    assert [e.retry_after for e in errors] == [None, 3.0, None]
+    slack.notify(AlarmEvent("c", "ALARM"))  # and a 200 "ok" is a success
+    assert receiver.texts() == ["[ALARM] c is in ALARM"]
+
+
+def test_an_unreachable_slack_webhook_is_transient_and_never_shows_the_url():
+    from humangov.adapters.notifiers.slack import SlackTransport
+
+    slack = SlackTransport("http://127.0.0.1:9/services/T0/B0/SECRETPART", timeout=1)
+    with pytest.raises(TransportError) as failed:
+        slack.notify(AlarmEvent("c", "OK"))
+    assert not failed.value.permanent and "SECRETPART" not in str(failed.value)

@@ -7,9 +7,8 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
-import humangov.web as web
+from humangov import web
 from humangov.config import Settings
-from humangov.domain.auth import Principal
 from humangov.monitoring.alarms.build import build_alarms
 from humangov.monitoring.alarms.messages import CHANNEL_DISABLED, AlarmEvent
 from humangov.monitoring.alarms.store import NewEvent

@@ -16,8 +16,8 @@ import pytest
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")  # moto's streams need it
 
-from humangov.aws.clients import AwsClients  # noqa: E402
-from humangov.config import Settings  # noqa: E402
+from humangov.aws.clients import AwsClients
+from humangov.config import Settings
 
 
 @dataclass

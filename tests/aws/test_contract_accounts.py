@@ -6,7 +6,7 @@ import pytest
 
 from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
 from humangov.aws.provision import ensure_platform
-from tests.contract.test_account_store import *  # noqa: F403 - the contract's tests
+from tests.contract.test_account_store import *
 
 
 @pytest.fixture

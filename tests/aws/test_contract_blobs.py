@@ -7,7 +7,7 @@ import pytest
 from humangov.adapters.blobs.s3 import S3BlobStore
 from humangov.aws.naming import Naming
 from humangov.aws.provision import ensure_bucket
-from tests.contract.test_blob_store import *  # noqa: F403 - the contract's tests
+from tests.contract.test_blob_store import *
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from humangov.aws.naming import Naming
 from humangov.aws.provision import ensure_platform, ensure_table, records_table_spec
 from tests.aws.stream_reader import stream_changes
 from tests.contract.conftest import RecordHarness
-from tests.contract.test_record_store import *  # noqa: F403 - the contract's tests and fixtures
+from tests.contract.test_record_store import *
 
 
 @pytest.fixture

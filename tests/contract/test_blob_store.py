@@ -12,6 +12,7 @@ import pytest
 
 from humangov.domain.errors import DocumentTooLarge, InvalidInput, NotFound
 from humangov.domain.model import DocumentRef
+from humangov.ports import BlobStore
 
 
 def key() -> str:
@@ -163,5 +164,6 @@ def test_dropping_an_emptied_state_is_idempotent(blob_store):
     assert leftovers(blob_store) == []
 
 
-def test_ping_succeeds_on_a_working_store(blob_store):
+def test_the_adapter_implements_the_port_and_pings(blob_store):
+    assert isinstance(blob_store, BlobStore)
     assert blob_store.ping() is None

@@ -12,6 +12,7 @@ import pytest
 from humangov.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
 from humangov.domain.states import state_for
+from humangov.ports import RecordStore
 
 T0 = datetime(2026, 11, 26, 15, 0, 0, 123456, tzinfo=UTC)
 
@@ -54,6 +55,10 @@ def all_pages(store, state="CA", **kwargs) -> list[Employee]:
         if page.next_cursor is None:
             return seen
         cursor = page.next_cursor
+
+
+def test_the_adapter_implements_the_port(record_store):
+    assert isinstance(record_store, RecordStore)
 
 
 # states -------------------------------------------------------------------------------------

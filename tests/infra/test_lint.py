@@ -9,15 +9,20 @@ import pytest
 
 pytestmark = pytest.mark.xdist_group("infra")
 
+# W3005: CDK makes each Lambda function DependsOn its role as well as GetAtt-ing it (so the
+# role's policy exists before the function is invoked); redundant to cfn-lint, harmless.
+IGNORED = {"W3005"}
+
 
 def test_cfn_lint_finds_no_problem_in_any_synthesised_template(synthesised):
-    from cfnlint.api import lint_all
+    from cfnlint.api import lint
 
     problems = []
     for path in sorted(synthesised.outdir.glob("*.template.json")):
-        for match in lint_all(path.read_text()):
+        # The stacks are pinned to the configured region (us-east-1 by default).
+        for match in lint(path.read_text(), regions=[synthesised.config.region]):
             # Errors and warnings; informational (I...) rules are advice, not problems.
-            if match.rule.id[0] in "EW":
+            if match.rule.id[0] in "EW" and match.rule.id not in IGNORED:
                 problems.append(f"{path.name}: {match}")
     assert len(list(synthesised.outdir.glob("*.template.json"))) == 3
     assert problems == []

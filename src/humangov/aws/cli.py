@@ -7,6 +7,7 @@ import threading
 from typing import Annotated
 
 import typer
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 err = Console(stderr=True)
@@ -41,4 +42,8 @@ def stream_worker(
         worker.run_forever(stop, poll)
     except HumanGovError as exc:
         err.print(f"[red]Error:[/red] {exc.detail}", highlight=False)
+        raise typer.Exit(2) from None
+    except (BotoCoreError, ClientError) as exc:  # the message names the call, never credentials
+        err.print(f"[red]Error:[/red] AWS call failed: {exc}. Check AWS_ENDPOINT_URL, the region "
+                  "and credentials.", highlight=False)
         raise typer.Exit(2) from None

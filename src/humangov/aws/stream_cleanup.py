@@ -15,7 +15,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from humangov.aws.changes import change_from_record
@@ -96,6 +100,8 @@ def handle_record(raw: dict, runtime: Runtime) -> list[Receipt]:
 
 def handler(event: dict, context: Any = None, *, runtime: Runtime | None = None) -> dict:
     """Lambda entry point: `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}`."""
+    if not event.get("Records"):  # Powertools refuses an empty batch; there is nothing to do
+        return {"batchItemFailures": []}
     rt = runtime or default_runtime()
     # An entirely failed batch is reported like a partial one, so the caller (Lambda's event
     # source mapping, or our stream worker) retries and bisects it the same way.

@@ -72,8 +72,8 @@ def _states(container, state: str | None, all_states: bool) -> list[str]:
 
 def _run_sweep(data_dir: Path, state, all_states, grace: str, fmt: str, *, do_purge: bool,
                yes: bool = False, dry_run: bool = False):
-    from humangov.erasure.sweep import purge, scan
     from humangov.domain.erasure import SweepRun
+    from humangov.erasure.sweep import purge, scan
 
     try:
         grace_td = parse_duration(grace)
@@ -92,7 +92,7 @@ def _run_sweep(data_dir: Path, state, all_states, grace: str, fmt: str, *, do_pu
                           console=err, transient=True) as bar:
                 task = bar.add_task(f"Scanning {code}", total=None)
                 result = scan(code, blobs=container.blobs, records=container.records, now=started,
-                              grace=grace_td, progress=lambda n: bar.update(task, completed=n))
+                              grace=grace_td, progress=lambda n, t=task: bar.update(t, completed=n))
             if do_purge and not dry_run and result.orphans:
                 if not yes and not typer.confirm(
                     f"Erase {len(result.orphans)} orphaned file(s) in {code}? This cannot be undone.",

@@ -35,17 +35,19 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
 
 class ErasureWorker:
     def __init__(self, outbox, blobs, records, ledger, clock, settings, worker_id: str,
-                 *, rng: random.Random | None = None) -> None:
+                 *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS) -> None:
         self.outbox, self.blobs, self.records, self.ledger = outbox, blobs, records, ledger
         self.clock, self.settings, self.worker_id = clock, settings, worker_id
         self.rng = rng or random.Random()
+        # A claim is invisible to other workers for this long; it must outlast a batch.
+        self.lease_seconds = lease_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._pending_wake = threading.Event()
 
     def run_once(self, limit: int = BATCH) -> int:
         """Process one batch of due intents; return how many were claimed."""
-        intents = self.outbox.claim(self.worker_id, limit, self.clock.now(), LEASE_SECONDS)
+        intents = self.outbox.claim(self.worker_id, limit, self.clock.now(), self.lease_seconds)
         for intent in intents:
             self._process(intent)
         return len(intents)
@@ -57,7 +59,7 @@ class ErasureWorker:
                 change.state, plan(change), change, blobs=self.blobs,
                 is_referenced=self.records.is_referenced, ledger=self.ledger, clock=self.clock,
             )
-        except Exception as exc:  # any failure is retried; the intent is never dropped
+        except Exception as exc:  # noqa: BLE001 -- any failure is retried; the intent is never dropped
             self._fail(intent, exc)
             return
         for r in receipts:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
-from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.adapters.dynamo_items import (
+    code,
+    from_item,
+    parse_ts,
+    query_all,
+    to_item,
+    translating,
+    ts,
+)
 from humangov.domain.auth import ApiToken, User
 
 NEW = "attribute_not_exists(pk)"

@@ -18,8 +18,8 @@ class SqliteAccountStore:
         self.engine = engine
 
     def add_user(self, user: User) -> None:
-        row = dict(id=user.id, email=user.email, role=user.role, state=user.state,
-                   password_hash=user.password_hash, created_at=to_text(user.created_at))
+        row = {"id": user.id, "email": user.email, "role": user.role, "state": user.state,
+               "password_hash": user.password_hash, "created_at": to_text(user.created_at)}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(users), row)
@@ -42,8 +42,8 @@ class SqliteAccountStore:
         return self._read(select(func.count()).select_from(users))[0][0]
 
     def add_token(self, token: ApiToken) -> None:
-        row = dict(id=token.id, name=token.name, role=token.role, state=token.state,
-                   token_hash=token.token_hash, created_at=to_text(token.created_at))
+        row = {"id": token.id, "name": token.name, "role": token.role, "state": token.state,
+               "token_hash": token.token_hash, "created_at": to_text(token.created_at)}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(api_tokens), row)

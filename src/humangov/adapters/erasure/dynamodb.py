@@ -18,7 +18,15 @@ from datetime import datetime, timedelta
 import orjson
 from botocore.exceptions import ClientError
 
-from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.adapters.dynamo_items import (
+    code,
+    from_item,
+    parse_ts,
+    query_all,
+    to_item,
+    translating,
+    ts,
+)
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.domain.errors import InvalidInput
 from humangov.domain.model import DocumentRef

@@ -3,6 +3,7 @@ https://api.slack.com/messaging/webhooks"""
 
 from __future__ import annotations
 
+import http.client
 import logging
 
 from slack_sdk.webhook import WebhookClient
@@ -35,7 +36,7 @@ class SlackTransport:
         message = build_slack_message(event)
         try:
             response = client.send(text=message["text"], blocks=message["blocks"])
-        except Exception as exc:  # URLError, timeouts, refused connections: all transient
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, refusals: transient
             raise TransportError(scrub(f"network error: {exc}", self._url)) from None
         error = classify(response.status_code, response.body or "", dict(response.headers or {}))
         if error is None and (response.body or "").strip() not in ("", "ok"):

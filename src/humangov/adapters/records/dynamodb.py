@@ -32,7 +32,15 @@ from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
-from humangov.adapters.dynamo_items import code, from_item, parse_ts, query_all, to_item, translating, ts
+from humangov.adapters.dynamo_items import (
+    code,
+    from_item,
+    parse_ts,
+    query_all,
+    to_item,
+    translating,
+    ts,
+)
 from humangov.adapters.records import keyset
 from humangov.aws.naming import Naming
 from humangov.domain.errors import Conflict, NotFound, StaleVersion

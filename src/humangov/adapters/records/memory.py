@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from humangov.adapters.records import keyset
-from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.erasure import DocumentChange
+from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry
 from humangov.domain.states import State
 from humangov.ports import Clock, Page

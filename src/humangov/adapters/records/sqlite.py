@@ -196,8 +196,7 @@ class SqliteRecordStore:
             "SELECT doc_key, id FROM employees WHERE state = ? AND doc_key IS NOT NULL "
             "ORDER BY doc_key"  # walks ix_employees_doc_key; keys are unique per state
         )
-        for key, employee_id in self._stream(sql, (state,)):
-            yield key, employee_id
+        yield from self._stream(sql, (state,))
 
     def is_referenced(self, state: str, key: str) -> bool:
         with self._read() as db:

@@ -22,6 +22,7 @@ class SlackReceiver:
     def __init__(self, port: int = 0) -> None:
         self.messages: list[dict] = []  # accepted ones, with "_received" (time.time())
         self.attempts = 0
+        self.pings = 0  # GETs, for the dead-man's-switch
         self.script: list[tuple[int, str, dict]] = []
         self._lock = threading.Lock()
         receiver = self
@@ -29,6 +30,14 @@ class SlackReceiver:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # keep test output quiet
                 pass
+
+            def do_GET(self):
+                with receiver._lock:
+                    receiver.pings += 1
+                self.send_response(200)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))

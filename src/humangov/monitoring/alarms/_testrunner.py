@@ -10,11 +10,10 @@ import argparse
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from humangov.config import Settings
 from humangov.monitoring.alarms.build import build_alarms
-from datetime import timedelta
-
 from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.sqlite_store import SqliteRunStore

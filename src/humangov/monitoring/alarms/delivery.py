@@ -111,9 +111,12 @@ class Dispatcher:
         if not self.store.claim(row["id"], now, self.lease):
             return 0.05  # another dispatcher took it
         self._last_attempt[name] = time.monotonic()
-        extra = {"event_id": row["event_id"]} if transport.kind == "inbox" else {}
         try:
-            await asyncio.to_thread(transport.notify, row["event"], **extra)
+            if transport.kind == "inbox":
+                # A local write into this same database, keyed by event so it happens once.
+                transport.notify(row["event"], event_id=row["event_id"])
+            else:
+                await asyncio.to_thread(transport.notify, row["event"])
         except TransportError as exc:
             return self._failed(transport, row, exc)
         self.store.mark_sent(row["id"], name, utcnow())

@@ -54,7 +54,7 @@ class AlarmEvent:
 
 
 def humanize(delta: timedelta) -> str:
-    seconds = int(round(delta.total_seconds()))
+    seconds = round(delta.total_seconds())
     if seconds < 60:
         return f"{seconds}s"
     minutes, seconds = divmod(seconds, 60)
@@ -79,7 +79,7 @@ def headline(event: AlarmEvent) -> str:
         return f"[ALARM] {event.check} is still in ALARM"
     text = f"[{event.new_state}] {event.check}"
     if event.new_state == "ALARM":
-        text += f" is in ALARM" + (f": {event.error}" if event.error else "")
+        text += " is in ALARM" + (f": {event.error}" if event.error else "")
     elif event.new_state == "OK" and event.down_for is not None:
         text += f" is OK again after {humanize(event.down_for)} down"
     elif event.new_state == "OK":

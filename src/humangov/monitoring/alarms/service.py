@@ -16,15 +16,27 @@ import hashlib
 import logging
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 
 from humangov.monitoring.alarms import metrics
 from humangov.monitoring.alarms.delivery import Dispatcher
-from humangov.monitoring.alarms.evaluator import ALARM, OK, AlarmState, ResultView, Transition, evaluate
+from humangov.monitoring.alarms.evaluator import (
+    ALARM,
+    OK,
+    AlarmState,
+    ResultView,
+    Transition,
+    evaluate,
+)
 from humangov.monitoring.alarms.messages import (
-    CHANNEL_DISABLED, DEGRADED, REMINDER, TRANSITION, AlarmEvent, headline,
+    CHANNEL_DISABLED,
+    DEGRADED,
+    REMINDER,
+    TRANSITION,
+    AlarmEvent,
+    headline,
 )
 from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, Silence
 from humangov.monitoring.alarms.silences import muting_silence
@@ -78,6 +90,8 @@ class AlarmService:
         self._on_time_streak = 0
         self._last_seen: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
+        self._run_store = None
+        self._states: dict[str, AlarmState] = {}
         self.deadman_status: dict = {}
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -98,6 +112,8 @@ class AlarmService:
             self._problems["restart"] = saved.last_run_id or "degraded before a restart"
         now = time.monotonic()
         self._last_seen = {name: now for name in self.checks}
+        if self._run_store is not None:
+            await self.catch_up(self._run_store)
         await self.dispatcher.start()
         self._tasks.append(asyncio.create_task(self._watchdog(), name="alarms:watchdog"))
         if self.deadman is not None:
@@ -112,32 +128,60 @@ class AlarmService:
 
     # -- results --------------------------------------------------------------------------
 
-    async def on_result(self, check, result) -> None:
-        """The scheduler's subscriber: called after each result is stored."""
-        self._last_seen[check.name] = time.monotonic()
-        self._problems.pop(f"stale:{check.name}", None)
+    async def catch_up(self, run_store, limit: int = 100) -> int:
+        """Evaluate runs the store holds but we never saw (the process died between storing a
+        run and evaluating it), oldest first. Returns how many were evaluated."""
+        done = 0
+        for name, check in self.checks.items():
+            state = self.store.load_state(name) or AlarmState()
+            try:
+                runs, _ = run_store.list_runs(name, limit=limit)
+            except Exception:
+                log.exception("could not read past runs of %s to catch up", name)
+                continue
+            for result in sorted((r for r in runs if r.run_id > state.last_run_id), key=lambda r: r.run_id):
+                await self.on_result(check, result, live=False)
+                done += 1
+        return done
+
+    async def on_result(self, check, result, *, live: bool = True) -> None:
+        """The scheduler's subscriber: called after each result is stored. `live=False` when
+        replaying stored runs at start-up: no re-checks, no judging of the monitor's lag."""
         if result.trigger == "missed":
             # The run never started: the monitor is behind, which says nothing about the app.
-            self._problem("lag", f"runs are falling behind schedule ({result.error})")
+            if live:
+                self._problem("lag", f"runs are falling behind schedule ({result.error})")
             return
-        self._observe_lag(result)
+        if live:
+            self._last_seen[check.name] = time.monotonic()
+            self._resolve(f"stale:{check.name}")
+            self._observe_lag(result)
         policy: AlarmPolicy = getattr(check, "alarm", None) or AlarmPolicy()
-        state = self.store.load_state(check.name) or AlarmState()
+        state = self._states.get(check.name) or self.store.load_state(check.name) or AlarmState()
         view = ResultView(result.run_id, result.ok, result.started_at)
         new_state, transitions = evaluate(state, view, policy)
         if new_state is state:
             return  # this run was evaluated before (a replay)
+        self._states[check.name] = new_state
+        if not (transitions or _eventful(state, new_state)):
+            # One more success of a healthy check: skip the write. After a crash, `catch_up`
+            # replays these runs from the run store, so nothing is lost.
+            return
         now = utcnow()
         new_events = [self._event_for(check, result, t) for t in transitions if t.notify]
-        created = self.store.record(check.name, new_state, new_events, self._live_channels(), now)
+        try:
+            created = self.store.record(check.name, new_state, new_events, self._live_channels(), now)
+        except Exception:
+            self._states.pop(check.name, None)  # reload what is on disk next time
+            raise
         metrics.ALARM_STATE.labels(check=check.name).set(1 if new_state.state == ALARM else 0)
         for t in transitions:
             log.info("check %s: %s -> %s (%s)", check.name, t.old_state, t.new_state, t.kind)
         if created:
             self.dispatcher.wake()
-        confirm = policy.confirm_after
-        if not result.ok and new_state.state != ALARM and confirm is not None and self.scheduler:
-            self.scheduler.run_now(check.name, confirm.total_seconds())
+        delay = policy.confirm_after
+        if live and not result.ok and new_state.state != ALARM and delay is not None and self.scheduler:
+            self.scheduler.run_now(check.name, delay.total_seconds())
 
     def _event_for(self, check, result, t: Transition) -> NewEvent:
         screenshot = next((a for a in result.artifacts if a.lower().endswith(".png")), None)
@@ -165,7 +209,9 @@ class AlarmService:
     # -- the monitor's own health ---------------------------------------------------------
 
     def watch_store(self, result_store):
-        """Wrap the result store so that a failing `save` raises a DEGRADED alert."""
+        """Wrap the result store so that a failing `save` raises a DEGRADED alert. `start()`
+        also reads it to evaluate runs stored before a crash but never evaluated."""
+        self._run_store = result_store
         return _WatchedStore(result_store, self)
 
     def store_failed(self, exc: BaseException) -> None:
@@ -277,6 +323,19 @@ class AlarmService:
             "deadman": self.deadman_status if self.deadman else None,
             "pending": self.store.pending_count(),
         }
+
+
+# Persist a quiet check's state at least every this many runs; `catch_up` reads more than that.
+CHECKPOINT_EVERY = 25
+
+
+def _eventful(old: AlarmState, new: AlarmState) -> bool:
+    """Whether this run must be written now: anything but a success of a check that is OK
+    and has no failures in its recent history."""
+    return (
+        new.state != OK or old.state != OK or new.fail_streak > 0 or old.fail_streak > 0
+        or any(not ok for _, ok in new.recent) or new.runs_seen % CHECKPOINT_EVERY == 0
+    )
 
 
 class _WatchedStore:

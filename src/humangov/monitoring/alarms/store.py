@@ -133,7 +133,7 @@ def _begin(connection) -> None:
 class NewEvent:
     """An event to record, with the channels it goes to and the silence muting it, if any."""
 
-    __slots__ = ("dedupe_key", "event", "run_id", "at", "muted_by")
+    __slots__ = ("at", "dedupe_key", "event", "muted_by", "run_id")
 
     def __init__(self, dedupe_key: str, event: AlarmEvent, at: datetime, *,
                  run_id: str | None = None, muted_by: str | None = None) -> None:

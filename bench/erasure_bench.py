@@ -1,0 +1,187 @@
+"""Erasure benchmarks: delete-to-gone latency, and orphan-sweep throughput against a naive
+per-object cleanup script, run side by side.
+
+    python -m bench.erasure_bench [--files 1000000] [--deletes 1000] [--naive-sample 100000]
+
+The sweep dataset (files in the filesystem store's layout plus a SQLite database) is cached
+under bench/out/ and reused. Each sweep runs in a child process so its peak RSS (VmHWM) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+STATE = "CA"
+PDF = b"%PDF-1.7\n%bench\n"
+SHA = hashlib.sha256(PDF).hexdigest()
+
+
+# (a) latency -----------------------------------------------------------------------------
+def latency(deletes: int) -> dict:
+    """Service level: `personnel.delete_employee` returns, `wake()` is called (as the web layer
+    does after a commit), and we time until the file is gone."""
+    from humangov.bootstrap import bootstrap
+    from humangov.config import Settings
+    from humangov.erasure.worker import ErasureWorker
+
+    with tempfile.TemporaryDirectory() as tmp:
+        container = bootstrap(Settings(data_dir=Path(tmp), environment="test"))
+        container.personnel.add_state(STATE)
+        employees = []
+        for i in range(deletes):
+            import io
+            employees.append(container.personnel.add_employee(
+                STATE, {"first_name": "A", "last_name": f"B{i}", "role": "Clerk", "salary": "1"},
+                io.BytesIO(PDF), "bench"))
+        worker = ErasureWorker(container.outbox, container.blobs, container.records, container.ledger,
+                               container.clock, container.settings, "bench")
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+        thread = threading.Thread(target=loop.run_until_complete, args=(worker.run(stop),), daemon=True)
+        thread.start()
+        time.sleep(0.2)
+        samples = []
+        for e in employees:
+            container.personnel.delete_employee(STATE, e.id, "bench")
+            t0 = time.perf_counter()
+            worker.wake()
+            while container.blobs.exists(STATE, e.document.key):
+                time.sleep(0.0005)
+            samples.append((time.perf_counter() - t0) * 1000)
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        container.close()
+    samples.sort()
+    return {"deletes": deletes, "p50_ms": statistics.median(samples),
+            "p99_ms": samples[int(len(samples) * 0.99) - 1], "max_ms": samples[-1]}
+
+
+# (b) sweep throughput --------------------------------------------------------------------
+def dataset(files: int) -> Path:
+    """`files` files, 1% of them orphans; the rest referenced by one record each. Cached."""
+    from humangov.adapters.blobs.filesystem import encode_name
+    from humangov.adapters.records.sqlite import SqliteRecordStore
+    from humangov.adapters.sql import open_database
+    from humangov.domain.model import DocumentRef, Employee
+    from humangov.domain.states import state_for
+
+    root = OUT / f"sweep-{files}"
+    if (root / "READY").exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    old = time.time() - 3 * 86400
+    engine = open_database(root / "humangov.db")
+    records = SqliteRecordStore(engine)
+    records.add_state(state_for(STATE))
+    now = datetime.now(UTC)
+    batch: list = []
+    docs = root / "documents" / STATE
+    made_dirs: set[str] = set()
+    for i in range(files):
+        eid = str(uuid.UUID(int=i * 7919 + 1))
+        ref = DocumentRef.new(eid, len(PDF), SHA, document_id=str(uuid.UUID(int=i + 1)))
+        fan = docs / ref.key[:2]
+        if ref.key[:2] not in made_dirs:
+            fan.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(ref.key[:2])
+        path = os.fspath(fan / encode_name(ref.key))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, PDF)
+        os.close(fd)
+        os.utime(path, (old, old))
+        if i % 100 != 0:  # every hundredth file is an orphan
+            batch.append(Employee(eid, STATE, "A", f"B{i}", "Clerk", Decimal("1.00"), ref, now, now))
+        if len(batch) >= 20_000:
+            records.add_employees(batch, [])
+            batch.clear()
+    records.add_employees(batch, [])
+    engine.dispose()
+    (root / "READY").write_text("ok")
+    return root
+
+
+def sweep_child(root: str, mode: str, limit: int) -> None:
+    from humangov.adapters.blobs.filesystem import FilesystemBlobStore
+    from humangov.adapters.records.sqlite import SqliteRecordStore
+    from humangov.adapters.sql import open_database
+    from humangov.erasure.sweep import ScanResult, merge_join
+
+    engine = open_database(Path(root) / "humangov.db")
+    records = SqliteRecordStore(engine)
+    blobs = FilesystemBlobStore(Path(root) / "documents")
+    cutoff = datetime.now(UTC) - timedelta(hours=24)
+    t0 = time.perf_counter()
+    if mode == "merge":
+        result = ScanResult(STATE)
+        orphans = sum(1 for _ in merge_join(blobs.list(STATE), records.iter_document_refs(STATE),
+                                            cutoff=cutoff, result=result))
+        objects = result.scanned_files + result.scanned_records
+    else:  # what a hand-written cleanup does: for each file, look its record up
+        orphans = objects = 0
+        for info in blobs.list(STATE):
+            objects += 2  # one file and one record lookup, to compare like with like
+            if not records.is_referenced(STATE, info.key) and info.last_modified < cutoff:
+                orphans += 1
+            if objects >= limit:
+                break
+    elapsed = time.perf_counter() - t0
+    with open("/proc/self/status") as status:
+        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    print(json.dumps({"objects": objects, "orphans": orphans, "seconds": elapsed,
+                      "objects_per_s": objects / elapsed, "peak_rss_mb": hwm / 1024}))
+
+
+def run_child(root: Path, mode: str, limit: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.erasure_bench", "--child", str(root), mode, str(limit)],
+                         check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(out.stdout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        sweep_child(argv[1], argv[2], int(argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=1_000_000)
+    parser.add_argument("--deletes", type=int, default=1000)
+    parser.add_argument("--naive-sample", type=int, default=100_000,
+                        help="objects the naive script runs over; its rate is per object")
+    args = parser.parse_args(argv)
+
+    lat = latency(args.deletes)
+    print(f"erasure latency over {lat['deletes']} deletes (service level + wake): "
+          f"p50 {lat['p50_ms']:.1f} ms (target <= 50), p99 {lat['p99_ms']:.1f} ms (target <= 250), "
+          f"max {lat['max_ms']:.1f} ms")
+
+    t0 = time.perf_counter()
+    root = dataset(args.files)
+    print(f"dataset {root} ready in {time.perf_counter() - t0:.0f} s ({args.files:,} files, 1% orphans)")
+    fast = run_child(root, "merge", 0)
+    naive = run_child(root, "naive", args.naive_sample)
+    ratio = fast["objects_per_s"] / naive["objects_per_s"]
+    print(f"sweep merge-join: {fast['objects']:,} objects in {fast['seconds']:.1f} s = "
+          f"{fast['objects_per_s']:,.0f} objects/s (target >= 200,000), peak RSS "
+          f"{fast['peak_rss_mb']:.0f} MB (target <= 150), {fast['orphans']:,} orphans")
+    print(f"naive per-object script: {naive['objects']:,} objects in {naive['seconds']:.1f} s = "
+          f"{naive['objects_per_s']:,.0f} objects/s, peak RSS {naive['peak_rss_mb']:.0f} MB")
+    print(f"speed-up: {ratio:.1f}x (target >= 20x)")
+
+
+if __name__ == "__main__":
+    main()

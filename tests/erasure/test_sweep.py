@@ -1,0 +1,101 @@
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import orjson
+import pytest
+
+from humangov.adapters.blobs.filesystem import FilesystemBlobStore
+from humangov.adapters.erasure import build_erasure_adapters
+from humangov.erasure.sweep import sweep
+
+from .conftest import add, make_employee
+
+
+@pytest.fixture
+def parts(tmp_path, engine, sql_records, clock):
+    blobs = FilesystemBlobStore(tmp_path / "documents")
+    _, ledger = build_erasure_adapters(engine, clock)
+    return blobs, sql_records, ledger
+
+
+def test_the_sweep_finds_and_purges_orphans_and_reports_dangling_references(parts, clock):
+    from humangov.adapters.clock import SystemClock
+
+    blobs, records, ledger = parts
+    kept = [add(records, make_employee(blobs=blobs)) for _ in range(3)]
+    dangling = add(records, make_employee(blobs=None))
+    blobs.put("CA", "00000000-orphan/x.pdf", [b"%PDF-orphan"])
+    other_state = add(records, make_employee("TX", blobs=blobs))
+    # WHEN the sweep runs with no grace
+    result = sweep("CA", blobs=blobs, records=records, ledger=ledger, clock=SystemClock(),
+                   grace=timedelta(0), do_purge=True)
+    # THEN only the orphan is erased, with a receipt; the dangling record is reported
+    assert [o.key for o in result.orphans] == ["00000000-orphan/x.pdf"]
+    assert [(d.employee_id, d.key) for d in result.dangling] == [(dangling.id, dangling.document.key)]
+    assert (result.scanned_files, result.scanned_records, result.purged) == (4, 4, 1)
+    assert not blobs.exists("CA", "00000000-orphan/x.pdf")
+    assert all(blobs.exists("CA", e.document.key) for e in kept)
+    assert blobs.exists("TX", other_state.document.key)
+    [receipt] = ledger.list("CA", limit=5, cursor=None)[0]
+    assert receipt.reason == "orphan-sweep" and receipt.sha256 and receipt.size == 11
+    assert ledger.latest_sweep("CA").orphans == 1
+
+
+def test_files_younger_than_the_grace_period_are_left_alone(parts):
+    from humangov.adapters.clock import SystemClock
+
+    blobs, records, ledger = parts
+    blobs.put("CA", "ab/fresh.pdf", [b"%PDF-"])
+    result = sweep("CA", blobs=blobs, records=records, ledger=ledger, clock=SystemClock(),
+                   grace=timedelta(hours=24), do_purge=True)
+    assert result.orphans == [] and result.scanned_files == 1
+    assert blobs.exists("CA", "ab/fresh.pdf")
+
+
+def test_a_sweep_of_an_empty_state_reports_nothing(parts, clock):
+    blobs, records, ledger = parts
+    result = sweep("CA", blobs=blobs, records=records, ledger=ledger, clock=clock,
+                   grace=timedelta(0), do_purge=True)
+    assert result.to_json() == {"state": "CA", "orphans": [], "dangling": [],
+                                "scanned_files": 0, "scanned_records": 0}
+
+
+def _cli(tmp_path, *args):
+    env = {**os.environ, "HUMANGOV_DATA_DIR": str(tmp_path), "HUMANGOV_ENVIRONMENT": "test",
+           "COLUMNS": "200"}
+    code = ("import sys, typer; from humangov.erasure import cli; app = typer.Typer();"
+            "app.add_typer(cli.orphans_app, name='orphans'); app.add_typer(cli.compliance_app, name='compliance');"
+            "app(sys.argv[1:], prog_name='humangov')")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+
+
+@pytest.mark.slow
+def test_orphans_scan_prints_the_documented_json_and_refuses_a_malformed_grace(tmp_path):
+    from humangov.bootstrap import bootstrap
+    from humangov.config import Settings
+
+    container = bootstrap(Settings(data_dir=tmp_path, environment="test"))
+    container.personnel.add_state("CA")
+    container.blobs.put("CA", "ff/orphan.pdf", [b"%PDF-x"])
+    container.close()
+
+    bad = _cli(tmp_path, "orphans", "scan", "--state", "CA", "--grace", "soon")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "Error: --grace must be a duration such as 90s, 30m, 24h or 7d; got 'soon'."]
+    assert "Traceback" not in bad.stderr
+
+    ok = _cli(tmp_path, "orphans", "scan", "--state", "ca", "--grace", "0s", "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    out = orjson.loads(ok.stdout)
+    assert [o["key"] for o in out["orphans"]] == ["ff/orphan.pdf"]
+    assert set(out["orphans"][0]) == {"key", "size", "last_modified"}
+    assert (out["state"], out["dangling"], out["scanned_files"], out["scanned_records"]) == ("CA", [], 1, 0)
+
+    report = _cli(tmp_path, "compliance", "report", "--state", "CA", "--format", "html")
+    assert report.returncode == 0, report.stderr
+    assert "Document erasure report for California" in report.stdout
+    assert "The last full check of storage ran on" in report.stdout
