@@ -42,3 +42,5 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) infra/cdk.out .pytest_cache
+
+include infra/Makefile.inc

@@ -80,7 +80,7 @@ def dataset(files: int) -> Path:
     from humangov.domain.model import DocumentRef, Employee
     from humangov.domain.states import state_for
 
-    root = OUT / f"sweep-{files}"
+    root = OUT / f"sweep-v2-{files}"
     if (root / "READY").exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,8 @@ def dataset(files: int) -> Path:
     docs = root / "documents" / STATE
     made_dirs: set[str] = set()
     for i in range(files):
-        eid = str(uuid.UUID(int=i * 7919 + 1))
+        # Spread like real (random) UUIDs, so the store's 256 fan-out folders fill evenly.
+        eid = str(uuid.UUID(bytes=hashlib.md5(b"e%d" % i).digest()))
         ref = DocumentRef.new(eid, len(PDF), SHA, document_id=str(uuid.UUID(int=i + 1)))
         fan = docs / ref.key[:2]
         if ref.key[:2] not in made_dirs:

@@ -245,9 +245,14 @@ def main() -> None:  # pragma: no cover - console script entry
 def _mount_capabilities() -> None:
     """Commands owned by other capabilities, mounted here so `humangov --help` shows them all."""
     from humangov.aws.cli import stream_worker
+    from humangov.erasure.cli import compliance_app, erasure_app, orphans_app, worker_command
     from humangov.monitoring.cli import monitor
 
+    app.command("worker")(worker_command)
     app.command("monitor")(monitor)
+    app.add_typer(orphans_app, name="orphans")
+    app.add_typer(erasure_app, name="erasure")
+    app.add_typer(compliance_app, name="compliance")
     app.command("stream-worker")(stream_worker)
 
 

@@ -3,6 +3,7 @@ sweep, the canary engine and the alarm notifier."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -45,15 +46,46 @@ def build_server_app(settings: Settings, announce: Callable[[str], None] = print
     return app, container
 
 
-def erasure_services(container: Container) -> list:
-    from humangov.erasure.service import InProcessErasure
+class ErasureService:
+    """The erasure worker (woken at once by in-process deletes, polling for the CLI's) and
+    the scheduled orphan sweep, as background tasks of `serve`."""
 
-    erasure = InProcessErasure(container)
+    def __init__(self, container: Container):
+        from humangov.erasure.worker import ErasureWorker
+
+        self.container = container
+        self.worker = ErasureWorker(container.outbox, container.blobs, container.records, container.ledger,
+                                    container.clock, container.settings, worker_id=f"serve-{os.getpid()}")
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    def wake(self) -> None:
+        self.worker.wake()
+
+    async def start(self) -> None:
+        from humangov.erasure.sweep import run_scheduled_sweeps
+
+        self._stop = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self.worker.run(self._stop), name="erasure-worker"),
+            asyncio.create_task(run_scheduled_sweeps(self.container, self._stop), name="orphan-sweep"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.wait(self._tasks, timeout=10)
+        for task in self._tasks:
+            task.cancel()
+
+
+def erasure_services(container: Container) -> list:
+    erasure = ErasureService(container)
     container.change_listeners.append(erasure.wake)
     return [erasure]
 
 
 def monitoring_services(app: FastAPI, container: Container) -> list:
+    from humangov.monitoring.alarms.build import build_alarms
     from humangov.monitoring.config import default_config, load_config
     from humangov.monitoring.engine import MonitoringEngine
     from humangov.monitoring.metrics import CheckMetrics
@@ -67,25 +99,18 @@ def monitoring_services(app: FastAPI, container: Container) -> list:
         states = [s.code for s in container.personnel.list_states()]
         config = default_config(settings.public_url, states, CANARY_TOKEN_ENV,
                                 email=CANARY_EMAIL, password_env=CANARY_PASSWORD_ENV)
-    store = open_store(settings.data_dir, raw_retention=config.retention.raw,
-                       hourly_retention=config.retention.hourly)
+    alarms = build_alarms(settings, settings.data_dir, config)
+    # The alarm service watches the run store so that a failing store raises "monitor degraded".
+    store = alarms.watch_store(open_store(settings.data_dir, raw_retention=config.retention.raw,
+                                          hourly_retention=config.retention.hourly))
     engine = MonitoringEngine(config, store, artifacts_dir_for(settings.data_dir),
                               metrics=CheckMetrics(app.state.metrics))
+    alarms.attach(engine.scheduler)
     app.state.monitoring_store = store
     app.state.monitoring_config = config
     app.state.monitoring_engine = engine
-    services = [engine]
-    alarms = alarm_services(app, container, config, engine)
-    services.extend(alarms)
-    return services
-
-
-def alarm_services(app: FastAPI, container: Container, config, engine) -> list:
-    from humangov.monitoring.alarms.service import build_alarms
-
-    alarms = build_alarms(container.settings, container.settings.data_dir, config, engine)
     app.state.alarms = alarms
-    return [alarms]
+    return [alarms, engine]  # started in this order, stopped in reverse
 
 
 def ensure_canary_credentials(container: Container) -> None:

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from humangov.config import Settings
+from humangov.monitoring.alarms.build import AlarmConfigError, build_alarms
 from humangov.monitoring.config import ConfigError, load_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.store import artifacts_dir_for, open_store
@@ -23,7 +25,9 @@ err = Console(stderr=True)
 @app.command()
 def monitor(
     config: Annotated[Path, typer.Option("--config", help="The checks, as YAML.")],
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where runs and artifacts are kept.")] = Path("var"),
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="Where runs, alarms and artifacts are kept [default: $HUMANGOV_DATA_DIR or ./var]",
+        show_default=False)] = None,
     once: Annotated[bool, typer.Option("--once", help="Run every check once, print results, exit 1 on any failure.")] = False,
 ) -> None:
     """Run the synthetic checks in CONFIG until interrupted."""
@@ -34,13 +38,23 @@ def monitor(
         for line in exc.lines:
             err.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    data_dir = settings.data_dir
     store = open_store(data_dir, raw_retention=parsed.retention.raw, hourly_retention=parsed.retention.hourly)
-    engine = MonitoringEngine(parsed, store, artifacts_dir_for(data_dir))
     if once:
+        engine = MonitoringEngine(parsed, store, artifacts_dir_for(data_dir))
         failed = asyncio.run(_once(engine))
         raise typer.Exit(1 if failed else 0)
+    try:
+        alarms = build_alarms(settings, data_dir, parsed)
+    except AlarmConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    # Alarms watch the store, so a failing store raises "monitor degraded" rather than silence.
+    engine = MonitoringEngine(parsed, alarms.watch_store(store), artifacts_dir_for(data_dir))
+    alarms.attach(engine.scheduler)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_forever(engine))
+        asyncio.run(_forever(engine, alarms))
 
 
 async def _once(engine: MonitoringEngine) -> bool:
@@ -56,7 +70,8 @@ async def _once(engine: MonitoringEngine) -> bool:
     return any(not r.ok for r in results)
 
 
-async def _forever(engine: MonitoringEngine) -> None:
+async def _forever(engine: MonitoringEngine, alarms) -> None:
+    await alarms.start()
     await engine.start()
     try:
         with Live(_table(engine), refresh_per_second=1, console=Console()) as live:
@@ -65,6 +80,7 @@ async def _forever(engine: MonitoringEngine) -> None:
                 live.update(_table(engine))
     finally:
         await engine.stop()
+        await alarms.stop()
 
 
 def _table(engine: MonitoringEngine) -> Table:

@@ -18,8 +18,9 @@ import humangov
 from humangov.accounts.service import LoginThrottle
 from humangov.bootstrap import Container
 from humangov.web import errors
-from humangov.web.deps import admin_principal, csrf_token
-from humangov.web.routes import api, health, monitoring, pages
+from humangov.web.deps import admin_principal, csrf_field, csrf_token
+from humangov.erasure.metrics import ErasureCollector
+from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -58,10 +59,13 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     app.state.container = container
     app.state.monitoring_store = None
     app.state.monitoring_config = None
+    app.state.alarms = None
     app.state.metrics = CollectorRegistry()
+    app.state.metrics.register(ErasureCollector(container.outbox))
     app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["csrf_field"] = csrf_field
     app.state.templates = templates
 
     app.add_middleware(
@@ -75,10 +79,13 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api.router)
+    app.include_router(erasures.api_router)
     app.include_router(pages.router)
+    app.include_router(erasures.pages_router)
     # Operations pages are for platform admins: they span every state.
     admins_only = [Depends(admin_principal)]
     app.include_router(monitoring.api_router, dependencies=admins_only)
     app.include_router(monitoring.pages_router, dependencies=admins_only)
+    app.include_router(alarms.pages_router, dependencies=admins_only)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

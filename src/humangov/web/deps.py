@@ -6,7 +6,8 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
+from markupsafe import Markup
 
 from humangov.domain.auth import Principal
 from humangov.domain.errors import Forbidden, NotFound, Unauthenticated
@@ -104,3 +105,14 @@ def require_csrf(request: Request, submitted: str | None) -> None:
 def is_synthetic(request: Request) -> bool:
     """Canaries mark what they create, so reports and lists can leave it out."""
     return request.headers.get("x-humangov-synthetic", "").lower() in ("1", "true")
+
+
+def csrf_field(request: Request) -> Markup:
+    """The hidden CSRF input every form carries (a Jinja global)."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token(request)
+
+
+def render(request: Request, name: str, status: int = 200, headers: dict | None = None, **ctx) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status, headers=headers
+    )

@@ -142,8 +142,10 @@ class FilesystemBlobStore:
         for directory, _dirs, files in os.walk(base):
             for name in files:
                 path = os.path.join(directory, name)
-                if name.startswith(TEMP_PREFIX) and os.stat(path).st_mtime < cutoff:
-                    with contextlib.suppress(FileNotFoundError):
+                if not name.startswith(TEMP_PREFIX):
+                    continue
+                with contextlib.suppress(FileNotFoundError):  # renamed or reaped meanwhile
+                    if os.stat(path).st_mtime < cutoff:
                         os.unlink(path)
                         removed += 1
         return removed

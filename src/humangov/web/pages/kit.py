@@ -20,7 +20,7 @@ from humangov.domain.errors import (
     UnsupportedDocument,
 )
 from humangov.domain.model import Employee
-from humangov.web.deps import optional_principal
+from humangov.web.deps import render, optional_principal
 from humangov.web.errors import STATUS, BadRequest
 
 SMALL_FORM_BYTES = 64 * 1024
@@ -32,14 +32,6 @@ STALE = (
 FORM_ERRORS = (InvalidInput, UnsupportedDocument, DocumentTooLarge, StaleVersion)
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
-
-
-def render(
-    request: Request, name: str, status: int = 200, headers: dict | None = None, **ctx: Any
-) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, name, ctx, status_code=status, headers=headers
-    )
 
 
 def see_other(url: str) -> RedirectResponse:

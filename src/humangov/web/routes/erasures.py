@@ -73,9 +73,9 @@ def dead_letters_page(request: Request, admin: AdminPrincipal, container: Contai
 @pages_router.post("/erasure/dead-letters/retry")
 def retry_dead_letters(
     request: Request, admin: AdminPrincipal, container: ContainerDep,
-    csrf: Annotated[str, Form()] = "", intent_id: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", intent_id: Annotated[str, Form()] = "",
 ):
-    deps.require_csrf(request, csrf)
+    deps.require_csrf(request, csrf_token)
     container.outbox.retry_dead(int(intent_id) if intent_id.strip().isdigit() else None)
     container.changed()  # wake the in-process worker
     return RedirectResponse("/erasure/dead-letters", status_code=303)
