@@ -34,6 +34,9 @@ class InfraConfig:
     table_pattern: str = "humangov-{state}-records"
     bucket_pattern: str = "humangov-{state}-documents"
     ledger_table: str = "humangov-erasure-ledger"
+    # The runtime's Settings.aws_platform_table / aws_dead_letter_table (same defaults).
+    platform_table: str = "humangov-platform"
+    dead_letter_table: str = "humangov-erasure-dead-letters"
     object_lock: bool = False
     canary_checks: Path = REPO / "infra" / "canary-checks.yaml"
     canary_token_secret: str | None = None

@@ -23,11 +23,13 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from humangov_infra import packaging
+from humangov_infra import packaging, tables
 from humangov_infra.config import REPO, InfraConfig
 from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
 
 APP_PORT = 8000
+# humangov.aws.alarm_to_slack.SECRET_ID_ENV (restated so the CDK app imports nothing of ours).
+SLACK_SECRET_ID_ENV = "HUMANGOV_SLACK_SECRET_ID"
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 
 
@@ -68,18 +70,13 @@ class SharedStack(Stack):
         super().__init__(scope, construct_id, **kw)
         self.config = config
         self._alarms()
-        self.ledger = dynamodb.TableV2(
-            self, "ErasureLedger",
-            table_name=config.ledger_table,
-            partition_key=dynamodb.Attribute(name="state", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="receipt_id", type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
-            # The ledger is the proof of erasure: it outlives the stack.
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        # The runtime's shared tables, keyed as humangov.aws.provision.shared_table_specs.
+        # The ledger is the proof of erasure, the platform table holds the users: both, and
+        # the dead letters awaiting an operator, outlive the stack.
+        self.ledger = self._table("ErasureLedger", config.ledger_table,
+                                  tables.LEDGER_INDEXES)
+        self.platform = self._table("Platform", config.platform_table)
+        self.dead_letters = self._table("ErasureDeadLetterTable", config.dead_letter_table)
         self.layer = packaging.dependencies_layer(self, "Dependencies")
         self.canary_artifacts = s3.Bucket(
             self, "CanaryArtifacts",
@@ -98,6 +95,20 @@ class SharedStack(Stack):
         self._slack_lambda()
         self._chatbot()
         self._app()
+
+    def _table(self, construct_id: str, name: str, indexes=()) -> dynamodb.TableV2:
+        return dynamodb.TableV2(
+            self, construct_id,
+            table_name=name,
+            partition_key=tables.PK,
+            sort_key=tables.SK,
+            global_secondary_indexes=tables.indexes_v2(indexes) or None,
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
 
     # -- alarms -----------------------------------------------------------------------------
 
@@ -123,6 +134,10 @@ class SharedStack(Stack):
                                "alarm_to_slack: read the webhook secret, write its logs")
         # The webhook URL is a credential: read at run time, never in the environment.
         secret.grant_read(role)
+        # alarm_to_slack reads SECRET_ID_ENV and passes it to GetSecretValue as SecretId,
+        # which takes a name or a complete ARN; the configured value is one of the two. (The
+        # ARN of a secret imported by name lacks its random suffix, a partial ARN.)
+        # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
         function = lambda_.Function(
             self, "AlarmToSlack",
             runtime=packaging.RUNTIME,
@@ -134,7 +149,7 @@ class SharedStack(Stack):
             timeout=Duration.seconds(30),
             memory_size=256,
             environment={
-                "HUMANGOV_SLACK_WEBHOOK_SECRET": secret.secret_arn,
+                SLACK_SECRET_ID_ENV: self.config.slack_webhook_secret,
                 "POWERTOOLS_SERVICE_NAME": "humangov-alarm-to-slack",
             },
         )
@@ -201,6 +216,8 @@ class SharedStack(Stack):
                 "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,
                 "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
                 "HUMANGOV_AWS_LEDGER_TABLE": config.ledger_table,
+                "HUMANGOV_AWS_PLATFORM_TABLE": config.platform_table,
+                "HUMANGOV_AWS_DEAD_LETTER_TABLE": config.dead_letter_table,
                 "HUMANGOV_BASE_URL": f"https://{config.domain}",
             },
             secrets={"HUMANGOV_SECRET_KEY": ecs.Secret.from_secrets_manager(secret_key)},
@@ -225,37 +242,67 @@ class SharedStack(Stack):
     def _grant_app_data(self, role: iam.Role) -> None:
         """The app reaches only tables and buckets named by the configured patterns, in this
         account and region. Per-state ARNs would be tighter, but fifty states' ARNs overflow
-        the 10,240-character limit on a role's policies; the name pattern is the boundary."""
+        the 10,240-character limit on a role's policies; the name pattern is the boundary.
+
+        The actions are the boto3 calls of humangov.adapters.*.dynamodb / blobs.s3 on the
+        `serve` path, which also runs the scheduled sweep and retries dead letters through
+        the same `erase` as the Lambda. TransactWriteItems is authorised per item by the
+        action of each item (all ours are Puts):
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+        """
         config = self.config
         table = config.table_pattern.format(state="*")
         bucket = config.bucket_pattern.format(state="*")
         table_arn = f"arn:{Aws.PARTITION}:dynamodb:{config.region}:{Aws.ACCOUNT_ID}:table/{table}"
         role.add_to_policy(iam.PolicyStatement(
-            sid="OwnStateTables",  # records: CRUD, history queries on indexes
+            sid="StateTables",
             actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                     "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem",
-                     # TransactWriteItems is authorised per item by the actions above.
-                     "dynamodb:BatchGetItem",
+                     "dynamodb:DeleteItem", "dynamodb:Query",
+                     "dynamodb:Scan",  # states remove: every item of the state
+                     "dynamodb:BatchWriteItem",  # history and state removal, 25 at a time
+                     # `states add` finds the CDK-made table and leaves it as it is
                      "dynamodb:DescribeTable"],
             resources=[table_arn, f"{table_arn}/index/*"],
         ))
+        # At start-up the runtime describes the shared tables (creating them when missing,
+        # which under CDK they never are: it has no CreateTable).
         role.add_to_policy(iam.PolicyStatement(
-            sid="ReadLedger",  # compliance report and the canaries' receipt lookup
-            actions=["dynamodb:GetItem", "dynamodb:Query"],
-            resources=[self.ledger.table_arn],
+            sid="Platform",  # states registry, users, tokens
+            actions=["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
+                     "dynamodb:DeleteItem", "dynamodb:Query"],
+            resources=[self.platform.table_arn],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="Ledger",  # receipts of the sweep and retries, sweep runs, compliance report
+            actions=["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
+                     "dynamodb:Query"],
+            resources=[self.ledger.table_arn,
+                       f"{self.ledger.table_arn}/index/{tables.LEDGER_BY_STATE}"],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="DeadLetters",  # list, claim, retry, park
+            actions=["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:PutItem",
+                     "dynamodb:UpdateItem"],
+            resources=[self.dead_letters.table_arn],
         ))
         bucket_arn = f"arn:{Aws.PARTITION}:s3:::{bucket}"
         # Bucket ARNs carry no account: pin the account so a same-named bucket elsewhere
         # is never reachable.
         own_account = {"StringEquals": {"s3:ResourceAccount": Aws.ACCOUNT_ID}}
         role.add_to_policy(iam.PolicyStatement(
-            sid="OwnStateDocuments",  # upload, download, replace documents
-            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            sid="StateDocuments",  # upload (multipart too), download, erase every version
+            actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
+                     "s3:DeleteObject", "s3:DeleteObjectVersion"],
             resources=[f"{bucket_arn}/*"], conditions=own_account,
         ))
         role.add_to_policy(iam.PolicyStatement(
-            sid="ListOwnStateDocuments",  # the orphan sweep lists keys in order
-            actions=["s3:ListBucket"], resources=[bucket_arn], conditions=own_account,
+            # The sweep lists keys in order; erasure lists a key's versions; `states add`
+            # heads the bucket; and without ListBucket a HeadObject of a missing key is a
+            # 403, not the 404 the runtime reads as "absent":
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+            sid="ListStateDocuments",
+            actions=["s3:ListBucket", "s3:ListBucketVersions"], resources=[bucket_arn],
+            conditions=own_account,
         ))
         printed_table = (f"arn:<AWS::Partition>:dynamodb:{self.config.region}:<AWS::AccountId>"
                          f":table/{table}")

@@ -18,7 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
-from humangov_infra import packaging
+from humangov_infra import packaging, tables
 from humangov_infra.canary import HANDLER_MODULE
 from humangov_infra.config import InfraConfig
 from humangov_infra.nag import acknowledge, logical_arn
@@ -48,15 +48,18 @@ class StateStack(Stack):
         self.table = dynamodb.Table(
             self, "Records",
             table_name=config.table_name(state),
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            partition_key=tables.PK,
+            sort_key=tables.SK,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True),
+            # humangov.aws.provision.records_table_spec: the same keys and indexes.
+            time_to_live_attribute=tables.TTL_ATTRIBUTE,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        tables.add_records_indexes(self.table)
         self.bucket = self._bucket(config)
         self._erasure(config, shared)
         self._canary(config, shared, canary_asset)
@@ -98,20 +101,36 @@ class StateStack(Stack):
         }])
         log_group = logs.LogGroup(self, "ErasureLogs", retention=LOG_RETENTION)
         role = log_writer_role(self, "ErasureRole", log_group,
-                               f"{self.state} erasure: read its stream, delete in its bucket, "
+                               f"{self.state} erasure: read its stream and records, erase in its bucket, "
                                f"write the ledger")
-        # Delete every version and delete marker of a key (S3 keeps them in a versioned
-        # bucket): listing versions finds them, DeleteObjectVersion removes each one.
-        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
+        # Exactly the boto3 calls of stream_cleanup's path (erase() over S3BlobStore,
+        # DynamoDBRecordStore.is_referenced and DynamoDBLedger), on this state's resources.
+        #
+        # Never erase a key a live record still references: right before each delete,
+        # is_referenced reads the owner item (a strongly consistent GetItem) and, for keys
+        # laid out otherwise, queries the by_doc index. Reads only, and only this state's.
         role.add_to_policy(iam.PolicyStatement(
-            sid="FindVersions", actions=["s3:ListBucketVersions"],
+            sid="CheckReferences", actions=["dynamodb:GetItem", "dynamodb:Query"],
+            resources=[self.table.table_arn, f"{self.table.table_arn}/index/{tables.BY_DOC}"]))
+        # The receipt's size and sha256 when the record lacked them: HeadObject, GetObject.
+        role.add_to_policy(iam.PolicyStatement(
+            sid="FingerprintDocuments", actions=["s3:GetObject"],
+            resources=[self.bucket.arn_for_objects("*")]))
+        # Delete every version and delete marker of a key (S3 keeps them in a versioned
+        # bucket): ListObjectVersions finds them, DeleteObjects with version ids removes them.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
+        # ListBucket makes HeadObject of an already-erased key a 404 ("already-absent")
+        # rather than a 403: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+        role.add_to_policy(iam.PolicyStatement(
+            sid="FindVersions", actions=["s3:ListBucket", "s3:ListBucketVersions"],
             resources=[self.bucket.bucket_arn]))
         role.add_to_policy(iam.PolicyStatement(
             sid="EraseDocuments", actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
             resources=[self.bucket.arn_for_objects("*")]))
-        # Receipts only: a conditional put makes a redelivered record idempotent.
+        # Receipts: GetItem skips keys already receipted for the change (ledger.has), and
+        # PutItem with attribute_not_exists(pk) makes a redelivered record write no second one.
         role.add_to_policy(iam.PolicyStatement(
-            sid="WriteReceipts", actions=["dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
+            sid="Receipts", actions=["dynamodb:GetItem", "dynamodb:PutItem"],
             resources=[ledger_arn(config)]))
         function = lambda_.Function(
             self, "Erasure",
@@ -129,6 +148,8 @@ class StateStack(Stack):
                 "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,
                 "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
                 "HUMANGOV_AWS_LEDGER_TABLE": config.ledger_table,
+                # Lambda's own AWS_REGION would do; stated so both entry points read the same.
+                "HUMANGOV_AWS_REGION": config.region,
                 "POWERTOOLS_SERVICE_NAME": "humangov-erasure",
             },
         )

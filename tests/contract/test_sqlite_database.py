@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -121,32 +122,22 @@ def test_threads_can_read_and_write_through_one_engine(tmp_path):
     store.add_state(state_for("CA"))
     seed = [person(f"Seed{i}") for i in range(20)]
     store.add_employees(seed, [HistoryEntry(e.id, "CA", "added", "t", e.created_at) for e in seed])
-    errors: list[BaseException] = []
 
     def reader():
-        try:
-            for i in range(100):
-                assert store.get_employee("CA", seed[i % 20].id) == seed[i % 20]
-                assert len(store.list_employees("CA", q=None, limit=10, cursor=None).items) == 10
-        except BaseException as exc:  # surfaced below; a thread's exception is otherwise lost
-            errors.append(exc)
+        for i in range(100):
+            assert store.get_employee("CA", seed[i % 20].id) == seed[i % 20]
+            assert len(store.list_employees("CA", q=None, limit=10, cursor=None).items) == 10
 
     def writer(n: int):
-        try:
-            for i in range(25):
-                e = person(f"W{n}-{i}")
-                store.add_employee(e, HistoryEntry(e.id, "CA", "added", "t", e.created_at))
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(25):
+            e = person(f"W{n}-{i}")
+            store.add_employee(e, HistoryEntry(e.id, "CA", "added", "t", e.created_at))
 
     # WHEN six readers and two writers run at once
-    threads = [threading.Thread(target=reader) for _ in range(6)]
-    threads += [threading.Thread(target=writer, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    # THEN nobody failed and every write landed
-    assert errors == []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(reader) for _ in range(6)] + [pool.submit(writer, n) for n in range(2)]
+    # THEN nobody failed (result() re-raises a thread's error) and every write landed
+    for future in futures:
+        future.result()
     assert sum(1 for _ in store.iter_employees("CA")) == 20 + 50
     engine.dispose()

@@ -102,24 +102,40 @@ def test_dead_letters_raise_an_alarm_into_the_alarm_topic(ca):
     ca.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
 
 
-def test_the_erasure_role_reads_only_its_stream_deletes_only_in_its_bucket_writes_only_receipts(
+def test_the_erasure_role_reads_its_stream_and_records_erases_in_its_bucket_writes_receipts(
     synthesised,
 ):
-    statements = _statements(synthesised.template_json("HumanGov-CA"), "ErasureRole")
+    # GIVEN the CA stack's erasure role
+    template = synthesised.template_json("HumanGov-CA")
+    statements = _statements(template, "ErasureRole")
     granted = set().union(*(_actions(s) for s in statements))
+    # THEN it holds the actions of the stream_cleanup path and no others
     assert granted == {
         "logs:CreateLogStream", "logs:PutLogEvents",
-        "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion",
-        "dynamodb:PutItem", "dynamodb:ConditionCheckItem",
+        "s3:GetObject", "s3:ListBucket", "s3:ListBucketVersions",
+        "s3:DeleteObject", "s3:DeleteObjectVersion",
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
         "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
         "dynamodb:ListStreams", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
     }
-    by_action = {a: s["Resource"] for s in statements for a in _actions(s)}
-    assert by_action["s3:DeleteObjectVersion"] == {"Fn::Join": ["", [
+    by_sid = {s.get("Sid"): s for s in statements}
+    table = {"Fn::GetAtt": [_resource_id(template, "AWS::DynamoDB::Table"), "Arn"]}
+    # ... reads (never writes) only its own state's records, and only the by_doc index
+    assert _actions(by_sid["CheckReferences"]) == {"dynamodb:GetItem", "dynamodb:Query"}
+    assert by_sid["CheckReferences"]["Resource"] == [
+        table, {"Fn::Join": ["", [table, "/index/by_doc"]]}]
+    # ... deletes only in its own bucket, writes only the ledger
+    assert by_sid["EraseDocuments"]["Resource"] == {"Fn::Join": ["", [
         {"Fn::GetAtt": [_bucket_id(synthesised), "Arn"]}, "/*"]]}
-    assert "humangov-erasure-ledger" in str(by_action["dynamodb:PutItem"])
-    assert "StreamArn" in str(by_action["dynamodb:GetRecords"])
+    assert _actions(by_sid["Receipts"]) == {"dynamodb:GetItem", "dynamodb:PutItem"}
+    assert "table/humangov-erasure-ledger" in str(by_sid["Receipts"]["Resource"])
+    assert "StreamArn" in str([s["Resource"] for s in statements
+                               if "dynamodb:GetRecords" in _actions(s)])
     assert not any(a.endswith("*") for a in granted), "no wildcard actions"
+
+
+def _resource_id(template_json: dict, resource_type: str) -> str:
+    return next(k for k, v in template_json["Resources"].items() if v["Type"] == resource_type)
 
 
 def _bucket_id(synthesised) -> str:
@@ -175,22 +191,13 @@ def test_alarms_reach_slack_through_the_lambda_and_through_chatbot(shared):
     shared.has_resource_properties("AWS::Lambda::Function", {
         "Handler": "humangov.aws.alarm_to_slack.handler",
         "Environment": {"Variables": Match.object_like({
-            "HUMANGOV_SLACK_WEBHOOK_SECRET": Match.any_value()})},
+            "HUMANGOV_SLACK_SECRET_ID": "humangov/slack-webhook"})},
     })
     shared.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "lambda"})
     shared.has_resource_properties("AWS::Chatbot::SlackChannelConfiguration", {
         "SlackWorkspaceId": "T0123ABCD",
         "SlackChannelId": "C0123ABCD",
         "SnsTopicArns": [{"Ref": Match.string_like_regexp("AlarmTopic")}],
-    })
-
-
-def test_the_erasure_ledger_is_keyed_by_state_and_receipt(shared):
-    shared.has_resource_properties("AWS::DynamoDB::GlobalTable", {
-        "TableName": "humangov-erasure-ledger",
-        "KeySchema": [{"AttributeName": "state", "KeyType": "HASH"},
-                      {"AttributeName": "receipt_id", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST",
     })
 
 

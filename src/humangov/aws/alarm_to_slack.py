@@ -29,6 +29,8 @@ _TENANT = re.compile(r"(?<![A-Za-z])([A-Z]{2})(?![A-Za-z])")
 # slack_sdk logs the full webhook URL at DEBUG; keep its logger above that.
 _sdk_log = logging.getLogger("humangov.aws.slack_sdk")
 _sdk_log.setLevel(logging.WARNING)
+# Set by infra/ (humangov_infra.shared) to the secret's name or ARN; tests/infra checks both agree.
+SECRET_ID_ENV = "HUMANGOV_SLACK_SECRET_ID"
 _url: str | None = None
 _lock = threading.Lock()
 
@@ -60,7 +62,7 @@ def webhook_url() -> str:
     global _url
     with _lock:
         if _url is None:
-            secret_id = os.environ.get("HUMANGOV_SLACK_SECRET_ID")
+            secret_id = os.environ.get(SECRET_ID_ENV)
             if secret_id:
                 from humangov.aws.clients import AwsClients
                 from humangov.config import Settings

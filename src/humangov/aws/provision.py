@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 TTL_ATTRIBUTE = "expires_at"
 S = "S"
+# The ledger's index for the compliance report: a state's receipts in erasure order.
+LEDGER_INDEX = ("by_state", "state", "seq")
 
 
 def _key_schema(*names: str) -> list[dict]:
@@ -115,11 +117,19 @@ def ensure_bucket(clients: AwsClients, name: str) -> bool:
     return True
 
 
+def shared_table_specs(settings) -> list[dict]:
+    """The shared tables: platform (states, users, tokens), ledger, dead letters.
+    infra/ creates the same tables; tests/infra compares them with these specs."""
+    return [
+        simple_table_spec(settings.aws_platform_table),
+        simple_table_spec(settings.aws_ledger_table, gsi=LEDGER_INDEX),
+        simple_table_spec(settings.aws_dead_letter_table),
+    ]
+
+
 def ensure_platform(settings, clients: AwsClients) -> None:
-    """The shared tables: platform (states, users, tokens), ledger, dead letters."""
-    ensure_table(clients, simple_table_spec(settings.aws_platform_table))
-    ensure_table(clients, simple_table_spec(settings.aws_ledger_table, gsi=("by_state", "state", "seq")))
-    ensure_table(clients, simple_table_spec(settings.aws_dead_letter_table))
+    for spec in shared_table_specs(settings):
+        ensure_table(clients, spec)
 
 
 def provision_state(settings, code: str, clients: AwsClients | None = None) -> None:

@@ -79,6 +79,7 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api.router)
+    app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)

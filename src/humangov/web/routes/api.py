@@ -8,10 +8,19 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.routing import Route
 
 from humangov.domain.errors import InvalidInput
 from humangov.domain.model import EDITABLE_FIELDS, validate_fields
-from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite, is_synthetic
+from humangov.web.deps import (
+    ContainerDep,
+    PrincipalDep,
+    StateCode,
+    TenantRead,
+    TenantWrite,
+    is_synthetic,
+    resolve_tenant,
+)
 from humangov.web.schemas import (
     DOCUMENT_FORM,
     EMPLOYEE_FORM,
@@ -61,12 +70,13 @@ def list_states(container: ContainerDep, principal: PrincipalDep):
 
 @router.get("/states/{code}/employees", response_model=EmployeePage, responses=PROBLEMS)
 async def list_employees(
-    state: TenantRead, container: ContainerDep,
+    request: Request, code: StateCode,
     q: Annotated[str | None, Query(max_length=100, description="Search name and role")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ):
-    page = container.personnel.list_employees(state, q=q, limit=limit, cursor=cursor)
+    state = resolve_tenant(request, code)
+    page = request.app.state.container.personnel.list_employees(state, q=q, limit=limit, cursor=cursor)
     return _json({"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor})
 
 
@@ -90,8 +100,9 @@ async def create_employee(request: Request, state: TenantWrite, container: Conta
 
 
 @router.get("/states/{code}/employees/{employee_id}", response_model=EmployeePublic, responses=PROBLEMS)
-async def get_employee(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
-    return _employee(container.personnel.get_employee(state, employee_id))
+async def get_employee(request: Request, code: StateCode, employee_id: EmployeeId):
+    state = resolve_tenant(request, code)
+    return _employee(request.app.state.container.personnel.get_employee(state, employee_id))
 
 
 @router.patch("/states/{code}/employees/{employee_id}", response_model=EmployeePublic,
@@ -160,3 +171,30 @@ async def download_document(state: TenantRead, employee_id: EmployeeId, containe
             responses=PROBLEMS)
 async def employee_history(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
     return _json([history_json(h) for h in container.personnel.history(state, employee_id)])
+
+
+# The two hottest reads also get lean routes, matched before FastAPI's: the same handlers,
+# called without dependency solving and parameter validation, which cost more than the work
+# itself (measured in docs/benchmarks.md). The FastAPI routes above document them.
+async def _get_employee_lean(request: Request) -> Response:
+    params = request.path_params
+    return await get_employee(request, params["code"], params["employee_id"])
+
+
+async def _list_employees_lean(request: Request) -> Response:
+    query = request.query_params
+    raw_limit = query.get("limit", "50")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
+        raise InvalidInput("limit must be a whole number between 1 and 200.", field="limit")
+    q, cursor = query.get("q"), query.get("cursor")
+    if q is not None and len(q) > 100:
+        raise InvalidInput("q must be at most 100 characters.", field="q")
+    if cursor is not None and len(cursor) > 512:
+        raise InvalidInput("cursor is not one this API gave out; start again without it.", field="cursor")
+    return await list_employees(request, request.path_params["code"], q=q, limit=int(raw_limit), cursor=cursor)
+
+
+LEAN_ROUTES = [
+    Route("/api/v1/states/{code}/employees/{employee_id}", _get_employee_lean, methods=["GET"]),
+    Route("/api/v1/states/{code}/employees", _list_employees_lean, methods=["GET"]),
+]
