@@ -37,6 +37,7 @@ class RecordStore(Protocol):
     """
 
     def ping(self) -> None: ...
+    def change_token(self) -> object | None: ...  # changes on every commit; None: do not cache
 
     # states
     def list_states(self) -> list[State]: ...

@@ -18,6 +18,7 @@ import humangov
 from humangov.accounts.service import LoginThrottle
 from humangov.bootstrap import Container
 from humangov.web import errors
+from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
 from humangov.erasure.metrics import ErasureCollector
 from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
@@ -57,6 +58,7 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
         lifespan=lifespan,
     )
     app.state.container = container
+    app.state.read_cache = ReadCache(container.records.change_token)
     app.state.monitoring_store = None
     app.state.monitoring_config = None
     app.state.alarms = None

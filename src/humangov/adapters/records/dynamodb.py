@@ -79,6 +79,10 @@ class DynamoDBRecordStore:
         with translating("The records store"):
             self._ddb.describe_table(TableName=self.platform_table)
 
+    def change_token(self) -> None:
+        # No cheap, global "something changed" signal here: callers must not cache.
+        return None
+
     # states -------------------------------------------------------------------------------
     def list_states(self) -> list[State]:
         with translating("The states registry"):

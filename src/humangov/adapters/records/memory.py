@@ -42,6 +42,10 @@ class MemoryRecordStore:
     def ping(self) -> None:
         return None
 
+    def change_token(self) -> None:
+        # No cheap, global "something changed" signal here: callers must not cache.
+        return None
+
     # states -------------------------------------------------------------------------------
     def list_states(self) -> list[State]:
         with self._lock:

@@ -10,6 +10,7 @@ overhead per call would be larger than the query itself.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,10 +57,24 @@ class SqliteRecordStore:
         self.engine = engine
         self.clock = clock
         self._list_sql: dict[tuple[bool, bool, bool], str] = {}
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
 
     def ping(self) -> None:
         with self._read() as db:
             db.execute("SELECT 1").fetchone()
+
+    def change_token(self) -> int:
+        """Changes whenever any connection, in any process, commits to the database.
+
+        SQLite's `PRAGMA data_version` on one connection moves when *other* connections
+        commit (https://sqlite.org/pragma.html#pragma_data_version), so a connection kept only
+        for asking sees every commit. Readers use it to cache safely across processes.
+        """
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.engine.url.database, check_same_thread=False)
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     # states -------------------------------------------------------------------------------
     def list_states(self) -> list[State]:

@@ -11,6 +11,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.routing import Route
 
 from humangov.domain.errors import InvalidInput
+from humangov.web.cache import ReadCache
 from humangov.domain.model import EDITABLE_FIELDS, validate_fields
 from humangov.web.deps import (
     ContainerDep,
@@ -76,8 +77,14 @@ async def list_employees(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ):
     state = resolve_tenant(request, code)
-    page = request.app.state.container.personnel.list_employees(state, q=q, limit=limit, cursor=cursor)
-    return _json({"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor})
+    cache: ReadCache = request.app.state.read_cache
+    key = ("employees", state, q, limit, cursor)
+    token, body = cache.get(key)
+    if body is None:
+        page = request.app.state.container.personnel.list_employees(state, q=q, limit=limit, cursor=cursor)
+        body = orjson.dumps({"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor})
+        cache.put(key, token, body)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

@@ -1,0 +1,42 @@
+"""Listing pages are cached, and a write from anywhere (this process or the CLI) shows at once."""
+
+from __future__ import annotations
+
+import io
+
+from humangov.bootstrap import bootstrap
+from tests.conftest import PDF
+
+
+def names(client, headers):
+    items = client.get("/api/v1/states/CA/employees", headers=headers).json()["items"]
+    return sorted(e["last_name"] for e in items)
+
+
+def test_a_write_through_the_api_shows_in_the_next_listing(client, callers, add_employee):
+    add_employee(last_name="First")
+    assert names(client, callers.ca_viewer) == ["First"]
+    assert names(client, callers.ca_viewer) == ["First"]  # served from the cache
+    add_employee(last_name="Second")
+    assert names(client, callers.ca_viewer) == ["First", "Second"]
+
+
+def test_a_write_from_another_process_shows_in_the_next_listing(client, callers, settings, add_employee):
+    add_employee(last_name="Before")
+    assert names(client, callers.ca_viewer) == ["Before"]
+    # GIVEN another process's connection to the same database (as the CLI has)
+    other = bootstrap(settings)
+    try:
+        other.personnel.add_employee("CA", {"first_name": "C", "last_name": "Cli", "role": "R", "salary": "1"},
+                                     io.BytesIO(PDF), "cli:test")
+    finally:
+        other.close()
+    # THEN the cached page is not served
+    assert names(client, callers.ca_viewer) == ["Before", "Cli"]
+
+
+def test_another_states_caller_never_gets_a_cached_page(client, callers, add_employee):
+    add_employee(last_name="Secret")
+    assert names(client, callers.ca_viewer) == ["Secret"]
+    r = client.get("/api/v1/states/CA/employees", headers=callers.tx_editor)
+    assert r.status_code == 404 and "Secret" not in r.text
