@@ -98,6 +98,7 @@ class BlobStore(Protocol):
     def exists(self, state: str, key: str) -> bool: ...
     def delete(self, state: str, key: str) -> Erased: ...  # idempotent
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]: ...  # key order
+    def list_keys(self, state: str) -> Iterator[str]: ...  # key order, no metadata (cheaper)
     def drop_state(self, state: str) -> None: ...  # remove the (empty) state space
 
 

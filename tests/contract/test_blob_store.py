@@ -120,6 +120,9 @@ def test_listing_is_in_key_order_and_resumes_after_a_key(blob_store):
         assert [b.key for b in blob_store.list("CA", after=after)] == [k for k in ordered if k > after]
     assert [b.key for b in blob_store.list("CA", after="0")] == ordered
     assert list(blob_store.list("CA", after="~")) == []
+    # the sweep's cheaper listing: the same keys, in the same order
+    assert list(blob_store.list_keys("CA")) == ordered
+    assert list(blob_store.list_keys("TX")) == []
 
 
 def test_documents_of_one_state_are_invisible_from_another(blob_store):

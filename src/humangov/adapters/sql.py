@@ -55,8 +55,8 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     # Reads map the file instead of copying pages through the small default page cache:
     # a listing page touches ~50 random table pages (https://www.sqlite.org/mmap.html).
-    cursor.execute("PRAGMA mmap_size = 1073741824")
-    cursor.execute("PRAGMA cache_size = -32000")
+    cursor.execute("PRAGMA mmap_size = 33554432")
+    cursor.execute("PRAGMA cache_size = -8000")
     cursor.close()
 
 

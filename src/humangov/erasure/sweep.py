@@ -53,35 +53,40 @@ _END = object()
 
 
 def merge_join(
-    files: Iterator[BlobInfo], refs: Iterator[tuple[str, str]], *, cutoff: datetime,
-    result: ScanResult, progress: Progress | None = None,
+    keys: Iterator[str], refs: Iterator[tuple[str, str]], *, stat: Callable[[str], BlobInfo | None],
+    cutoff: datetime, result: ScanResult, progress: Progress | None = None,
 ) -> Iterator[BlobInfo | Dangling]:
-    """Yield orphans (BlobInfo older than cutoff) and Dangling refs; count into `result`.
+    """Yield orphans (files no record references, last modified before `cutoff`) and Dangling
+    references (records whose file is missing); count both sides into `result`.
 
-    Pure over its inputs, which must both be in ascending key order.
+    Both inputs must be in ascending key order. Only unreferenced files are `stat`-ed, so the
+    cost per referenced file is one string comparison.
     """
     nf = nr = 0
-    f = next(files, _END)
-    r = next(refs, _END)
-    while f is not _END or r is not _END:
-        if r is _END or (f is not _END and f.key < r[0]):
+    next_report = PROGRESS_EVERY
+    key = next(keys, None)
+    ref = next(refs, None)
+    while key is not None or ref is not None:
+        if ref is None or (key is not None and key < ref[0]):
             nf += 1
-            if f.last_modified < cutoff:
-                yield f
-            f = next(files, _END)
-        elif f is _END or r[0] < f.key:
+            info = stat(key)  # None: erased since it was listed
+            if info is not None and info.last_modified < cutoff:
+                yield info
+            key = next(keys, None)
+        elif key is None or ref[0] < key:
             nr += 1
-            yield Dangling(r[1], r[0])
-            r = next(refs, _END)
+            yield Dangling(ref[1], ref[0])
+            ref = next(refs, None)
         else:
-            key = f.key
+            matched = key
             nf += 1
-            f = next(files, _END)
-            while r is not _END and r[0] == key:  # several records could share one key
+            key = next(keys, None)
+            while ref is not None and ref[0] == matched:  # several records could share one key
                 nr += 1
-                r = next(refs, _END)
-        if progress is not None and (nf + nr) % PROGRESS_EVERY == 0:
+                ref = next(refs, None)
+        if progress is not None and nf + nr >= next_report:
             progress(nf + nr)
+            next_report += PROGRESS_EVERY
     result.scanned_files, result.scanned_records = nf, nr
     if progress is not None:
         progress(nf + nr)
@@ -90,8 +95,10 @@ def merge_join(
 def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
          progress: Progress | None = None) -> ScanResult:
     result = ScanResult(state)
-    for item in merge_join(blobs.list(state), records.iter_document_refs(state),
-                           cutoff=now - grace, result=result, progress=progress):
+    found = merge_join(blobs.list_keys(state), records.iter_document_refs(state),
+                       stat=lambda key: blobs.stat(state, key), cutoff=now - grace,
+                       result=result, progress=progress)
+    for item in found:
         (result.dangling if isinstance(item, Dangling) else result.orphans).append(item)
     return result
 

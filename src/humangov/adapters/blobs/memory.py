@@ -64,6 +64,12 @@ class MemoryBlobStore:
             if after is None or key > after:
                 yield BlobInfo(key, len(data), modified)
 
+    def list_keys(self, state: str) -> Iterator[str]:
+        check_state(state)
+        with self._lock:
+            keys = sorted(self._blobs.get(state, {}))
+        yield from keys
+
     def drop_state(self, state: str) -> None:
         check_state(state)
         with self._lock:

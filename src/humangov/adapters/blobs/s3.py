@@ -170,6 +170,10 @@ class S3BlobStore:
                 if code(exc) not in _MISSING:
                     raise
 
+    def list_keys(self, state: str) -> Iterator[str]:
+        # ListObjectsV2 returns keys in UTF-8 binary order, the order the sweep merges on.
+        return (info.key for info in self.list(state))
+
     def drop_state(self, state: str) -> None:
         bucket = self._bucket(state)
         with translating("Document storage"):
