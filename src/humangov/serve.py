@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CANARY_EMAIL = "canary@humangov.local"
 CANARY_TOKEN_ENV = "HUMANGOV_CANARY_TOKEN"
 CANARY_PASSWORD_ENV = "HUMANGOV_CANARY_PASSWORD"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def build_server_app(settings: Settings, announce: Callable[[str], None] = print) -> tuple[FastAPI, Container]:
@@ -97,8 +98,11 @@ def monitoring_services(app: FastAPI, container: Container) -> list:
     else:
         ensure_canary_credentials(container)
         states = [s.code for s in container.personnel.list_states()]
-        config = default_config(settings.public_url, states, CANARY_TOKEN_ENV,
-                                email=CANARY_EMAIL, password_env=CANARY_PASSWORD_ENV)
+        browser = Path(CHROMIUM).exists()
+        if not browser:
+            log.warning("the browser canary is off: %s is missing (apt-get install chromium)", CHROMIUM)
+        config = default_config(settings.public_url, states, CANARY_TOKEN_ENV, email=CANARY_EMAIL,
+                                password_env=CANARY_PASSWORD_ENV, browser=browser)
     alarms = build_alarms(settings, settings.data_dir, config)
     # The alarm service watches the run store so that a failing store raises "monitor degraded".
     store = alarms.watch_store(open_store(settings.data_dir, raw_retention=config.retention.raw,
