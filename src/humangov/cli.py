@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -67,7 +68,7 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except HumanGovError as exc:
-            err.print(f"[red]error:[/] {exc.detail}")
+            err.print(f"[red]error:[/] {escape(exc.detail)}", soft_wrap=True, highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -181,7 +182,7 @@ def tokens_create(
 @friendly
 def employees_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
                      state: StateOpt, data_dir: DataDir = None):
-    """Import employees from a CSV (first_name,last_name,role,salary). All or nothing."""
+    """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete). All or nothing."""
     from humangov.personnel.importer import ImportRejected, import_csv
 
     c = container_for(data_dir)
@@ -191,11 +192,11 @@ def employees_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
     try:
         with progress, file.open(newline="", encoding="utf-8-sig") as source:
             task = progress.add_task("import", total=total)
-            count = import_csv(c.personnel, state, source, "cli:" + _user(),
-                               progress=lambda n: progress.advance(task, n))
+            result = import_csv(c.personnel, state, source, "cli:" + _user(),
+                                progress=lambda n: progress.advance(task, n))
     except ImportRejected as exc:
         for row in exc.errors:
-            err.print(f"{file}:{row.line}: {row.reason}")
+            err.print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
         if exc.total_bad > len(exc.errors):
             err.print(f"... and {exc.total_bad - len(exc.errors)} more")
         err.print(f"[red]error:[/] {exc.detail}")
@@ -203,7 +204,9 @@ def employees_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
     except UnicodeDecodeError:
         err.print(f"[red]error:[/] {file} is not UTF-8 text; save it as CSV UTF-8 and try again.")
         raise typer.Exit(1) from None
-    out.print(f"imported {count} employee(s) into {state.upper()}")
+    deleted = f"; deleted {result.deleted}, their documents queued for erasure" if result.deleted else ""
+    out.print(f"imported {result.added} employee(s) into {state.upper()}{deleted}")
+    c.changed()
 
 
 @employees_app.command("export")

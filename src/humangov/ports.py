@@ -7,7 +7,7 @@ Adapters translate infrastructure errors into `humangov.domain.errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -25,6 +25,16 @@ class Clock(Protocol):
 class Page:
     items: list[Employee]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBatch:
+    """Part of an all-or-nothing import: employees to add (with their history) and ids of
+    employees to delete (whose documents are then queued for erasure)."""
+
+    employees: list[Employee]
+    entries: list[HistoryEntry]
+    deletes: list[str] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -47,6 +57,8 @@ class RecordStore(Protocol):
     # employees
     def add_employee(self, employee: Employee, entry: HistoryEntry) -> None: ...
     def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
+    def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None: ...
+    # ^ one transaction where the store has them: if `batches` raises, nothing is applied
     def get_employee(self, state: str, employee_id: str) -> Employee | None: ...
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,

@@ -12,7 +12,7 @@ import pytest
 from humangov.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
 from humangov.domain.states import state_for
-from humangov.ports import RecordStore
+from humangov.ports import ImportBatch, RecordStore
 
 T0 = datetime(2026, 11, 26, 15, 0, 0, 123456, tzinfo=UTC)
 
@@ -303,3 +303,26 @@ def test_offboarding_a_state_records_one_intent_per_document(store, recorded_cha
     assert sorted(c.old.key for c in changes) == sorted(e.document.key for e in with_docs)
     assert len({c.change_id for c in changes}) == 3
     assert all(c.state == "CA" and c.actor == "admin" for c in changes)
+
+
+def test_an_import_adds_and_deletes_and_queues_the_deleted_document(store, recorded_changes):
+    old = put(store, employee(last="Leaving"))
+    new = employee(last="Joining", document=False)
+    store.apply_import("CA", [ImportBatch([new], [added(new)], [old.id])], "importer")
+    assert [e.last_name for e in all_pages(store)] == ["Joining"]
+    [change] = recorded_changes()
+    assert (change.reason, change.old.key, change.actor) == ("record-deleted", old.document.key, "importer")
+
+
+def test_an_import_whose_rows_fail_part_way_applies_nothing(store, recorded_changes):
+    kept = put(store, employee(last="Kept"))
+    first = employee(last="First", document=False)
+
+    def batches():
+        yield ImportBatch([first], [added(first)], [kept.id])
+        raise InvalidInput("line 9: salary cannot be negative.")
+
+    with pytest.raises(InvalidInput):
+        store.apply_import("CA", batches(), "importer")
+    assert [e.last_name for e in all_pages(store)] == ["Kept"]
+    assert recorded_changes() == []

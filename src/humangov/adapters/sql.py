@@ -46,6 +46,10 @@ def open_database(path: Path) -> sqlalchemy.Engine:
     return engine
 
 
+# Per connection. Small, so that a long sweep or export does not grow with the database.
+CACHE_KIB = 8_000
+
+
 def _configure_connection(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # autocommit; `_begin` opens transactions
     cursor = dbapi_connection.cursor()
@@ -53,10 +57,10 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL, much faster
     cursor.execute("PRAGMA foreign_keys = ON")
-    # Reads map the file instead of copying pages through the small default page cache:
-    # a listing page touches ~50 random table pages (https://www.sqlite.org/mmap.html).
+    # Reads map (up to 32 MiB of) the file instead of copying pages through the page cache
+    # (https://www.sqlite.org/mmap.html); capped so mapped pages don't grow a sweep's memory.
     cursor.execute("PRAGMA mmap_size = 33554432")
-    cursor.execute("PRAGMA cache_size = -8000")
+    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
 
 

@@ -17,6 +17,7 @@ from humangov.domain.model import (
     HistoryEntry,
     action_for,
     diff,
+    new_id,
     validate_fields,
 )
 from humangov.domain.states import State, normalize_code, state_for
@@ -76,7 +77,7 @@ class Personnel:
         values = validate_fields(fields, partial=False)
         state = self.require_state(state)
         now = self.clock.now()
-        employee_id = str(uuid.uuid4())
+        employee_id = new_id()
         doc = self._store_document(state, employee_id, document) if document is not None else None
         employee = Employee(
             id=employee_id, state=state, created_at=now, updated_at=now, document=doc,
@@ -164,7 +165,7 @@ class Personnel:
 
     # helpers ------------------------------------------------------------------------------
     def _store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
-        doc_id = str(uuid.uuid4())
+        doc_id = new_id()
         key = DocumentRef.key_for(employee_id, doc_id)
         stored = self.blobs.put(
             state, key, pdf_chunks(stream, self.max_document_bytes), max_size=self.max_document_bytes

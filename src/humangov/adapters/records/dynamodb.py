@@ -41,7 +41,7 @@ from humangov.adapters.dynamo_items import (
     translating,
     ts,
 )
-from humangov.adapters.records import keyset
+from humangov.adapters.records import apply_import_in_steps, keyset
 from humangov.aws.naming import Naming
 from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
@@ -165,6 +165,9 @@ class DynamoDBRecordStore:
             self._rollback(written)
             raise
 
+    def apply_import(self, state: str, batches, actor: str) -> None:
+        apply_import_in_steps(self, state, batches, actor)
+
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         item = self._get(state, employee_id)
         return _employee(item) if item is not None else None
@@ -174,21 +177,9 @@ class DynamoDBRecordStore:
         include_synthetic: bool = True,
     ) -> Page:
         after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
-        items: list[Employee] = []
-        more = False
         page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
-        for employee in self._by_name(state, after, page_size):
-            if not include_synthetic and employee.synthetic:
-                continue
-            if q and not keyset.matches(q, employee.first_name, employee.last_name, employee.role):
-                continue
-            if len(items) == limit:
-                more = True
-                break
-            items.append(employee)
-        last = items[-1] if items else None
-        next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id) if more and last else None
-        return Page(items, next_cursor)
+        return keyset.take_page(self._by_name(state, after, page_size), q=q, limit=limit,
+                                include_synthetic=include_synthetic)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         yield from self._by_name(state, None, 500)

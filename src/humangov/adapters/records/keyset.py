@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 
 import orjson
 
 from humangov.domain.errors import InvalidInput
+from humangov.domain.model import Employee
+from humangov.ports import Page
 
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -62,3 +65,18 @@ def stale_message(employee_id: str, expected_version: int) -> str:
         f"Employee {employee_id} has changed since version {expected_version} was read. "
         "Reload it to see the current version, then retry your change."
     )
+
+
+def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int, include_synthetic: bool) -> Page:
+    """The next page from employees already in listing order, for stores that filter in Python."""
+    items: list[Employee] = []
+    for employee in ordered:
+        if not include_synthetic and employee.synthetic:
+            continue
+        if q and not matches(q, employee.first_name, employee.last_name, employee.role):
+            continue
+        if len(items) == limit:
+            last = items[-1]
+            return Page(items, encode_cursor(last.last_name, last.first_name, last.id))
+        items.append(employee)
+    return Page(items, None)

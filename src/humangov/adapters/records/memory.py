@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from humangov.adapters.records import keyset
+from humangov.adapters.records import apply_import_in_steps, keyset
 from humangov.domain.erasure import DocumentChange
 from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry
@@ -93,6 +93,9 @@ class MemoryRecordStore:
             for entry in entries:
                 self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
 
+    def apply_import(self, state: str, batches, actor: str) -> None:
+        apply_import_in_steps(self, state, batches, actor)
+
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         with self._lock:
             return self._employees.get(state, {}).get(employee_id)
@@ -106,21 +109,8 @@ class MemoryRecordStore:
             order = self._sorted(state)
             start = bisect.bisect_right(order, (after, "\U0010ffff")) if after else 0
             people = self._employees.get(state, {})
-            items: list[Employee] = []
-            more = False
-            for _, employee_id in order[start:]:
-                employee = people[employee_id]
-                if not include_synthetic and employee.synthetic:
-                    continue
-                if q and not keyset.matches(q, employee.first_name, employee.last_name, employee.role):
-                    continue
-                if len(items) == limit:
-                    more = True
-                    break
-                items.append(employee)
-        last = items[-1] if items else None
-        next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id) if more and last else None
-        return Page(items, next_cursor)
+            return keyset.take_page((people[employee_id] for _, employee_id in order[start:]),
+                                    q=q, limit=limit, include_synthetic=include_synthetic)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         with self._lock:

@@ -22,7 +22,7 @@ import sqlalchemy
 from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.records import keyset
-from humangov.adapters.sql import from_text, to_text, utc_now
+from humangov.adapters.sql import CACHE_KIB, from_text, to_text, utc_now
 from humangov.domain.errors import (
     Conflict,
     HumanGovError,
@@ -38,6 +38,7 @@ COLUMNS = (
     "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
     "doc_sha256, created_at, updated_at, version, synthetic"
 )
+BULK_CACHE_KIB = 128 * 1024
 INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 INSERT_HISTORY = (
     "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
@@ -115,10 +116,7 @@ class SqliteRecordStore:
         if not employees and not entries:
             return
         with self._write() as conn:
-            if employees:
-                conn.exec_driver_sql(INSERT_EMPLOYEE, [_employee_row(e) for e in employees])
-            if entries:
-                conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
+            _insert(conn, employees, entries)
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         with self._read() as db:
@@ -176,22 +174,34 @@ class SqliteRecordStore:
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
     ) -> Employee:
         with self._write() as conn:
-            row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
-            if row is None:
-                raise NotFound(f"There is no employee {employee_id} in {state}.")
-            employee = _employee(row)
-            if expected_version is not None and employee.version != expected_version:
-                raise StaleVersion(keyset.stale_message(employee_id, expected_version))
-            conn.exec_driver_sql("DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state))
-            conn.exec_driver_sql(
-                "DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id)
-            )
-            if employee.document is not None:
-                conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
-                    state, employee_id, "record-deleted", employee.document, None, actor,
-                    to_text(self._now()),
-                ))
-            return employee
+            return self._delete(conn, state, employee_id, actor, expected_version)
+
+    def apply_import(self, state: str, batches, actor: str) -> None:
+        """One transaction; a batch iterator that raises (a bad row) rolls all of it back."""
+        with self._write() as conn:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # room for the indexes
+            try:
+                for batch in batches:
+                    _insert(conn, batch.employees, batch.entries)
+                    for employee_id in batch.deletes:
+                        self._delete(conn, state, employee_id, actor, None)
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+
+    def _delete(self, conn, state: str, employee_id: str, actor: str, expected_version: int | None) -> Employee:
+        row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
+        if row is None:
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
+        employee = _employee(row)
+        if expected_version is not None and employee.version != expected_version:
+            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        conn.exec_driver_sql("DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state))
+        conn.exec_driver_sql("DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id))
+        if employee.document is not None:
+            conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
+                state, employee_id, "record-deleted", employee.document, None, actor, to_text(self._now()),
+            ))
+        return employee
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
         with self._read() as db:
@@ -309,6 +319,14 @@ _parse_time = datetime.fromisoformat
 def _cents(salary: Decimal) -> int:
     # Salaries are quantized to cents by the domain, so this is exact.
     return int(salary.scaleb(2))
+
+
+def _insert(conn, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+    if employees:
+        # In primary-key order: appending to the id index beats random inserts.
+        conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in employees))
+    if entries:
+        conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
 
 
 def _employee_row(e: Employee) -> tuple:
