@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -96,23 +97,132 @@ def test_ping_reports_an_unusable_database_as_storage_unavailable(tmp_path):
         store.ping()
 
 
-def test_the_migrated_schema_matches_the_table_definitions(tmp_path):
-    # GIVEN a database migrated to head
+def schema_drift(engine: sqlalchemy.Engine, metadata: sqlalchemy.MetaData) -> list:
+    """How the migrated database differs from `metadata`, for the tables `metadata` defines."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from humangov.adapters.metadata import metadata
-
-    engine = open_database(tmp_path / "humangov.db")
-    # WHEN Alembic compares it with the tables the adapters query
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
-    engine.dispose()
-    # THEN nothing differs for those tables (other modules' tables are theirs to check)
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_server_default": True}), metadata)
+    # Other modules' tables are theirs to check.
     ours = set(metadata.tables)
     drift = [d for d in diffs if not (d[0] == "remove_table" and d[1].name not in ours)
              and not (d[0] == "remove_index" and d[1].table.name not in ours)]
+    # Alembic compares neither collations nor unnamed UNIQUE constraints on SQLite, and the
+    # inspector reflects no collation, so those two are read from the stored DDL and
+    # compared here.
+    inspector = sqlalchemy.inspect(engine)
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name):
+            continue
+        declared = {c.name: getattr(c.type, "collation", None) for c in table.columns}
+        stored = stored_collations(engine, table.name)
+        drift += [("collation", table.name, name, stored.get(name), collation)
+                  for name, collation in declared.items()
+                  if name in stored and (collation or "").upper() != (stored[name] or "").upper()]
+        declared_unique = sorted(sorted(c.name for c in u.columns) for u in table.constraints
+                                 if isinstance(u, sqlalchemy.UniqueConstraint))
+        stored_unique = sorted(sorted(u["column_names"])
+                               for u in inspector.get_unique_constraints(table.name))
+        if declared_unique != stored_unique:
+            drift.append(("unique", table.name, stored_unique, declared_unique))
+    return drift
+
+
+def stored_collations(engine: sqlalchemy.Engine, table: str) -> dict[str, str | None]:
+    """Each column's COLLATE clause as SQLite keeps it, in the table's CREATE TABLE text."""
+    with engine.connect() as conn:
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar()
+    body = ddl[ddl.index("(") + 1:ddl.rindex(")")]
+    parts, depth, current = [], 0, ""
+    for char in body:  # split at top-level commas only: VARCHAR(10) or DEFAULT (a, b) nest
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    collations = {}
+    for part in parts:
+        match = re.match(r'\s*["`\[]?(\w+)["`\]]?\s', part)
+        if match and match[1].upper() not in {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK"}:
+            collate = re.search(r'COLLATE\s+["`\[]?(\w+)', part, re.IGNORECASE)
+            collations[match[1]] = collate[1] if collate else None
+    return collations
+
+
+def test_the_migrated_schema_matches_the_table_definitions(tmp_path):
+    from humangov.adapters.metadata import metadata
+
+    # GIVEN a database migrated to head
+    engine = open_database(tmp_path / "humangov.db")
+    # WHEN it is compared with the tables the adapters query
+    drift = schema_drift(engine, metadata)
+    engine.dispose()
+    # THEN nothing differs
     assert drift == [], "metadata.py changed without a migration: add one under migrations/versions"
+
+
+def _add_column(md):
+    md.tables["employees"].append_column(sqlalchemy.Column("nickname", sqlalchemy.String))
+
+
+def _drop_collation(md):
+    md.tables["employees"].c.last_name.type = sqlalchemy.String()
+
+
+def _change_server_default(md):
+    md.tables["erasure_outbox"].c.status.server_default = sqlalchemy.DefaultClause(
+        sqlalchemy.text("'done'"))
+
+
+def _drop_unique(md):
+    users = md.tables["users"]
+    users.constraints -= {c for c in users.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+
+
+def _narrow_index(md):
+    employees = md.tables["employees"]
+    employees.indexes -= {i for i in employees.indexes if i.name == "ix_employees_doc_key"}
+    sqlalchemy.Index("ix_employees_doc_key", employees.c.state, employees.c.doc_key)
+
+
+@pytest.mark.parametrize("change", [_add_column, _drop_collation, _change_server_default,
+                                    _drop_unique, _narrow_index])
+def test_a_table_definition_changed_without_a_migration_is_reported(tmp_path, change):
+    from humangov.adapters.metadata import metadata
+
+    # GIVEN a migrated database and table definitions edited after the migrations were written
+    engine = open_database(tmp_path / "humangov.db")
+    edited = sqlalchemy.MetaData()
+    for table in metadata.tables.values():
+        table.to_metadata(edited)
+    change(edited)
+    # WHEN the two are compared
+    drift = schema_drift(engine, edited)
+    engine.dispose()
+    # THEN the change is reported (the migrations froze the schema; they do not follow metadata)
+    assert drift != []
+
+
+def test_migrations_do_not_import_the_live_table_definitions():
+    # A migration that imports metadata.py would silently change what it creates when
+    # metadata.py changes, so old and new databases would differ.
+    import ast
+    from pathlib import Path
+
+    import humangov.migrations
+
+    versions = Path(humangov.migrations.__path__[0]) / "versions"
+    for path in sorted(versions.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for a in node.names}
+        assert not {m for m in imported if m and m.startswith("humangov")}, path.name
 
 
 def test_threads_can_read_and_write_through_one_engine(tmp_path):
