@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -170,3 +171,17 @@ def test_dropping_an_emptied_state_is_idempotent(blob_store):
 def test_the_adapter_implements_the_port_and_pings(blob_store):
     assert isinstance(blob_store, BlobStore)
     assert blob_store.ping() is None
+
+
+def test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before(blob_store):
+    # GIVEN keys spread over several leading characters, with characters the filesystem encodes
+    keys = [f"{p}{i:02d}/{s}.pdf" for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
+    for k in keys:
+        blob_store.put("CA", k, [b"x"])
+    blob_store.put("TX", key(), [b"elsewhere"])
+    # WHEN listed in chunks
+    chunks = [c for c in blob_store.list_key_chunks("CA") if c]
+    # THEN together they are exactly the keys, and chunks come in key order
+    assert sorted(k for c in chunks for k in c) == sorted(keys)
+    assert all(max(a) < min(b) for a, b in itertools.pairwise(chunks))
+    assert list(blob_store.list_key_chunks("NV")) == []

@@ -326,3 +326,18 @@ def test_an_import_whose_rows_fail_part_way_applies_nothing(store, recorded_chan
         store.apply_import("CA", batches(), "importer")
     assert [e.last_name for e in all_pages(store)] == ["Kept"]
     assert recorded_changes() == []
+
+
+def test_document_key_chunks_are_the_referenced_keys_in_order_and_owners_name_their_records(store):
+    # GIVEN employees with and without documents, and one in another state
+    people = [put(store, employee()) for _ in range(7)] + [put(store, employee(document=False))]
+    put(store, employee("TX"))
+    # WHEN the referenced keys are read in chunks
+    chunks = list(store.iter_document_key_chunks("CA"))
+    # THEN they are the state's keys, sorted across chunks, and owners resolve back to records
+    expected = sorted(e.document.key for e in people if e.document)
+    assert [k for c in chunks for k in c] == expected and all(chunks)
+    first = next(e for e in people if e.document and e.document.key == expected[0])
+    assert store.document_owners("CA", [expected[0], "no/such.pdf"]) == [(expected[0], first.id)]
+    assert store.document_owners("TX", [expected[0]]) == []
+    assert list(store.iter_document_key_chunks("NV")) == []

@@ -99,3 +99,54 @@ def test_orphans_scan_prints_the_documented_json_and_refuses_a_malformed_grace(t
     assert report.returncode == 0, report.stderr
     assert "Document erasure report for California" in report.stdout
     assert "The last full check of storage ran on" in report.stdout
+
+
+def _chunked(keys, sizes, *, shuffle=False):
+    """Split sorted `keys` into consecutive lists of the given sizes (the last takes the rest),
+    shuffled if asked: list_key_chunks promises order between chunks only."""
+    import random
+
+    out, i = [], 0
+    for n in [*sizes, len(keys)]:
+        part = keys[i:i + n]
+        if shuffle:
+            random.Random(n).shuffle(part)
+        out.append(part)
+        i += n
+    return out
+
+
+@pytest.mark.parametrize("file_sizes, ref_sizes", [
+    ([1], [1]), ([3, 0, 2], [7]), ([100], [1, 1, 1]), ([2, 5, 1], [4, 4]), ([], []),
+])
+def test_the_chunked_merge_finds_exactly_the_unreferenced_and_missing_keys_in_order(file_sizes, ref_sizes):
+    from humangov.erasure.sweep import merge_chunks
+
+    # GIVEN files and references that overlap, with references before, between and after
+    # the files, and one key held by two records
+    files = sorted(["ab/1", "ab/2", "ab/3", "cd/1", "cd/2", "ef/1", "ef/2", "ef/3"])
+    refs = sorted(["aa/0", "ab/1", "ab/3", "ab/3", "cd/1", "cd/2", "cd/9", "ef/2", "zz/1"])
+    # WHEN they are merged in any chunking
+    rounds = list(merge_chunks(_chunked(files, file_sizes, shuffle=True), [r for r in _chunked(refs, ref_sizes) if r]))
+    # THEN the differences come out in key order and every object is counted once
+    assert [k for r in rounds for k in r[0]] == ["ab/2", "ef/1", "ef/3"]
+    assert [k for r in rounds for k in r[1]] == ["aa/0", "cd/9", "zz/1"]
+    assert (sum(r[2] for r in rounds), sum(r[3] for r in rounds)) == (len(files), len(refs))
+
+
+def test_a_dangling_reference_names_the_employee_whose_file_is_missing(parts):
+    from humangov.adapters.clock import SystemClock
+    from humangov.erasure.sweep import scan
+
+    blobs, records, _ = parts
+    # GIVEN orphans around a record whose file is missing
+    gone = add(records, make_employee(blobs=None))
+    before, after = "00/orphan.pdf", "ff/orphan.pdf"
+    for k in (before, after):
+        blobs.put("CA", k, [b"%PDF-"])
+    # WHEN scanned
+    result = scan("CA", blobs=blobs, records=records, now=SystemClock().now(), grace=timedelta(0))
+    # THEN both orphans and the dangling reference (with its employee) are reported
+    assert [o.key for o in result.orphans] == [before, after]
+    assert result.dangling[0].employee_id == gone.id and len(result.dangling) == 1
+    assert (result.scanned_files, result.scanned_records) == (2, 1)

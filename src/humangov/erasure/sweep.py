@@ -1,15 +1,17 @@
 """The orphan sweep: a streaming merge-join of stored files and referenced keys.
 
-Both sides arrive in key order, so one pass with two cursors finds files no live record
-references (orphans) and records whose file is missing (dangling), in constant memory.
+Both sides arrive in key order, chunk by chunk, so one pass finds files no live record
+references (orphans) and records whose file is missing (dangling), in memory bounded by a
+chunk rather than by the number of objects.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -52,41 +54,88 @@ class ScanResult:
 _END = object()
 
 
+def merge_chunks(
+    key_chunks: Iterable[list[str]], ref_chunks: Iterable[list[str]],
+) -> Iterator[tuple[list[str], list[str], int, int]]:
+    """Join stored keys against referenced keys, a chunk at a time, with set operations.
+
+    `key_chunks` must be in key order chunk by chunk (every key of a chunk sorts after every
+    key of the chunks before it; within a chunk any order); `ref_chunks` must be sorted
+    throughout. Yields (unreferenced keys, keys referenced but not stored, keys scanned,
+    references scanned) per round, the two key lists sorted; memory holds about one chunk
+    of each side.
+
+    Why chunks and sets rather than a two-cursor loop: the per-key Python loop was most of
+    the sweep's time (measured at 1M keys), while set difference, bisect and sorting the few
+    differences run in C; and it lets the filesystem skip sorting each directory it reads.
+    """
+    refs = iter(ref_chunks)
+    buf: list[str] = []
+    pos = 0
+    more = True
+    for chunk in key_chunks:
+        if not chunk:
+            continue
+        hi = max(chunk)
+        # Load references until the buffer reaches past this chunk's last key.
+        while more and (pos == len(buf) or buf[-1] <= hi):
+            nxt = next(refs, _END)
+            if nxt is _END:
+                more = False
+            else:
+                buf, pos = buf[pos:] + nxt, 0
+        cut = bisect.bisect_right(buf, hi, pos)
+        part = buf[pos:cut]
+        stored = set(chunk)
+        unreferenced = stored.difference(part)
+        # Every reference matched a stored key unless there are more references than
+        # matches; only then build the second set (usually there is nothing missing).
+        missing = (set(part).difference(stored) if len(part) > len(stored) - len(unreferenced)
+                   else ())
+        yield sorted(unreferenced), sorted(missing), len(chunk), len(part)
+        pos = cut
+    rest = buf[pos:]
+    while True:
+        if rest:
+            yield [], sorted(set(rest)), 0, len(rest)
+        nxt = next(refs, _END) if more else _END
+        if nxt is _END:
+            return
+        rest = nxt
+
+
 def merge_join(
-    keys: Iterator[str], refs: Iterator[tuple[str, str]], *, stat: Callable[[str], BlobInfo | None],
+    key_chunks: Iterable[list[str]], ref_chunks: Iterable[list[str]], *,
+    stat: Callable[[str], BlobInfo | None], owners: Callable[[list[str]], list[tuple[str, str]]],
     cutoff: datetime, result: ScanResult, progress: Progress | None = None,
 ) -> Iterator[BlobInfo | Dangling]:
-    """Yield orphans (files no record references, last modified before `cutoff`) and Dangling
-    references (records whose file is missing); count both sides into `result`.
+    """Yield, in key order, orphans (files no record references, last modified before
+    `cutoff`) and Dangling references (records whose file is missing); count both sides
+    into `result`.
 
-    Both inputs must be in ascending key order. Only unreferenced files are `stat`-ed, so the
-    cost per referenced file is one string comparison.
+    Only unreferenced files are `stat`-ed and only missing files' owners looked up: both
+    are rare, so the cost per object is the set operations of `merge_chunks`.
     """
     nf = nr = 0
     next_report = PROGRESS_EVERY
-    key = next(keys, None)
-    ref = next(refs, None)
-    while key is not None or ref is not None:
-        if ref is None or (key is not None and key < ref[0]):
-            nf += 1
+    for unreferenced, missing, files, refs in merge_chunks(key_chunks, ref_chunks):
+        nf += files
+        nr += refs
+        found: list[tuple[str, BlobInfo | Dangling]] = []
+        for key in unreferenced:
             info = stat(key)  # None: erased since it was listed
             if info is not None and info.last_modified < cutoff:
-                yield info
-            key = next(keys, None)
-        elif key is None or ref[0] < key:
-            nr += 1
-            yield Dangling(ref[1], ref[0])
-            ref = next(refs, None)
-        else:
-            matched = key
-            nf += 1
-            key = next(keys, None)
-            while ref is not None and ref[0] == matched:  # several records could share one key
-                nr += 1
-                ref = next(refs, None)
+                found.append((key, info))
+        if missing:
+            # A record deleted since it was listed has no owner now: nothing dangles.
+            found.extend((key, Dangling(employee_id, key)) for key, employee_id in owners(missing))
+        if found:
+            found.sort(key=lambda pair: pair[0])
+            for _, item in found:
+                yield item
         if progress is not None and nf + nr >= next_report:
             progress(nf + nr)
-            next_report += PROGRESS_EVERY
+            next_report = nf + nr + PROGRESS_EVERY
     result.scanned_files, result.scanned_records = nf, nr
     if progress is not None:
         progress(nf + nr)
@@ -95,9 +144,10 @@ def merge_join(
 def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
          progress: Progress | None = None) -> ScanResult:
     result = ScanResult(state)
-    found = merge_join(blobs.list_keys(state), records.iter_document_refs(state),
-                       stat=lambda key: blobs.stat(state, key), cutoff=now - grace,
-                       result=result, progress=progress)
+    found = merge_join(blobs.list_key_chunks(state), records.iter_document_key_chunks(state),
+                       stat=lambda key: blobs.stat(state, key),
+                       owners=lambda keys: records.document_owners(state, keys),
+                       cutoff=now - grace, result=result, progress=progress)
     for item in found:
         (result.dangling if isinstance(item, Dangling) else result.orphans).append(item)
     return result

@@ -113,15 +113,22 @@ class FilesystemBlobStore:
                 yield BlobInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     def list_keys(self, state: str) -> Iterator[str]:
-        """Keys alone, in order: one directory read per fan-out and no stat per file, which is
-        what makes the orphan sweep fast (it stats only the files no record references)."""
+        for chunk in self.list_key_chunks(state):
+            chunk.sort()
+            yield from chunk
+
+    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
+        """One unsorted list per fan-out directory, the directories in order: one directory
+        read per fan-out, no stat and no sort per file, which is what makes the orphan sweep
+        fast (it stats only the files no record references)."""
         base = os.path.join(self.root, check_state(state))
         for fan in _sorted_dirs(base):
             try:
                 names = os.listdir(os.path.join(base, fan))
             except FileNotFoundError:
                 continue
-            yield from sorted(decode_name(n) for n in names if not n.startswith(TEMP_PREFIX))
+            if names:
+                yield decode_names(names)
 
     def drop_state(self, state: str) -> None:
         base = os.path.join(self.root, check_state(state))
@@ -214,6 +221,13 @@ def _sorted_entries(directory: str) -> list[tuple[str, os.DirEntry]]:
 
 def encode_name(key: str) -> str:
     return key.replace("%", "%25").replace("/", "%2F")
+
+
+def decode_names(names: list[str]) -> list[str]:
+    """`decode_name` over a directory's names, skipping temporary files. Inlined rather than
+    calling `decode_name`: at a million names the call costs more than the replaces, and
+    decoding one joined string in bulk measured no faster."""
+    return [n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)]
 
 
 def decode_name(name: str) -> str:

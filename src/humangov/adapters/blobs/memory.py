@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from typing import BinaryIO
 
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
@@ -69,6 +70,11 @@ class MemoryBlobStore:
         with self._lock:
             keys = sorted(self._blobs.get(state, {}))
         yield from keys
+
+    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
+        keys = self.list_keys(state)
+        while chunk := list(islice(keys, 1000)):
+            yield chunk
 
     def drop_state(self, state: str) -> None:
         check_state(state)

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import BinaryIO
 
 from botocore.exceptions import ClientError
@@ -173,6 +174,11 @@ class S3BlobStore:
     def list_keys(self, state: str) -> Iterator[str]:
         # ListObjectsV2 returns keys in UTF-8 binary order, the order the sweep merges on.
         return (info.key for info in self.list(state))
+
+    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
+        keys = self.list_keys(state)
+        while chunk := list(islice(keys, 1000)):  # one ListObjectsV2 page
+            yield chunk
 
     def drop_state(self, state: str) -> None:
         bucket = self._bucket(state)

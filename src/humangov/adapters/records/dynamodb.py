@@ -243,6 +243,19 @@ class DynamoDBRecordStore:
         for item in self._query_index(state, "by_doc", "kind = :k", {":k": {"S": "EMP"}}, 1000):
             yield item["doc_key"]["S"], item["pk"]["S"].removeprefix("EMP#")
 
+    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
+        refs = self.iter_document_refs(state)  # one index page at a time already
+        while chunk := [key for key, _ in itertools.islice(refs, 1000)]:
+            yield chunk
+
+    def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]:
+        owners = []
+        for key in sorted(set(keys)):  # the sweep asks for a few: those of missing files
+            for item in self._query_index(state, "by_doc", "kind = :k AND doc_key = :d",
+                                          {":k": {"S": "EMP"}, ":d": {"S": key}}, 100):
+                owners.append((key, item["pk"]["S"].removeprefix("EMP#")))
+        return sorted(owners)
+
     def is_referenced(self, state: str, key: str) -> bool:
         # Strongly consistent for our layout (<employee id>/<document id>.pdf) ...
         owner = self._get(state, key.split("/", 1)[0])

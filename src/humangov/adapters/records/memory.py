@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 
 from humangov.adapters.records import apply_import_in_steps, keyset
 from humangov.domain.erasure import DocumentChange
@@ -14,6 +15,8 @@ from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry
 from humangov.domain.states import State
 from humangov.ports import Clock, Page
+
+KEY_CHUNK = 1000
 
 
 class _SystemClock:
@@ -151,6 +154,15 @@ class MemoryRecordStore:
                 (e.document.key, e.id) for e in self._employees.get(state, {}).values() if e.document
             )
         yield from refs
+
+    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
+        refs = self.iter_document_refs(state)
+        while chunk := [key for key, _ in islice(refs, KEY_CHUNK)]:
+            yield chunk
+
+    def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]:
+        wanted = set(keys)
+        return [ref for ref in self.iter_document_refs(state) if ref[0] in wanted]
 
     def is_referenced(self, state: str, key: str) -> bool:
         with self._lock:

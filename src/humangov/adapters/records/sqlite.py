@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 import orjson
 import sqlalchemy
@@ -51,6 +52,7 @@ INSERT_OUTBOX = (
 GET_EMPLOYEE = f"SELECT {COLUMNS} FROM employees WHERE id = ? AND state = ?"
 ORDER = " ORDER BY last_name, first_name, id"
 FETCH = 1000
+KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
 
 class SqliteRecordStore:
@@ -222,6 +224,28 @@ class SqliteRecordStore:
             "ORDER BY doc_key"  # walks ix_employees_doc_key; keys are unique per state
         )
         yield from self._stream(sql, (state,))
+
+    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
+        sql = ("SELECT doc_key FROM employees WHERE state = ? AND doc_key IS NOT NULL "
+               "ORDER BY doc_key")  # the covering index again, without the ids the sweep rarely needs
+        with self._read() as db:
+            cursor = db.execute(sql, (state,))
+            try:
+                while rows := cursor.fetchmany(KEY_CHUNK):
+                    yield list(map(itemgetter(0), rows))
+            finally:
+                cursor.close()
+
+    def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]:
+        owners: list[tuple[str, str]] = []
+        with self._read() as db:
+            for i in range(0, len(keys), 500):  # well under SQLite's bound-parameter limit
+                part = keys[i:i + 500]
+                owners += db.execute(
+                    f"SELECT doc_key, id FROM employees WHERE state = ? AND doc_key IN "
+                    f"({', '.join('?' * len(part))})", (state, *part),
+                ).fetchall()
+        return sorted(owners)
 
     def is_referenced(self, state: str, key: str) -> bool:
         with self._read() as db:
