@@ -27,9 +27,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 def build_server_app(settings: Settings, announce: Callable[[str], None] = print) -> tuple[FastAPI, Container]:
     container = bootstrap(settings)
-    new_states = container.provision_all_states()
-    if new_states:
-        announce(f"provisioned {new_states} state(s)")
+    if settings.backend == "embedded":
+        # On AWS, states are infrastructure: the CDK app creates their tables and buckets and
+        # `humangov states add` registers them; the app's role may not create either.
+        new_states = container.provision_all_states()
+        if new_states:
+            announce(f"provisioned {new_states} state(s)")
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     generated = container.accounts.ensure_first_admin(settings.admin_email, password)
     if generated:
