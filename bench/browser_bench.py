@@ -49,7 +49,7 @@ def main() -> list[float]:
                 started = time.perf_counter()
                 out = subprocess.run([sys.executable, "-m", "humangov", "monitor", "--once", "--config",
                                       str(config), "--data-dir", str(Path(tmp) / "monitor")],
-                                     env=env, capture_output=True, text=True)
+                                     env=env, capture_output=True, text=True, check=False)
                 wall = time.perf_counter() - started
                 match = re.search(r"(ok|fail)\s+browser\s+(\d+)ms", out.stdout)
                 if out.returncode != 0 or not match or match.group(1) != "ok":

@@ -73,5 +73,5 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 32, threads: int = 2,
 
 
 def _pct(text: str, label: str) -> float:
-    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]

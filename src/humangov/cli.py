@@ -7,7 +7,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -34,7 +34,7 @@ out = Console()
 err = Console(stderr=True)
 
 DataDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--data-dir", help="Data directory [default: $HUMANGOV_DATA_DIR or ./var]", show_default=False),
 ]
 StateOpt = Annotated[str, typer.Option("--state", help="USPS code of the state, such as CA")]
@@ -78,10 +78,10 @@ def friendly(fn):
 @app.command()
 @friendly
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind [default: 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port [default: 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
     data_dir: DataDir = None,
-    monitoring_config: Annotated[Optional[Path], typer.Option("--monitoring-config", help="Checks YAML")] = None,
+    monitoring_config: Annotated[Path | None, typer.Option("--monitoring-config", help="Checks YAML")] = None,
     no_monitoring: Annotated[bool, typer.Option("--no-monitoring", help="Do not run canaries in-process")] = False,
 ):
     """Serve the web UI and API, with the erasure worker, the sweep and the monitor in-process."""
@@ -93,7 +93,7 @@ def serve(
     if no_monitoring:
         overrides["monitoring"] = False
     settings = load_settings(data_dir, **overrides)
-    web_app, container = build_server_app(settings, announce=out.print)
+    web_app, _ = build_server_app(settings, announce=out.print)
     out.print(f"HumanGov is serving on [bold]{settings.public_url}[/] (data in {settings.data_dir})")
     uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="info",
                 access_log=False, proxy_headers=True)
@@ -144,7 +144,7 @@ def states_remove(
 def users_add(
     email: str,
     role: Annotated[str, typer.Option(help="admin, editor or viewer")],
-    state: Annotated[Optional[str], typer.Option(help="The state of an editor or viewer")] = None,
+    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
     data_dir: DataDir = None,
 ):
     """Create a user; the password is read from HUMANGOV_NEW_PASSWORD or prompted for."""
@@ -168,7 +168,7 @@ def users_list(data_dir: DataDir = None):
 @friendly
 def tokens_create(
     role: Annotated[str, typer.Option(help="admin, editor or viewer")],
-    state: Annotated[Optional[str], typer.Option(help="The state of an editor or viewer token")] = None,
+    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer token")] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
     data_dir: DataDir = None,
 ):
@@ -213,7 +213,7 @@ def employees_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
 @friendly
 def employees_export(
     state: StateOpt, data_dir: DataDir = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write [default: stdout]")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout]")] = None,
 ):
     """Export a state's employees as CSV (without synthetic canary records)."""
     from humangov.personnel.importer import export_rows

@@ -26,7 +26,7 @@ def _app(tmp_dir):
     return create_app(c), token, employee.id
 
 
-import tempfile  # noqa: E402
+import tempfile
 
 APP, TOKEN, EMPLOYEE_ID = _app(tempfile.mkdtemp(prefix="humangov-fuzz-"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

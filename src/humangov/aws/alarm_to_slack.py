@@ -96,7 +96,7 @@ def handler(event: dict, context: Any = None) -> dict:
         slack = build_slack_message(alarm_event(alarm))
         try:
             response = client.send_dict(slack)
-        except Exception as exc:  # network errors: SNS retries the invocation
+        except Exception as exc:  # noqa: BLE001 - any failure to reach Slack: SNS retries the invocation
             raise DeliveryFailed(scrub(f"Slack unreachable: {exc}", url)) from None
         if response.status_code != 200:
             # The URL is never part of what we log or raise.

@@ -12,7 +12,7 @@ from humangov.domain.errors import InvalidInput
 
 MAX_NAME = 100
 MAX_ROLE = 100
-MAX_SALARY = Decimal("100000000")  # one hundred million USD a year is not a salary, it's a typo
+MAX_SALARY = Decimal(100000000)  # one hundred million USD a year is not a salary, it's a typo
 EDITABLE_FIELDS = ("first_name", "last_name", "role", "salary")
 
 
@@ -118,7 +118,7 @@ def validate_fields(raw: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Validate employee fields; with partial=True only those present are checked."""
     unknown = set(raw) - set(EDITABLE_FIELDS)
     if unknown:
-        name = sorted(unknown)[0]
+        name = min(unknown)
         raise InvalidInput(
             f"{name} is not a field that can be set; use {', '.join(EDITABLE_FIELDS)}.", field=name
         )

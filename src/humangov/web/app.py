@@ -17,10 +17,10 @@ from starlette.middleware.sessions import SessionMiddleware
 import humangov
 from humangov.accounts.service import LoginThrottle
 from humangov.bootstrap import Container
+from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
-from humangov.erasure.metrics import ErasureCollector
 from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
 
 log = logging.getLogger(__name__)

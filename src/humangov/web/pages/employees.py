@@ -16,6 +16,7 @@ from humangov.web.deps import (
     TenantRead,
     TenantWrite,
     is_synthetic,
+    render,
     require_csrf,
 )
 from humangov.web.pages.kit import (
@@ -24,7 +25,6 @@ from humangov.web.pages.kit import (
     flash,
     form_error,
     parse_version,
-    render,
     see_other,
     small_form,
     text,

@@ -3,11 +3,11 @@ turning form input and our errors into what a form shows next to its fields."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -20,7 +20,7 @@ from humangov.domain.errors import (
     UnsupportedDocument,
 )
 from humangov.domain.model import Employee
-from humangov.web.deps import render, optional_principal
+from humangov.web.deps import optional_principal
 from humangov.web.errors import STATUS, BadRequest
 
 SMALL_FORM_BYTES = 64 * 1024

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import Unauthenticated
-from humangov.web.deps import ContainerDep, require_csrf
+from humangov.web.deps import ContainerDep, render, require_csrf
 from humangov.web.pages.kit import (
     OptionalPrincipal,
     client_of,
     flash,
-    render,
     safe_next,
     see_other,
     small_form,

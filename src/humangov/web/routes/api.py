@@ -11,8 +11,8 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.routing import Route
 
 from humangov.domain.errors import InvalidInput
-from humangov.web.cache import ReadCache
 from humangov.domain.model import EDITABLE_FIELDS, validate_fields
+from humangov.web.cache import ReadCache
 from humangov.web.deps import (
     ContainerDep,
     PrincipalDep,

@@ -27,7 +27,7 @@ async def readyz(container: ContainerDep):
         try:
             await run_in_threadpool(part.ping)
             checks[name] = "ok"
-        except Exception as exc:  # any failure means not ready; say which part and why
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which part and why
             checks[name] = f"failing: {getattr(exc, 'detail', None) or type(exc).__name__}"
     if all(v == "ok" for v in checks.values()):
         return Response(orjson.dumps({"status": "ok", "checks": checks}), media_type="application/json")

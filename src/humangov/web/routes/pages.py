@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 
 from humangov.domain.states import STATE_NAMES
-from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
 from humangov.web.pages import employees, session
-from humangov.web.pages.kit import render, see_other
+from humangov.web.pages.kit import see_other
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
