@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ def build(
     outdir: str | None = None,
     config_path: Path = DEFAULT_CONFIG,
     nag: bool = True,
+    now: datetime | None = None,
 ) -> tuple[App, InfraConfig]:
     """The app with the shared stack and one stack per configured state. `context` is CDK
-    context (e.g. {"states": "CA,TX"}); settings not in it come from infra/states.yaml."""
+    context (e.g. {"states": "CA,TX"}); settings not in it come from infra/states.yaml.
+    `now` stamps the states registry entries (humangov_infra.registry); tests fix it."""
     app = App(context=context or {}, outdir=outdir)
     config = load(lambda key: app.node.try_get_context(key), config_path)
     # The account stays unresolved (the CLI's credentials decide); the region is fixed.
@@ -37,9 +40,10 @@ def build(
                          description="HumanGov: alarms, ledger, app on Fargate")
     # One script for every state: the state and its URL reach it as environment variables.
     asset = canary.write_asset(config.canary_checks, lifecycle=bool(config.canary_token_secret))
+    registered_at = now or datetime.now(UTC)
     for state in config.states:
         stack = StateStack(app, state_stack_id(state), state=state, config=config, shared=shared,
-                           canary_asset=asset, env=env,
+                           canary_asset=asset, registered_at=registered_at, env=env,
                            description=f"HumanGov {state}: records, documents, erasure, canary")
         Tags.of(stack).add("humangov:state", state)
     Tags.of(app).add("app", "humangov")

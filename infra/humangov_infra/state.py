@@ -1,8 +1,10 @@
 """One state's stack: its records table, documents bucket, erasure Lambda on the table's
-stream with a dead-letter queue, and its Synthetics canary with an alarm."""
+stream with a dead-letter queue, its Synthetics canary with an alarm, and its entry in the
+app's states registry."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -18,7 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
-from humangov_infra import packaging, tables
+from humangov_infra import packaging, registry, tables
 from humangov_infra.canary import HANDLER_MODULE
 from humangov_infra.config import InfraConfig
 from humangov_infra.nag import acknowledge, logical_arn
@@ -42,7 +44,7 @@ DLQ_RETENTION = Duration.days(14)  # SQS's maximum: time for an operator to repl
 
 class StateStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, state: str, config: InfraConfig,
-                 shared: SharedStack, canary_asset: Path, **kw) -> None:
+                 shared: SharedStack, canary_asset: Path, registered_at: datetime, **kw) -> None:
         super().__init__(scope, construct_id, **kw)
         self.state = state
         self.table = dynamodb.Table(
@@ -63,6 +65,7 @@ class StateStack(Stack):
         self.bucket = self._bucket(config)
         self._erasure(config, shared)
         self._canary(config, shared, canary_asset)
+        self._register(config, registered_at)
 
     def _bucket(self, config: InfraConfig) -> s3.Bucket:
         bucket = s3.Bucket(
@@ -193,6 +196,17 @@ class StateStack(Stack):
         )
         alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
         alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+
+    def _register(self, config: InfraConfig, registered_at: datetime) -> None:
+        # After the table and bucket: CloudFormation creates the registration once they exist,
+        # so the app never lists a state whose storage is not there yet.
+        log_group = logs.LogGroup(self, "RegistrationLogs", retention=LOG_RETENTION)
+        role = log_writer_role(self, "RegistrationRole", log_group,
+                               f"{self.state}: put its entry in the states registry")
+        registration = registry.register_state(
+            self, "Registration", state=self.state, config=config, role=role,
+            log_group=log_group, created_at=registered_at)
+        registration.node.add_dependency(self.table, self.bucket)
 
     def _canary(self, config: InfraConfig, shared: SharedStack, asset: Path) -> None:
         environment = {

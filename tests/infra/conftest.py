@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,9 @@ CONTEXT = {
     "canary_token_secret": "humangov/canary-token",
     "aws:cdk:bundling-stacks": [],  # no pip at synth time in tests
 }
+# The states registry entries are stamped with the synthesis time; fixed, so tests can
+# build the same item with the runtime's code.
+REGISTERED_AT = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 
 
 @dataclass
@@ -49,7 +53,7 @@ def synthesised(tmp_path_factory) -> Synthesised:
     from humangov_infra.app import build
 
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app, config = build(dict(CONTEXT), outdir=str(outdir))
+    app, config = build(dict(CONTEXT), outdir=str(outdir), now=REGISTERED_AT)
     app.synth()  # raises if cdk-nag reports any unacknowledged finding
     return Synthesised(app, config, outdir)
 

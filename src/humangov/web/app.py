@@ -22,6 +22,7 @@ from humangov.web import errors
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
 from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
+from humangov.web.security import PageSecurityHeaders
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -78,6 +79,7 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
         same_site="lax",
         https_only=container.settings.public_url.startswith("https://"),
     )
+    app.add_middleware(PageSecurityHeaders)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api.router)

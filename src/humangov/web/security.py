@@ -1,0 +1,40 @@
+"""Browser-facing hardening for the HTML pages: no framing, no sniffing, no third-party
+anything. The pages use no JavaScript, so the policy allows none."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PAGE_HEADERS = {
+    b"content-security-policy": (
+        b"default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    b"x-frame-options": b"DENY",
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+}
+
+
+class PageSecurityHeaders:
+    """Adds PAGE_HEADERS to every response outside /api/ that does not set them itself
+    (the inline PDF view sets its own, stricter, sandbox policy). /docs keeps FastAPI's
+    defaults, since Swagger UI needs scripts."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(("/api/", "/docs", "/openapi.json", "/redoc")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in PAGE_HEADERS.items() if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
