@@ -24,8 +24,9 @@ def page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(f"<!doctype html><html><body>{body}</body></html>", status)
 
 
-def ui(password: str):
+def ui(password: str, *, ignored_deletes: int = 0):
     people: dict[str, dict] = {}
+    ignore = [ignored_deletes]
     synthetic_headers: list[str] = []
 
     async def login(request):
@@ -65,7 +66,10 @@ def ui(password: str):
     async def delete(request):
         eid = request.path_params["eid"]
         if request.method == "POST":
-            people.pop(eid, None)
+            if ignore[0]:  # a broken delete: answers as if done, keeps the record
+                ignore[0] -= 1
+            else:
+                people.pop(eid, None)
             return RedirectResponse("/states/CA", 303)
         return page(f'<h1>Delete?</h1><form method="post" action="/states/CA/employees/{eid}/delete">'
                     '<button type="submit">Delete employee</button></form>')
@@ -108,3 +112,15 @@ async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients,
     assert "wrong password" not in result.error
     names = {Path(p).name for p in result.artifacts}
     assert {"01-login.png", "trace.zip"} <= names
+
+
+async def test_a_run_that_fails_after_adding_still_deletes_its_employee(tmp_path, clients, monkeypatch):
+    # GIVEN an app whose first delete is silently ignored
+    monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse")
+    app, people, _ = ui("correct horse", ignored_deletes=1)
+    with serve(app) as base:
+        result = await run(browser_check(base), clients, tmp_path)
+    # THEN the run fails at the delete step, and its clean-up removed the record anyway
+    assert result.status == "fail" and result.failing_step == "delete-employee"
+    assert "still answers 200" in result.error
+    assert people == {}

@@ -59,10 +59,29 @@ async def _body(check: BrowserCheck, ctx: RunContext) -> None:
                 await _steps(check, ctx, page, base, password, last_name)
                 failed = False
             finally:
+                if failed:
+                    await _clean_up(page, base, ctx)
                 await _finish_tracing(context, ctx, failed)
                 await context.close()
         finally:
             await browser.close()
+
+
+async def _clean_up(page, base: str, ctx: RunContext) -> None:
+    """A run that failed after adding its employee deletes it through the same confirmation
+    form, so failed runs leave no records or documents behind. Best effort, and shielded: a
+    hard timeout is what most often interrupts the delete step."""
+    async def delete(state_and_id: str) -> None:
+        state, employee_id = state_and_id.split("/", 1)
+        response = await page.goto(f"{base}/states/{state}/employees/{employee_id}/delete")
+        if response is not None and response.status == 200:
+            await _submit(page, page.locator("form[action$='/delete']"))
+
+    for created in ctx.synthetic_ids:
+        try:
+            await asyncio.wait_for(asyncio.shield(delete(created)), 10)
+        except Exception:  # noqa: BLE001 - cleanup must never mask the run's own failure
+            log.warning("could not clean up canary employee %s", created, exc_info=True)
 
 
 async def _finish_tracing(context, ctx: RunContext, failed: bool) -> None:
