@@ -80,7 +80,7 @@ async def _clean_up(page, base: str, ctx: RunContext) -> None:
     for created in ctx.synthetic_ids:
         try:
             await asyncio.wait_for(asyncio.shield(delete(created)), 10)
-        except Exception:  # noqa: BLE001 - cleanup must never mask the run's own failure
+        except Exception:  # cleanup must never mask the run's own failure
             log.warning("could not clean up canary employee %s", created, exc_info=True)
 
 
