@@ -14,8 +14,9 @@ def test_all_fifty_states_are_provisioned_by_default():
 
 
 def test_the_infra_state_list_and_names_match_the_domain_list():
-    from humangov.domain.states import STATE_NAMES
     from humangov_infra.config import STATE_NAMES as INFRA_STATE_NAMES
+
+    from humangov.domain.states import STATE_NAMES
 
     assert set(ALL_STATES) == set(STATE_NAMES)
     assert INFRA_STATE_NAMES == STATE_NAMES
