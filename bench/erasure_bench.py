@@ -128,19 +128,56 @@ def dataset(files: int) -> Path:
     return root
 
 
+# Memory of a process tree. VmHWM counts every resident page, so summing the parent's and its
+# forked workers' would count their shared pages (the interpreter, imported modules, copied
+# on write at fork and mostly never written) two or three times. PSS charges each shared page
+# 1/n to each of the n processes sharing it, so the sum of PSS is what the tree really holds.
+# The kernel keeps no peak PSS, hence a separate sampling process (a thread in the sweep's
+# process would make it multi-threaded, and the sweep would rightly refuse to fork).
+SAMPLER = r"""
+import os, select, sys
+root = int(sys.argv[1])
+def kb(path, field):
+    try:
+        with open(path) as f:
+            return next((int(l.split()[1]) for l in f if l.startswith(field)), 0)
+    except OSError:
+        return 0
+def tree(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        kids = []
+    return [pid] + [p for k in kids if k != os.getpid() for p in tree(k)]
+peak = workers = 0
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    pids = tree(root)
+    total = sum(kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+    if total > peak:
+        peak, workers = total, len(pids) - 1
+print(peak, workers, flush=True)
+"""
+
+
 def sweep_child(root: str, mode: str, limit: int) -> None:
     from humangov.adapters.blobs.filesystem import FilesystemBlobStore
     from humangov.adapters.records.sqlite import SqliteRecordStore
     from humangov.adapters.sql import open_database
+    from humangov.bootstrap import EmbeddedStores
     from humangov.erasure.sweep import scan
 
     engine = open_database(Path(root) / "humangov.db")
     records = SqliteRecordStore(engine)
     blobs = FilesystemBlobStore(Path(root) / "documents")
     cutoff = datetime.now(UTC) - timedelta(hours=24)
+    sampler = subprocess.Popen([sys.executable, "-c", SAMPLER, str(os.getpid())],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     t0, c0 = time.perf_counter(), time.process_time()
     if mode == "merge":
-        result = scan(STATE, blobs=blobs, records=records, now=datetime.now(UTC), grace=timedelta(hours=24))
+        result = scan(STATE, blobs=blobs, records=records, now=datetime.now(UTC),
+                      grace=timedelta(hours=24), workers=2,
+                      open_stores=EmbeddedStores(Path(root) / "documents", Path(root) / "humangov.db"))
         orphans = len(result.orphans)
         objects = result.scanned_files + result.scanned_records
     else:
@@ -160,12 +197,16 @@ def sweep_child(root: str, mode: str, limit: int) -> None:
             if refs >= limit // 2:
                 break
         objects = files + refs
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    elapsed = time.perf_counter() - t0
+    # CPU of this process and of its workers (children are counted once they have been joined).
+    cpu = time.process_time() - c0 + sum(os.times()[2:4])
+    peak_pss, workers = (int(v) for v in sampler.communicate("stop\n", timeout=30)[0].split())
     with open("/proc/self/status") as status:
         hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
     print(json.dumps({"objects": objects, "orphans": orphans, "seconds": elapsed,
                       "objects_per_s": objects / elapsed, "cpu_seconds": cpu,
-                      "peak_rss_mb": hwm / 1024}))
+                      "peak_rss_mb": hwm / 1024, "peak_pss_mb": peak_pss / 1024,
+                      "processes": 1 + workers}))
 
 
 def run_child(root: Path, mode: str, limit: int) -> dict:
@@ -198,8 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     naive = run_child(root, "naive", args.naive_sample)
     ratio = fast["objects_per_s"] / naive["objects_per_s"]
     print(f"sweep merge-join: {fast['objects']:,} objects in {fast['seconds']:.1f} s = "
-          f"{fast['objects_per_s']:,.0f} objects/s (target >= 200,000; {fast['cpu_seconds']:.1f} s CPU), peak RSS "
-          f"{fast['peak_rss_mb']:.0f} MB (target <= 150), {fast['orphans']:,} orphans")
+          f"{fast['objects_per_s']:,.0f} objects/s (target >= 200,000; {fast['cpu_seconds']:.1f} s CPU in "
+          f"{fast['processes']} processes), memory: peak PSS summed over the processes "
+          f"{fast['peak_pss_mb']:.0f} MB (target <= 150; the main process alone: peak RSS "
+          f"{fast['peak_rss_mb']:.0f} MB), {fast['orphans']:,} orphans")
     print(f"per-object script (same report: each file's record, each record's file): "
           f"{naive['objects']:,} objects in {naive['seconds']:.1f} s = "
           f"{naive['objects_per_s']:,.0f} objects/s, peak RSS {naive['peak_rss_mb']:.0f} MB")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from humangov.accounts.service import Accounts
@@ -18,6 +20,28 @@ from humangov.ports import AccountStore, BlobStore, Clock, ErasureOutbox, Ledger
 TOKEN_CACHE_SECONDS = 10.0
 
 
+@dataclass(frozen=True)
+class EmbeddedStores:
+    """Opens the embedded stores afresh, for a forked sweep worker: an SQLite connection
+    must not cross a fork (https://www.sqlite.org/howtocorrupt.html, section 2.6)."""
+
+    documents: Path
+    database: Path
+
+    @contextmanager
+    def __call__(self) -> Iterator[tuple[BlobStore, RecordStore]]:
+        from humangov.adapters.blobs.filesystem import FilesystemBlobStore
+        from humangov.adapters.records.sqlite import SqliteRecordStore
+        from humangov.adapters.sql import open_database
+
+        # The parent migrated it; a worker walks the index once, so no memory-mapping.
+        engine = open_database(self.database, migrate_to_head=False, memory_mapped=False)
+        try:
+            yield FilesystemBlobStore(self.documents), SqliteRecordStore(engine)
+        finally:
+            engine.dispose()
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -28,6 +52,8 @@ class Container:
     outbox: ErasureOutbox
     ledger: Ledger
     engine: Any = None  # the SQLAlchemy engine of the embedded default
+    # Reopens the blob and record stores in another process (the parallel sweep), if they can.
+    open_stores: Callable[[], Any] | None = None
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
@@ -90,6 +116,7 @@ def _embedded(settings: Settings, clock: Clock) -> Container:
         blobs=FilesystemBlobStore(settings.documents_dir),
         account_store=SqliteAccountStore(engine),
         outbox=outbox, ledger=ledger, engine=engine,
+        open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
     )
 
 

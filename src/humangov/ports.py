@@ -76,7 +76,9 @@ class RecordStore(Protocol):
     def is_referenced(self, state: str, key: str) -> bool: ...
     # The sweep's fast path: referenced keys alone, sorted, in lists (a key repeats once per
     # record holding it); then the owners of the few keys found missing.
-    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]: ...
+    def iter_document_key_chunks(
+        self, state: str, *, start: str | None = None, stop: str | None = None,
+    ) -> Iterator[list[str]]: ...  # only keys with start <= key < stop (either bound optional)
     def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]: ...  # (key, employee id)
 
 
@@ -115,8 +117,10 @@ class BlobStore(Protocol):
     def delete(self, state: str, key: str) -> Erased: ...  # idempotent
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]: ...  # key order
     def list_keys(self, state: str) -> Iterator[str]: ...  # key order, no metadata (cheaper)
-    def list_key_chunks(self, state: str) -> Iterator[list[str]]: ...
-    # ^ all keys, in lists: each list's keys sort after every key of the lists before it, in
+    def list_key_chunks(
+        self, state: str, *, start: str | None = None, stop: str | None = None,
+    ) -> Iterator[list[str]]: ...
+    # ^ all keys with start <= key < stop (either bound optional), in lists: each list's keys sort after every key of the lists before it, in
     #   any order within the list (so a store need not sort what it reads)
     def drop_state(self, state: str) -> None: ...  # remove the (empty) state space
 

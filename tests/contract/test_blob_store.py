@@ -185,3 +185,21 @@ def test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before(blo
     assert sorted(k for c in chunks for k in c) == sorted(keys)
     assert all(max(a) < min(b) for a, b in itertools.pairwise(chunks))
     assert list(blob_store.list_key_chunks("NV")) == []
+
+
+@pytest.mark.parametrize("start, stop", [
+    (None, "cd"), ("cd", None), ("cd", "zz"),  # fan-out names, as the parallel sweep splits
+    ("ab02/x.pdf", "cd01/%y.pdf"), ("ab02/x.pdf", None), (None, "zz03"), ("c", "d"),  # anywhere
+    ("zz", "ab"),  # an empty range
+])
+def test_key_chunks_within_bounds_hold_exactly_the_keys_from_start_up_to_stop(blob_store, start, stop):
+    # GIVEN keys spread over several leading characters, with characters the filesystem encodes
+    keys = [f"{p}{i:02d}/{s}.pdf" for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
+    for k in keys:
+        blob_store.put("CA", k, [b"x"])
+    # WHEN listed in chunks between bounds
+    chunks = [c for c in blob_store.list_key_chunks("CA", start=start, stop=stop) if c]
+    # THEN they hold the keys with start <= key < stop, still chunk after chunk in key order
+    inside = [k for k in keys if (start is None or k >= start) and (stop is None or k < stop)]
+    assert sorted(k for c in chunks for k in c) == sorted(inside)
+    assert all(max(a) < min(b) for a, b in itertools.pairwise(chunks))

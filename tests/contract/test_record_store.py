@@ -341,3 +341,22 @@ def test_document_key_chunks_are_the_referenced_keys_in_order_and_owners_name_th
     assert store.document_owners("CA", [expected[0], "no/such.pdf"]) == [(expected[0], first.id)]
     assert store.document_owners("TX", [expected[0]]) == []
     assert list(store.iter_document_key_chunks("NV")) == []
+
+
+def test_document_key_chunks_within_bounds_hold_exactly_the_keys_from_start_up_to_stop(store):
+    # GIVEN documents in two states
+    people = [put(store, employee()) for _ in range(8)]
+    put(store, employee("TX"))
+    keys = sorted(e.document.key for e in people)
+
+    def between(start=None, stop=None):
+        chunks = [c for c in store.iter_document_key_chunks("CA", start=start, stop=stop) if c]
+        return [k for c in chunks for k in c]
+
+    # WHEN read between bounds, THEN the keys are start <= key < stop, sorted, of the state only
+    assert between() == keys
+    assert between(keys[2], keys[5]) == keys[2:5]
+    assert between(start=keys[6]) == keys[6:]
+    assert between(stop=keys[1]) == keys[:1]
+    assert between(keys[3][:4] + "\uffff", None) == [k for k in keys if k > keys[3][:4] + "\uffff"]
+    assert between(keys[5], keys[5]) == []

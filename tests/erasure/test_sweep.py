@@ -150,3 +150,70 @@ def test_a_dangling_reference_names_the_employee_whose_file_is_missing(parts):
     assert [o.key for o in result.orphans] == [before, after]
     assert result.dangling[0].employee_id == gone.id and len(result.dangling) == 1
     assert (result.scanned_files, result.scanned_records) == (2, 1)
+
+
+PARALLEL_SCAN = """
+import contextlib, os
+from datetime import datetime, timedelta
+from pathlib import Path
+import orjson
+from humangov.adapters.blobs.filesystem import FilesystemBlobStore
+from humangov.adapters.records.sqlite import SqliteRecordStore
+from humangov.adapters.sql import open_database
+from humangov.bootstrap import EmbeddedStores
+from humangov.erasure.sweep import scan
+
+opened = Path({opened!r})
+stores = EmbeddedStores(Path({documents!r}), Path({database!r}))
+
+@contextlib.contextmanager
+def open_stores():  # the composition root's opener, noting which process used it
+    (opened / str(os.getpid())).touch()
+    with stores() as pair:
+        yield pair
+
+blobs, records = FilesystemBlobStore(Path({documents!r})), SqliteRecordStore(open_database(Path({database!r})))
+result = scan("CA", blobs=blobs, records=records, now=datetime.fromisoformat({now!r}),
+              grace=timedelta(0), workers=2, open_stores=open_stores)
+workers = [p for p in opened.iterdir() if p.name != str(os.getpid())]
+print(orjson.dumps({{"workers": len(workers), "result": result.to_json()}}).decode())
+"""
+
+
+def test_a_scan_in_two_worker_processes_finds_exactly_what_one_process_finds(parts, tmp_path):
+    import uuid
+    from dataclasses import replace
+
+    from humangov.adapters.clock import SystemClock
+    from humangov.erasure.sweep import scan
+
+    blobs, records, _ = parts
+    # GIVEN documents under 16 fan-out folders, and in each half of the key range (split at
+    # the median folder) kept files, orphans and records whose file is missing
+    for i in range(16):
+        employee = make_employee()
+        eid = str(uuid.UUID(int=(i << 124) | uuid.UUID(employee.id).int % (1 << 124)))
+        employee = replace(employee, id=eid, document=replace(employee.document, key=f"{eid}/doc.pdf"))
+        if i % 4 != 3:
+            blobs.put("CA", employee.document.key, [b"%PDF-1.7\n"])
+        add(records, employee)
+        if i % 5 == 0:
+            blobs.put("CA", f"{eid}/orphan.pdf", [b"%PDF-orphan"])
+    add(records, make_employee("TX", blobs=blobs))
+    [split] = blobs.key_split_points("CA", 2)
+    now = SystemClock().now()
+    # WHEN scanned in this process, and in two workers forked from a fresh single-threaded
+    # interpreter (as the CLI is; this test process may hold other tests' threads)
+    one = scan("CA", blobs=blobs, records=records, now=now, grace=timedelta(0))
+    opened = tmp_path / "opened"
+    opened.mkdir()
+    script = PARALLEL_SCAN.format(documents=str(blobs.root), database=records.engine.url.database,
+                                  opened=str(opened), now=now.isoformat())
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    two = orjson.loads(out.stdout.splitlines()[-1])
+    # THEN two other processes did the join, and the results are identical, with orphans and
+    # dangling references on both sides of the split
+    assert two["workers"] == 2 and two["result"] == orjson.loads(orjson.dumps(one.to_json()))
+    assert {o.key < split for o in one.orphans} == {True, False}
+    assert {d.key < split for d in one.dangling} == {True, False}
+    assert (len(one.orphans), len(one.dangling), one.scanned_files, one.scanned_records) == (4, 4, 16, 16)

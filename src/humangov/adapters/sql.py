@@ -29,8 +29,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _migrate_lock = threading.Lock()
 
 
-def open_database(path: Path) -> sqlalchemy.Engine:
-    """An engine on the SQLite file at `path`, created if missing and migrated to head."""
+def open_database(path: Path, *, migrate_to_head: bool = True, memory_mapped: bool = True) -> sqlalchemy.Engine:
+    """An engine on the SQLite file at `path`, created if missing and migrated to head.
+
+    For a helper process of one that already migrated (a sweep worker): `migrate_to_head=False`
+    skips loading Alembic, and `memory_mapped=False` keeps the pages it walks once from
+    counting as its resident memory."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sqlalchemy.create_engine(
@@ -41,11 +45,12 @@ def open_database(path: Path) -> sqlalchemy.Engine:
         max_overflow=16,
     )
     engine.info = {"writer": threading.Lock()}
-    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "connect", _configure_connection if memory_mapped else _configure_unmapped)
     event.listen(engine, "begin", _begin)
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
-    migrate(engine, path)
+    if migrate_to_head:
+        migrate(engine, path)
     return engine
 
 
@@ -65,6 +70,11 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA mmap_size = 33554432")
     cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
+
+
+def _configure_unmapped(dbapi_connection, record) -> None:
+    _configure_connection(dbapi_connection, record)
+    dbapi_connection.execute("PRAGMA mmap_size = 0")
 
 
 def _begin(connection: sqlalchemy.Connection) -> None:

@@ -89,10 +89,14 @@ def _run_sweep(data_dir: Path, state, all_states, grace: str, fmt: str, *, do_pu
             started = container.clock.now()
             with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                           TextColumn("{task.completed:,} objects"), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
+                          console=err, transient=True, auto_refresh=False) as bar:
+                # auto_refresh would start a thread, and the scan forks its workers only from
+                # a single-threaded process; progress arrives every 10,000 objects anyway.
                 task = bar.add_task(f"Scanning {code}", total=None)
                 result = scan(code, blobs=container.blobs, records=container.records, now=started,
-                              grace=grace_td, progress=lambda n, t=task: bar.update(t, completed=n))
+                              grace=grace_td, workers=min(os.cpu_count() or 1, 2),
+                              open_stores=container.open_stores,
+                              progress=lambda n, t=task: bar.update(t, completed=n, refresh=True))
             if do_purge and not dry_run and result.orphans:
                 if not yes and not typer.confirm(
                     f"Erase {len(result.orphans)} orphaned file(s) in {code}? This cannot be undone.",

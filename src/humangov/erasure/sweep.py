@@ -3,13 +3,22 @@
 Both sides arrive in key order, chunk by chunk, so one pass finds files no live record
 references (orphans) and records whose file is missing (dangling), in memory bounded by a
 chunk rather than by the number of objects.
+
+With `workers=2` the key range is split in two and each half is joined in its own forked
+process (the join is CPU-bound Python, so threads would share one core under the GIL); the
+parent then stats the few unreferenced files and looks up the few missing files' owners.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
+import gc
 import logging
+import multiprocessing
+import multiprocessing.connection
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -116,9 +125,21 @@ def merge_join(
     Only unreferenced files are `stat`-ed and only missing files' owners looked up: both
     are rare, so the cost per object is the set operations of `merge_chunks`.
     """
+    return _resolve(merge_chunks(key_chunks, ref_chunks), stat=stat, owners=owners, cutoff=cutoff,
+                    result=result, progress=progress)
+
+
+Round = tuple[list[str], list[str], int, int]  # what merge_chunks yields
+
+
+def _resolve(
+    rounds: Iterable[Round], *, stat: Callable[[str], BlobInfo | None],
+    owners: Callable[[list[str]], list[tuple[str, str]]], cutoff: datetime, result: ScanResult,
+    progress: Progress | None,
+) -> Iterator[BlobInfo | Dangling]:
     nf = nr = 0
     next_report = PROGRESS_EVERY
-    for unreferenced, missing, files, refs in merge_chunks(key_chunks, ref_chunks):
+    for unreferenced, missing, files, refs in rounds:
         nf += files
         nr += refs
         found: list[tuple[str, BlobInfo | Dangling]] = []
@@ -142,15 +163,137 @@ def merge_join(
 
 
 def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
-         progress: Progress | None = None) -> ScanResult:
+         progress: Progress | None = None, workers: int = 1,
+         open_stores: StoreOpener | None = None) -> ScanResult:
+    """Orphans and dangling references of `state`, each list in key order.
+
+    `workers=2` joins two key ranges in forked processes, each opening its own stores with
+    `open_stores` (the composition root's `Container.open_stores`); the result is the same
+    as with one. It falls back to one process when forking is not safe or possible:
+    see `_parallel_plan`.
+    """
     result = ScanResult(state)
-    found = merge_join(blobs.list_key_chunks(state), records.iter_document_key_chunks(state),
-                       stat=lambda key: blobs.stat(state, key),
-                       owners=lambda keys: records.document_owners(state, keys),
-                       cutoff=now - grace, result=result, progress=progress)
+    plan = _parallel_plan(state, blobs, records, workers, open_stores)
+    if plan is None:
+        rounds: Iterable[Round] = merge_chunks(blobs.list_key_chunks(state),
+                                               records.iter_document_key_chunks(state))
+    else:
+        rounds = _join_in_workers(state, *plan, progress)
+    found = _resolve(rounds, stat=lambda key: blobs.stat(state, key),
+                     owners=lambda keys: records.document_owners(state, keys),
+                     cutoff=now - grace, result=result, progress=progress)
     for item in found:
         (result.dangling if isinstance(item, Dangling) else result.orphans).append(item)
     return result
+
+
+# Parallel scan ---------------------------------------------------------------------------
+# `open_stores()` returns a context manager yielding (blobs, records) opened afresh: a worker
+# must not use its parent's connections (an SQLite connection must not cross a fork:
+# https://www.sqlite.org/howtocorrupt.html#_carrying_an_open_database_connection_across_a_fork_).
+StoreOpener = Callable[[], contextlib.AbstractContextManager[tuple]]
+
+
+def _parallel_plan(state: str, blobs, records, workers: int, open_stores: StoreOpener | None):
+    """(key ranges, opener) to scan in `workers` processes, or None to scan in this one."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    # Fork copies only the calling thread: a lock another thread holds at that instant (in
+    # logging, a connection pool, the allocator) stays locked forever in the child. So fork
+    # only from a single-threaded process, such as the `humangov orphans` CLI; `serve`'s
+    # scheduled sweep runs in a worker thread and scans in one process.
+    # https://docs.python.org/3/library/os.html#os.fork
+    if threading.active_count() != 1:
+        return None
+    # Only stores that can be reopened in a worker (bootstrap's `open_stores`, the embedded
+    # pair) and that can split their key space evenly (the filesystem store's fan-out names).
+    split = getattr(blobs, "key_split_points", None)
+    if open_stores is None or split is None:
+        return None
+    points = split(state, workers)
+    if not points:
+        return None
+    return list(zip([None, *points], [*points, None])), open_stores
+
+
+def _join_in_workers(state: str, ranges: list[tuple[str | None, str | None]], opener: StoreOpener,
+                     progress: Progress | None) -> list[Round]:
+    """One forked process per key range runs `merge_chunks` over it; returns one round per
+    range, in range (so key) order."""
+    ctx = multiprocessing.get_context("fork")
+    # Move everything allocated so far out of the collector's reach, so that collections in
+    # the workers don't write to (and so copy) every page they share with this process.
+    # https://docs.python.org/3/library/gc.html#gc.freeze
+    gc.freeze()
+    procs, pending = [], {}
+    for i, (start, stop) in enumerate(ranges):
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_join_range, args=(opener, state, start, stop, send),
+                           name=f"sweep-{state}-{i}", daemon=True)
+        proc.start()
+        send.close()  # so a worker that dies shows as EOF here
+        procs.append(proc)
+        pending[recv] = i
+    rounds: list[Round | None] = [None] * len(ranges)
+    scanned = [0] * len(ranges)
+    try:
+        while pending:
+            for conn in multiprocessing.connection.wait(list(pending)):
+                i = pending[conn]
+                try:
+                    kind, *payload = conn.recv()
+                except EOFError:
+                    raise RuntimeError(f"The sweep worker for key range {ranges[i]} exited "
+                                       "without a result; see its output above.") from None
+                if kind == "error":
+                    raise payload[0]
+                if kind == "progress":
+                    scanned[i] = payload[0]
+                    if progress is not None:
+                        progress(sum(scanned))
+                    continue
+                rounds[i] = tuple(payload)
+                del pending[conn]
+                conn.close()
+    finally:
+        for conn in pending:
+            conn.close()
+        for proc in procs:
+            if proc.is_alive() and pending:
+                proc.terminate()
+            proc.join()
+        gc.unfreeze()
+    return rounds  # type: ignore[return-value]
+
+
+def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | None, conn) -> None:
+    """In a worker: join [start, stop) and send back its unreferenced and missing keys (few:
+    the join's output, not its input) and the counts."""
+    try:
+        with opener() as (blobs, records):
+            unreferenced: list[str] = []
+            missing: list[str] = []
+            nf = nr = 0
+            next_report = PROGRESS_EVERY
+            for u, m, files, refs in merge_chunks(
+                blobs.list_key_chunks(state, start=start, stop=stop),
+                records.iter_document_key_chunks(state, start=start, stop=stop),
+            ):
+                unreferenced += u
+                missing += m
+                nf += files
+                nr += refs
+                if nf + nr >= next_report:
+                    conn.send(("progress", nf + nr))
+                    next_report = nf + nr + PROGRESS_EVERY
+        conn.send(("done", unreferenced, missing, nf, nr))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - not picklable: send what it said
+            conn.send(("error", RuntimeError(f"The sweep worker failed: {exc!r}")))
+    finally:
+        conn.close()
 
 
 def purge(result: ScanResult, *, blobs, records, ledger, clock, actor: str = "orphan-sweep") -> int:
@@ -196,6 +339,8 @@ async def run_scheduled_sweeps(container, stop: asyncio.Event, interval: timedel
             pass
         for st in await asyncio.to_thread(container.records.list_states):
             try:
+                # One process (sweep's default): this runs in a thread of `serve`, and fork in
+                # a multi-threaded process is unsafe (see _parallel_plan).
                 result = await asyncio.to_thread(
                     sweep, st.code, blobs=container.blobs, records=container.records,
                     ledger=container.ledger, clock=container.clock, grace=settings.sweep_grace,

@@ -117,18 +117,40 @@ class FilesystemBlobStore:
             chunk.sort()
             yield from chunk
 
-    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
+    def list_key_chunks(self, state: str, *, start: str | None = None,
+                        stop: str | None = None) -> Iterator[list[str]]:
         """One unsorted list per fan-out directory, the directories in order: one directory
         read per fan-out, no stat and no sort per file, which is what makes the orphan sweep
-        fast (it stats only the files no record references)."""
+        fast (it stats only the files no record references).
+
+        Every key in directory `fan` starts with `fan`, so a directory lies wholly inside or
+        outside [start, stop) unless a bound falls within its prefix: only then are its
+        keys compared one by one (never for bounds that are fan-out names, as the sweep's are).
+        """
         base = os.path.join(self.root, check_state(state))
         for fan in _sorted_dirs(base):
+            if stop is not None and fan >= stop:
+                return  # every key here and in later directories is >= fan >= stop
+            if start is not None and fan < start[:len(fan)]:
+                continue  # every key here sorts before start
             try:
                 names = os.listdir(os.path.join(base, fan))
             except FileNotFoundError:
                 continue
-            if names:
-                yield decode_names(names)
+            keys = decode_names(names)
+            if (start is not None and fan < start) or (stop is not None and fan >= stop[:len(fan)]):
+                keys = [k for k in keys if (start is None or k >= start) and (stop is None or k < stop)]
+            if keys:
+                yield keys
+
+    def key_split_points(self, state: str, parts: int) -> list[str]:
+        """Up to `parts - 1` fan-out directory names that split the state's keys into `parts`
+        ranges of about as many directories each (keys spread evenly over the fan-outs when
+        they start with random ids). Ranges are [None, p0), [p0, p1), ..., [pn, None)."""
+        dirs = _sorted_dirs(os.path.join(self.root, check_state(state)))
+        if parts < 2 or len(dirs) < parts:
+            return []
+        return [dirs[len(dirs) * i // parts] for i in range(1, parts)]
 
     def drop_state(self, state: str) -> None:
         base = os.path.join(self.root, check_state(state))

@@ -71,8 +71,10 @@ class MemoryBlobStore:
             keys = sorted(self._blobs.get(state, {}))
         yield from keys
 
-    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
-        keys = self.list_keys(state)
+    def list_key_chunks(self, state: str, *, start: str | None = None,
+                        stop: str | None = None) -> Iterator[list[str]]:
+        keys = (k for k in self.list_keys(state)
+                if (start is None or k >= start) and (stop is None or k < stop))
         while chunk := list(islice(keys, 1000)):
             yield chunk
 

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, takewhile
 from typing import BinaryIO
 
 from botocore.exceptions import ClientError
@@ -175,8 +175,15 @@ class S3BlobStore:
         # ListObjectsV2 returns keys in UTF-8 binary order, the order the sweep merges on.
         return (info.key for info in self.list(state))
 
-    def list_key_chunks(self, state: str) -> Iterator[list[str]]:
-        keys = self.list_keys(state)
+    def list_key_chunks(self, state: str, *, start: str | None = None,
+                        stop: str | None = None) -> Iterator[list[str]]:
+        # StartAfter is exclusive and there is no "largest key below start" to pass, so start
+        # after start's parent prefix (which sorts before start) and drop the few keys between.
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+        after = (start[:-1] or None) if start else None
+        keys = takewhile(
+            lambda k: stop is None or k < stop,
+            (info.key for info in self.list(state, after=after) if start is None or info.key >= start))
         while chunk := list(islice(keys, 1000)):  # one ListObjectsV2 page
             yield chunk
 

@@ -243,9 +243,22 @@ class DynamoDBRecordStore:
         for item in self._query_index(state, "by_doc", "kind = :k", {":k": {"S": "EMP"}}, 1000):
             yield item["doc_key"]["S"], item["pk"]["S"].removeprefix("EMP#")
 
-    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
-        refs = self.iter_document_refs(state)  # one index page at a time already
-        while chunk := [key for key, _ in itertools.islice(refs, 1000)]:
+    def iter_document_key_chunks(self, state: str, *, start: str | None = None,
+                                 stop: str | None = None) -> Iterator[list[str]]:
+        # One index page at a time already. A key condition takes one range operator on the
+        # sort key (BETWEEN is inclusive), so seek to start and stop reading at stop.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html
+        condition, values = "kind = :k", {":k": {"S": "EMP"}}
+        if start is not None:
+            condition += " AND doc_key >= :s"
+            values[":s"] = {"S": start}
+        elif stop is not None:
+            condition += " AND doc_key < :e"
+            values[":e"] = {"S": stop}
+        items = self._query_index(state, "by_doc", condition, values, 1000)
+        refs = itertools.takewhile(lambda key: stop is None or key < stop,
+                                   (item["doc_key"]["S"] for item in items))
+        while chunk := list(itertools.islice(refs, 1000)):
             yield chunk
 
     def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]:

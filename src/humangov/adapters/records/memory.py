@@ -155,8 +155,10 @@ class MemoryRecordStore:
             )
         yield from refs
 
-    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
-        refs = self.iter_document_refs(state)
+    def iter_document_key_chunks(self, state: str, *, start: str | None = None,
+                                 stop: str | None = None) -> Iterator[list[str]]:
+        refs = (ref for ref in self.iter_document_refs(state)
+                if (start is None or ref[0] >= start) and (stop is None or ref[0] < stop))
         while chunk := [key for key, _ in islice(refs, KEY_CHUNK)]:
             yield chunk
 

@@ -225,11 +225,21 @@ class SqliteRecordStore:
         )
         yield from self._stream(sql, (state,))
 
-    def iter_document_key_chunks(self, state: str) -> Iterator[list[str]]:
-        sql = ("SELECT doc_key FROM employees WHERE state = ? AND doc_key IS NOT NULL "
-               "ORDER BY doc_key")  # the covering index again, without the ids the sweep rarely needs
+    def iter_document_key_chunks(self, state: str, *, start: str | None = None,
+                                 stop: str | None = None) -> Iterator[list[str]]:
+        # The covering index again, without the ids the sweep rarely needs; the bounds make it
+        # a range seek. SQLite's default BINARY collation compares UTF-8 bytes, which orders
+        # text as Python compares str (by code point), the order the other side is listed in.
+        sql = "SELECT doc_key FROM employees WHERE state = ? AND doc_key IS NOT NULL"
+        params: list = [state]
+        if start is not None:
+            sql += " AND doc_key >= ?"
+            params.append(start)
+        if stop is not None:
+            sql += " AND doc_key < ?"
+            params.append(stop)
         with self._read() as db:
-            cursor = db.execute(sql, (state,))
+            cursor = db.execute(sql + " ORDER BY doc_key", params)
             try:
                 while rows := cursor.fetchmany(KEY_CHUNK):
                     yield list(map(itemgetter(0), rows))
