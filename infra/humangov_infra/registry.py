@@ -4,8 +4,9 @@ The runtime lists its states from the platform table (`DynamoDBRecordStore.list_
 `pk = STATE`), and `humangov states add CA` writes them (`DynamoDBRecordStore.add_state`). Each
 state stack writes the very item `add_state` would, with the same condition, through an
 AwsCustomResource (one PutItem, no code of ours to package). The item is restated here rather
-than imported, so the CDK app needs nothing of the application installed;
-tests/infra/test_registry.py builds it with the runtime's own code and compares.
+than imported, so the CDK app loads none of the AWS runtime (boto3 and the adapters; only the
+pure `humangov.domain`); tests/infra/test_registry.py builds it with the runtime's own code
+and compares.
 """
 
 from __future__ import annotations

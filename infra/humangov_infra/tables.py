@@ -2,8 +2,9 @@
 
 They mirror `humangov.aws.provision` (records_table_spec, shared_table_specs), which `humangov
 states add` and the local moto mode create tables from. They are restated here rather than
-imported, so the CDK app needs nothing of the application installed; tests/infra/test_runtime_
-agreement.py synthesises the app and compares each table with the runtime's spec.
+imported, so the CDK app loads none of the AWS runtime (only the pure `humangov.domain`);
+tests/infra/test_runtime_agreement.py synthesises the app and compares each table with the
+runtime's spec.
 """
 
 from __future__ import annotations

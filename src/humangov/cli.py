@@ -206,7 +206,6 @@ def employees_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
         raise typer.Exit(1) from None
     deleted = f"; deleted {result.deleted}, their documents queued for erasure" if result.deleted else ""
     out.print(f"imported {result.added} employee(s) into {state.upper()}{deleted}")
-    c.changed()
 
 
 @employees_app.command("export")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from humangov_infra.config import ALL_STATES, InfraConfigError, load, parse_states
+from humangov_infra.config import InfraConfigError, load, parse_states
 
 from tests.infra.conftest import INFRA  # noqa: F401  (puts infra/ on sys.path)
 
@@ -11,15 +11,6 @@ from tests.infra.conftest import INFRA  # noqa: F401  (puts infra/ on sys.path)
 def test_all_fifty_states_are_provisioned_by_default():
     config = load()
     assert len(config.states) == 50 and config.states[0] == "AL"
-
-
-def test_the_infra_state_list_and_names_match_the_domain_list():
-    from humangov_infra.config import STATE_NAMES as INFRA_STATE_NAMES
-
-    from humangov.domain.states import STATE_NAMES
-
-    assert set(ALL_STATES) == set(STATE_NAMES)
-    assert INFRA_STATE_NAMES == STATE_NAMES
 
 
 def test_context_overrides_the_file_so_adding_a_state_is_a_config_change():

@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from humangov.config import Settings
-from humangov.monitoring.alarms.build import AlarmConfigError, build_alarms
-from humangov.monitoring.config import ConfigError, load_config
-from humangov.monitoring.engine import MonitoringEngine
-from humangov.monitoring.store import artifacts_dir_for, open_store
+if TYPE_CHECKING:
+    from humangov.monitoring.engine import MonitoringEngine
 
 app = typer.Typer(help="Synthetic monitoring.")
 err = Console(stderr=True)
@@ -31,6 +28,14 @@ def monitor(
     once: Annotated[bool, typer.Option("--once", help="Run every check once, print results, exit 1 on any failure.")] = False,
 ) -> None:
     """Run the synthetic checks in CONFIG until interrupted."""
+    # Imported here, not at the top: every `humangov` command registers this one, and the
+    # engine and alarm stack cost about a third of a second to import.
+    from humangov.config import Settings
+    from humangov.monitoring.alarms.build import AlarmConfigError, build_alarms
+    from humangov.monitoring.config import ConfigError, load_config
+    from humangov.monitoring.engine import MonitoringEngine
+    from humangov.monitoring.store import artifacts_dir_for, open_store
+
     try:
         parsed = load_config(config)
     except ConfigError as exc:

@@ -58,6 +58,8 @@ def import_csv(
     parser = _Parser(personnel, state, source, actor, max_errors)
     with _no_cyclic_gc():
         personnel.records.apply_import(state, parser.batches(progress), actor)
+    if parser.result.deleted:
+        personnel.erasure_queued()
     return parser.result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
 
@@ -31,8 +31,13 @@ STATES_CACHE_SECONDS = 2.0
 
 
 class Personnel:
-    def __init__(self, records: RecordStore, blobs: BlobStore, clock: Clock, *, max_document_bytes: int):
+    def __init__(
+        self, records: RecordStore, blobs: BlobStore, clock: Clock, *, max_document_bytes: int,
+        erasure_queued: Callable[[], None] = lambda: None,
+    ):
         self.records = records
+        # Called after a commit that queued an erasure, so an in-process worker starts at once.
+        self.erasure_queued = erasure_queued
         self.blobs = blobs
         self.clock = clock
         self.max_document_bytes = max_document_bytes
@@ -67,6 +72,7 @@ class Personnel:
         """Offboard a state: its records go, and every document is queued for erasure."""
         removed = self.records.remove_state(self.require_state(code), actor)
         self._states_expire = 0.0
+        self.erasure_queued()
         return removed
 
     # employees ----------------------------------------------------------------------------
@@ -136,13 +142,16 @@ class Personnel:
         entry = HistoryEntry(current.id, current.state, "document-replaced", actor, now, (change,))
         with self._compensating(current.state, doc):
             self.records.update_employee(updated, _expected(current, expected_version), entry)
+        self.erasure_queued()
         return updated
 
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
     ) -> Employee:
         state = self.require_state(state)
-        return self.records.delete_employee(state, _uuid(employee_id), actor, expected_version)
+        deleted = self.records.delete_employee(state, _uuid(employee_id), actor, expected_version)
+        self.erasure_queued()
+        return deleted
 
     def open_document(self, state: str, employee_id: str) -> tuple[Employee, Iterator[bytes]]:
         employee = self.get_employee(state, employee_id)

@@ -1,12 +1,12 @@
-"""RecordStore adapters: memory (tests, fakes) and SQLite (the embedded default)."""
+"""RecordStore adapters: memory (tests, fakes), SQLite (the embedded default) and DynamoDB."""
+
+from humangov.domain.errors import NotFound
 
 
 def apply_import_in_steps(store, state: str, batches, actor: str) -> None:
     """`apply_import` for stores without one big transaction: read every batch first (so a
     bad row, which raises out of `batches`, applies nothing), check that every employee to
     delete exists, then apply."""
-    from humangov.domain.errors import NotFound
-
     employees, entries, deletes = [], [], []
     for batch in batches:
         employees += batch.employees

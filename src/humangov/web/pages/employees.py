@@ -176,7 +176,6 @@ async def replace_document(
             errors=errors,
             stale=isinstance(exc, StaleVersion),
         )
-    container.changed()  # wakes the erasure worker for the old file
     flash(request, "Document replaced. The previous file is being erased.")
     return see_other(employee_url(updated))
 
@@ -252,6 +251,5 @@ async def delete(
             errors=errors,
             stale=isinstance(exc, StaleVersion),
         )
-    container.changed()  # wakes the erasure worker for the document
     flash(request, "Employee record deleted. Its document is being erased.")
     return see_other(f"/states/{state}")

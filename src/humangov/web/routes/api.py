@@ -138,7 +138,6 @@ async def delete_employee(
     await run_in_threadpool(
         container.personnel.delete_employee, state, employee_id, principal.actor, parse_if_match(if_match)
     )
-    container.changed()
     return Response(status_code=204)
 
 
@@ -157,7 +156,6 @@ async def replace_document(
         employee = await run_in_threadpool(
             container.personnel.replace_document, state, employee_id, doc.file, principal.actor, expected
         )
-    container.changed()
     return _employee(employee)
 
 
