@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.alarms.localhttp import SlackReceiver, Target
+
+from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
-from humangov.monitoring.alarms._localhttp import SlackReceiver, Target
-from humangov.monitoring.alarms.build import build_alarms
 from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.store import MemoryRunStore
@@ -61,7 +62,7 @@ async def run(incidents: int, interval: float, seed: int) -> tuple[list[float], 
             "interval": f"{interval}s", "timeout": "2s",
             "alarm": {"failures_in_a_row": 2},
         }]})
-        alarms = build_alarms(Settings(data_dir=data_dir, slack_webhook_url=receiver.url), data_dir, config)
+        alarms = build_alarms(Settings(data_dir=data_dir, slack_webhook_url=receiver.url), config)
         engine = MonitoringEngine(config, alarms.watch_store(MemoryRunStore()), data_dir / "artifacts")
         alarms.attach(engine.scheduler)
         await alarms.start()

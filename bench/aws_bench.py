@@ -30,8 +30,8 @@ def bench_stream_worker(settings, n: int) -> float:
     from decimal import Decimal
 
     from humangov.adapters.clock import SystemClock
-    from humangov.aws.stream_worker import build_stream_worker
     from humangov.bootstrap import bootstrap
+    from humangov.bootstrap import stream_worker as build_stream_worker
     from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
 
     c = bootstrap(settings)
@@ -51,7 +51,7 @@ def bench_stream_worker(settings, n: int) -> float:
     start = time.perf_counter()
     stats = worker.run_once()
     elapsed = time.perf_counter() - start
-    erased = len(c.ledger.list("CA", limit=n + 10, cursor=None)[0])
+    erased = len(c.ledger.receipts("CA", limit=n + 10, cursor=None)[0])
     assert erased == n and stats.dead_lettered == 0, (erased, stats)
     return erased / elapsed
 

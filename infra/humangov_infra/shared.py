@@ -70,7 +70,7 @@ class SharedStack(Stack):
         super().__init__(scope, construct_id, **kw)
         self.config = config
         self._alarms()
-        # The runtime's shared tables, keyed as humangov.aws.provision.shared_table_specs.
+        # The runtime's shared tables, keyed as humangov.adapters.aws.provision.shared_table_specs.
         # The ledger is the proof of erasure, the platform table holds the users: both, and
         # the dead letters awaiting an operator, outlive the stack.
         self.ledger = self._table("ErasureLedger", config.ledger_table,

@@ -57,7 +57,7 @@ class StateStack(Stack):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True),
-            # humangov.aws.provision.records_table_spec: the same keys and indexes.
+            # humangov.adapters.aws.provision.records_table_spec: the same keys and indexes.
             time_to_live_attribute=tables.TTL_ATTRIBUTE,
             removal_policy=RemovalPolicy.RETAIN,
         )

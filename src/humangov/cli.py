@@ -87,13 +87,13 @@ def serve(
     """Serve the web UI and API, with the erasure worker, the sweep and the monitor in-process."""
     import uvicorn
 
-    from humangov.serve import build_server_app
+    from humangov.bootstrap import server
 
     overrides = {k: v for k, v in (("host", host), ("port", port), ("monitoring_config", monitoring_config)) if v}
     if no_monitoring:
         overrides["monitoring"] = False
     settings = load_settings(data_dir, **overrides)
-    web_app, _ = build_server_app(settings, announce=out.print)
+    web_app, _ = server(settings, announce=out.print)
     out.print(f"HumanGov is serving on [bold]{settings.public_url}[/] (data in {settings.data_dir})")
     uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="info",
                 access_log=False, proxy_headers=True)

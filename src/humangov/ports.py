@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from humangov.domain.auth import ApiToken, User
-from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt
+from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.states import State
 
@@ -56,7 +56,6 @@ class RecordStore(Protocol):
 
     # employees
     def add_employee(self, employee: Employee, entry: HistoryEntry) -> None: ...
-    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None: ...
     # ^ one transaction where the store has them: if `batches` raises, nothing is applied
     def get_employee(self, state: str, employee_id: str) -> Employee | None: ...
@@ -72,7 +71,6 @@ class RecordStore(Protocol):
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]: ...
 
     # erasure support
-    def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]: ...  # (key, employee id), key order
     def is_referenced(self, state: str, key: str) -> bool: ...
     # The sweep's fast path: referenced keys alone, sorted, in lists (a key repeats once per
     # record holding it); then the owners of the few keys found missing.
@@ -113,16 +111,28 @@ class BlobStore(Protocol):
     ) -> StoredBlob: ...  # raises DocumentTooLarge and leaves nothing behind
     def open(self, state: str, key: str) -> Iterator[bytes]: ...  # raises NotFound
     def stat(self, state: str, key: str) -> BlobInfo | None: ...
-    def exists(self, state: str, key: str) -> bool: ...
     def delete(self, state: str, key: str) -> Erased: ...  # idempotent
-    def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]: ...  # key order
-    def list_keys(self, state: str) -> Iterator[str]: ...  # key order, no metadata (cheaper)
     def list_key_chunks(
         self, state: str, *, start: str | None = None, stop: str | None = None,
     ) -> Iterator[list[str]]: ...
     # ^ all keys with start <= key < stop (either bound optional), in lists: each list's keys sort after every key of the lists before it, in
     #   any order within the list (so a store need not sort what it reads)
-    def drop_state(self, state: str) -> None: ...  # remove the (empty) state space
+
+
+@runtime_checkable
+class SplitKeySpace(Protocol):
+    """A blob store whose keys spread evenly over known names, so a sweep can scan them in
+    parallel ranges (the filesystem store's fan-out folders)."""
+
+    def key_split_points(self, state: str, parts: int) -> list[str]: ...
+
+
+@runtime_checkable
+class LeftoverUploads(Protocol):
+    """A blob store that writes uploads to temporary files first, which a killed process
+    can leave behind; the sweep removes them."""
+
+    def reap_temp_files(self, state: str, older_than_seconds: float) -> int: ...
 
 
 class ErasureOutbox(Protocol):
@@ -131,18 +141,23 @@ class ErasureOutbox(Protocol):
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]: ...
     def complete(self, intent_id: int, worker: str) -> bool: ...
     def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None: ...
-    def enqueue(self, change: DocumentChange) -> None: ...
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]: ...
     def retry_dead(self, intent_id: int | None = None) -> int: ...
     def pending_count(self, state: str | None = None) -> int: ...
+    def counts(self, state: str | None = None) -> dict[str, int]: ...  # pending, done, dead
 
 
 class Ledger(Protocol):
-    """Append-only receipts."""
+    """Append-only receipts, and the record of each orphan sweep."""
 
     def append(self, receipts: list[Receipt]) -> None: ...
     def has(self, change_id: str, key: str) -> bool: ...
-    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None) -> tuple[list[Receipt], str | None]: ...
+    def receipts(
+        self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None,
+    ) -> tuple[list[Receipt], str | None]: ...  # newest first
+    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]: ...  # by reason
+    def record_sweep(self, run: SweepRun) -> None: ...
+    def latest_sweep(self, state: str) -> SweepRun | None: ...
 
 
 class AccountStore(Protocol):

@@ -3,12 +3,12 @@ import time
 
 import pytest
 
+from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
-from humangov.monitoring.alarms._localhttp import SlackReceiver, Target
-from humangov.monitoring.alarms.build import build_alarms
 from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.sqlite_store import SqliteRunStore
+from tests.alarms.localhttp import SlackReceiver, Target
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ class Monitor:
         self.config = parse_config({"checks": [check], **(extra or {})})
         settings = Settings(slack_webhook_url=webhook_url, data_dir=tmp_path)
         options.setdefault("dispatcher_options", {"base_backoff": 0.2})
-        self.alarms = build_alarms(settings, tmp_path, self.config, **options)
+        self.alarms = build_alarms(settings, self.config, **options)
         store = store or SqliteRunStore(tmp_path / "runs.db")
         self.engine = MonitoringEngine(
             self.config, self.alarms.watch_store(store), tmp_path / "artifacts"

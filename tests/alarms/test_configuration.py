@@ -6,8 +6,9 @@ import pytest
 from pydantic import SecretStr
 
 from humangov.adapters.notifiers.webhook import WebhookTransport
+from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
-from humangov.monitoring.alarms.build import AlarmConfigError, build_alarms, slack_webhook_url
+from humangov.monitoring.alarms.channels import AlarmConfigError, slack_webhook_url
 from humangov.monitoring.alarms.messages import AlarmEvent
 from humangov.monitoring.alarms.policy import NotifyConfig, Silence, SlackChannel
 from humangov.monitoring.alarms.silences import muting_silence
@@ -34,7 +35,7 @@ def test_a_missing_webhook_file_is_a_clear_error_without_a_url(tmp_path):
 
 
 def test_with_no_webhook_only_the_inbox_is_a_channel(tmp_path):
-    service = build_alarms(Settings(data_dir=tmp_path), tmp_path, parse_config({"checks": []}))
+    service = build_alarms(Settings(data_dir=tmp_path), parse_config({"checks": []}))
     assert list(service.transports) == ["inbox"]
     service.store.close()
 
@@ -42,7 +43,7 @@ def test_with_no_webhook_only_the_inbox_is_a_channel(tmp_path):
 def test_an_invalid_cron_silence_is_refused_with_its_path(tmp_path):
     config = parse_config({"silences": [{"name": "x", "cron": "every tuesday", "duration": 60}]})
     with pytest.raises(AlarmConfigError, match=r"silences\[0\].cron: 'every tuesday' is not a cron"):
-        build_alarms(Settings(data_dir=tmp_path), tmp_path, config)
+        build_alarms(Settings(data_dir=tmp_path), config)
 
 
 @pytest.mark.parametrize(("now", "muted"), [

@@ -10,12 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from humangov.monitoring.alarms.store import AlarmStore
 
 pytestmark = pytest.mark.slow
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]  # so `-m tests.alarms.crash_runner` imports
 
 
 def wait_for(predicate, timeout=15.0, what="condition"):
@@ -29,13 +33,13 @@ def wait_for(predicate, timeout=15.0, what="condition"):
 
 class MonitorProcess:
     def __init__(self, data_dir, target_url, webhook_url):
-        self.args = [sys.executable, "-m", "humangov.monitoring.alarms._testrunner",
+        self.args = [sys.executable, "-m", "tests.alarms.crash_runner",
                      "--data-dir", str(data_dir), "--target", target_url, "--webhook", webhook_url]
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=REPO_ROOT)
         assert self.proc.stdout.readline().strip() == b"ready"
 
     def kill(self):

@@ -8,8 +8,8 @@ from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
 from humangov import web
+from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
-from humangov.monitoring.alarms.build import build_alarms
 from humangov.monitoring.alarms.messages import CHANNEL_DISABLED, AlarmEvent
 from humangov.monitoring.alarms.store import NewEvent
 from humangov.monitoring.config import parse_config
@@ -21,7 +21,7 @@ SECRET_URL = "https://hooks.slack.com/services/T0SECRET/B0SECRET/verysecretpart"
 
 def make_app(tmp_path):
     config = parse_config({"checks": [{"name": "web", "type": "heartbeat", "url": "http://127.0.0.1:1/"}]})
-    service = build_alarms(Settings(data_dir=tmp_path, slack_webhook_url=SECRET_URL), tmp_path, config)
+    service = build_alarms(Settings(data_dir=tmp_path, slack_webhook_url=SECRET_URL), config)
     app = FastAPI()
     app.include_router(pages_router)
     app.state.templates = Jinja2Templates(directory=str(Path(web.__file__).parent / "templates"))

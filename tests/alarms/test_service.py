@@ -29,6 +29,9 @@ class Recorder:
     def describe(self):
         return "memory"
 
+    def fingerprint(self):
+        return "memory"
+
     def notify(self, event):
         self.events.append(event)
 

@@ -16,7 +16,7 @@ import pytest
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")  # moto's streams need it
 
-from humangov.aws.clients import AwsClients
+from humangov.adapters.aws.clients import AwsClients
 from humangov.config import Settings
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from humangov.aws.changes import change_from_record
+from humangov.adapters.aws.changes import change_from_record
 from humangov.domain.erasure import DocumentChange
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
-from humangov.aws.provision import ensure_platform
+from humangov.adapters.aws.provision import ensure_platform
 from tests.contract.test_account_store import *
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import ensure_bucket
 from humangov.adapters.blobs.s3 import S3BlobStore
-from humangov.aws.naming import Naming
-from humangov.aws.provision import ensure_bucket
 from tests.contract.test_blob_store import *
 
 

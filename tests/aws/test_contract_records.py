@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import ensure_platform, ensure_table, records_table_spec
 from humangov.adapters.records.dynamodb import DynamoDBRecordStore
-from humangov.aws.naming import Naming
-from humangov.aws.provision import ensure_platform, ensure_table, records_table_spec
 from tests.aws.stream_reader import stream_changes
 from tests.contract.conftest import RecordHarness
 from tests.contract.test_record_store import *

@@ -10,10 +10,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import ensure_platform, provision_state
 from humangov.adapters.blobs.s3 import ErasureRefused, S3BlobStore
 from humangov.aws import stream_cleanup
-from humangov.aws.naming import Naming
-from humangov.aws.provision import ensure_platform, provision_state
+from humangov.bootstrap import lambda_runtime
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 BUCKET = "humangov-ca-documents"
@@ -31,7 +32,7 @@ def old_key(record: dict) -> str:
 def runtime(aws_local):
     ensure_platform(aws_local.settings, aws_local.clients)
     provision_state(aws_local.settings, "CA", aws_local.clients)
-    return stream_cleanup.build_runtime(aws_local.settings, aws_local.clients)
+    return lambda_runtime(aws_local.settings, aws_local.clients)
 
 
 def versions_of(s3, key: str) -> list[str]:
@@ -40,7 +41,7 @@ def versions_of(s3, key: str) -> list[str]:
 
 
 def receipts(runtime):
-    return runtime.ledger.list("CA", limit=100, cursor=None)[0]
+    return runtime.ledger.receipts("CA", limit=100, cursor=None)[0]
 
 
 def test_a_removed_record_erases_every_version_and_delete_marker_of_its_document(runtime, aws_local):

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from humangov.aws.stream_worker import build_stream_worker
 from humangov.bootstrap import bootstrap
+from humangov.bootstrap import stream_worker as build_stream_worker
 from tests.contract.test_record_store import added, employee
 
 
@@ -42,12 +42,12 @@ def test_deleted_employees_documents_are_erased_and_the_checkpoint_advances(app_
     stats = w.run_once()
     assert stats.dead_lettered == 0 and stats.batches >= 2
     assert [container.blobs.exists("CA", e.document.key) for e in people] == [False, False, True]
-    receipts, _ = container.ledger.list("CA", limit=10, cursor=None)
+    receipts, _ = container.ledger.receipts("CA", limit=10, cursor=None)
     assert sorted(r.key for r in receipts) == sorted(e.document.key for e in people[:2])
     # a second pass starts from the checkpoint: nothing is delivered again
     again = worker(settings).run_once()
     assert again.delivered == 0
-    assert len(container.ledger.list("CA", limit=10, cursor=None)[0]) == 2
+    assert len(container.ledger.receipts("CA", limit=10, cursor=None)[0]) == 2
 
 
 def test_a_record_that_keeps_failing_is_dead_lettered_and_the_shard_moves_on(app_on_aws):
@@ -141,7 +141,7 @@ def test_deleting_an_employee_through_the_api_on_moto_server_erases_every_versio
     assert stats.dead_lettered == 0
     versions = s3.list_object_versions(Bucket="humangov-ca-documents", Prefix=key)
     assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
-    [receipt] = container.ledger.list("CA", limit=10, cursor=None)[0]
+    [receipt] = container.ledger.receipts("CA", limit=10, cursor=None)[0]
     assert (receipt.key, receipt.reason, receipt.result, len(receipt.versions)) == (
         key, "record-deleted", "erased", 2)
     uuid.UUID(receipt.change_id)

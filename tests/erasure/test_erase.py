@@ -27,7 +27,7 @@ def test_erasing_a_deleted_records_document_removes_the_file_and_writes_a_receip
     assert not blobs.exists("CA", emp.document.key)
     assert [(r.key, r.result, r.sha256, r.size, r.reason) for r in receipts] == [
         (emp.document.key, "erased", emp.document.sha256, emp.document.size, "record-deleted")]
-    assert ledger.list("CA", limit=10, cursor=None)[0] == receipts
+    assert ledger.receipts("CA", limit=10, cursor=None)[0] == receipts
 
 
 def test_a_redelivered_change_writes_no_second_receipt():
@@ -35,7 +35,7 @@ def test_a_redelivered_change_writes_no_second_receipt():
     emp = make_employee(blobs=blobs)
     _erase(_change(emp), blobs, ledger)
     assert _erase(_change(emp), blobs, ledger) == []
-    assert len(ledger.list("CA", limit=10, cursor=None)[0]) == 1
+    assert len(ledger.receipts("CA", limit=10, cursor=None)[0]) == 1
 
 
 def test_a_file_already_gone_is_a_success_recorded_as_already_absent():
@@ -63,4 +63,4 @@ def test_a_storage_failure_propagates_so_the_caller_retries():
     emp = make_employee(blobs=blobs)
     with pytest.raises(StorageUnavailable):
         _erase(_change(emp), Unreachable(blobs), ledger)
-    assert ledger.list("CA", limit=10, cursor=None)[0] == []
+    assert ledger.receipts("CA", limit=10, cursor=None)[0] == []

@@ -99,13 +99,13 @@ def test_the_ledger_pages_newest_first_and_ignores_duplicates(adapters):
     _, ledger = adapters
     ledger.append([_receipt(n) for n in range(5)] + [_receipt(9, "TX")])
     ledger.append([_receipt(3)])  # redelivery
-    page, cursor = ledger.list("CA", limit=2, cursor=None)
+    page, cursor = ledger.receipts("CA", limit=2, cursor=None)
     assert [r.key for r in page] == ["k4", "k3"]
-    page2, cursor = ledger.list("CA", limit=2, cursor=cursor)
-    page3, end = ledger.list("CA", limit=2, cursor=cursor)
+    page2, cursor = ledger.receipts("CA", limit=2, cursor=cursor)
+    page3, end = ledger.receipts("CA", limit=2, cursor=cursor)
     assert [r.key for r in page2 + page3] == ["k2", "k1", "k0"] and end is None
     assert ledger.has("c3", "k3") and not ledger.has("c3", "k4")
-    since, _ = ledger.list("CA", limit=10, cursor=None, since=T0 + timedelta(minutes=3))
+    since, _ = ledger.receipts("CA", limit=10, cursor=None, since=T0 + timedelta(minutes=3))
     assert [r.key for r in since] == ["k4", "k3"]
     assert ledger.totals("CA") == {"record-deleted": 5}
     assert page[0] == replace(_receipt(4))
@@ -116,4 +116,4 @@ def test_a_forged_cursor_is_refused_with_a_clear_error(adapters):
 
     _, ledger = adapters
     with pytest.raises(InvalidInput, match="cursor"):
-        ledger.list("CA", limit=2, cursor="!!nonsense")
+        ledger.receipts("CA", limit=2, cursor="!!nonsense")

@@ -38,7 +38,7 @@ def test_the_sweep_finds_and_purges_orphans_and_reports_dangling_references(part
     assert not blobs.exists("CA", "00000000-orphan/x.pdf")
     assert all(blobs.exists("CA", e.document.key) for e in kept)
     assert blobs.exists("TX", other_state.document.key)
-    [receipt] = ledger.list("CA", limit=5, cursor=None)[0]
+    [receipt] = ledger.receipts("CA", limit=5, cursor=None)[0]
     assert receipt.reason == "orphan-sweep" and receipt.sha256 and receipt.size == 11
     assert ledger.latest_sweep("CA").orphans == 1
 

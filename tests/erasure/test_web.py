@@ -16,10 +16,10 @@ from .test_outbox_and_ledger import _receipt, change
 
 class _Container:
     def __init__(self):
-        self.outbox, self.ledger = build_memory_erasure_adapters()
+        from humangov.erasure.service import Erasures
 
-    def changed(self):
-        pass
+        self.outbox, self.ledger = build_memory_erasure_adapters()
+        self.erasures = Erasures(None, None, self.outbox, self.ledger, None, None)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_deleting_an_employee_erases_the_document_with_one_receipt(world):
     assert world.run_once() == 1
     # THEN the file is gone, one receipt proves it, and nothing is pending
     assert not world.blobs.exists("CA", emp.document.key)
-    [receipt] = world.ledger.list("CA", limit=5, cursor=None)[0]
+    [receipt] = world.ledger.receipts("CA", limit=5, cursor=None)[0]
     assert (receipt.key, receipt.reason, receipt.actor, receipt.result) == (
         emp.document.key, "record-deleted", "admin@ca", "erased")
     assert world.outbox.pending_count() == 0

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import shared_table_specs
 from humangov.adapters.records.dynamodb import DynamoDBRecordStore
-from humangov.aws.naming import Naming
-from humangov.aws.provision import shared_table_specs
 from humangov.domain.states import State, state_for
 from tests.aws.conftest import inprocess
 from tests.infra.conftest import REGISTERED_AT

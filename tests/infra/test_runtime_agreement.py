@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import TTL_ATTRIBUTE, records_table_spec, shared_table_specs
 from humangov.aws import alarm_to_slack
-from humangov.aws.naming import Naming
-from humangov.aws.provision import TTL_ATTRIBUTE, records_table_spec, shared_table_specs
 from humangov.config import Settings
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -241,9 +241,10 @@ def test_the_erasure_role_allows_every_call_the_lambda_makes_erasing_a_document(
 ):
     from moto import mock_aws
 
+    from humangov.adapters.aws.clients import AwsClients
+    from humangov.adapters.aws.provision import ensure_platform, provision_state
     from humangov.aws import stream_cleanup
-    from humangov.aws.clients import AwsClients
-    from humangov.aws.provision import ensure_platform, provision_state
+    from humangov.bootstrap import lambda_runtime
 
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1",
@@ -266,7 +267,7 @@ def test_the_erasure_role_allows_every_call_the_lambda_makes_erasing_a_document(
         provision_state(settings, "CA", clients)
         clients.s3.put_object(Bucket=settings.aws_bucket_pattern.format(state="ca"), Key=key,
                               Body=b"%PDF-1")
-        runtime = stream_cleanup.build_runtime(settings, clients)
+        runtime = lambda_runtime(settings, clients)
         # GIVEN every AWS call the Lambda makes, recorded as it erases
         called: set[str] = set()
         for service in ("dynamodb", "s3"):

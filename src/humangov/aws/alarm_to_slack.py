@@ -64,7 +64,7 @@ def webhook_url() -> str:
         if _url is None:
             secret_id = os.environ.get(SECRET_ID_ENV)
             if secret_id:
-                from humangov.aws.clients import AwsClients
+                from humangov.adapters.aws.clients import AwsClients
                 from humangov.config import Settings
 
                 value = AwsClients(Settings()).get("secretsmanager").get_secret_value(

@@ -18,7 +18,7 @@ def stream_worker(
     poll: Annotated[float, typer.Option("--poll", min=0.05, help="Seconds between passes.")] = 1.0,
 ) -> None:
     """Erase documents from the DynamoDB streams, as the Lambda does on AWS (needs HUMANGOV_BACKEND=aws)."""
-    from humangov.aws.stream_worker import build_stream_worker
+    from humangov.bootstrap import stream_worker as build_stream_worker
     from humangov.config import Settings
     from humangov.domain.errors import HumanGovError
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -22,12 +21,15 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from humangov.aws.changes import change_from_record
-from humangov.aws.naming import Naming, table_from_arn
+from humangov.adapters.aws.changes import change_from_record
+from humangov.adapters.aws.naming import table_from_arn
 from humangov.domain.erasure import Receipt
 from humangov.domain.errors import HumanGovError
 from humangov.erasure.erase import erase
 from humangov.erasure.plan import plan
+
+if TYPE_CHECKING:
+    from humangov.bootstrap.on_aws import StreamRuntime
 
 log = logging.getLogger(__name__)
 
@@ -36,47 +38,22 @@ class UnknownTable(HumanGovError):
     title = "Unknown table"
 
 
-@dataclass
-class Runtime:
-    naming: Naming
-    blobs: Any
-    records: Any
-    ledger: Any
-    clock: Any
-
-
-def build_runtime(settings=None, clients=None, clock=None) -> Runtime:
-    from humangov.adapters.blobs.s3 import S3BlobStore
-    from humangov.adapters.clock import SystemClock
-    from humangov.adapters.erasure.dynamodb import DynamoDBLedger
-    from humangov.adapters.records.dynamodb import DynamoDBRecordStore
-    from humangov.aws.clients import AwsClients
-    from humangov.config import Settings
-
-    settings = settings or Settings(backend="aws")
-    clients = clients or AwsClients(settings)
-    naming = Naming.from_settings(settings)
-    return Runtime(
-        naming=naming, blobs=S3BlobStore(clients, naming),
-        records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table),
-        ledger=DynamoDBLedger(clients, settings.aws_ledger_table), clock=clock or SystemClock(),
-    )
-
-
-_runtime: Runtime | None = None
+_runtime: StreamRuntime | None = None
 _runtime_lock = threading.Lock()
 
 
-def default_runtime() -> Runtime:
+def default_runtime() -> StreamRuntime:
     """Built on the first invocation (never at import) and reused while the container lives."""
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            _runtime = build_runtime()
+            from humangov.bootstrap import lambda_runtime
+
+            _runtime = lambda_runtime()
         return _runtime
 
 
-def handle_record(raw: dict, runtime: Runtime) -> list[Receipt]:
+def handle_record(raw: dict, runtime: StreamRuntime) -> list[Receipt]:
     """Erase what one stream record obliges us to; raise to mark it failed."""
     event_id = raw.get("eventID", "?")
     table = table_from_arn(raw.get("eventSourceARN") or "")
@@ -98,7 +75,7 @@ def handle_record(raw: dict, runtime: Runtime) -> list[Receipt]:
     return receipts
 
 
-def handler(event: dict, context: Any = None, *, runtime: Runtime | None = None) -> dict:
+def handler(event: dict, context: Any = None, *, runtime: StreamRuntime | None = None) -> dict:
     """Lambda entry point: `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}`."""
     if not event.get("Records"):  # Powertools refuses an empty batch; there is nothing to do
         return {"batchItemFailures": []}

@@ -20,18 +20,24 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from humangov.adapters.aws.changes import change_from_record
+from humangov.adapters.aws.naming import table_from_arn
 from humangov.aws import stream_cleanup
-from humangov.aws.changes import change_from_record
-from humangov.aws.naming import table_from_arn
 from humangov.domain.erasure import DocumentChange
 from humangov.erasure.worker import backoff
+
+if TYPE_CHECKING:
+    from humangov.adapters.aws.clients import AwsClients
+    from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters
+    from humangov.bootstrap.on_aws import StreamRuntime
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +77,15 @@ class Stats:
 
 
 class StreamWorker:
-    def __init__(self, *, records, clients, naming, checkpoints: Checkpoints, dead_letters,
-                 runtime: stream_cleanup.Runtime, max_attempts: int = 8,
+    def __init__(self, *, runtime: StreamRuntime, clients: AwsClients, checkpoints: Checkpoints,
+                 dead_letters: DynamoDBDeadLetters, max_attempts: int = 8,
                  base_backoff: float = 1.0, max_backoff: float = 30.0,
-                 batch_size: int = BATCH_SIZE, handler=None, sleep=time.sleep) -> None:
-        self.records, self.clients, self.naming = records, clients, naming
-        self.checkpoints, self.dead_letters, self.runtime = checkpoints, dead_letters, runtime
+                 batch_size: int = BATCH_SIZE,
+                 handler: Callable[[dict], dict] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.runtime, self.clients = runtime, clients
+        self.records, self.naming = runtime.records, runtime.naming
+        self.checkpoints, self.dead_letters = checkpoints, dead_letters
         self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
         self.batch_size = batch_size
         self.handler = handler or (lambda event: stream_cleanup.handler(event, None, runtime=runtime))
@@ -215,7 +224,7 @@ class StreamWorker:
             change = DocumentChange(
                 change_id=str(record.get("eventID")), state=state or "", employee_id="",
                 reason="unknown", old=None, new=None, actor="stream-worker",
-                requested_at=datetime.now().astimezone())
+                requested_at=self.runtime.clock.now())
         error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
                  f"failed {attempts} times; see the stream worker's log for the cause")
         log.error("dead letter: %s", error)
@@ -236,26 +245,3 @@ def lambda_record(record: dict, stream_arn: str) -> dict:
         data["ApproximateCreationDateTime"] = created.timestamp()
     out["dynamodb"] = data
     return out
-
-
-def build_stream_worker(settings, *, clients=None, clock=None, batch_size: int = BATCH_SIZE,
-                        sleep=time.sleep) -> StreamWorker:
-    from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters
-    from humangov.adapters.records.dynamodb import DynamoDBRecordStore
-    from humangov.aws.clients import AwsClients
-    from humangov.aws.naming import Naming
-    from humangov.aws.provision import ensure_platform
-
-    clients = clients or AwsClients(settings)
-    naming = Naming.from_settings(settings)
-    ensure_platform(settings, clients)
-    runtime = stream_cleanup.build_runtime(settings, clients, clock)
-    return StreamWorker(
-        records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table, clock),
-        clients=clients, naming=naming,
-        checkpoints=Checkpoints(settings.data_dir / "stream-checkpoints.json"),
-        dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
-        runtime=runtime, max_attempts=settings.erasure_max_attempts,
-        base_backoff=settings.erasure_base_backoff_seconds,
-        max_backoff=min(settings.erasure_max_backoff_seconds, 30.0), batch_size=batch_size, sleep=sleep,
-    )

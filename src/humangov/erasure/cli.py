@@ -72,9 +72,6 @@ def _states(container, state: str | None, all_states: bool) -> list[str]:
 
 def _run_sweep(data_dir: Path, state, all_states, grace: str, fmt: str, *, do_purge: bool,
                yes: bool = False, dry_run: bool = False):
-    from humangov.domain.erasure import SweepRun
-    from humangov.erasure.sweep import purge, scan
-
     try:
         grace_td = parse_duration(grace)
     except ValueError as exc:
@@ -83,39 +80,33 @@ def _run_sweep(data_dir: Path, state, all_states, grace: str, fmt: str, *, do_pu
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     container = open_container(data_dir)
     try:
-        codes = _states(container, state, all_states)
         results = []
-        for code in codes:
-            started = container.clock.now()
+        for code in _states(container, state, all_states):
             with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                           TextColumn("{task.completed:,} objects"), TimeElapsedColumn(),
                           console=err, transient=True, auto_refresh=False) as bar:
                 # auto_refresh would start a thread, and the scan forks its workers only from
                 # a single-threaded process; progress arrives every 10,000 objects anyway.
                 task = bar.add_task(f"Scanning {code}", total=None)
-                result = scan(code, blobs=container.blobs, records=container.records, now=started,
-                              grace=grace_td, workers=min(os.cpu_count() or 1, 2),
-                              open_stores=container.open_stores,
-                              progress=lambda n, t=task: bar.update(t, completed=n, refresh=True))
-            if do_purge and not dry_run and result.orphans:
-                if not yes and not typer.confirm(
-                    f"Erase {len(result.orphans)} orphaned file(s) in {code}? This cannot be undone.",
-                    err=True,
-                ):
-                    raise fail("Nothing erased.", 1)
-                purge(result, blobs=container.blobs, records=container.records,
-                      ledger=container.ledger, clock=container.clock)
+                result = container.erasures.sweep(
+                    code, grace=grace_td, purge_orphans=do_purge and not dry_run,
+                    confirm=None if yes else _confirm_purge, workers=min(os.cpu_count() or 1, 2),
+                    progress=lambda n, t=task, b=bar: b.update(t, completed=n, refresh=True))
+            if result.purged:
                 err.print(f"{code}: erased {result.purged} orphaned file(s); receipts written.")
-            container.ledger.record_sweep(SweepRun(
-                code, started, container.clock.now(), result.scanned_files, result.scanned_records,
-                len(result.orphans), len(result.dangling), result.purged,
-            ))
             results.append(result)
         _print_results(results, fmt, all_states)
     except HumanGovError as exc:
         raise fail(exc.detail) from None
     finally:
         container.close()
+
+
+def _confirm_purge(result) -> bool:
+    if typer.confirm(f"Erase {len(result.orphans)} orphaned file(s) in {result.state}? "
+                     "This cannot be undone.", err=True):
+        return True
+    raise fail("Nothing erased.", 1)
 
 
 def _print_results(results, fmt: str, many: bool) -> None:
@@ -170,7 +161,7 @@ def dead_letters_command(state: StateOpt = None, fmt: FormatOpt = "table", data_
     container = open_container(data_dir)
     try:
         code = normalize_code(state) if state else None
-        dead = container.outbox.dead_letters(code)
+        dead = container.erasures.dead_letters(code)
     except HumanGovError as exc:
         raise fail(exc.detail) from None
     finally:
@@ -200,7 +191,7 @@ def retry_command(
         raise fail("Give either a dead letter ID or --all.")
     container = open_container(data_dir)
     try:
-        n = container.outbox.retry_dead(None if all_dead else intent_id)
+        n = container.erasures.retry(None if all_dead else intent_id)
     finally:
         container.close()
     if n == 0 and intent_id is not None:
@@ -216,7 +207,7 @@ def report_command(
     data_dir: DataDir = Path("var"),
 ):
     """The erasure report for a state: totals, receipts, pending and failed erasures, last sweep."""
-    from humangov.erasure.report import build_report, render_html
+    from humangov.erasure.report import render_html
 
     if fmt not in ("html", "json"):
         raise fail(f"--format must be html or json; got {fmt!r}.")
@@ -231,8 +222,7 @@ def report_command(
     container = open_container(data_dir)
     try:
         code = container.personnel.require_state(state)
-        report = build_report(code, ledger=container.ledger, outbox=container.outbox,
-                              now=container.clock.now(), since=since_dt)
+        report = container.erasures.report(code, since=since_dt)
     except HumanGovError as exc:
         raise fail(exc.detail) from None
     finally:
@@ -245,14 +235,11 @@ def report_command(
 
 def worker_command(data_dir: DataDir = Path("var")):
     """Drain the erasure queue until interrupted (Ctrl-C / SIGTERM)."""
-    from humangov.erasure.worker import ErasureWorker, run_worker_forever
+    from humangov.erasure.worker import run_worker_forever
 
     container = open_container(data_dir)
     try:
-        worker = ErasureWorker(
-            container.outbox, container.blobs, container.records, container.ledger,
-            container.clock, container.settings, worker_id=f"{socket.gethostname()}:{os.getpid()}",
-        )
+        worker = container.erasures.worker(f"{socket.gethostname()}:{os.getpid()}")
         err.print("Erasure worker running; Ctrl-C to stop.")
         run_worker_forever(worker)
     finally:

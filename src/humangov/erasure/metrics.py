@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from humangov.ports import ErasureOutbox
+
 
 class ErasureCollector(Collector):
-    """Register once: `prometheus_client.REGISTRY.register(ErasureCollector(container.outbox))`."""
+    """Registered on the app's registry by the composition root."""
 
-    def __init__(self, outbox) -> None:
+    def __init__(self, outbox: ErasureOutbox) -> None:
         self.outbox = outbox
 
-    def collect(self):
-        counts = self.outbox.counts() if hasattr(self.outbox, "counts") else {
-            "pending": self.outbox.pending_count(), "dead": len(self.outbox.dead_letters())}
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = self.outbox.counts()
         yield GaugeMetricFamily("humangov_erasure_pending", "Erasure intents waiting to be processed.",
                                 value=counts["pending"])
         yield GaugeMetricFamily("humangov_erasure_dead_letters", "Erasure intents that failed every attempt.",

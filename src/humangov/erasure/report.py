@@ -17,7 +17,7 @@ PAGE = 500
 def build_report(state: str, *, ledger, outbox, now: datetime, since: datetime | None = None) -> dict:
     receipts, cursor = [], None
     while True:
-        page, cursor = ledger.list(state, limit=PAGE, cursor=cursor, since=since)
+        page, cursor = ledger.receipts(state, limit=PAGE, cursor=cursor, since=since)
         receipts.extend(page)
         if cursor is None:
             break

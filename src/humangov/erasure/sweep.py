@@ -11,7 +11,6 @@ parent then stats the few unreferenced files and looks up the few missing files'
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import contextlib
 import gc
@@ -26,7 +25,15 @@ from datetime import datetime, timedelta
 
 from humangov.domain.erasure import DocumentChange, SweepRun
 from humangov.erasure.erase import erase
-from humangov.ports import BlobInfo
+from humangov.ports import (
+    BlobInfo,
+    BlobStore,
+    Clock,
+    Ledger,
+    LeftoverUploads,
+    RecordStore,
+    SplitKeySpace,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +169,7 @@ def _resolve(
         progress(nf + nr)
 
 
-def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
+def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, grace: timedelta,
          progress: Progress | None = None, workers: int = 1,
          open_stores: StoreOpener | None = None) -> ScanResult:
     """Orphans and dangling references of `state`, each list in key order.
@@ -173,7 +180,7 @@ def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
     see `_parallel_plan`.
     """
     result = ScanResult(state)
-    plan = _parallel_plan(state, blobs, records, workers, open_stores)
+    plan = _parallel_plan(state, blobs, workers, open_stores)
     if plan is None:
         rounds: Iterable[Round] = merge_chunks(blobs.list_key_chunks(state),
                                                records.iter_document_key_chunks(state))
@@ -194,7 +201,7 @@ def scan(state: str, *, blobs, records, now: datetime, grace: timedelta,
 StoreOpener = Callable[[], contextlib.AbstractContextManager[tuple]]
 
 
-def _parallel_plan(state: str, blobs, records, workers: int, open_stores: StoreOpener | None):
+def _parallel_plan(state: str, blobs: BlobStore, workers: int, open_stores: StoreOpener | None):
     """(key ranges, opener) to scan in `workers` processes, or None to scan in this one."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
@@ -207,10 +214,9 @@ def _parallel_plan(state: str, blobs, records, workers: int, open_stores: StoreO
         return None
     # Only stores that can be reopened in a worker (bootstrap's `open_stores`, the embedded
     # pair) and that can split their key space evenly (the filesystem store's fan-out names).
-    split = getattr(blobs, "key_split_points", None)
-    if open_stores is None or split is None:
+    if open_stores is None or not isinstance(blobs, SplitKeySpace):
         return None
-    points = split(state, workers)
+    points = blobs.key_split_points(state, workers)
     if not points:
         return None
     return list(zip([None, *points], [*points, None])), open_stores
@@ -296,7 +302,8 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
         conn.close()
 
 
-def purge(result: ScanResult, *, blobs, records, ledger, clock, actor: str = "orphan-sweep") -> int:
+def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger, clock: Clock,
+          actor: str = "orphan-sweep") -> int:
     """Erase the orphans found by `scan`, each through `erase`, which re-checks references."""
     now = clock.now()
     sweep_id = uuid.uuid4().hex
@@ -312,41 +319,21 @@ def purge(result: ScanResult, *, blobs, records, ledger, clock, actor: str = "or
     return purged
 
 
-def sweep(state: str, *, blobs, records, ledger, clock, grace: timedelta, do_purge: bool,
-          progress: Progress | None = None) -> ScanResult:
+def sweep(state: str, *, blobs: BlobStore, records: RecordStore, ledger: Ledger, clock: Clock,
+          grace: timedelta, do_purge: bool, progress: Progress | None = None) -> ScanResult:
     """Scan (and optionally purge) one state, and record the run for the compliance report."""
     started = clock.now()
     result = scan(state, blobs=blobs, records=records, now=started, grace=grace, progress=progress)
     if do_purge:
         purge(result, blobs=blobs, records=records, ledger=ledger, clock=clock)
+        if isinstance(blobs, LeftoverUploads):
+            # Temporary files of uploads a killed process never finished: no record can own them.
+            reaped = blobs.reap_temp_files(state, older_than_seconds=grace.total_seconds())
+            if reaped:
+                log.info("sweep %s: removed %d unfinished upload(s) older than the grace", state, reaped)
     ledger.record_sweep(SweepRun(
         state=state, started_at=started, finished_at=clock.now(),
         scanned_files=result.scanned_files, scanned_records=result.scanned_records,
         orphans=len(result.orphans), dangling=len(result.dangling), purged=result.purged,
     ))
     return result
-
-
-async def run_scheduled_sweeps(container, stop: asyncio.Event, interval: timedelta | None = None) -> None:
-    """For `serve`: sweep and purge every provisioned state every `interval` (settings.sweep_interval)."""
-    settings = container.settings
-    period = (interval or settings.sweep_interval).total_seconds()
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=period)
-            return
-        except TimeoutError:
-            pass
-        for st in await asyncio.to_thread(container.records.list_states):
-            try:
-                # One process (sweep's default): this runs in a thread of `serve`, and fork in
-                # a multi-threaded process is unsafe (see _parallel_plan).
-                result = await asyncio.to_thread(
-                    sweep, st.code, blobs=container.blobs, records=container.records,
-                    ledger=container.ledger, clock=container.clock, grace=settings.sweep_grace,
-                    do_purge=True,
-                )
-                log.info("sweep %s: %d orphans purged, %d dangling references",
-                         st.code, result.purged, len(result.dangling))
-            except Exception:
-                log.exception("scheduled sweep of %s failed", st.code)

@@ -30,11 +30,10 @@ def monitor(
     """Run the synthetic checks in CONFIG until interrupted."""
     # Imported here, not at the top: every `humangov` command registers this one, and the
     # engine and alarm stack cost about a third of a second to import.
+    from humangov.bootstrap import monitoring
     from humangov.config import Settings
-    from humangov.monitoring.alarms.build import AlarmConfigError, build_alarms
+    from humangov.monitoring.alarms.channels import AlarmConfigError
     from humangov.monitoring.config import ConfigError, load_config
-    from humangov.monitoring.engine import MonitoringEngine
-    from humangov.monitoring.store import artifacts_dir_for, open_store
 
     try:
         parsed = load_config(config)
@@ -44,22 +43,16 @@ def monitor(
             err.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    data_dir = settings.data_dir
-    store = open_store(data_dir, raw_retention=parsed.retention.raw, hourly_retention=parsed.retention.hourly)
     if once:
-        engine = MonitoringEngine(parsed, store, artifacts_dir_for(data_dir))
-        failed = asyncio.run(_once(engine))
+        failed = asyncio.run(_once(monitoring(settings, parsed, with_alarms=False).engine))
         raise typer.Exit(1 if failed else 0)
     try:
-        alarms = build_alarms(settings, data_dir, parsed)
+        running = monitoring(settings, parsed)
     except AlarmConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    # Alarms watch the store, so a failing store raises "monitor degraded" rather than silence.
-    engine = MonitoringEngine(parsed, alarms.watch_store(store), artifacts_dir_for(data_dir))
-    alarms.attach(engine.scheduler)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_forever(engine, alarms))
+        asyncio.run(_forever(running.engine, running.alarms))
 
 
 async def _once(engine: MonitoringEngine) -> bool:

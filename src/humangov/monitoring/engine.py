@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,12 +31,14 @@ class MonitoringEngine:
         *,
         clients: Clients | None = None,
         metrics: CheckMetrics | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.artifacts_dir = Path(artifacts_dir)
         self._own_clients = clients is None
         self._clients = clients
+        self._secrets = dict(secrets or {})
         # The app passes CheckMetrics(app.state.metrics) so /metrics shows the check series.
         subs = [metrics.record] if metrics is not None else []
         self.scheduler = Scheduler(
@@ -45,15 +47,12 @@ class MonitoringEngine:
         )
         self._retention: asyncio.Task | None = None
 
-    def subscribe(self, subscriber: Subscriber) -> None:
-        self.scheduler.subscribers.append(subscriber)
-
     async def _run(self, check, ctx, **kw):
         return await run_check(check, self._clients, ctx, **kw)
 
     async def start(self) -> None:
         if self._clients is None:
-            self._clients = Clients()
+            self._clients = Clients(secrets=self._secrets)
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
         await self.scheduler.start()
         self._retention = asyncio.create_task(self._retention_loop(), name="monitoring-retention")

@@ -3,6 +3,10 @@ concurrent heartbeats. Tests point checks at local servers; nothing here knows a
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import httpx
 
 USER_AGENT = "HumanGov-Canary/1.0"
@@ -61,16 +65,27 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
         seen += 1
     return False
 
+if TYPE_CHECKING:
+    from humangov.monitoring.rawhttp import RawHttp
+
 
 class Clients:
     """The outbound clients checks share: httpx for API-like checks, a lean keep-alive client
     for heartbeats (see rawhttp.py for why)."""
 
-    def __init__(self, http: httpx.AsyncClient | None = None, raw=None) -> None:
+    def __init__(self, http: httpx.AsyncClient | None = None, raw: RawHttp | None = None,
+                 secrets: Mapping[str, str] | None = None) -> None:
         from humangov.monitoring.rawhttp import RawHttp
 
         self.http = http or make_client()
         self.raw = raw or RawHttp(user_agent=USER_AGENT)
+        self._secrets = dict(secrets or {})
+
+    def secret(self, name: str) -> str:
+        """The secret a check names (a token, a password): a value the engine was given
+        (`serve` hands over its canary's), else the environment variable of that name, as a
+        checks file written for `humangov monitor` expects."""
+        return (self._secrets.get(name) or os.environ.get(name, "")).strip()
 
     async def aclose(self) -> None:
         await self.raw.aclose()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -16,13 +16,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import humangov
 from humangov.accounts.service import LoginThrottle
-from humangov.bootstrap import Container
 from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
 from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
 from humangov.web.security import PageSecurityHeaders
+
+if TYPE_CHECKING:
+    from humangov.bootstrap import Container, Monitoring
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -36,7 +38,12 @@ class BackgroundService(Protocol):
     async def stop(self) -> None: ...
 
 
-def create_app(container: Container, services: Sequence[BackgroundService] = ()) -> FastAPI:
+def create_app(container: Container, services: Sequence[BackgroundService] = (), *,
+               canaries: Monitoring | None = None, metrics: CollectorRegistry | None = None) -> FastAPI:
+    """The app over `container`. `services` run beside it while it serves; `canaries` (the
+    canaries and alarms `serve` runs) feeds the monitoring pages; `metrics` is the registry
+    `/metrics` serves, shared with the canaries' series."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         started = []
@@ -60,10 +67,10 @@ def create_app(container: Container, services: Sequence[BackgroundService] = ())
     )
     app.state.container = container
     app.state.read_cache = ReadCache(container.records.change_token)
-    app.state.monitoring_store = None
-    app.state.monitoring_config = None
-    app.state.alarms = None
-    app.state.metrics = CollectorRegistry()
+    app.state.monitoring_store = canaries.store if canaries else None
+    app.state.monitoring_config = canaries.config if canaries else None
+    app.state.alarms = canaries.alarms if canaries else None
+    app.state.metrics = metrics if metrics is not None else CollectorRegistry()
     app.state.metrics.register(ErasureCollector(container.outbox))
     app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
     templates = Jinja2Templates(directory=HERE / "templates")

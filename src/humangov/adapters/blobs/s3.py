@@ -22,9 +22,9 @@ from typing import BinaryIO
 
 from botocore.exceptions import ClientError
 
+from humangov.adapters.aws.naming import Naming
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
 from humangov.adapters.dynamo_items import code, translating
-from humangov.aws.naming import Naming
 from humangov.domain.errors import Conflict, HumanGovError, NotFound
 from humangov.ports import BlobInfo, Erased, StoredBlob
 

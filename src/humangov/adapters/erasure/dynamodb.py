@@ -58,7 +58,7 @@ class DynamoDBLedger:
                                      Key={"pk": {"S": _receipt_pk(change_id, key)}, "sk": {"S": "R"}})
         return "Item" in got
 
-    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
         kwargs = self._by_state(state, since)
         if cursor:
             kwargs["ExclusiveStartKey"] = _decode_cursor(cursor)

@@ -125,7 +125,7 @@ class MemoryLedger:
     def has(self, change_id: str, key: str) -> bool:
         return (change_id, key) in self._seen
 
-    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
         start = decode_cursor(cursor) if cursor else len(self._receipts)
         out: list[Receipt] = []
         i = start

@@ -195,7 +195,7 @@ class SqliteLedger:
             return conn.execute(sa.select(receipts.c.id).where(
                 receipts.c.change_id == change_id, receipts.c.key == key)).first() is not None
 
-    def list(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
         query = sa.select(receipts).where(receipts.c.state == state)
         if cursor:
             query = query.where(receipts.c.id < decode_cursor(cursor))

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from humangov.monitoring.alarms.messages import AlarmEvent, headline
+from humangov.monitoring.alarms.transport import fingerprint
 
 log = logging.getLogger("humangov.alarms")
 
@@ -20,6 +21,9 @@ class InboxTransport:
 
     def describe(self) -> str:
         return "web inbox and console log"
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.describe())
 
     def notify(self, event: AlarmEvent, event_id: int | None = None) -> None:
         text = headline(event)

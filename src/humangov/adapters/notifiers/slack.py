@@ -10,7 +10,7 @@ from slack_sdk.webhook import WebhookClient
 
 from humangov.adapters.notifiers import classify
 from humangov.monitoring.alarms.messages import AlarmEvent, build_slack_message
-from humangov.monitoring.alarms.transport import TransportError, redact_url, scrub
+from humangov.monitoring.alarms.transport import TransportError, fingerprint, redact_url, scrub
 
 # slack_sdk logs the full webhook URL at DEBUG; keep its logger above that whatever the root says.
 _sdk_log = logging.getLogger("humangov.notifiers.slack_sdk")
@@ -27,6 +27,9 @@ class SlackTransport:
 
     def describe(self) -> str:
         return redact_url(self._url)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self._url)
 
     def notify(self, event: AlarmEvent) -> None:
         # Our dispatcher owns retries and backoff, so the SDK's own retry handlers are off.

@@ -7,7 +7,7 @@ import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
 from humangov.monitoring.alarms.messages import AlarmEvent, headline
-from humangov.monitoring.alarms.transport import TransportError
+from humangov.monitoring.alarms.transport import TransportError, fingerprint
 
 # A wrong topic or a missing permission does not fix itself by retrying.
 PERMANENT = {"NotFound", "NotFoundException", "AuthorizationError", "InvalidParameter",
@@ -24,6 +24,9 @@ class SnsTransport:
 
     def describe(self) -> str:
         return self.topic_arn
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.topic_arn)
 
     def notify(self, event: AlarmEvent) -> None:
         try:

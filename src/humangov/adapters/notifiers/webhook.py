@@ -6,7 +6,7 @@ import httpx
 
 from humangov.adapters.notifiers import classify
 from humangov.monitoring.alarms.messages import AlarmEvent, headline
-from humangov.monitoring.alarms.transport import TransportError, redact_url, scrub
+from humangov.monitoring.alarms.transport import TransportError, fingerprint, redact_url, scrub
 
 
 class WebhookTransport:
@@ -21,6 +21,9 @@ class WebhookTransport:
 
     def describe(self) -> str:
         return redact_url(self._url)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self._url)
 
     def notify(self, event: AlarmEvent) -> None:
         payload = {"text": headline(event), "event": event.to_json()}

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
+from humangov.adapters.aws.naming import Naming
 from humangov.adapters.dynamo_items import (
     code,
     from_item,
@@ -42,7 +43,6 @@ from humangov.adapters.dynamo_items import (
     ts,
 )
 from humangov.adapters.records import apply_import_in_steps, keyset
-from humangov.aws.naming import Naming
 from humangov.domain.errors import Conflict, NotFound, StaleVersion
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
 from humangov.domain.states import State

@@ -12,7 +12,6 @@ interval. "The monitor is broken" is its own kind of alert (DEGRADED), never a c
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import time
@@ -51,10 +50,6 @@ _MONITOR_KEY = "__monitor__"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 class AlarmService:
@@ -104,8 +99,8 @@ class AlarmService:
 
     async def start(self) -> None:
         for transport in self.transports.values():
-            secret = getattr(transport, "_url", None) or transport.describe()
-            self.store.register_channel(transport.name, transport.kind, transport.describe(), fingerprint(secret))
+            self.store.register_channel(transport.name, transport.kind, transport.describe(),
+                                        transport.fingerprint())
         saved = self.store.load_state(_MONITOR_KEY)
         if saved is not None and saved.state == ALARM:
             # Degraded when we stopped: stay so until results show the monitor works again.

@@ -4,6 +4,7 @@ the failure is permanent (disable the channel) or transient (retry later)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -23,7 +24,13 @@ class Transport(Protocol):
     kind: str  # "slack", "webhook", "inbox"
 
     def describe(self) -> str: ...  # for the dashboard; never the whole secret URL
+    def fingerprint(self) -> str: ...  # changes when the channel's destination changes
     def notify(self, event: AlarmEvent) -> None: ...
+
+
+def fingerprint(secret: str) -> str:
+    """A short hash that tells two destinations apart without revealing either."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 def redact_url(url: str | None, keep: int = 2) -> str:

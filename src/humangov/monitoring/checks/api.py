@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from typing import Any
@@ -13,7 +12,7 @@ import httpx
 from humangov.monitoring.checks.base import CheckFailed, execute, step
 from humangov.monitoring.checks.expect import check_response, json_values
 from humangov.monitoring.config import ApiCheck, ApiStep
-from humangov.monitoring.http import describe_error
+from humangov.monitoring.http import Clients, describe_error
 from humangov.monitoring.results import RunContext, RunResult
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -36,19 +35,19 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
     return value
 
 
-async def run(check: ApiCheck, clients, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, clients.http, ctx), **kw)
+async def run(check: ApiCheck, clients: Clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients, ctx), **kw)
 
 
-async def _body(check: ApiCheck, http: httpx.AsyncClient, ctx: RunContext) -> None:
+async def _body(check: ApiCheck, clients: Clients, ctx: RunContext) -> None:
     variables = dict(check.variables)
     for name, env in check.secrets_env.items():
-        if env not in os.environ:
+        if not (value := clients.secret(env)):
             raise CheckFailed(f"environment variable {env} (for ${{{name}}}) is not set")
-        variables[name] = os.environ[env]
+        variables[name] = value
     for api_step in check.steps:
         async with step(ctx, api_step.name):
-            variables.update(await _run_step(check, api_step, http, variables))
+            variables.update(await _run_step(check, api_step, clients.http, variables))
 
 
 async def _run_step(

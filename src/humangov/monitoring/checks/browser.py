@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from pathlib import Path
 
 from humangov.monitoring.checks.base import CheckFailed, execute, step
 from humangov.monitoring.checks.pdf import canary_pdf
 from humangov.monitoring.config import BrowserCheck
+from humangov.monitoring.http import Clients
 from humangov.monitoring.results import RunContext, RunResult
 
 CHROMIUM_ARGS = [
@@ -32,19 +32,17 @@ ACTION_TIMEOUT_MS = 15_000
 log = logging.getLogger(__name__)
 
 
-async def run(check: BrowserCheck, clients, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, ctx), **kw)
+async def run(check: BrowserCheck, clients: Clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients.secret(check.password_env), ctx), **kw)
 
 
-async def _body(check: BrowserCheck, ctx: RunContext) -> None:
+async def _body(check: BrowserCheck, password: str, ctx: RunContext) -> None:
     from playwright.async_api import async_playwright  # heavy; only browser runs pay for it
 
-    password = os.environ.get(check.password_env, "")
     if not password:
         raise CheckFailed(f"environment variable {check.password_env} is not set (the canary's password)")
     if not Path(check.executable_path).exists():
         raise CheckFailed(f"no browser at {check.executable_path}; install Debian's chromium")
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     base = check.base_url.rstrip("/")
     last_name = f"Canary-{ctx.run_id[-8:]}"
     failed = True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 from humangov.monitoring.checks.base import CheckFailed, execute, step
 from humangov.monitoring.checks.pdf import canary_pdf
 from humangov.monitoring.config import LifecycleCheck, format_duration
-from humangov.monitoring.http import describe_error
+from humangov.monitoring.http import Clients, describe_error
 from humangov.monitoring.results import RunContext, RunResult, utcnow
 
 SYNTHETIC_HEADER = {"X-HumanGov-Synthetic": "1"}
@@ -27,12 +26,12 @@ CLEANUP_TIMEOUT_S = 5.0
 LEDGER_PAGES_PER_POLL = 5
 
 
-async def run(check: LifecycleCheck, clients, ctx: RunContext, **kw) -> RunResult:
-    return await execute(check, ctx, lambda: _body(check, clients.http, ctx), **kw)
+async def run(check: LifecycleCheck, clients: Clients, ctx: RunContext, **kw) -> RunResult:
+    return await execute(check, ctx, lambda: _body(check, clients, ctx), **kw)
 
 
-def _token(check: LifecycleCheck) -> str:
-    token = os.environ.get(check.token_env, "").strip()
+def _token(check: LifecycleCheck, clients: Clients) -> str:
+    token = clients.secret(check.token_env)
     if not token:
         raise CheckFailed(
             f"environment variable {check.token_env} is not set; create an API token "
@@ -41,9 +40,10 @@ def _token(check: LifecycleCheck) -> str:
     return token
 
 
-async def _body(check: LifecycleCheck, http: httpx.AsyncClient, ctx: RunContext) -> None:
+async def _body(check: LifecycleCheck, clients: Clients, ctx: RunContext) -> None:
+    http = clients.http
     async with step(ctx, "token"):
-        token = _token(check)
+        token = _token(check, clients)
     api = _Api(check, http, token)
     pdf = canary_pdf(ctx.run_id)
     digest = hashlib.sha256(pdf).hexdigest()

@@ -51,7 +51,7 @@ def list_erasures(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ReceiptPage:
     """Erasure receipts of the state, newest first."""
-    items, nxt = container.ledger.list(state, limit=limit, cursor=cursor)
+    items, nxt = container.erasures.receipts(state, limit=limit, cursor=cursor)
     return ReceiptPage(state=state, items=[ReceiptPublic.of(r) for r in items], next_cursor=nxt)
 
 
@@ -60,14 +60,14 @@ def erasures_page(
     request: Request, state: TenantRead, container: ContainerDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ):
-    items, nxt = container.ledger.list(state, limit=50, cursor=cursor)
+    items, nxt = container.erasures.receipts(state, limit=50, cursor=cursor)
     return deps.render(request, "erasures/list.html", state=state, receipts=items, next_cursor=nxt,
-                       pending=container.outbox.pending_count(state))
+                       pending=container.erasures.pending(state))
 
 
 @pages_router.get("/erasure/dead-letters")
 def dead_letters_page(request: Request, admin: AdminPrincipal, container: ContainerDep):
-    return deps.render(request, "erasures/dead_letters.html", dead=container.outbox.dead_letters())
+    return deps.render(request, "erasures/dead_letters.html", dead=container.erasures.dead_letters())
 
 
 @pages_router.post("/erasure/dead-letters/retry")
@@ -76,6 +76,5 @@ def retry_dead_letters(
     csrf_token: Annotated[str, Form()] = "", intent_id: Annotated[str, Form()] = "",
 ):
     deps.require_csrf(request, csrf_token)
-    container.outbox.retry_dead(int(intent_id) if intent_id.strip().isdigit() else None)
-    container.changed()  # wake the in-process worker
+    container.erasures.retry(int(intent_id) if intent_id.strip().isdigit() else None)
     return RedirectResponse("/erasure/dead-letters", status_code=303)

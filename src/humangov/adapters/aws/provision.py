@@ -11,8 +11,8 @@ import logging
 
 from botocore.exceptions import ClientError
 
-from humangov.aws.clients import AwsClients
-from humangov.aws.naming import Naming
+from humangov.adapters.aws.clients import AwsClients
+from humangov.adapters.aws.naming import Naming
 
 log = logging.getLogger(__name__)
 

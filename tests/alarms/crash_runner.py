@@ -1,7 +1,7 @@
 """A minimal monitor process for the crash tests and the benchmark: one heartbeat check, the
 real scheduler, the real alarm service with a Slack channel. Runs until killed.
 
-    python -m humangov.monitoring.alarms._testrunner --data-dir DIR --target URL --webhook URL
+    python -m tests.alarms.crash_runner  (from the repository root) --data-dir DIR --target URL --webhook URL
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import logging
 import signal
 from datetime import timedelta
 
+from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
-from humangov.monitoring.alarms.build import build_alarms
 from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.sqlite_store import SqliteRunStore
@@ -27,7 +27,7 @@ async def main(args: argparse.Namespace) -> None:
     }]})
     settings = Settings(slack_webhook_url=args.webhook, data_dir=args.data_dir)
     # A short lease: a message cut off by SIGKILL mid-send is retried soon after a restart.
-    alarms = build_alarms(settings, args.data_dir, config,
+    alarms = build_alarms(settings, config,
                           dispatcher_options={"base_backoff": 0.2, "lease": timedelta(seconds=2)})
     store = alarms.watch_store(SqliteRunStore(args.data_dir / "runs.db"))
     engine = MonitoringEngine(config, store, args.data_dir / "artifacts")

@@ -1,0 +1,74 @@
+"""What every entry point gets from the composition root: the ports, and the use cases
+built on them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from humangov.accounts.service import Accounts
+from humangov.config import Settings
+from humangov.domain.auth import Principal
+from humangov.domain.states import STATE_NAMES
+from humangov.erasure.service import Erasures
+from humangov.erasure.sweep import StoreOpener
+from humangov.personnel.service import Personnel
+from humangov.ports import AccountStore, BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
+
+TOKEN_CACHE_SECONDS = 10.0
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    records: RecordStore
+    blobs: BlobStore
+    account_store: AccountStore
+    outbox: ErasureOutbox
+    ledger: Ledger
+    # Reopens the blob and record stores in another process (the parallel sweep), if they can.
+    open_stores: StoreOpener | None = None
+    # Releases what the adapters hold (the embedded database's connections).
+    on_close: Callable[[], None] = field(default=lambda: None)
+    personnel: Personnel = field(init=False)
+    accounts: Accounts = field(init=False)
+    erasures: Erasures = field(init=False)
+    # Called after a change that queued an erasure commits (wakes the in-process worker).
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
+    _tokens: dict[str, tuple[float, Principal | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.personnel = Personnel(
+            self.records, self.blobs, self.clock, max_document_bytes=self.settings.max_document_bytes,
+            erasure_queued=self.changed,
+        )
+        self.accounts = Accounts(self.account_store, self.clock)
+        self.erasures = Erasures(
+            self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
+            open_stores=self.open_stores, queued=self.changed,
+        )
+
+    def changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
+
+    def token_principal(self, token: str) -> Principal | None:
+        """Resolve a bearer token, caching briefly so hot API paths skip the lookup."""
+        now = time.monotonic()
+        hit = self._tokens.get(token)
+        if hit and hit[0] > now:
+            return hit[1]
+        principal = self.accounts.principal_for_token(token)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[token] = (now + TOKEN_CACHE_SECONDS, principal)
+        return principal
+
+    def provision_all_states(self) -> int:
+        """Provision the 50 states; returns how many were new."""
+        return sum(self.personnel.add_state(code) for code in STATE_NAMES)
+
+    def close(self) -> None:
+        self.on_close()

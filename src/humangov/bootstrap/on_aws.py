@@ -1,0 +1,86 @@
+"""AWS: one DynamoDB table and one S3 bucket per state, shared ledger, platform and
+dead-letter tables; for the app, the erasure Lambda and the local stream worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
+from humangov.adapters.aws.clients import AwsClients
+from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import ensure_platform, provision_state
+from humangov.adapters.blobs.s3 import S3BlobStore
+from humangov.adapters.clock import SystemClock
+from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters, DynamoDBLedger
+from humangov.adapters.records.dynamodb import DynamoDBRecordStore
+from humangov.bootstrap.container import Container
+from humangov.config import Settings
+from humangov.ports import BlobStore, Clock, Ledger, RecordStore
+
+
+def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> Container:
+    """The app's container over boto3.
+
+    Creates the shared tables if they are missing (a DescribeTable each when they exist, as
+    under the CDK deployment); `states add` creates a state's table and bucket.
+    """
+    clients = clients or AwsClients(settings)
+    naming = Naming.from_settings(settings)
+    ensure_platform(settings, clients)
+    return Container(
+        settings, clock,
+        records=DynamoDBRecordStore(
+            clients, naming, settings.aws_platform_table, clock,
+            provisioner=lambda code: provision_state(settings, code, clients)),
+        blobs=S3BlobStore(clients, naming),
+        account_store=DynamoDBAccountStore(clients, settings.aws_platform_table),
+        outbox=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
+        ledger=DynamoDBLedger(clients, settings.aws_ledger_table),
+    )
+
+
+@dataclass(frozen=True)
+class StreamRuntime:
+    """What the erasure Lambda needs: the state of each stream's table, the state's bucket,
+    the records (to re-check references) and the ledger."""
+
+    naming: Naming
+    blobs: BlobStore
+    records: RecordStore
+    ledger: Ledger
+    clock: Clock
+
+
+def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None = None,
+                   clock: Clock | None = None) -> StreamRuntime:
+    settings = settings or Settings(backend="aws")
+    clients = clients or AwsClients(settings)
+    clock = clock or SystemClock()
+    naming = Naming.from_settings(settings)
+    return StreamRuntime(
+        naming=naming, blobs=S3BlobStore(clients, naming),
+        records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table, clock),
+        ledger=DynamoDBLedger(clients, settings.aws_ledger_table), clock=clock,
+    )
+
+
+def stream_worker(settings: Settings, *, clients: AwsClients | None = None, clock: Clock | None = None,
+                  batch_size: int | None = None, sleep: Callable[[float], None] = time.sleep):
+    """`humangov stream-worker`: the Lambda's event source mapping, on one machine."""
+    from humangov.aws.stream_worker import BATCH_SIZE, Checkpoints, StreamWorker
+
+    clients = clients or AwsClients(settings)
+    clock = clock or SystemClock()
+    ensure_platform(settings, clients)
+    runtime = lambda_runtime(settings, clients, clock)
+    return StreamWorker(
+        runtime=runtime, clients=clients,
+        checkpoints=Checkpoints(settings.data_dir / "stream-checkpoints.json"),
+        dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
+        max_attempts=settings.erasure_max_attempts,
+        base_backoff=settings.erasure_base_backoff_seconds,
+        max_backoff=min(settings.erasure_max_backoff_seconds, 30.0),
+        batch_size=batch_size or BATCH_SIZE, sleep=sleep,
+    )

@@ -1,0 +1,112 @@
+"""`humangov serve`: the app, and beside it the erasure jobs, the canaries and their alarms,
+all built here before the app is created."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from humangov.bootstrap.canaries import Monitoring
+from humangov.bootstrap.container import Container
+from humangov.config import Settings
+from humangov.domain.errors import Conflict
+from humangov.erasure.service import ErasureJobs
+from humangov.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+CANARY_EMAIL = "canary@humangov.local"
+# The names the built-in checks give their secrets; the values are handed to the engine.
+CANARY_TOKEN = "HUMANGOV_CANARY_TOKEN"
+CANARY_PASSWORD = "HUMANGOV_CANARY_PASSWORD"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass(frozen=True)
+class CanaryCredentials:
+    token: str
+    password: str
+
+
+def server(settings: Settings, announce: Callable[[str], None] = print) -> tuple[FastAPI, Container]:
+    from humangov.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    if settings.backend == "embedded":
+        # On AWS, states are infrastructure: the CDK app creates their tables and buckets and
+        # `humangov states add` registers them; the app's role may not create either.
+        new_states = container.provision_all_states()
+        if new_states:
+            announce(f"provisioned {new_states} state(s)")
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    generated = container.accounts.ensure_first_admin(settings.admin_email, password)
+    if generated:
+        # Shown once, on the first start only; it is stored nowhere but as an argon2 hash.
+        announce(
+            f"First platform admin created. Log in at {settings.public_url}/login with\n"
+            f"    email:    {settings.admin_email}\n    password: {generated}\n"
+            "This password is shown only once."
+        )
+    jobs = ErasureJobs(container.erasures, f"serve-{os.getpid()}",
+                       sweep_every=settings.sweep_interval, sweep_grace=settings.sweep_grace)
+    container.change_listeners.append(jobs.wake)
+    metrics = CollectorRegistry()
+    canaries = _canaries(container, metrics) if settings.monitoring else None
+    services = [jobs, *(canaries.services() if canaries else [])]
+    return create_app(container, services, canaries=canaries, metrics=metrics), container
+
+
+def _canaries(container: Container, metrics: CollectorRegistry) -> Monitoring:
+    from humangov.bootstrap.canaries import monitoring
+    from humangov.monitoring.config import default_config, load_config
+
+    settings = container.settings
+    if settings.monitoring_config:
+        return monitoring(settings, load_config(settings.monitoring_config), metrics=metrics)
+    canary = ensure_canary_credentials(container)
+    states = [s.code for s in container.personnel.list_states()]
+    browser = Path(CHROMIUM).exists()
+    if not browser:
+        log.warning("the browser canary is off: %s is missing (apt-get install chromium)", CHROMIUM)
+    config = default_config(settings.public_url, states, CANARY_TOKEN, email=CANARY_EMAIL,
+                            password_env=CANARY_PASSWORD, browser=browser)
+    return monitoring(settings, config, metrics=metrics,
+                      secrets={CANARY_TOKEN: canary.token, CANARY_PASSWORD: canary.password})
+
+
+def ensure_canary_credentials(container: Container) -> CanaryCredentials:
+    """The built-in canaries act as a user: an API token for the lifecycle check and a login
+    for the browser check. Both are kept (0600) in the data dir."""
+    data_dir: Path = container.settings.data_dir
+    token_file, password_file = data_dir / "canary_token", data_dir / "canary_password"
+    token = _read_secret(token_file)
+    if token is None or container.accounts.principal_for_token(token) is None:
+        token, _ = container.accounts.create_token("admin", name="canary")
+        _write_secret(token_file, token)
+    password = _read_secret(password_file)
+    if password is None:
+        password = secrets.token_urlsafe(24)
+        try:
+            container.accounts.add_user(CANARY_EMAIL, password, "admin")
+        except Conflict:
+            log.warning("the canary user exists but its password file is gone; the browser canary will fail "
+                        "until %s is restored or the user is recreated", password_file)
+        _write_secret(password_file, password)
+    return CanaryCredentials(token, password)
+
+
+def _read_secret(path: Path) -> str | None:
+    return path.read_text().strip() or None if path.exists() else None
+
+
+def _write_secret(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(value)

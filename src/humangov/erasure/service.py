@@ -1,0 +1,134 @@
+"""The erasure use cases every entry point calls: receipts, dead letters and retries, the
+compliance report, orphan sweeps, and the worker that drains the outbox.
+
+Web routes, CLI commands and `serve`'s background jobs call these; none of them touch the
+outbox or the ledger directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from humangov.config import Settings
+from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
+from humangov.erasure.report import build_report
+from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
+from humangov.erasure.worker import ErasureWorker
+from humangov.ports import BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Erasures:
+    records: RecordStore
+    blobs: BlobStore
+    outbox: ErasureOutbox
+    ledger: Ledger
+    clock: Clock
+    settings: Settings  # the worker's retry policy and poll interval
+    # Reopens the stores in a forked process, where the backend can (the embedded one).
+    open_stores: StoreOpener | None = None
+    # Called after something was queued for erasure (wakes the in-process worker).
+    queued: Callable[[], None] = field(default=lambda: None)
+
+    # evidence ---------------------------------------------------------------------------
+    def receipts(self, state: str, *, limit: int, cursor: str | None = None,
+                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
+        """A page of the state's receipts, newest first."""
+        return self.ledger.receipts(state, limit=limit, cursor=cursor, since=since)
+
+    def pending(self, state: str | None = None) -> int:
+        return self.outbox.pending_count(state)
+
+    def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return self.outbox.dead_letters(state)
+
+    def retry(self, intent_id: int | None = None) -> int:
+        """Queue one dead letter (or all of them) again; returns how many."""
+        n = self.outbox.retry_dead(intent_id)
+        if n:
+            self.queued()
+        return n
+
+    def report(self, state: str, *, since: datetime | None = None) -> dict:
+        """The compliance report a state's counsel asks for."""
+        return build_report(state, ledger=self.ledger, outbox=self.outbox, now=self.clock.now(),
+                            since=since)
+
+    # sweeps -----------------------------------------------------------------------------
+    def sweep(self, state: str, *, grace: timedelta, purge_orphans: bool,
+              confirm: Callable[[ScanResult], bool] | None = None,
+              progress: Progress | None = None, workers: int = 1) -> ScanResult:
+        """Scan a state for orphans and dangling references; erase the orphans (each with a
+        receipt) when `purge_orphans` and `confirm(result)` agree; record the run."""
+        started = self.clock.now()
+        result = scan(state, blobs=self.blobs, records=self.records, now=started, grace=grace,
+                      progress=progress, workers=workers, open_stores=self.open_stores)
+        if purge_orphans and result.orphans and (confirm is None or confirm(result)):
+            purge(result, blobs=self.blobs, records=self.records, ledger=self.ledger, clock=self.clock)
+        self.ledger.record_sweep(SweepRun(
+            state=state, started_at=started, finished_at=self.clock.now(),
+            scanned_files=result.scanned_files, scanned_records=result.scanned_records,
+            orphans=len(result.orphans), dangling=len(result.dangling), purged=result.purged,
+        ))
+        return result
+
+    async def run_scheduled_sweeps(self, stop: asyncio.Event, *, every: timedelta,
+                                   grace: timedelta) -> None:
+        """For `serve`: sweep and purge every provisioned state every `every`."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
+                return
+            except TimeoutError:
+                pass
+            for st in await asyncio.to_thread(self.records.list_states):
+                try:
+                    # One process: this runs in a thread of `serve`, and forking a
+                    # multi-threaded process is unsafe (see sweep._parallel_plan).
+                    result = await asyncio.to_thread(self.sweep, st.code, grace=grace,
+                                                     purge_orphans=True)
+                    log.info("sweep %s: %d orphans purged, %d dangling references",
+                             st.code, result.purged, len(result.dangling))
+                except Exception:
+                    log.exception("scheduled sweep of %s failed", st.code)
+
+    # the worker -------------------------------------------------------------------------
+    def worker(self, worker_id: str) -> ErasureWorker:
+        return ErasureWorker(self.outbox, self.blobs, self.records, self.ledger, self.clock,
+                             self.settings, worker_id=worker_id)
+
+
+class ErasureJobs:
+    """`serve`'s background erasure work: the worker (woken at once by in-process deletes,
+    polling for other processes') and the scheduled orphan sweep."""
+
+    def __init__(self, erasures: Erasures, worker_id: str, *, sweep_every: timedelta,
+                 sweep_grace: timedelta) -> None:
+        self.erasures = erasures
+        self.worker = erasures.worker(worker_id)
+        self.sweep_every, self.sweep_grace = sweep_every, sweep_grace
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    def wake(self) -> None:
+        self.worker.wake()
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self.worker.run(self._stop), name="erasure-worker"),
+            asyncio.create_task(self.erasures.run_scheduled_sweeps(
+                self._stop, every=self.sweep_every, grace=self.sweep_grace), name="orphan-sweep"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.wait(self._tasks, timeout=10)
+        for task in self._tasks:
+            task.cancel()
