@@ -20,24 +20,24 @@ import functools
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import sqlalchemy
 from sqlalchemy import event
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
-# A section of migrations/alembic.ini: the file's revisions folder and its MetaData.
-Schema = Literal["humangov", "monitoring", "alarms"]
 
 _migrate_lock = threading.Lock()
 
 
-def open_sqlite(path: Path, schema: Schema, *, migrate_to_head: bool = True,
+def open_sqlite(path: Path, schema: str, *, migrate_to_head: bool = True,
                 memory_mapped: bool = True) -> sqlalchemy.Engine:
     """An engine on the SQLite file at `path`, created if missing and migrated to the head
-    of `schema`.
+    of `schema`: humangov, monitoring or alarms, a section of migrations/alembic.ini.
 
     For a helper process of one that already migrated (a sweep worker): `migrate_to_head=False`
     skips loading Alembic, and `memory_mapped=False` keeps the pages it walks once from
@@ -120,21 +120,21 @@ def _end(connection: sqlalchemy.Connection) -> None:
         writer.release()
 
 
-def alembic_config(schema: Schema):
+def alembic_config(schema: str) -> Config:
     """The Alembic config of one file, read from the packaged ini so installs migrate too."""
     from alembic.config import Config
 
     return Config(MIGRATIONS_DIR / "alembic.ini", ini_section=schema)
 
 
-def migrate(engine: sqlalchemy.Engine, path: Path, schema: Schema) -> None:
+def migrate(engine: sqlalchemy.Engine, path: Path, schema: str) -> None:
     """Apply every migration up to head, once, even when several processes start together.
 
     The file lock serialises starters across processes, the thread lock within one;
     BEGIN IMMEDIATE alone would make a second starter fail after `busy_timeout` if the
     first one's migration took longer.
     """
-    from alembic import command
+    from alembic import command  # here, so processes that never migrate never load Alembic
 
     lock_path = path.with_name(path.name + ".migrate.lock")
     with _migrate_lock, open(lock_path, "a") as lock_file:
