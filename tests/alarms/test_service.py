@@ -56,9 +56,9 @@ def run(ok: bool, trigger="scheduled", lag=0.0, at=None):
 
 
 @pytest.fixture
-async def service():
+async def service(tmp_path):
     recorder = Recorder()
-    svc = AlarmService(AlarmStore.in_memory(), [recorder], CONFIG.checks,
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks,
                        dispatcher_options={"min_interval": 0.0})
     svc.recorder = recorder
     yield svc
@@ -110,9 +110,9 @@ async def test_runs_stored_but_never_evaluated_before_a_crash_are_evaluated_at_s
     await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"], what="ALARM")
 
 
-async def test_no_results_for_two_intervals_raise_monitor_degraded():
+async def test_no_results_for_two_intervals_raise_monitor_degraded(tmp_path):
     recorder = Recorder()
-    svc = AlarmService(AlarmStore.in_memory(), [recorder], CONFIG.checks, stale_grace=0.1,
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks, stale_grace=0.1,
                        watchdog_every=0.1, dispatcher_options={"min_interval": 0.0})
     await svc.start()
     try:
@@ -122,8 +122,8 @@ async def test_no_results_for_two_intervals_raise_monitor_degraded():
         await svc.stop()
 
 
-async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(receiver):
-    svc = AlarmService(AlarmStore.in_memory(), [Recorder()], CONFIG.checks,
+async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(receiver, tmp_path):
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [Recorder()], CONFIG.checks,
                        deadman=DeadmanConfig(url=f"http://127.0.0.1:{receiver.port}/ping/abc",
                                              interval=timedelta(seconds=0.1)))
     await svc.start()

@@ -1,4 +1,4 @@
-"""The alarm store, on a SQLite file and in memory: once per transition, all or nothing."""
+"""The alarm store on its SQLite file: once per transition, all or nothing."""
 
 from datetime import UTC, datetime
 
@@ -11,9 +11,9 @@ from humangov.monitoring.alarms.store import AlarmStore, NewEvent
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "memory"])
-def store(request, tmp_path):
-    s = AlarmStore.open(tmp_path / "alarms.db") if request.param == "sqlite" else AlarmStore.in_memory()
+@pytest.fixture
+def store(tmp_path):
+    s = AlarmStore.open(tmp_path / "alarms.db")
     yield s
     s.close()
 

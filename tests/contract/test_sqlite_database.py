@@ -1,25 +1,41 @@
-"""The SQLite database itself: migrations and sharing the file between processes."""
+"""The SQLite files themselves: migrations, upgrading a release's data directory, and sharing
+a file between processes."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
+import tarfile
 import textwrap
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy
 
+from humangov.adapters.metadata import metadata as humangov_tables
 from humangov.adapters.records.sqlite import SqliteRecordStore
-from humangov.adapters.sql import open_database
+from humangov.adapters.sql import alembic_config, open_database, open_sqlite
+from humangov.bootstrap import bootstrap
+from humangov.config import Settings
 from humangov.domain.errors import StorageUnavailable
 from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.states import state_for
+from humangov.monitoring.alarms.store import AlarmStore
+from humangov.monitoring.alarms.store import metadata as alarm_tables
+from humangov.monitoring.sqlite_store import metadata as monitoring_tables
+from humangov.monitoring.store import open_store
+
+# Each SQLite file, by its alembic.ini section, with the tables its adapters query.
+TABLES = {"humangov": humangov_tables, "monitoring": monitoring_tables, "alarms": alarm_tables}
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 WRITER = textwrap.dedent("""
     import sys, uuid
@@ -98,24 +114,31 @@ def test_ping_reports_an_unusable_database_as_storage_unavailable(tmp_path):
 
 
 def schema_drift(engine: sqlalchemy.Engine, metadata: sqlalchemy.MetaData) -> list:
-    """How the migrated database differs from `metadata`, for the tables `metadata` defines."""
+    """How the migrated database differs from `metadata`: a table or index on one side only
+    counts too, since `metadata` declares every table of its file."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     with engine.connect() as conn:
-        diffs = compare_metadata(
+        drift = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_server_default": True}), metadata)
-    # Other modules' tables are theirs to check.
-    ours = set(metadata.tables)
-    drift = [d for d in diffs if not (d[0] == "remove_table" and d[1].name not in ours)
-             and not (d[0] == "remove_index" and d[1].table.name not in ours)]
     # Alembic compares neither collations nor unnamed UNIQUE constraints on SQLite, and the
     # inspector reflects no collation, so those two are read from the stored DDL and
-    # compared here.
+    # compared here. Nor does the inspector read ON DELETE from a column's REFERENCES clause
+    # (monitoring.db's), so foreign keys are compared here from SQLite's own list instead.
+    # (A column's changes come as a list of tuples, the rest as tuples.)
+    drift = [d for d in drift if not (isinstance(d, tuple) and d[0] in {"add_fk", "remove_fk"})]
     inspector = sqlalchemy.inspect(engine)
     for table in metadata.tables.values():
         if not inspector.has_table(table.name):
             continue
+        declared_fks = sorted(
+            (tuple(c.name for c in fk.columns), fk.referred_table.name,
+             tuple(e.column.name for e in fk.elements), (fk.ondelete or "NO ACTION").upper())
+            for fk in table.foreign_key_constraints)
+        if declared_fks != stored_foreign_keys(engine, table.name):
+            drift.append(("foreign_keys", table.name, stored_foreign_keys(engine, table.name),
+                          declared_fks))
         declared = {c.name: getattr(c.type, "collation", None) for c in table.columns}
         stored = stored_collations(engine, table.name)
         drift += [("collation", table.name, name, stored.get(name), collation)
@@ -128,6 +151,17 @@ def schema_drift(engine: sqlalchemy.Engine, metadata: sqlalchemy.MetaData) -> li
         if declared_unique != stored_unique:
             drift.append(("unique", table.name, stored_unique, declared_unique))
     return drift
+
+
+def stored_foreign_keys(engine: sqlalchemy.Engine, table: str) -> list[tuple]:
+    """(columns, referred table, referred columns, ON DELETE) of each of the table's keys."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').mappings().all()
+    keys: dict[int, list] = {}
+    for row in sorted(rows, key=lambda r: (r["id"], r["seq"])):
+        keys.setdefault(row["id"], []).append(row)
+    return sorted((tuple(r["from"] for r in key), key[0]["table"], tuple(r["to"] for r in key),
+                   key[0]["on_delete"].upper()) for key in keys.values())
 
 
 def stored_collations(engine: sqlalchemy.Engine, table: str) -> dict[str, str | None]:
@@ -154,16 +188,37 @@ def stored_collations(engine: sqlalchemy.Engine, table: str) -> dict[str, str | 
     return collations
 
 
-def test_the_migrated_schema_matches_the_table_definitions(tmp_path):
-    from humangov.adapters.metadata import metadata
+def revision(engine: sqlalchemy.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
 
+
+def head(schema: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(schema)).get_current_head()
+
+
+@pytest.mark.parametrize("schema", TABLES)
+def test_the_migrated_schema_matches_the_table_definitions(tmp_path, schema):
     # GIVEN a database migrated to head
-    engine = open_database(tmp_path / "humangov.db")
+    engine = open_sqlite(tmp_path / f"{schema}.db", schema)
     # WHEN it is compared with the tables the adapters query
-    drift = schema_drift(engine, metadata)
+    drift = schema_drift(engine, TABLES[schema])
+    at = revision(engine)
     engine.dispose()
     # THEN nothing differs
-    assert drift == [], "metadata.py changed without a migration: add one under migrations/versions"
+    assert at == head(schema)
+    assert drift == [], f"the {schema} tables changed without a migration: add one (docs/architecture.md)"
+
+
+@pytest.mark.parametrize("schema", TABLES)
+def test_alembic_by_hand_compares_against_the_tables_the_adapters_query(schema):
+    # `alembic revision --autogenerate` diffs the MetaData its ini section names.
+    import importlib
+
+    module, _, name = alembic_config(schema).get_main_option("target_metadata").partition(":")
+    assert getattr(importlib.import_module(module), name) is TABLES[schema]
 
 
 def _add_column(md):
@@ -190,15 +245,56 @@ def _narrow_index(md):
     sqlalchemy.Index("ix_employees_doc_key", employees.c.state, employees.c.doc_key)
 
 
-@pytest.mark.parametrize("change", [_add_column, _drop_collation, _change_server_default,
-                                    _drop_unique, _narrow_index])
-def test_a_table_definition_changed_without_a_migration_is_reported(tmp_path, change):
-    from humangov.adapters.metadata import metadata
+def _widen_receipt_key(md):
+    receipts = md.tables["erasure_receipts"]
+    receipts.constraints -= {c for c in receipts.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+    receipts.append_constraint(sqlalchemy.UniqueConstraint("change_id", "key", "state"))
 
+
+def _change_type(md):
+    md.tables["runs"].c.duration_ms.type = sqlalchemy.Integer()
+
+
+def _drop_default(md):
+    md.tables["runs"].c.trigger.server_default = None
+
+
+def _drop_cascade(md):
+    [key] = md.tables["steps"].foreign_key_constraints
+    key.ondelete = None
+
+
+def _drop_table(md):
+    md.remove(md.tables["rollups"])
+
+
+def _make_nullable(md):
+    md.tables["alarm_outbox"].c.channel.nullable = True
+
+
+def _drop_unnamed_unique(md):
+    events = md.tables["alarm_events"]
+    events.constraints -= {c for c in events.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+    events.c.dedupe_key.unique = False
+
+
+def _drop_index(md):
+    outbox = md.tables["alarm_outbox"]
+    outbox.indexes -= {i for i in outbox.indexes if i.name == "ix_outbox_channel_status"}
+
+
+@pytest.mark.parametrize(("schema", "change"), [
+    ("humangov", _add_column), ("humangov", _drop_collation), ("humangov", _change_server_default),
+    ("humangov", _drop_unique), ("humangov", _narrow_index), ("humangov", _widen_receipt_key),
+    ("monitoring", _change_type), ("monitoring", _drop_default), ("monitoring", _drop_table),
+    ("monitoring", _drop_cascade),
+    ("alarms", _make_nullable), ("alarms", _drop_unnamed_unique), ("alarms", _drop_index),
+])
+def test_a_table_definition_changed_without_a_migration_is_reported(tmp_path, schema, change):
     # GIVEN a migrated database and table definitions edited after the migrations were written
-    engine = open_database(tmp_path / "humangov.db")
+    engine = open_sqlite(tmp_path / f"{schema}.db", schema)
     edited = sqlalchemy.MetaData()
-    for table in metadata.tables.values():
+    for table in TABLES[schema].tables.values():
         table.to_metadata(edited)
     change(edited)
     # WHEN the two are compared
@@ -208,16 +304,60 @@ def test_a_table_definition_changed_without_a_migration_is_reported(tmp_path, ch
     assert drift != []
 
 
+def rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, but the version markers, read without the app's code."""
+    with closing(sqlite3.connect(path)) as db:
+        tables = [name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT IN ('alembic_version', 'schema_version') ORDER BY name")]
+        return {table: db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+                for table in tables}
+
+
+def test_a_data_directory_of_the_previous_release_upgrades_in_place_on_start(tmp_path):
+    # GIVEN a data directory the previous release wrote (tests/fixtures/make_release_data_dir.py):
+    # monitoring.db versioned by its own table, alarms.db by none
+    with tarfile.open(FIXTURES / "release-0.1-data-dir.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    files = {schema: tmp_path / f"{schema}.db" for schema in TABLES}
+    before = {schema: rows(path) for schema, path in files.items()}
+    assert all(before[schema][table] for schema, table in [
+        ("humangov", "employees"), ("humangov", "erasure_outbox"), ("humangov", "erasure_receipts"),
+        ("monitoring", "runs"), ("alarms", "alarm_states"), ("alarms", "alarm_events")])
+    # WHEN the app starts on it: the container, the run store and the alarm store
+    container = bootstrap(Settings(environment="test", data_dir=tmp_path))
+    runs = open_store(tmp_path)
+    alarms = AlarmStore.open(files["alarms"])
+    try:
+        # THEN each file is at its head, its tables as declared, and every row is still there
+        for schema, engine in [("humangov", container.engine), ("monitoring", runs.engine),
+                               ("alarms", alarms.engine)]:
+            assert (revision(engine), schema_drift(engine, TABLES[schema])) == (head(schema), [])
+            assert rows(files[schema]) == before[schema], schema
+        # AND the app reads them: the employee, its document, the queued erasure, the run, the alarm
+        [employee] = container.personnel.list_employees("CA").items
+        _, chunks = container.personnel.open_document("CA", employee.id)
+        assert b"".join(chunks).startswith(b"%PDF") and employee.last_name == "Lovelace"
+        assert container.outbox.pending_count("CA") == 1
+        assert [r.steps[0].error for r in runs.list_runs("web")[0]] == ["refused"]
+        assert alarms.load_state("web").state == "ALARM" and len(alarms.events()) == 1
+    finally:
+        container.close()
+        runs.close()
+        alarms.close()
+
+
 def test_migrations_do_not_import_the_live_table_definitions():
     # A migration that imports metadata.py would silently change what it creates when
     # metadata.py changes, so old and new databases would differ.
     import ast
-    from pathlib import Path
 
     import humangov.migrations
 
-    versions = Path(humangov.migrations.__path__[0]) / "versions"
-    for path in sorted(versions.glob("*.py")):
+    migrations = Path(humangov.migrations.__path__[0])
+    revisions = {schema: sorted((migrations / schema).glob("*.py")) for schema in TABLES}
+    assert all(revisions.values())
+    for path in (path for paths in revisions.values() for path in paths):
         tree = ast.parse(path.read_text())
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)

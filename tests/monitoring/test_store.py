@@ -10,6 +10,7 @@ import pytest
 from humangov.monitoring.results import RunResult, StepResult
 from humangov.monitoring.sqlite_store import SqliteRunStore
 from humangov.monitoring.store import MemoryRunStore
+from tests.contract.test_sqlite_database import head, revision
 
 NOW = datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
 
@@ -86,4 +87,4 @@ def test_the_sqlite_schema_is_versioned_and_reopening_keeps_data(tmp_path):
     first.save(result(NOW))
     first.close()
     again = SqliteRunStore(tmp_path / "m.db")
-    assert again.schema_version() == 1 and len(again.list_runs("hb")[0]) == 1
+    assert revision(again.engine) == head("monitoring") and len(again.list_runs("hb")[0]) == 1

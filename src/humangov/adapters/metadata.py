@@ -1,5 +1,5 @@
-"""The SQL schema, defined once: the SQLite adapters query these tables and the Alembic
-migrations create them.
+"""The tables of humangov.db, defined once: the SQLite adapters query them, the Alembic
+revisions in migrations/humangov create them, and a contract test checks the two agree.
 
 Times are ISO-8601 UTC text of fixed width ('2026-11-26T15:00:00.123456+00:00', see
 `sql.to_text`), so they compare and sort as text. Money is integer cents, never a float.
@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -119,4 +120,36 @@ erasure_outbox = Table(
     sqlite_autoincrement=True,
 )
 
-PERSONNEL_TABLES = (states, employees, history, users, api_tokens, erasure_outbox)
+# The append-only receipt ledger: one row per erased object, never updated or deleted.
+erasure_receipts = Table(
+    "erasure_receipts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("size", Integer),
+    Column("sha256", Text),
+    Column("versions", Text, nullable=False),  # JSON list of version ids
+    Column("reason", Text, nullable=False),
+    Column("change_id", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("requested_at", Text, nullable=False),
+    Column("erased_at", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    UniqueConstraint("change_id", "key", name="uq_erasure_receipts_change_key"),
+    Index("ix_erasure_receipts_state", "state", "id"),
+    sqlite_autoincrement=True,
+)
+
+sweep_runs = Table(
+    "sweep_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", Text, nullable=False),
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text, nullable=False),
+    Column("scanned_files", Integer, nullable=False),
+    Column("scanned_records", Integer, nullable=False),
+    Column("orphans", Integer, nullable=False),
+    Column("dangling", Integer, nullable=False),
+    Column("purged", Integer, nullable=False),
+    Index("ix_sweep_runs_state", "state", "finished_at"),
+)

@@ -1,4 +1,7 @@
-"""The embedded SQLite database: one engine per process, migrated to head when opened.
+"""The embedded SQLite files (humangov.db, monitoring.db, alarms.db): one way to open them.
+
+`open_sqlite` gives each file the same connection settings and migrates it with Alembic to
+the head of its own revisions (migrations/alembic.ini has one section per file).
 
 Every connection runs in WAL mode with a busy timeout, so the CLI can write while `serve`
 reads and writes the same file (https://www.sqlite.org/wal.html). pysqlite's own
@@ -6,8 +9,8 @@ transaction handling is switched off and SQLAlchemy transactions start with
 `BEGIN IMMEDIATE`: a writer takes the write lock up front and waits out `busy_timeout`,
 instead of failing with SQLITE_BUSY when a read transaction tries to upgrade
 (https://www.sqlite.org/lang_transaction.html). Plain reads on a raw connection run in
-autocommit and take no write lock. Pass `execution_options(sqlite_begin="DEFERRED")` for
-a read-only SQLAlchemy transaction.
+autocommit and take no write lock. Use `reading(engine)` for a read-only SQLAlchemy
+transaction.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import functools
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -29,8 +34,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _migrate_lock = threading.Lock()
 
 
-def open_database(path: Path, *, migrate_to_head: bool = True, memory_mapped: bool = True) -> sqlalchemy.Engine:
-    """An engine on the SQLite file at `path`, created if missing and migrated to head.
+def open_sqlite(path: Path, schema: str, *, migrate_to_head: bool = True,
+                memory_mapped: bool = True) -> sqlalchemy.Engine:
+    """An engine on the SQLite file at `path`, created if missing and migrated to the head
+    of `schema`: humangov, monitoring or alarms, a section of migrations/alembic.ini.
 
     For a helper process of one that already migrated (a sweep worker): `migrate_to_head=False`
     skips loading Alembic, and `memory_mapped=False` keeps the pages it walks once from
@@ -50,8 +57,18 @@ def open_database(path: Path, *, migrate_to_head: bool = True, memory_mapped: bo
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
     if migrate_to_head:
-        migrate(engine, path)
+        migrate(engine, path, schema)
     return engine
+
+
+def open_database(path: Path, *, migrate_to_head: bool = True, memory_mapped: bool = True) -> sqlalchemy.Engine:
+    """humangov.db: the personnel records, accounts and the erasure outbox and ledger."""
+    return open_sqlite(path, "humangov", migrate_to_head=migrate_to_head, memory_mapped=memory_mapped)
+
+
+def reading(engine: sqlalchemy.Engine) -> sqlalchemy.Connection:
+    """A connection for reads: its transactions begin DEFERRED and take no write lock."""
+    return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
 
 # Per connection. Small, so that a long sweep or export does not grow with the database.
@@ -103,28 +120,28 @@ def _end(connection: sqlalchemy.Connection) -> None:
         writer.release()
 
 
-def alembic_config(engine: sqlalchemy.Engine | None = None) -> Config:
-    """An Alembic config built in code, so migrations run from an installed package."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    return config
+def alembic_config(schema: str) -> Config:
+    """The Alembic config of one file, read from the packaged ini so installs migrate too."""
+    from alembic.config import Config
+
+    return Config(MIGRATIONS_DIR / "alembic.ini", ini_section=schema)
 
 
-def migrate(engine: sqlalchemy.Engine, path: Path) -> None:
+def migrate(engine: sqlalchemy.Engine, path: Path, schema: str) -> None:
     """Apply every migration up to head, once, even when several processes start together.
 
     The file lock serialises starters across processes, the thread lock within one;
     BEGIN IMMEDIATE alone would make a second starter fail after `busy_timeout` if the
     first one's migration took longer.
     """
+    from alembic import command  # here, so processes that never migrate never load Alembic
+
     lock_path = path.with_name(path.name + ".migrate.lock")
     with _migrate_lock, open(lock_path, "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             with engine.begin() as connection:
-                config = alembic_config(engine)
+                config = alembic_config(schema)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         finally:

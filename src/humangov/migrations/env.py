@@ -1,33 +1,49 @@
-"""Alembic environment, generic: it runs on the connection `humangov.adapters.sql.migrate`
-hands over, or opens one from `sqlalchemy.url` when Alembic is run by hand."""
+"""Alembic environment shared by the three SQLite files; the alembic.ini section names the file.
+
+It runs on the connection `humangov.adapters.sql.migrate` hands over, or, when Alembic is run
+by hand, opens `<data_dir>/<database>` (`-x data_dir=...`, default var) the way the app does."""
 
 from __future__ import annotations
+
+import importlib
+from pathlib import Path
 
 import sqlalchemy
 from alembic import context
 
-from humangov.adapters.metadata import metadata
-
 config = context.config
+module, _, name = config.get_main_option("target_metadata").partition(":")
+target_metadata = getattr(importlib.import_module(module), name)
 
 
 def run(connection: sqlalchemy.Connection) -> None:
     # Batch mode lets later migrations alter SQLite tables (copy-and-move).
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def by_hand() -> None:
+    from humangov.adapters.sql import open_sqlite
+
+    data_dir = Path(context.get_x_argument(as_dictionary=True).get("data_dir", "var"))
+    path = data_dir / config.get_main_option("database")
+    if context.is_offline_mode():
+        context.configure(url=f"sqlite:///{path}", target_metadata=target_metadata,
+                          literal_binds=True, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = open_sqlite(path, config.config_ini_section, migrate_to_head=False)
+    try:
+        with engine.begin() as connection:
+            run(connection)
+    finally:
+        engine.dispose()
 
 
 connection = config.attributes.get("connection")
 if connection is not None:
     run(connection)
-elif context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
-                      literal_binds=True, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
 else:
-    engine = sqlalchemy.create_engine(config.get_main_option("sqlalchemy.url"))
-    with engine.begin() as conn:
-        run(conn)
-    engine.dispose()
+    by_hand()

@@ -1,6 +1,7 @@
 """The run store on SQLite (its own file, `<data_dir>/monitoring.db`), via SQLAlchemy Core.
 
-The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, applied in order at open.
+The tables are declared below; the Alembic revisions in migrations/monitoring create them.
+Runs store times as UTC epoch seconds (REAL).
 """
 
 from __future__ import annotations
@@ -9,71 +10,66 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import REAL, Column, ForeignKey, Index, Integer, MetaData, Table, Text, text
 
+from humangov.adapters.sql import open_sqlite, reading
 from humangov.monitoring.results import RunResult, StepResult
 from humangov.monitoring.rollup import Aggregate, Sample
 from humangov.monitoring.store import RunStore
 
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE runs (
-            id TEXT PRIMARY KEY, check_name TEXT NOT NULL, check_type TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL, started_at REAL NOT NULL, scheduled_at REAL,
-            duration_ms REAL NOT NULL, error TEXT NOT NULL DEFAULT '', failing_step TEXT,
-            trigger TEXT NOT NULL DEFAULT 'scheduled', synthetic_ids TEXT NOT NULL DEFAULT '[]')""",
-        "CREATE INDEX runs_by_check ON runs (check_name, id)",
-        "CREATE INDEX runs_by_check_time ON runs (check_name, started_at)",
-        """CREATE TABLE steps (
-            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-            name TEXT NOT NULL, status TEXT NOT NULL, duration_ms REAL NOT NULL,
-            error TEXT NOT NULL DEFAULT '', PRIMARY KEY (run_id, seq))""",
-        """CREATE TABLE artifacts (
-            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-            path TEXT NOT NULL, PRIMARY KEY (run_id, seq))""",
-        """CREATE TABLE rollups (
-            check_name TEXT NOT NULL, period TEXT NOT NULL, start REAL NOT NULL,
-            total INTEGER NOT NULL, ok INTEGER NOT NULL, sum_ms REAL NOT NULL,
-            p50_ms REAL, p95_ms REAL, max_ms REAL, PRIMARY KEY (check_name, period, start))""",
-    ],
-]
+metadata = MetaData()
+
+# `save` inserts by position: keep the column order.
+runs = Table(
+    "runs", metadata,
+    # Declared as the first release created it: SQLite lets a TEXT primary key hold NULL.
+    Column("id", Text, primary_key=True, nullable=True),
+    Column("check_name", Text, nullable=False),
+    Column("check_type", Text, nullable=False, server_default=text("''")),
+    Column("status", Text, nullable=False),
+    Column("started_at", REAL, nullable=False),
+    Column("scheduled_at", REAL),
+    Column("duration_ms", REAL, nullable=False),
+    Column("error", Text, nullable=False, server_default=text("''")),
+    Column("failing_step", Text),
+    Column("trigger", Text, nullable=False, server_default=text("'scheduled'")),
+    Column("synthetic_ids", Text, nullable=False, server_default=text("'[]'")),
+    Index("runs_by_check", "check_name", "id"),
+    Index("runs_by_check_time", "check_name", "started_at"),
+)
+steps = Table(
+    "steps", metadata,
+    Column("run_id", Text, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("duration_ms", REAL, nullable=False),
+    Column("error", Text, nullable=False, server_default=text("''")),
+)
+artifacts = Table(
+    "artifacts", metadata,
+    Column("run_id", Text, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("path", Text, nullable=False),
+)
+rollups = Table(
+    "rollups", metadata,
+    Column("check_name", Text, primary_key=True),
+    Column("period", Text, primary_key=True),
+    Column("start", REAL, primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("sum_ms", REAL, nullable=False),
+    Column("p50_ms", REAL),
+    Column("p95_ms", REAL),
+    Column("max_ms", REAL),
+)
 
 
 class SqliteRunStore(RunStore):
     def __init__(self, path: Path, **kw) -> None:
         super().__init__(**kw)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-
-        @event.listens_for(self.engine, "connect")
-        def _pragmas(dbapi_conn, _record):
-            cur = dbapi_conn.cursor()
-            # WAL lets the web pages read while the scheduler writes; NORMAL is durable
-            # enough for monitoring data and keeps a commit cheap.
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
-            cur.close()
-
-        self._migrate()
-
-    def _migrate(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
-            row = conn.execute(text("SELECT version FROM schema_version")).first()
-            version = row[0] if row else 0
-            if row is None:
-                conn.execute(text("INSERT INTO schema_version VALUES (0)"))
-            for number in range(version, len(MIGRATIONS)):
-                for statement in MIGRATIONS[number]:
-                    conn.execute(text(statement))
-                conn.execute(text("UPDATE schema_version SET version = :v"), {"v": number + 1})
-
-    def schema_version(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(text("SELECT version FROM schema_version")).scalar_one()
+        self.engine = open_sqlite(Path(path), "monitoring")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -103,7 +99,7 @@ class SqliteRunStore(RunStore):
                 ])
 
     def get_run(self, run_id: str) -> RunResult | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).mappings().first()
             return self._hydrate(conn, [row])[0] if row else None
 
@@ -112,7 +108,7 @@ class SqliteRunStore(RunStore):
         if cursor:
             sql += " AND id < :cursor"
         sql += " ORDER BY id DESC LIMIT :limit"
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(text(sql), {"check": check, "cursor": cursor, "limit": limit + 1}).mappings().all()
             runs = self._hydrate(conn, rows[:limit])
         return runs, (runs[-1].run_id if len(rows) > limit else None)
@@ -142,25 +138,25 @@ class SqliteRunStore(RunStore):
         ]
 
     def check_names(self) -> list[str]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [r[0] for r in conn.execute(text(
                 "SELECT check_name FROM runs UNION SELECT check_name FROM rollups ORDER BY 1"))]
 
     def _samples(self, check, since, until):
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [Sample(r[0], r[1] == "ok", r[2]) for r in conn.execute(text(
                 "SELECT started_at, status, duration_ms FROM runs WHERE check_name = :c "
                 "AND started_at >= :a AND started_at < :b"), {"c": check, "a": since, "b": until})]
 
     # -- rollups and retention ---------------------------------------------------------------
     def _rollups(self, check, period, since, until):
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_agg(r) for r in conn.execute(text(
                 "SELECT * FROM rollups WHERE check_name = :c AND period = :p AND start >= :a "
                 "AND start < :b ORDER BY start"), {"c": check, "p": period, "a": since, "b": until}).mappings()]
 
     def _get_rollup(self, check, period, start):
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(text("SELECT * FROM rollups WHERE check_name = :c AND period = :p AND start = :s"),
                                {"c": check, "p": period, "s": start}).mappings().first()
             return _agg(row) if row else None

@@ -16,45 +16,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from humangov.adapters.erasure.memory import decode_cursor, encode_cursor
 from humangov.adapters.metadata import erasure_outbox as outbox
+from humangov.adapters.metadata import erasure_receipts as receipts
+from humangov.adapters.metadata import sweep_runs
 from humangov.adapters.sql import from_text, to_text, utc_now
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import DocumentRef
-
-# Created by migration 0002; kept apart from the personnel metadata the lead's 0001 owns.
-erasure_metadata = sa.MetaData()
-
-receipts = sa.Table(
-    "erasure_receipts", erasure_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("state", sa.Text, nullable=False),
-    sa.Column("key", sa.Text, nullable=False),
-    sa.Column("size", sa.Integer),
-    sa.Column("sha256", sa.Text),
-    sa.Column("versions", sa.Text, nullable=False),  # JSON list of version ids
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("change_id", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("requested_at", sa.Text, nullable=False),
-    sa.Column("erased_at", sa.Text, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
-    sa.UniqueConstraint("change_id", "key", name="uq_erasure_receipts_change_key"),
-    sa.Index("ix_erasure_receipts_state", "state", "id"),
-    sqlite_autoincrement=True,
-)
-
-sweep_runs = sa.Table(
-    "sweep_runs", erasure_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("state", sa.Text, nullable=False),
-    sa.Column("started_at", sa.Text, nullable=False),
-    sa.Column("finished_at", sa.Text, nullable=False),
-    sa.Column("scanned_files", sa.Integer, nullable=False),
-    sa.Column("scanned_records", sa.Integer, nullable=False),
-    sa.Column("orphans", sa.Integer, nullable=False),
-    sa.Column("dangling", sa.Integer, nullable=False),
-    sa.Column("purged", sa.Integer, nullable=False),
-    sa.Index("ix_sweep_runs_state", "state", "finished_at"),
-)
 
 MAX_ERROR = 500
 

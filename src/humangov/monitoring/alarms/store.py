@@ -2,7 +2,7 @@
 channels and the inbox, in SQLite through SQLAlchemy Core.
 
 Its own file, `<data_dir>/alarms.db`, so the alarm tables evolve without touching the app's
-migrations. `AlarmStore.in_memory()` is the same code on a private in-memory database.
+database. The tables are declared below; the Alembic revisions in migrations/alarms create them.
 
 Exactly-once-per-transition rests on two unique keys: `events.dedupe_key` (a run evaluated
 twice yields the same key) and `outbox(event_id, channel)`. State, event and outbox rows are
@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.pool import StaticPool
 
+from humangov.adapters.sql import open_sqlite, reading
 from humangov.monitoring.alarms.evaluator import AlarmState
 from humangov.monitoring.alarms.messages import AlarmEvent
 
@@ -116,20 +115,6 @@ def _state_from_json(text: str) -> AlarmState:
     return AlarmState(**data)
 
 
-def _on_connect(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see `_begin`
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
-
-
-def _begin(connection) -> None:
-    # Writers take the lock up front: https://www.sqlite.org/lang_transaction.html
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class NewEvent:
     """An event to record, with the channels it goes to and the silence muting it, if any."""
 
@@ -144,23 +129,10 @@ class NewEvent:
 class AlarmStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
 
     @classmethod
     def open(cls, path: Path) -> AlarmStore:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-        sa_event.listen(engine, "connect", _on_connect)
-        sa_event.listen(engine, "begin", _begin)
-        return cls(engine)
-
-    @classmethod
-    def in_memory(cls) -> AlarmStore:
-        engine = sa.create_engine(
-            "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
-        )
-        return cls(engine)
+        return cls(open_sqlite(Path(path), "alarms"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -168,12 +140,12 @@ class AlarmStore:
     # -- alarm state ----------------------------------------------------------------------
 
     def load_state(self, check: str) -> AlarmState | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(alarm_states.c.data).where(alarm_states.c.check_name == check)).first()
         return _state_from_json(row.data) if row else None
 
     def states(self) -> dict[str, AlarmState]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(alarm_states)).all()
         return {row.check_name: _state_from_json(row.data) for row in rows}
 
@@ -219,7 +191,7 @@ class AlarmStore:
         query = sa.select(events).order_by(events.c.id.desc()).limit(limit)
         if check is not None:
             query = query.where(events.c.check_name == check)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [self._event_row(row) for row in conn.execute(query)]
 
     @staticmethod
@@ -254,7 +226,7 @@ class AlarmStore:
             .order_by(outbox.c.id)
             .limit(1)
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query).first()
         if row is None:
             return None
@@ -263,7 +235,7 @@ class AlarmStore:
         return data
 
     def next_wake(self, channel: str) -> datetime | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             value = conn.execute(
                 sa.select(sa.func.min(outbox.c.next_attempt_at))
                 .where(outbox.c.channel == channel, outbox.c.status == "pending")
@@ -301,14 +273,14 @@ class AlarmStore:
         query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "pending")
         if channel is not None:
             query = query.where(outbox.c.channel == channel)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return int(conn.execute(query).scalar() or 0)
 
     def outbox_rows(self, channel: str | None = None) -> list[dict]:
         query = sa.select(outbox).order_by(outbox.c.id)
         if channel is not None:
             query = query.where(outbox.c.channel == channel)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
     # -- channels -------------------------------------------------------------------------
@@ -327,12 +299,12 @@ class AlarmStore:
                     last_error=None, disabled_at=None, next_allowed_at=None))
 
     def channel(self, name: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(channels).where(channels.c.name == name)).first()
         return dict(row._mapping) if row else None
 
     def channels(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(channels).order_by(channels.c.name))]
 
     def disable_channel(self, name: str, error: str, now: datetime) -> bool:
@@ -362,7 +334,7 @@ class AlarmStore:
             ).on_conflict_do_nothing())
 
     def inbox(self, limit: int = 100) -> list[dict]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(inbox).order_by(inbox.c.id.desc()).limit(limit)).all()
         out = []
         for row in rows:
