@@ -55,12 +55,18 @@ def memory_records(tmp_path: Path) -> Iterator[RecordHarness]:
 
 
 @contextmanager
-def sqlite_records(tmp_path: Path) -> Iterator[RecordHarness]:
+def sqlite_database(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = open_database(tmp_path / "db" / "humangov.db")
     try:
-        yield RecordHarness(SqliteRecordStore(engine), sqlite_outbox(engine))
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def sqlite_records(tmp_path: Path) -> Iterator[RecordHarness]:
+    with sqlite_database(tmp_path) as engine:
+        yield RecordHarness(SqliteRecordStore(engine), sqlite_outbox(engine))
 
 
 @contextmanager
@@ -80,11 +86,8 @@ def memory_accounts(tmp_path: Path) -> Iterator[AccountStore]:
 
 @contextmanager
 def sqlite_accounts(tmp_path: Path) -> Iterator[AccountStore]:
-    engine = open_database(tmp_path / "db" / "humangov.db")
-    try:
+    with sqlite_database(tmp_path) as engine:
         yield SqliteAccountStore(engine)
-    finally:
-        engine.dispose()
 
 
 @contextmanager
@@ -94,11 +97,8 @@ def memory_ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 @contextmanager
 def sqlite_ledger(tmp_path: Path) -> Iterator[Ledger]:
-    engine = open_database(tmp_path / "db" / "humangov.db")
-    try:
+    with sqlite_database(tmp_path) as engine:
         yield SqliteLedger(engine)
-    finally:
-        engine.dispose()
 
 
 Factory = Callable[[Path], AbstractContextManager]
