@@ -348,7 +348,8 @@ class DynamoDBRecordStore:
                 self._batch_delete(table, keys)
 
     def _why_refused(self, state: str, employee_id: str, expected_version: int) -> Exception:
-        """What a failed `version = :v` condition means, read back after the fact."""
+        """The error a failed `version = :v` condition stands for, read back after the fact.
+        A stale version raises StaleVersion here, through the domain's rule."""
         item = self._get(state, employee_id)
         if item is None:
             return NotFound(f"There is no employee {employee_id} in {state}.")
