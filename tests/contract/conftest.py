@@ -1,6 +1,7 @@
 """Adapter registries for the contract suite.
 
-Each test takes `record_store`, `blob_store` or `account_store` and runs once per adapter.
+Each test takes `record_store`, `blob_store`, `account_store` or `ledger` and runs once per
+adapter.
 A new adapter (DynamoDB, S3) joins by adding one factory to a registry below: a context
 manager taking pytest's `tmp_path` and yielding the adapter (for records, a RecordHarness
 that also reads back the document changes the store recorded). A factory may call
@@ -15,17 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from humangov.adapters.accounts.memory import MemoryAccountStore
 from humangov.adapters.accounts.sqlite import SqliteAccountStore
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.blobs.memory import MemoryBlobStore
+from humangov.adapters.change_codec import change_from_row
+from humangov.adapters.erasure.memory import MemoryLedger
+from humangov.adapters.erasure.sqlite import SqliteLedger
+from humangov.adapters.metadata import erasure_outbox
 from humangov.adapters.records.memory import MemoryRecordStore
 from humangov.adapters.records.sqlite import SqliteRecordStore
 from humangov.adapters.sql import open_database
 from humangov.domain.erasure import DocumentChange
-from humangov.domain.model import DocumentRef
-from humangov.ports import AccountStore, BlobStore, RecordStore
+from humangov.ports import AccountStore, BlobStore, Ledger, RecordStore
 
 
 @dataclass
@@ -36,25 +41,10 @@ class RecordHarness:
 
 def sqlite_outbox(engine) -> Callable[[], list[DocumentChange]]:
     """Reads the erasure_outbox table back as DocumentChanges."""
-    from datetime import datetime
-
     def read() -> list[DocumentChange]:
         with engine.connect() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT change_id, state, employee_id, reason, old_document_id, old_key, old_size, "
-                "old_sha256, new_document_id, new_key, actor, requested_at FROM erasure_outbox "
-                "ORDER BY id"
-            ).all()
-        return [
-            DocumentChange(
-                r[0], r[1], r[2], r[3],
-                DocumentRef(r[4], r[5], r[6], r[7]) if r[5] else None,
-                # The outbox keeps only the new key and id: the planner never erases `new`.
-                DocumentRef(r[8], r[9], 0, "") if r[9] else None,
-                r[10], datetime.fromisoformat(r[11]),
-            )
-            for r in rows
-        ]
+            rows = conn.execute(sa.select(erasure_outbox).order_by(erasure_outbox.c.id)).mappings()
+            return [change_from_row(r) for r in rows]
     return read
 
 
@@ -65,12 +55,18 @@ def memory_records(tmp_path: Path) -> Iterator[RecordHarness]:
 
 
 @contextmanager
-def sqlite_records(tmp_path: Path) -> Iterator[RecordHarness]:
+def sqlite_database(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = open_database(tmp_path / "db" / "humangov.db")
     try:
-        yield RecordHarness(SqliteRecordStore(engine), sqlite_outbox(engine))
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def sqlite_records(tmp_path: Path) -> Iterator[RecordHarness]:
+    with sqlite_database(tmp_path) as engine:
+        yield RecordHarness(SqliteRecordStore(engine), sqlite_outbox(engine))
 
 
 @contextmanager
@@ -90,11 +86,19 @@ def memory_accounts(tmp_path: Path) -> Iterator[AccountStore]:
 
 @contextmanager
 def sqlite_accounts(tmp_path: Path) -> Iterator[AccountStore]:
-    engine = open_database(tmp_path / "db" / "humangov.db")
-    try:
+    with sqlite_database(tmp_path) as engine:
         yield SqliteAccountStore(engine)
-    finally:
-        engine.dispose()
+
+
+@contextmanager
+def memory_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    yield MemoryLedger()
+
+
+@contextmanager
+def sqlite_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with sqlite_database(tmp_path) as engine:
+        yield SqliteLedger(engine)
 
 
 Factory = Callable[[Path], AbstractContextManager]
@@ -102,6 +106,7 @@ Factory = Callable[[Path], AbstractContextManager]
 RECORD_STORES: dict[str, Factory] = {"memory": memory_records, "sqlite": sqlite_records}
 BLOB_STORES: dict[str, Factory] = {"memory": memory_blobs, "filesystem": filesystem_blobs}
 ACCOUNT_STORES: dict[str, Factory] = {"memory": memory_accounts, "sqlite": sqlite_accounts}
+LEDGERS: dict[str, Factory] = {"memory": memory_ledger, "sqlite": sqlite_ledger}
 
 
 @pytest.fixture(params=list(RECORD_STORES))
@@ -129,4 +134,10 @@ def blob_store(request, tmp_path) -> Iterator[BlobStore]:
 @pytest.fixture(params=list(ACCOUNT_STORES))
 def account_store(request, tmp_path) -> Iterator[AccountStore]:
     with ACCOUNT_STORES[request.param](tmp_path) as store:
+        yield store
+
+
+@pytest.fixture(params=list(LEDGERS))
+def ledger(request, tmp_path) -> Iterator[Ledger]:
+    with LEDGERS[request.param](tmp_path) as store:
         yield store

@@ -14,6 +14,8 @@ from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEnt
 from humangov.domain.states import state_for
 from humangov.ports import ImportBatch, RecordStore
 
+from .crafted import CRAFTED_CURSORS
+
 T0 = datetime(2026, 11, 26, 15, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -199,10 +201,12 @@ def test_a_page_boundary_holds_while_rows_change_around_it(store):
     assert rest.next_cursor is None
 
 
-def test_a_malformed_cursor_is_invalid_input(store):
-    for bad in ["garbage!", "bm90IGpzb24", "WzEsMiwzXQ"]:  # not base64, not JSON, wrong shape
+@pytest.mark.parametrize("cursor", CRAFTED_CURSORS.values(), ids=CRAFTED_CURSORS.keys())
+def test_a_malformed_cursor_is_invalid_input(store, cursor):
+    put(store, employee())
+    for q in (None, "Ada"):
         with pytest.raises(InvalidInput) as caught:
-            store.list_employees("CA", q=None, limit=10, cursor=bad)
+            store.list_employees("CA", q=q, limit=10, cursor=cursor)
         assert caught.value.field == "cursor"
 
 

@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from humangov.config import Settings
-from humangov.domain.errors import NotFound, StorageUnavailable
+from humangov.domain.errors import StorageUnavailable
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry
 from humangov.domain.states import state_for
-from humangov.ports import BlobInfo, Erased, StoredBlob
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -25,45 +24,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += timedelta(seconds=seconds)
-
-
-class DictBlobs:
-    """A small working BlobStore for the erasure tests (keys in order, idempotent delete)."""
-
-    def __init__(self, clock=None):
-        self.data: dict[tuple[str, str], tuple[bytes, datetime]] = {}
-        self.clock = clock or FakeClock()
-
-    def ping(self):
-        return None
-
-    def put(self, state, key, chunks, *, max_size=None):
-        body = b"".join(chunks) if not isinstance(chunks, bytes) else chunks
-        self.data[(state, key)] = (body, self.clock.now())
-        return StoredBlob(len(body), hashlib.sha256(body).hexdigest())
-
-    def open(self, state, key):
-        if (state, key) not in self.data:
-            raise NotFound(key)
-        return iter([self.data[(state, key)][0]])
-
-    def stat(self, state, key):
-        hit = self.data.get((state, key))
-        return BlobInfo(key, len(hit[0]), hit[1]) if hit else None
-
-    def exists(self, state, key):
-        return (state, key) in self.data
-
-    def delete(self, state, key):
-        return Erased(self.data.pop((state, key), None) is not None)
-
-    def list(self, state, *, after=None):
-        for (s, k) in sorted(self.data):
-            if s == state and (after is None or k > after):
-                yield self.stat(s, k)
-
-    def drop_state(self, state):
-        pass
 
 
 class Unreachable:

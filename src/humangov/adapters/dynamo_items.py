@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -23,15 +22,6 @@ def to_item(values: dict[str, Any]) -> dict[str, dict]:
 
 def from_item(item: dict[str, dict]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
-
-
-def ts(moment: datetime) -> str:
-    """A sortable UTC timestamp: same width for every value, so string order is time order."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_ts(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def code(exc: ClientError) -> str:

@@ -2,7 +2,7 @@
 revisions in migrations/humangov create them, and a contract test checks the two agree.
 
 Times are ISO-8601 UTC text of fixed width ('2026-11-26T15:00:00.123456+00:00', see
-`sql.to_text`), so they compare and sort as text. Money is integer cents, never a float.
+`timecodec.to_text`), so they compare and sort as text. Money is integer cents, never a float.
 Names use NOCASE collation so the listing order and its index agree (SQLite's NOCASE folds
 ASCII letters only: https://www.sqlite.org/datatype3.html#collating_sequences).
 """

@@ -16,9 +16,7 @@ transaction.
 from __future__ import annotations
 
 import fcntl
-import functools
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,19 +144,3 @@ def migrate(engine: sqlalchemy.Engine, path: Path, schema: str) -> None:
                 command.upgrade(config, "head")
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-@functools.lru_cache(maxsize=4096)  # bulk imports stamp thousands of rows with one time
-def to_text(moment: datetime) -> str:
-    """Fixed-width ISO-8601 UTC, so stored times sort as text. Naive times are taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_text(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

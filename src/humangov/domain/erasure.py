@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,12 @@ class DocumentChange:
     new: DocumentRef | None
     actor: str
     requested_at: datetime
+
+
+def new_change(state: str, employee_id: str, reason: str, old: DocumentRef | None,
+               new: DocumentRef | None, actor: str, at: datetime) -> DocumentChange:
+    """A change under a fresh id: the outbox keeps one intent per change id."""
+    return DocumentChange(str(uuid.uuid4()), state, employee_id, reason, old, new, actor, at)
 
 
 @dataclass(frozen=True, slots=True)

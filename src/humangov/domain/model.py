@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from humangov.domain.errors import InvalidInput
+from humangov.domain.errors import InvalidInput, StaleVersion
 
 MAX_NAME = 100
 MAX_ROLE = 100
@@ -62,6 +62,16 @@ class Employee:
 
     def with_changes(self, changes: dict[str, Any], now: datetime) -> Employee:
         return replace(self, **changes, updated_at=now, version=self.version + 1)
+
+
+def check_version(employee_id: str, expected: int | None, current: int) -> None:
+    """Optimistic concurrency: a change made from version `expected` applies only while the
+    stored employee is still at that version (no expectation: the caller takes the latest)."""
+    if expected is not None and current != expected:
+        raise StaleVersion(
+            f"Employee {employee_id} has changed since version {expected} was read. "
+            "Reload it to see the current version, then retry your change."
+        )
 
 
 class FieldChange(NamedTuple):

@@ -10,15 +10,8 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
-from humangov.adapters.dynamo_items import (
-    code,
-    from_item,
-    parse_ts,
-    query_all,
-    to_item,
-    translating,
-    ts,
-)
+from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
+from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.auth import ApiToken, User
 
 NEW = "attribute_not_exists(pk)"
@@ -36,7 +29,7 @@ class DynamoDBAccountStore:
     def add_user(self, user: User) -> None:
         item = to_item({"pk": "USER", "sk": user.id, "email": user.email, "role": user.role,
                         "state": user.state, "password_hash": user.password_hash,
-                        "created_at": ts(user.created_at)})
+                        "created_at": to_text(user.created_at)})
         guard = to_item({"pk": "EMAIL", "sk": user.email.lower(), "user_id": user.id})
         self._put_unique([item, guard], lambda: duplicate_email(user.email))
 
@@ -61,7 +54,8 @@ class DynamoDBAccountStore:
 
     def add_token(self, token: ApiToken) -> None:
         item = to_item({"pk": "TOKEN", "sk": token.token_hash, "id": token.id, "name": token.name,
-                        "role": token.role, "state": token.state, "created_at": ts(token.created_at)})
+                        "role": token.role, "state": token.state,
+                        "created_at": to_text(token.created_at)})
         guard = to_item({"pk": "TOKENID", "sk": token.id})
         self._put_unique([item, guard], duplicate_token)
 
@@ -69,7 +63,8 @@ class DynamoDBAccountStore:
         v = self._get("TOKEN", token_hash)
         if v is None:
             return None
-        return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"], parse_ts(v["created_at"]))
+        return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"],
+                        from_text(v["created_at"]))
 
     def _put_unique(self, items: list[dict], conflict) -> None:
         with translating("The accounts store"):
@@ -95,4 +90,5 @@ class DynamoDBAccountStore:
 
 
 def _user(v: dict) -> User:
-    return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"], parse_ts(v["created_at"]))
+    return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"],
+                from_text(v["created_at"]))

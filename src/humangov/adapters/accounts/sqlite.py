@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
 from humangov.adapters.metadata import api_tokens, users
-from humangov.adapters.sql import from_text, to_text
+from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.auth import ApiToken, User
 from humangov.domain.errors import StorageUnavailable
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import BinaryIO
 
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
+from humangov.adapters.clock import SystemClock
 from humangov.domain.errors import Conflict, NotFound
-from humangov.ports import BlobInfo, Erased, StoredBlob
+from humangov.ports import BlobInfo, Clock, Erased, StoredBlob
 
 
 class MemoryBlobStore:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()  # stamps last_modified, which the sweep's grace reads
         self._lock = threading.Lock()
         self._blobs: dict[str, dict[str, tuple[bytes, datetime]]] = {}
 
@@ -31,7 +33,7 @@ class MemoryBlobStore:
             hasher.update(chunk)
             parts.append(bytes(chunk))
         with self._lock:
-            self._blobs.setdefault(state, {})[key] = (b"".join(parts), datetime.now(UTC))
+            self._blobs.setdefault(state, {})[key] = (b"".join(parts), self.clock.now())
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
 
     def open(self, state: str, key: str) -> Iterator[bytes]:

@@ -11,25 +11,19 @@ second receipt: the put is conditional on the item not existing.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-import orjson
 from botocore.exceptions import ClientError
 
-from humangov.adapters.dynamo_items import (
-    code,
-    from_item,
-    parse_ts,
-    query_all,
-    to_item,
-    translating,
-    ts,
-)
+from humangov.adapters import cursors
+from humangov.adapters.change_codec import change_from_row, change_to_row
+from humangov.adapters.clock import SystemClock
+from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
+from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
-from humangov.domain.errors import InvalidInput
-from humangov.domain.model import DocumentRef
+from humangov.ports import Clock
 
 MAX_ERROR = 500
 
@@ -61,14 +55,11 @@ class DynamoDBLedger:
     def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
         kwargs = self._by_state(state, since)
         if cursor:
-            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor)
+            kwargs["ExclusiveStartKey"] = _start_key(state, cursors.decode(cursor, _seq))
         with translating("The erasure ledger"):
             items = self._ddb.query(**kwargs, ScanIndexForward=False, Limit=limit + 1).get("Items", [])
         page = items[:limit]
-        nxt = None
-        if len(items) > limit:
-            last = page[-1]
-            nxt = _encode_cursor({k: last[k] for k in ("pk", "sk", "state", "seq")})
+        nxt = cursors.encode(page[-1]["seq"]["S"]) if len(items) > limit else None
         return [_receipt(from_item(i)) for i in page], nxt
 
     def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
@@ -82,8 +73,8 @@ class DynamoDBLedger:
     def record_sweep(self, run: SweepRun) -> None:
         with translating("The erasure ledger"):
             self._ddb.put_item(TableName=self.table, Item=to_item({
-                "pk": f"SWEEP#{run.state}", "sk": ts(run.finished_at), "run_state": run.state,
-                "started_at": ts(run.started_at), "finished_at": ts(run.finished_at),
+                "pk": f"SWEEP#{run.state}", "sk": to_text(run.finished_at), "run_state": run.state,
+                "started_at": to_text(run.started_at), "finished_at": to_text(run.finished_at),
                 "scanned_files": run.scanned_files, "scanned_records": run.scanned_records,
                 "orphans": run.orphans, "dangling": run.dangling, "purged": run.purged}))
 
@@ -95,7 +86,7 @@ class DynamoDBLedger:
         if not items:
             return None
         v = from_item(items[0])
-        return SweepRun(state, parse_ts(v["started_at"]), parse_ts(v["finished_at"]),
+        return SweepRun(state, from_text(v["started_at"]), from_text(v["finished_at"]),
                         int(v["scanned_files"]), int(v["scanned_records"]), int(v["orphans"]),
                         int(v["dangling"]), int(v["purged"]))
 
@@ -103,7 +94,7 @@ class DynamoDBLedger:
         condition, values = "#s = :s", {":s": {"S": state}}
         if since is not None:
             condition += " AND seq >= :since"
-            values[":since"] = {"S": ts(since)}
+            values[":since"] = {"S": to_text(since)}
         return {"TableName": self.table, "IndexName": "by_state", "KeyConditionExpression": condition,
                 "ExpressionAttributeNames": {"#s": "state"}, "ExpressionAttributeValues": values}
 
@@ -115,10 +106,11 @@ def _receipt_pk(change_id: str, key: str) -> str:
 def _receipt_item(r: Receipt) -> dict:
     return to_item({
         "pk": _receipt_pk(r.change_id, r.key), "sk": "R", "state": r.state,
-        "seq": f"{ts(r.erased_at)}#{r.change_id}#{r.key}",
+        "seq": f"{to_text(r.erased_at)}#{r.change_id}#{r.key}",
         "key": r.key, "size": r.size, "sha256": r.sha256, "versions": list(r.versions),
         "reason": r.reason, "change_id": r.change_id, "actor": r.actor,
-        "requested_at": ts(r.requested_at), "erased_at": ts(r.erased_at), "result": r.result,
+        "requested_at": to_text(r.requested_at), "erased_at": to_text(r.erased_at),
+        "result": r.result,
     })
 
 
@@ -126,32 +118,32 @@ def _receipt(v: dict) -> Receipt:
     return Receipt(
         state=v["state"], key=v["key"], size=int(v["size"]) if v.get("size") is not None else None,
         sha256=v.get("sha256"), reason=v["reason"], change_id=v["change_id"], actor=v["actor"],
-        requested_at=parse_ts(v["requested_at"]), erased_at=parse_ts(v["erased_at"]),
+        requested_at=from_text(v["requested_at"]), erased_at=from_text(v["erased_at"]),
         result=v["result"], versions=tuple(v.get("versions", [])),
     )
 
 
-def _encode_cursor(key: dict) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+def _seq(value: Any) -> str:
+    """Validates a cursor: the `seq` of the last receipt seen, `<erased at>#<change id>#<key>`.
+    DynamoDB caps an index sort key at 1024 bytes, so a longer one was never issued."""
+    if not (isinstance(value, str) and "#" in value and len(value.encode()) <= 1024):
+        raise ValueError("not a receipt position")
+    return value
 
 
-def _decode_cursor(cursor: str) -> dict:
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(value, dict) or set(value) != {"pk", "sk", "state", "seq"}:
-            raise ValueError
-        return value
-    except (ValueError, orjson.JSONDecodeError):
-        raise InvalidInput(
-            "cursor is not valid; pass the next_cursor of a previous page, or omit it.",
-            field="cursor") from None
+def _start_key(state: str, seq: str) -> dict:
+    """The whole key of the receipt at `seq`, the index's (state, seq) and the table's (pk, sk),
+    which is what DynamoDB resumes a query on an index from. The pk is R#<change id>#<key>,
+    the part of seq after the time."""
+    return to_item({"pk": f"R#{seq.partition('#')[2]}", "sk": "R", "state": state, "seq": seq})
 
 
 class DynamoDBDeadLetters:
     """The `ErasureOutbox` port over a small table of stream records that could not be erased."""
 
-    def __init__(self, clients, table: str, clock=None) -> None:
-        self.clients, self.table, self.clock = clients, table, clock
+    def __init__(self, clients, table: str, clock: Clock | None = None) -> None:
+        self.clients, self.table = clients, table
+        self._now = (clock or SystemClock()).now
 
     @property
     def _ddb(self):
@@ -165,14 +157,14 @@ class DynamoDBDeadLetters:
         self._insert(change, "dead", error, attempts)
 
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
-        until = ts(now + timedelta(seconds=lease_seconds))
+        until = to_text(now + timedelta(seconds=lease_seconds))
         out: list[ErasureIntent] = []
         for v in self._intents():
             if len(out) >= limit:
                 break
-            if v["status"] != "pending" or v["next_attempt_at"] > ts(now):
+            if v["status"] != "pending" or v["next_attempt_at"] > to_text(now):
                 continue
-            if v.get("claimed_until") and v["claimed_until"] >= ts(now):
+            if v.get("claimed_until") and v["claimed_until"] >= to_text(now):
                 continue
             # One conditional update claims it: two workers never both win
             # (the healthchecks "claim, then check one row changed" pattern).
@@ -183,7 +175,7 @@ class DynamoDBDeadLetters:
                                     "OR claimed_until < :now)",
                 ExpressionAttributeNames={"#st": "status"},
                 ExpressionAttributeValues=to_item({":w": worker, ":u": until, ":one": 1,
-                                                   ":pending": "pending", ":now": ts(now)}))
+                                                   ":pending": "pending", ":now": to_text(now)}))
             if not claimed:
                 continue
             out.append(replace(_intent(v), attempts=int(v.get("attempts", 0)) + 1))
@@ -200,14 +192,14 @@ class DynamoDBDeadLetters:
         else:
             self._update(intent_id, worker,
                          "SET last_error = :e, next_attempt_at = :n REMOVE claimed_by, claimed_until",
-                         {":e": error[:MAX_ERROR], ":n": ts(next_attempt_at)})
+                         {":e": error[:MAX_ERROR], ":n": to_text(next_attempt_at)})
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
         return [_intent(v) for v in self._intents()
                 if v["status"] == "dead" and state in (None, v["state"])]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
-        now = ts(self._now())
+        now = to_text(self._now())
         n = 0
         for v in self._intents():
             if v["status"] != "dead" or intent_id not in (None, int(v["id"])):
@@ -232,11 +224,6 @@ class DynamoDBDeadLetters:
         return out
 
     # helpers ------------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        from humangov.adapters.sql import utc_now
-
-        return self.clock.now() if self.clock is not None else utc_now()
-
     def _intents(self) -> list[dict]:
         with translating("The dead-letter table"):
             return [from_item(i) for i in query_all(
@@ -250,16 +237,11 @@ class DynamoDBDeadLetters:
                 UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": {"N": "1"}},
                 ReturnValues="UPDATED_NEW")
             intent_id = int(counter["Attributes"]["n"]["N"])
-            old, new = change.old, change.new
             item = to_item({
+                **change_to_row(change),
                 "pk": "INTENT", "sk": f"{intent_id:012d}", "id": intent_id, "status": status,
                 "attempts": attempts, "last_error": error[:MAX_ERROR] if error else None,
-                "next_attempt_at": ts(self._now()), "change_id": change.change_id,
-                "state": change.state, "employee_id": change.employee_id, "reason": change.reason,
-                "old_id": old.id if old else None, "old_key": old.key if old else None,
-                "old_size": old.size if old else None, "old_sha256": old.sha256 if old else None,
-                "new_id": new.id if new else None, "new_key": new.key if new else None,
-                "actor": change.actor, "requested_at": ts(change.requested_at),
+                "next_attempt_at": to_text(self._now()),
             })
             guard = {"pk": {"S": "CHANGE"}, "sk": {"S": change.change_id}}
             try:
@@ -290,15 +272,11 @@ class DynamoDBDeadLetters:
                 raise
         return True
 
+
 def _intent_key(intent_id) -> dict:
     return {"pk": {"S": "INTENT"}, "sk": {"S": f"{int(intent_id):012d}"}}
 
 
 def _intent(v: dict) -> ErasureIntent:
-    old = DocumentRef(v.get("old_id", ""), v["old_key"], int(v.get("old_size") or 0),
-                      v.get("old_sha256") or "") if v.get("old_key") else None
-    new = DocumentRef(v.get("new_id", ""), v["new_key"], 0, "") if v.get("new_key") else None
-    change = DocumentChange(v["change_id"], v["state"], v["employee_id"], v["reason"], old, new,
-                            v["actor"], parse_ts(v["requested_at"]))
-    return ErasureIntent(int(v["id"]), change, int(v.get("attempts", 0)), v["status"],
-                         v.get("last_error"), parse_ts(v["next_attempt_at"]))
+    return ErasureIntent(int(v["id"]), change_from_row(v), int(v.get("attempts", 0)), v["status"],
+                         v.get("last_error"), from_text(v["next_attempt_at"]))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from humangov.adapters import cursors
+from humangov.adapters.clock import SystemClock
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
-from humangov.domain.errors import InvalidInput
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from humangov.ports import Clock
 
 
 @dataclass
@@ -26,12 +23,12 @@ class _Row:
 class MemoryOutbox:
     """The memory RecordStore calls `enqueue` (its `on_change` callback) for every change."""
 
-    def __init__(self, clock=None) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._rows: dict[int, _Row] = {}
         self._change_ids: set[str] = set()
         self._lock = threading.Lock()
         self._next_id = 1
-        self._now = clock.now if clock is not None else _now
+        self._now = (clock or SystemClock()).now
 
     def enqueue(self, change: DocumentChange) -> None:
         with self._lock:
@@ -126,10 +123,11 @@ class MemoryLedger:
         return (change_id, key) in self._seen
 
     def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
-        start = decode_cursor(cursor) if cursor else len(self._receipts)
+        # The cursor is the position below which the next page starts.
+        below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
         out: list[Receipt] = []
-        i = start
         with self._lock:
+            i = min(below, len(self._receipts))
             while i > 0 and len(out) < limit:
                 i -= 1
                 r = self._receipts[i]
@@ -139,7 +137,7 @@ class MemoryLedger:
                 r.state == state and (since is None or r.erased_at >= since)
                 for r in self._receipts[:i]
             )
-        return out, (encode_cursor(i) if more else None)
+        return out, (cursors.encode(i) if more else None)
 
     def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -155,21 +153,3 @@ class MemoryLedger:
     def latest_sweep(self, state: str) -> SweepRun | None:
         runs = [r for r in self._sweeps if r.state == state]
         return max(runs, key=lambda r: r.finished_at) if runs else None
-
-
-def encode_cursor(position: int) -> str:
-    """Opaque to clients: the position below which the next page starts."""
-    return base64.urlsafe_b64encode(f"r{position}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("r"):
-            raise ValueError
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(
-            "cursor is not valid; pass the next_cursor of a previous page, or omit it.",
-            field="cursor",
-        ) from None

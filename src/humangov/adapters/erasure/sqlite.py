@@ -8,19 +8,23 @@ statement under the database's single write lock, so two workers never claim the
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from humangov.adapters.erasure.memory import decode_cursor, encode_cursor
+from humangov.adapters import cursors
+from humangov.adapters.change_codec import change_from_row, change_to_row
+from humangov.adapters.clock import SystemClock
 from humangov.adapters.metadata import erasure_outbox as outbox
 from humangov.adapters.metadata import erasure_receipts as receipts
 from humangov.adapters.metadata import sweep_runs
-from humangov.adapters.sql import from_text, to_text, utc_now
+from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
-from humangov.domain.model import DocumentRef
+from humangov.ports import Clock
 
 MAX_ERROR = 500
 
@@ -31,13 +35,13 @@ def _read(engine: sa.Engine):
 
 
 class SqliteOutbox:
-    def __init__(self, engine: sa.Engine, clock=None) -> None:
+    def __init__(self, engine: sa.Engine, clock: Clock | None = None) -> None:
         self.engine = engine
-        self._now = clock.now if clock is not None else utc_now
+        self._now = (clock or SystemClock()).now
 
     def enqueue(self, change: DocumentChange) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sqlite_insert(outbox).values(**change_row(change)).on_conflict_do_nothing())
+            insert_changes(conn, [change])
 
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
         now_t = to_text(now)
@@ -53,7 +57,7 @@ class SqliteOutbox:
                 .returning(*outbox.c)
             ).mappings().all()
         rows = sorted(rows, key=lambda r: r["id"])
-        return [intent_from_row(r) for r in rows]
+        return [_intent(r) for r in rows]
 
     def complete(self, intent_id: int, worker: str) -> bool:
         with self.engine.begin() as conn:
@@ -80,7 +84,7 @@ class SqliteOutbox:
         if state is not None:
             query = query.where(outbox.c.state == state)
         with _read(self.engine) as conn:
-            return [intent_from_row(r) for r in conn.execute(query).mappings()]
+            return [_intent(r) for r in conn.execute(query).mappings()]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
         query = outbox.update().where(outbox.c.status == "dead")
@@ -114,28 +118,26 @@ def _due(now_t: str):
     )
 
 
-def change_row(change: DocumentChange) -> dict:
-    old, new = change.old, change.new
-    return {
-        "change_id": change.change_id, "state": change.state, "employee_id": change.employee_id,
-        "reason": change.reason, "actor": change.actor,
-        "old_document_id": old.id if old else None, "old_key": old.key if old else None,
-        "old_size": old.size if old else None, "old_sha256": old.sha256 if old else None,
-        "new_document_id": new.id if new else None, "new_key": new.key if new else None,
-        "requested_at": to_text(change.requested_at), "next_attempt_at": to_text(change.requested_at),
-    }
+def insert_changes(conn: sa.Connection, changes: Iterable[DocumentChange]) -> None:
+    """Queue changes in the caller's transaction, so each intent commits with the change that
+    caused it (the RecordStore calls this). A change id queued twice is kept once."""
+    rows = [change_to_row(c) for c in changes]
+    for row in rows:
+        row["next_attempt_at"] = row["requested_at"]
+    if rows:
+        # Driver SQL: on a delete, SQLAlchemy's Core statement cost more than the insert itself.
+        conn.exec_driver_sql(_insert_statement(tuple(rows[0])), rows)
 
 
-def intent_from_row(r) -> ErasureIntent:
-    old = (DocumentRef(r["old_document_id"] or "", r["old_key"], r["old_size"] or 0, r["old_sha256"] or "")
-           if r["old_key"] else None)
-    new = DocumentRef(r["new_document_id"] or "", r["new_key"], 0, "") if r["new_key"] else None
-    change = DocumentChange(
-        change_id=r["change_id"], state=r["state"], employee_id=r["employee_id"], reason=r["reason"],
-        old=old, new=new, actor=r["actor"], requested_at=from_text(r["requested_at"]),
-    )
+@functools.cache
+def _insert_statement(columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {outbox.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)}) ON CONFLICT DO NOTHING")
+
+
+def _intent(r) -> ErasureIntent:
     return ErasureIntent(
-        id=r["id"], change=change, attempts=r["attempts"], status=r["status"],
+        id=r["id"], change=change_from_row(r), attempts=r["attempts"], status=r["status"],
         last_error=r["last_error"], next_attempt_at=from_text(r["next_attempt_at"]),
     )
 
@@ -164,13 +166,13 @@ class SqliteLedger:
     def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
         query = sa.select(receipts).where(receipts.c.state == state)
         if cursor:
-            query = query.where(receipts.c.id < decode_cursor(cursor))
+            query = query.where(receipts.c.id < cursors.decode(cursor, cursors.row_id))
         if since is not None:
             query = query.where(receipts.c.erased_at >= to_text(since))
         with _read(self.engine) as conn:
             rows = conn.execute(query.order_by(receipts.c.id.desc()).limit(limit + 1)).mappings().all()
         page = rows[:limit]
-        nxt = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+        nxt = cursors.encode(page[-1]["id"]) if len(rows) > limit else None
         return [_receipt(r) for r in page], nxt
 
     def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:

@@ -27,24 +27,17 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.naming import Naming
-from humangov.adapters.dynamo_items import (
-    code,
-    from_item,
-    parse_ts,
-    query_all,
-    to_item,
-    translating,
-    ts,
-)
+from humangov.adapters.clock import SystemClock
+from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
 from humangov.adapters.records import apply_import_in_steps, keyset
-from humangov.domain.errors import Conflict, NotFound, StaleVersion
-from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
+from humangov.adapters.timecodec import from_text, to_text
+from humangov.domain.errors import Conflict, NotFound
+from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
 from humangov.ports import Clock, Page
 
@@ -67,7 +60,7 @@ class DynamoDBRecordStore:
         self.clients = clients
         self.naming = naming
         self.platform_table = platform_table
-        self.clock = clock
+        self.clock = clock or SystemClock()
         self.provisioner = provisioner  # creates the state's table and bucket when added
         self._seq = itertools.count()
 
@@ -99,7 +92,7 @@ class DynamoDBRecordStore:
                 self._ddb.put_item(
                     TableName=self.platform_table, ConditionExpression="attribute_not_exists(pk)",
                     Item=to_item({"pk": "STATE", "sk": state.code, "name": state.name,
-                                  "created_at": ts(self._now())}))
+                                  "created_at": to_text(self.clock.now())}))
             except ClientError as exc:
                 if code(exc) == "ConditionalCheckFailedException":
                     return False
@@ -203,8 +196,7 @@ class DynamoDBRecordStore:
         if item is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
         employee = _employee(item)
-        if expected_version is not None and employee.version != expected_version:
-            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        check_version(employee_id, expected_version, employee.version)
         table = self.naming.table(state)
         condition = {"ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}
@@ -280,9 +272,6 @@ class DynamoDBRecordStore:
         return next(iter(found), None) is not None
 
     # helpers ------------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return self.clock.now() if self.clock is not None else datetime.now(UTC)
-
     def _get(self, state: str, employee_id: str) -> dict | None:
         with translating("The records store"):
             try:
@@ -359,15 +348,20 @@ class DynamoDBRecordStore:
                 self._batch_delete(table, keys)
 
     def _why_refused(self, state: str, employee_id: str, expected_version: int) -> Exception:
-        if self._get(state, employee_id) is None:
+        """The error a failed `version = :v` condition stands for, read back after the fact.
+        A stale version raises StaleVersion here, through the domain's rule."""
+        item = self._get(state, employee_id)
+        if item is None:
             return NotFound(f"There is no employee {employee_id} in {state}.")
-        return StaleVersion(keyset.stale_message(employee_id, expected_version))
+        check_version(employee_id, expected_version, int(item["version"]["N"]))
+        # The version matches again (deleted and re-added meanwhile): the write met another.
+        return Conflict(f"Employee {employee_id} changed while this change was saved; retry it.")
 
     def _history_item(self, entry: HistoryEntry, version: int) -> dict:
         return to_item({
             "pk": emp_pk(entry.employee_id), "sk": f"H#{version:010d}#{time.time_ns():020d}{next(self._seq):06d}",
             "employee_id": entry.employee_id, "state": entry.state, "action": entry.action,
-            "actor": entry.actor, "at": ts(entry.at),
+            "actor": entry.actor, "at": to_text(entry.at),
             "changes": [[c.field, c.old, c.new] for c in entry.changes],
         })
 
@@ -392,7 +386,7 @@ def _employee_item(e: Employee) -> dict:
         "role": e.role, "salary": e.salary,
         "doc_id": doc.id if doc else None, "doc_key": doc.key if doc else None,
         "doc_size": doc.size if doc else None, "doc_sha256": doc.sha256 if doc else None,
-        "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
+        "created_at": to_text(e.created_at), "updated_at": to_text(e.updated_at),
         "version": e.version, "synthetic": e.synthetic,
     })
 
@@ -411,11 +405,11 @@ def _employee(item: dict) -> Employee:
     return Employee(
         v["id"], v["state"], v["first_name"], v["last_name"], v["role"],
         Decimal(v["salary"]).quantize(Decimal("0.01")), document_of(v),
-        parse_ts(v["created_at"]), parse_ts(v["updated_at"]), int(v["version"]),
+        from_text(v["created_at"]), from_text(v["updated_at"]), int(v["version"]),
         bool(v.get("synthetic", False)),
     )
 
 
 def _history(v: dict) -> HistoryEntry:
-    return HistoryEntry(v["employee_id"], v["state"], v["action"], v["actor"], parse_ts(v["at"]),
+    return HistoryEntry(v["employee_id"], v["state"], v["action"], v["actor"], from_text(v["at"]),
                         tuple(FieldChange(*c) for c in v.get("changes", [])))

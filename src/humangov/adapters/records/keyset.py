@@ -1,20 +1,17 @@
 """What every RecordStore agrees on for listing: the order, the search and the cursor.
 
 The order is (last name, first name, id), case-insensitive the way SQLite's NOCASE is: only
-ASCII letters fold. The cursor is the sort key of the last row seen, as opaque urlsafe
-base64, so a page boundary stays put while rows are added or removed around it.
+ASCII letters fold. The cursor is the sort key of the last row seen (see
+`humangov.adapters.cursors`), so a page boundary stays put while rows are added or removed
+around it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 
-import orjson
-
-from humangov.domain.errors import InvalidInput
-from humangov.domain.model import Employee
+from humangov.adapters import cursors
+from humangov.domain.model import MAX_NAME, Employee
 from humangov.ports import Page
 
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -35,36 +32,22 @@ def matches(q: str, first_name: str, last_name: str, role: str) -> bool:
 
 
 def encode_cursor(last_name: str, first_name: str, employee_id: str) -> str:
-    raw = orjson.dumps([last_name, first_name, employee_id])
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return cursors.encode([last_name, first_name, employee_id])
 
 
-def decode_cursor(cursor: str) -> tuple[str, str, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError, orjson.JSONDecodeError):
-        value = None
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
-        raise InvalidInput(
-            "cursor is not one this service issued. Use the next_cursor value of the previous "
-            "page exactly as given, or leave cursor out to start from the first page.",
-            field="cursor",
-        )
-    return value[0], value[1], value[2]
+# Names are at most MAX_NAME characters and ids are UUIDs: a longer part was never issued.
+_sort_position = cursors.texts(3, MAX_NAME)
+
+
+def decode_cursor(cursor: str) -> tuple[str, ...]:
+    """(last name, first name, id) of the row the previous page ended on."""
+    return cursors.decode(cursor, _sort_position)
 
 
 def like_pattern(q: str) -> str:
     """A LIKE pattern matching `q` literally as a substring (escape character: backslash)."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def stale_message(employee_id: str, expected_version: int) -> str:
-    return (
-        f"Employee {employee_id} has changed since version {expected_version} was read. "
-        "Reload it to see the current version, then retry your change."
-    )
 
 
 def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int, include_synthetic: bool) -> Page:

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import bisect
 import threading
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 
+from humangov.adapters.clock import SystemClock
 from humangov.adapters.records import apply_import_in_steps, keyset
-from humangov.domain.erasure import DocumentChange
-from humangov.domain.errors import Conflict, NotFound, StaleVersion
-from humangov.domain.model import DocumentRef, Employee, HistoryEntry
+from humangov.domain.erasure import DocumentChange, new_change
+from humangov.domain.errors import Conflict, NotFound
+from humangov.domain.model import DocumentRef, Employee, HistoryEntry, check_version
 from humangov.domain.states import State
 from humangov.ports import Clock, Page
 
 KEY_CHUNK = 1000
-
-
-class _SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class MemoryRecordStore:
@@ -35,7 +30,7 @@ class MemoryRecordStore:
         self, on_change: Callable[[DocumentChange], None] | None = None, clock: Clock | None = None
     ):
         self.on_change = on_change
-        self.clock = clock or _SystemClock()
+        self.clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._states: dict[str, State] = {}
         self._employees: dict[str, dict[str, Employee]] = {}
@@ -188,8 +183,7 @@ class MemoryRecordStore:
         current = self._employees.get(state, {}).get(employee_id)
         if current is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
-        if expected_version is not None and current.version != expected_version:
-            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        check_version(employee_id, expected_version, current.version)
         return current
 
     def _emit(
@@ -197,6 +191,4 @@ class MemoryRecordStore:
         actor: str, at: datetime,
     ) -> None:
         if self.on_change is not None:
-            self.on_change(DocumentChange(
-                str(uuid.uuid4()), employee.state, employee.id, reason, old, new, actor, at
-            ))
+            self.on_change(new_change(employee.state, employee.id, reason, old, new, actor, at))

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
@@ -22,16 +20,14 @@ import orjson
 import sqlalchemy
 from sqlalchemy import exc as sa_exc
 
+from humangov.adapters.clock import SystemClock
+from humangov.adapters.erasure.sqlite import insert_changes
 from humangov.adapters.records import keyset
-from humangov.adapters.sql import CACHE_KIB, from_text, to_text, utc_now
-from humangov.domain.errors import (
-    Conflict,
-    HumanGovError,
-    NotFound,
-    StaleVersion,
-    StorageUnavailable,
-)
-from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
+from humangov.adapters.sql import CACHE_KIB
+from humangov.adapters.timecodec import from_text, to_text
+from humangov.domain.erasure import new_change
+from humangov.domain.errors import Conflict, HumanGovError, NotFound, StorageUnavailable
+from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
 from humangov.ports import Clock, Page
 
@@ -44,11 +40,6 @@ INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,
 INSERT_HISTORY = (
     "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
 )
-INSERT_OUTBOX = (
-    "INSERT INTO erasure_outbox (change_id, state, employee_id, reason, old_document_id, old_key, "
-    "old_size, old_sha256, new_document_id, new_key, actor, requested_at, next_attempt_at) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
 GET_EMPLOYEE = f"SELECT {COLUMNS} FROM employees WHERE id = ? AND state = ?"
 ORDER = " ORDER BY last_name, first_name, id"
 FETCH = 1000
@@ -58,7 +49,7 @@ KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 class SqliteRecordStore:
     def __init__(self, engine: sqlalchemy.Engine, clock: Clock | None = None):
         self.engine = engine
-        self.clock = clock
+        self.clock = clock or SystemClock()
         self._list_sql: dict[tuple[bool, bool, bool], str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
@@ -88,23 +79,22 @@ class SqliteRecordStore:
         with self._write() as conn:
             result = conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO states (code, name, created_at) VALUES (?, ?, ?)",
-                (state.code, state.name, to_text(self._now())),
+                (state.code, state.name, to_text(self.clock.now())),
             )
             return result.rowcount == 1
 
     def remove_state(self, code: str, actor: str) -> int:
-        now = to_text(self._now())
+        now = self.clock.now()
         with self._write() as conn:
             docs = conn.exec_driver_sql(
                 "SELECT id, doc_id, doc_key, doc_size, doc_sha256 FROM employees "
                 "WHERE state = ? AND doc_key IS NOT NULL ORDER BY id", (code,),
             ).all()
-            if docs:
-                conn.exec_driver_sql(INSERT_OUTBOX, [
-                    _outbox_row(code, emp_id, "state-offboarded", DocumentRef(d_id, key, size, sha),
-                                None, actor, now)
-                    for emp_id, d_id, key, size, sha in docs
-                ])
+            insert_changes(conn, (
+                new_change(code, emp_id, "state-offboarded", DocumentRef(d_id, key, size, sha),
+                                   None, actor, now)
+                for emp_id, d_id, key, size, sha in docs
+            ))
             conn.exec_driver_sql("DELETE FROM history WHERE state = ?", (code,))
             removed = conn.exec_driver_sql("DELETE FROM employees WHERE state = ?", (code,)).rowcount
             conn.exec_driver_sql("DELETE FROM states WHERE code = ?", (code,))
@@ -167,10 +157,8 @@ class SqliteRecordStore:
             )
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
             if old is not None and (doc is None or doc.key != old.key):
-                conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
-                    employee.state, employee.id, "document-replaced", old, doc, entry.actor,
-                    to_text(entry.at),
-                ))
+                insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
+                                                 old, doc, entry.actor, entry.at)])
 
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
@@ -195,14 +183,12 @@ class SqliteRecordStore:
         if row is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
         employee = _employee(row)
-        if expected_version is not None and employee.version != expected_version:
-            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        check_version(employee_id, expected_version, employee.version)
         conn.exec_driver_sql("DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state))
         conn.exec_driver_sql("DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id))
         if employee.document is not None:
-            conn.exec_driver_sql(INSERT_OUTBOX, _outbox_row(
-                state, employee_id, "record-deleted", employee.document, None, actor, to_text(self._now()),
-            ))
+            insert_changes(conn, [new_change(state, employee_id, "record-deleted",
+                                             employee.document, None, actor, self.clock.now())])
         return employee
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
@@ -265,9 +251,6 @@ class SqliteRecordStore:
         return row is not None
 
     # helpers ------------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return self.clock.now() if self.clock is not None else utc_now()
-
     def _current(
         self, conn: sqlalchemy.Connection, state: str, employee_id: str, expected_version: int
     ) -> DocumentRef | None:
@@ -278,8 +261,7 @@ class SqliteRecordStore:
         ).first()
         if row is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
-        if row[0] != expected_version:
-            raise StaleVersion(keyset.stale_message(employee_id, expected_version))
+        check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
     def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool) -> str:
@@ -343,11 +325,8 @@ def _employee(row: tuple) -> Employee:
     return Employee(
         emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
         DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
-        _parse_time(created), _parse_time(updated), version, bool(synthetic),
+        from_text(created), from_text(updated), version, bool(synthetic),
     )
-
-
-_parse_time = datetime.fromisoformat
 
 
 def _cents(salary: Decimal) -> int:
@@ -376,16 +355,6 @@ def _employee_row(e: Employee) -> tuple:
 def _history_row(entry: HistoryEntry) -> tuple:
     changes = orjson.dumps([[c.field, c.old, c.new] for c in entry.changes]).decode()
     return (entry.state, entry.employee_id, entry.action, entry.actor, to_text(entry.at), changes)
-
-
-def _outbox_row(
-    state: str, employee_id: str, reason: str, old: DocumentRef, new: DocumentRef | None,
-    actor: str, at: str,
-) -> tuple:
-    return (
-        str(uuid.uuid4()), state, employee_id, reason, old.id, old.key, old.size, old.sha256,
-        new.id if new else None, new.key if new else None, actor, at, at,
-    )
 
 
 def _integrity(exc: sa_exc.IntegrityError) -> HumanGovError:

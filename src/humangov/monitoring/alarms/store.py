@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from humangov.adapters.sql import open_sqlite, reading
+from humangov.adapters.timecodec import from_optional_text as from_text
+from humangov.adapters.timecodec import to_text
 from humangov.monitoring.alarms.evaluator import AlarmState
 from humangov.monitoring.alarms.messages import AlarmEvent
 
@@ -84,16 +86,6 @@ inbox = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
-
-
-def to_text(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_text(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _state_to_json(state: AlarmState) -> str:
