@@ -48,7 +48,7 @@ class ReceiptPage(BaseModel):
 def list_erasures(
     state: TenantRead, container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ReceiptPage:
     """Erasure receipts of the state, newest first."""
     items, nxt = container.erasures.receipts(state, limit=limit, cursor=cursor)
@@ -58,7 +58,7 @@ def list_erasures(
 @pages_router.get("/states/{code}/erasures")
 def erasures_page(
     request: Request, state: TenantRead, container: ContainerDep,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ):
     items, nxt = container.erasures.receipts(state, limit=50, cursor=cursor)
     return deps.render(request, "erasures/list.html", state=state, receipts=items, next_cursor=nxt,
