@@ -4,17 +4,12 @@ https://api.slack.com/messaging/webhooks"""
 from __future__ import annotations
 
 import http.client
-import logging
 
 from slack_sdk.webhook import WebhookClient
 
-from humangov.adapters.notifiers import classify
+from humangov.adapters.notifiers import classify, slack_sdk_logger
 from humangov.monitoring.alarms.messages import AlarmEvent, build_slack_message
 from humangov.monitoring.alarms.transport import TransportError, fingerprint, redact_url, scrub
-
-# slack_sdk logs the full webhook URL at DEBUG; keep its logger above that whatever the root says.
-_sdk_log = logging.getLogger("humangov.notifiers.slack_sdk")
-_sdk_log.setLevel(logging.WARNING)
 
 
 class SlackTransport:
@@ -34,7 +29,10 @@ class SlackTransport:
     def notify(self, event: AlarmEvent) -> None:
         # Our dispatcher owns retries and backoff, so the SDK's own retry handlers are off.
         client = WebhookClient(
-            self._url, timeout=max(1, int(self._timeout)), logger=_sdk_log, retry_handlers=[]
+            self._url,
+            timeout=max(1, int(self._timeout)),
+            logger=slack_sdk_logger(),
+            retry_handlers=[],
         )
         message = build_slack_message(event)
         try:
