@@ -86,8 +86,11 @@ class Accounts:
         to print once (None if a password was given or users already exist)."""
         if self.store.count_users():
             return None
-        generated = None if password else secrets.token_urlsafe(18)
-        self.add_user(email, password or generated, "admin")
+        if password:
+            self.add_user(email, password, "admin")
+            return None
+        generated = secrets.token_urlsafe(18)
+        self.add_user(email, generated, "admin")
         return generated
 
 

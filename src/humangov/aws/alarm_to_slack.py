@@ -64,7 +64,7 @@ def webhook_url() -> str:
                 from humangov.adapters.aws.clients import AwsClients
                 from humangov.config import Settings
 
-                value = AwsClients(Settings()).get("secretsmanager").get_secret_value(
+                value = AwsClients(Settings()).secretsmanager.get_secret_value(
                     SecretId=secret_id)["SecretString"].strip()
                 _url = json.loads(value)["url"] if value.startswith("{") else value
             else:

@@ -20,7 +20,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +35,9 @@ from humangov.domain.erasure import DocumentChange
 from humangov.erasure.worker import backoff
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from mypy_boto3_dynamodbstreams.type_defs import ShardTypeDef
+
     from humangov.adapters.aws.clients import AwsClients
     from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters
     from humangov.bootstrap.on_aws import StreamRuntime
@@ -81,7 +84,7 @@ class StreamWorker:
                  dead_letters: DynamoDBDeadLetters, max_attempts: int = 8,
                  base_backoff: float = 1.0, max_backoff: float = 30.0,
                  batch_size: int = BATCH_SIZE,
-                 handler: Callable[[dict], dict] | None = None,
+                 handler: Callable[[dict], PartialItemFailureResponse] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.runtime, self.clients = runtime, clients
         self.records, self.naming = runtime.records, runtime.naming
@@ -122,10 +125,13 @@ class StreamWorker:
                 return None
             raise
 
-    def _shards(self, arn: str) -> list[dict]:
-        shards, start = [], None
+    def _shards(self, arn: str) -> list[ShardTypeDef]:
+        shards: list[ShardTypeDef] = []
+        start = None
         while True:
-            kwargs = {"StreamArn": arn, **({"ExclusiveStartShardId": start} if start else {})}
+            kwargs: dict[str, Any] = {"StreamArn": arn}
+            if start:
+                kwargs["ExclusiveStartShardId"] = start
             desc = self.clients.streams.describe_stream(**kwargs)["StreamDescription"]
             shards += desc["Shards"]
             start = desc.get("LastEvaluatedShardId")
@@ -144,7 +150,7 @@ class StreamWorker:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoint)
         return self.clients.streams.get_shard_iterator(**kwargs).get("ShardIterator")
 
-    def _read_shard(self, arn: str, shard: dict, stats: Stats, *, drain: bool) -> None:
+    def _read_shard(self, arn: str, shard: ShardTypeDef, stats: Stats, *, drain: bool) -> None:
         shard_id = shard["ShardId"]
         iterator = self._iterator(arn, shard_id)
         empty = 0
@@ -235,7 +241,7 @@ def seq(record: dict) -> str:
     return record["dynamodb"]["SequenceNumber"]
 
 
-def lambda_record(record: dict, stream_arn: str) -> dict:
+def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict:
     """A GetRecords record as Lambda delivers it: with eventSourceARN, time in epoch seconds."""
     out = dict(record)
     out["eventSourceARN"] = stream_arn

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from humangov.domain.states import STATE_NAMES
 from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, NotifyConfig, Silence
@@ -284,7 +285,7 @@ def _loc(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     msg = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)

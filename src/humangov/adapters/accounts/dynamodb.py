@@ -7,6 +7,8 @@ attributes: https://aws.amazon.com/blogs/database/simulating-amazon-dynamodb-uni
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from botocore.exceptions import ClientError
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
@@ -21,16 +23,21 @@ from humangov.adapters.dynamo_items import (
 )
 from humangov.domain.auth import ApiToken, User
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from humangov.adapters.aws.clients import AwsClients
+
 NEW = "attribute_not_exists(pk)"
 
 
 class DynamoDBAccountStore:
-    def __init__(self, clients, table: str) -> None:
+    def __init__(self, clients: AwsClients, table: str) -> None:
         self.clients = clients
         self.table = table
 
     @property
-    def _ddb(self):
+    def _ddb(self) -> DynamoDBClient:
         return self.clients.dynamodb
 
     def add_user(self, user: User) -> None:

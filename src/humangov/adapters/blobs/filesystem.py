@@ -15,6 +15,7 @@ so a reader sees the whole old file or the whole new one and a failed upload lea
 from __future__ import annotations
 
 import bisect
+import builtins
 import contextlib
 import os
 import tempfile
@@ -118,7 +119,7 @@ class FilesystemBlobStore:
             yield from chunk
 
     def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[list[str]]:
+                        stop: str | None = None) -> Iterator[builtins.list[str]]:
         """One unsorted list per fan-out directory, the directories in order: one directory
         read per fan-out, no stat and no sort per file, which is what makes the orphan sweep
         fast (it stats only the files no record references).
@@ -143,7 +144,7 @@ class FilesystemBlobStore:
             if keys:
                 yield keys
 
-    def key_split_points(self, state: str, parts: int) -> list[str]:
+    def key_split_points(self, state: str, parts: int) -> builtins.list[str]:
         """Up to `parts - 1` fan-out directory names that split the state's keys into `parts`
         ranges of about as many directories each (keys spread evenly over the fan-outs when
         they start with random ids). Ranges are [None, p0), [p0, p1), ..., [pn, None)."""
@@ -157,7 +158,7 @@ class FilesystemBlobStore:
         if not os.path.isdir(base):
             return
         left = 0
-        for directory, dirs, files in os.walk(base, topdown=False):
+        for directory, _dirs, files in os.walk(base, topdown=False):
             for name in files:
                 if name.startswith(TEMP_PREFIX):  # a crashed upload's remains: never a record's
                     os.unlink(os.path.join(directory, name))
