@@ -45,7 +45,7 @@ def server(app: str, data_dir: Path | None = None):
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"{app} server did not start")
+                    raise RuntimeError(f"{app} server did not start") from None
                 time.sleep(0.1)
         yield base
     finally:

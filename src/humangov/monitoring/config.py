@@ -43,7 +43,8 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")  # noqa: TRY004 - pydantic wants ValueError
+        # ValueError, not TypeError: pydantic reports only the former as a validation error.
+        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")
     if isinstance(value, int | float):
         return timedelta(seconds=value)
     if isinstance(value, str):
