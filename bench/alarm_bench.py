@@ -56,7 +56,9 @@ async def wait_for_message(receiver: SlackReceiver, count: int) -> float:
         raise TimeoutError(f"message {count} did not arrive within {MESSAGE_WAIT}s") from None
 
 
-async def run(incidents: int, interval: float, seed: int) -> tuple[list[float], list[float], list[str]]:
+async def run(
+    incidents: int, interval: float, seed: int
+) -> tuple[list[float], list[float], list[str]]:
     rng = random.Random(seed)
     receiver, target = SlackReceiver(), Target()
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +69,9 @@ async def run(incidents: int, interval: float, seed: int) -> tuple[list[float], 
             "alarm": {"failures_in_a_row": 2},
         }]})
         alarms = build_alarms(Settings(data_dir=data_dir, slack_webhook_url=receiver.url), config)
-        engine = MonitoringEngine(config, alarms.watch_store(MemoryRunStore()), data_dir / "artifacts")
+        engine = MonitoringEngine(
+            config, alarms.watch_store(MemoryRunStore()), data_dir / "artifacts"
+        )
         alarms.attach(engine.scheduler)
         await alarms.start()
         await engine.start()
@@ -112,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Alarm benchmark: heartbeat every {args.interval:g}s, failures_in_a_row 2, "
           f"{args.incidents} incidents")
-    print(f"{'':28}{'p50':>8}{'p95':>8}{'target p95':>12}   reference (blackbox+Alertmanager p50/p95)")
+    print(
+        f"{'':28}{'p50':>8}{'p95':>8}{'target p95':>12}   reference (blackbox+Alertmanager p50/p95)"
+    )
     ref50, ref95 = REFERENCE["blackbox+alertmanager"]
     rows = [("stop -> ALARM in Slack", down, TARGET_DOWN_P95), ("restart -> OK in Slack", up, TARGET_UP_P95)]
     ok = once_each

@@ -42,7 +42,9 @@ def bench_stream_worker(settings, n: int) -> float:
         eid = str(uuid.uuid4())
         doc = DocumentRef.new(eid, 8, "0" * 64)
         c.blobs.put("CA", doc.key, io.BytesIO(b"%PDF-1.4"))
-        people.append(Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now))
+        people.append(
+            Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now)
+        )
     c.records.add_employees(people, [HistoryEntry(e.id, "CA", "added", "bench", now,
                                                   (FieldChange("first_name", None, e.first_name),)) for e in people])
     for e in people:
@@ -91,12 +93,16 @@ def main(argv: list[str] | None = None) -> None:
         from humangov.config import Settings
 
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(environment="test", backend="aws", data_dir=Path(tmp), monitoring=False)
+            settings = Settings(
+                environment="test", backend="aws", data_dir=Path(tmp), monitoring=False
+            )
             stream = bench_stream_worker(settings, args.records)
             swept = bench_sweep(settings, args.objects)
     finally:
         server.stop()
-    print("AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)")
+    print(
+        "AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)"
+    )
     print(f"  stream worker: {stream:8.1f} records/s erased   ({args.records} deletes, all versions, receipts)")
     print(f"  orphan sweep : {swept:8.1f} objects/s on S3      ({args.objects} orphans listed, erased, receipted)")
     sys.stdout.flush()

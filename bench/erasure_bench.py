@@ -119,7 +119,9 @@ def dataset(files: int) -> Path:
         os.close(fd)
         os.utime(path, (old, old))
         if i % 100 != 0:  # every hundredth file is an orphan
-            batch.append(Employee(eid, STATE, "A", f"B{i}", "Clerk", Decimal("1.00"), ref, now, now))
+            batch.append(
+                Employee(eid, STATE, "A", f"B{i}", "Clerk", Decimal("1.00"), ref, now, now)
+            )
         if len(batch) >= 20_000:
             records.add_employees(batch, [])
             batch.clear()

@@ -69,7 +69,9 @@ def _token():
 
     arn = os.environ.get("HUMANGOV_CANARY_TOKEN_SECRET")
     if not arn:
-        raise CheckFailed("HUMANGOV_CANARY_TOKEN_SECRET is not set; the lifecycle check needs a token")
+        raise CheckFailed(
+            "HUMANGOV_CANARY_TOKEN_SECRET is not set; the lifecycle check needs a token"
+        )
     return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip()
 
 
@@ -115,7 +117,8 @@ def _multipart(fields, filename, content):
     parts = []
     for name, value in fields.items():
         parts.append(
-            '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)
+            '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+            % (boundary, name, value)
         )
     parts.append(
         '--%s\r\nContent-Disposition: form-data; name="document"; filename="%s"\r\n'

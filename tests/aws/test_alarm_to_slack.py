@@ -12,7 +12,9 @@ import pytest
 from humangov.aws import alarm_to_slack
 from humangov.monitoring.alarms.messages import build_slack_message
 
-EVENT = json.loads((Path(__file__).resolve().parent.parent / "events" / "sns_cloudwatch_alarm.json").read_text())
+EVENT = json.loads(
+    (Path(__file__).resolve().parent.parent / "events" / "sns_cloudwatch_alarm.json").read_text()
+)
 
 
 @pytest.fixture
@@ -57,7 +59,9 @@ def test_a_cloudwatch_alarm_is_posted_as_the_shared_slack_message(slack, monkeyp
 def test_the_webhook_url_comes_from_secrets_manager(slack, aws_local, monkeypatch):
     posted, _, url = slack
     monkeypatch.delenv("HUMANGOV_SLACK_WEBHOOK_URL", raising=False)
-    aws_local.clients.get("secretsmanager").create_secret(Name="humangov/slack", SecretString=json.dumps({"url": url}))
+    aws_local.clients.get("secretsmanager").create_secret(
+        Name="humangov/slack", SecretString=json.dumps({"url": url})
+    )
     monkeypatch.setenv("HUMANGOV_SLACK_SECRET_ID", "humangov/slack")
     assert alarm_to_slack.handler(EVENT) == {"posted": 1}
     assert len(posted) == 1

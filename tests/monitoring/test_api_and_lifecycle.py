@@ -60,7 +60,9 @@ class FakeHumanGov:
 
         async def document(request):
             e = self.employees[request.path_params["eid"]]
-            return Response(e["pdf"] + (b"x" if self.download_corrupt else b""), media_type="application/pdf")
+            return Response(
+                e["pdf"] + (b"x" if self.download_corrupt else b""), media_type="application/pdf"
+            )
 
         async def erasures(request):
             return JSONResponse({"state": "CA", "items": self.receipts, "next_cursor": None})
@@ -106,7 +108,9 @@ async def test_a_corrupted_download_fails_and_the_record_is_still_cleaned_up(cli
     fake = FakeHumanGov(download_corrupt=True)
     with serve(fake.app()) as base:
         result = await run(lifecycle(base), clients)
-    assert result.status == "fail" and result.failing_step == "download" and "sha256" in result.error
+    assert (
+        result.status == "fail" and result.failing_step == "download" and "sha256" in result.error
+    )
     assert fake.employees == {}  # cleaned up in `finally`
 
 
@@ -163,7 +167,9 @@ def api_check(base, me_expect):
 
 async def test_an_api_flow_passes_captured_values_to_later_steps(clients):
     with serve(api_app()) as base:
-        result = await run(api_check(base, {"status": 200, "json": {"$.roles[0]": "admin"}}), clients)
+        result = await run(
+            api_check(base, {"status": 200, "json": {"$.roles[0]": "admin"}}), clients
+        )
     assert result.status == "ok", result.error
     assert [(s.name, s.status) for s in result.steps] == [("login", "ok"), ("me", "ok")]
 

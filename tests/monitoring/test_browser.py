@@ -41,7 +41,9 @@ def ui(password: str, *, ignored_deletes: int = 0):
                     '<input name="email"><input name="password" type="password"><button type="submit">Log in</button></form>')
 
     def state(request):
-        rows = "".join(f'<a href="/states/CA/employees/{i}">{p["last"]}</a>' for i, p in people.items())
+        rows = "".join(
+            f'<a href="/states/CA/employees/{i}">{p["last"]}</a>' for i, p in people.items()
+        )
         return page(f'<h1>California</h1><a href="/states/CA/employees/new">Add employee</a>{rows}')
 
     async def new(request):
@@ -71,8 +73,10 @@ def ui(password: str, *, ignored_deletes: int = 0):
             else:
                 people.pop(eid, None)
             return RedirectResponse("/states/CA", 303)
-        return page(f'<h1>Delete?</h1><form method="post" action="/states/CA/employees/{eid}/delete">'
-                    '<button type="submit">Delete employee</button></form>')
+        return page(
+            f'<h1>Delete?</h1><form method="post" action="/states/CA/employees/{eid}/delete">'
+            '<button type="submit">Delete employee</button></form>'
+        )
 
     app = Starlette(routes=[
         Route("/login", login, methods=["GET", "POST"]),
@@ -90,7 +94,9 @@ def browser_check(base):
                      password_env="TEST_CANARY_PASSWORD", interval="5m", timeout="60s")
 
 
-async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(tmp_path, clients, monkeypatch):
+async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(
+    tmp_path, clients, monkeypatch
+):
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse")
     app, people, synthetic = ui("correct horse")
     with serve(app) as base:
@@ -115,7 +121,9 @@ async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients,
     assert {"01-login.png", "trace.zip"} <= names
 
 
-async def test_a_run_that_fails_after_adding_still_deletes_its_employee(tmp_path, clients, monkeypatch):
+async def test_a_run_that_fails_after_adding_still_deletes_its_employee(
+    tmp_path, clients, monkeypatch
+):
     # GIVEN an app whose first delete is silently ignored
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse")
     app, people, _ = ui("correct horse", ignored_deletes=1)

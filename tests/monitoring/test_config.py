@@ -30,7 +30,9 @@ checks:
     assert check.alarm.failures_in_a_row == 2
 
 
-@pytest.mark.parametrize("text, seconds", [("500ms", 0.5), ("5s", 5), ("1m", 60), ("1h", 3600), (3, 3)])
+@pytest.mark.parametrize(
+    "text, seconds", [("500ms", 0.5), ("5s", 5), ("1m", 60), ("1h", 3600), (3, 3)]
+)
 def test_durations_accept_the_usual_units(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
 

@@ -34,7 +34,9 @@ def base():
 
 
 def hb(url, **kw):
-    return one_check(name="hb", type="heartbeat", url=url, interval="5s", timeout=kw.pop("timeout", "2s"), **kw)
+    return one_check(
+        name="hb", type="heartbeat", url=url, interval="5s", timeout=kw.pop("timeout", "2s"), **kw
+    )
 
 
 async def test_a_healthy_endpoint_passes_every_assertion(base, clients):

@@ -87,7 +87,9 @@ async def test_a_paused_process_records_each_skipped_slot_as_a_failure():
 
 async def test_run_now_runs_a_confirmation_check_after_the_delay():
     store = MemoryRunStore()
-    scheduler = Scheduler([check("hb", interval="1m", timeout="1s")], runner_sleeping({}), store=store)
+    scheduler = Scheduler(
+        [check("hb", interval="1m", timeout="1s")], runner_sleeping({}), store=store
+    )
     await scheduler.start()
     t0 = time.monotonic()
     scheduler.run_now("hb", delay=0.2)
@@ -108,6 +110,8 @@ async def test_subscribers_see_the_result_after_it_is_stored_and_a_failing_one_h
     async def watcher(chk, result):
         stored_when_called.append(store.get_run(result.run_id) is not None)
 
-    scheduler = Scheduler([check("hb")], runner_sleeping({}), store=store, subscribers=[broken, watcher])
+    scheduler = Scheduler(
+        [check("hb")], runner_sleeping({}), store=store, subscribers=[broken, watcher]
+    )
     await scheduler.run_once("hb")
     assert stored_when_called == [True]

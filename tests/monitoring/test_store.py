@@ -45,7 +45,9 @@ def test_runs_are_listed_newest_first_across_pages(store):
 
 def test_the_summary_gives_last_status_success_rate_and_latency_percentiles(store):
     for i in range(20):
-        store.save(result(NOW - timedelta(minutes=20 - i), ok=i % 4 != 0, ms=float(10 * (i + 1)), n=i))
+        store.save(
+            result(NOW - timedelta(minutes=20 - i), ok=i % 4 != 0, ms=float(10 * (i + 1)), n=i)
+        )
     store.save(result(NOW - timedelta(days=2), ok=False, n=99))  # outside the 24 h window
     summary = store.summary("hb", now=NOW)
     assert (summary.last_status, summary.runs_24h, summary.success_24h) == ("ok", 20, 75.0)

@@ -73,10 +73,16 @@ def test_the_runs_api_pages_newest_first_and_unknown_checks_are_404_problems(fil
     store, config, _ = filled
     client = web(store, config)
     first = client.get("/api/v1/monitoring/checks/readyz/runs?limit=2").json()
-    rest = client.get(f"/api/v1/monitoring/checks/readyz/runs?limit=2&cursor={first['next_cursor']}").json()
-    assert [r["duration_ms"] for r in first["items"] + rest["items"]] == [5.0, 6.0, 7.0] and rest["next_cursor"] is None
+    rest = client.get(
+        f"/api/v1/monitoring/checks/readyz/runs?limit=2&cursor={first['next_cursor']}"
+    ).json()
+    assert [r["duration_ms"] for r in first["items"] + rest["items"]] == [5.0, 6.0, 7.0] and rest[
+        "next_cursor"
+    ] is None
     missing = client.get("/api/v1/monitoring/checks/nope/runs")
-    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert (
+        missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    )
 
 
 def test_the_pages_show_status_uptime_chart_steps_and_screenshots(filled):
@@ -117,7 +123,9 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
             {"name": "down", "type": "heartbeat", "url": refused_url(), "interval": "1s", "timeout": "1s"},
         ]})
         store = open_store(tmp_path)
-        engine = MonitoringEngine(config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry))
+        engine = MonitoringEngine(
+            config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry)
+        )
         await engine.start()
         await asyncio.sleep(1.5)
         await engine.stop()
@@ -139,5 +147,7 @@ def test_monitor_refuses_a_bad_file_with_field_paths_and_exit_code_2(tmp_path):
 def test_monitor_once_runs_every_check_and_exits_nonzero_on_failure(tmp_path):
     good = tmp_path / "m.yaml"
     good.write_text(f"checks:\n  - {{name: gone, type: heartbeat, url: '{refused_url()}', interval: 5s, timeout: 1s}}\n")
-    result = CliRunner().invoke(monitor_cli, ["--config", str(good), "--data-dir", str(tmp_path), "--once"])
+    result = CliRunner().invoke(
+        monitor_cli, ["--config", str(good), "--data-dir", str(tmp_path), "--once"]
+    )
     assert result.exit_code == 1 and "connection refused" in result.output

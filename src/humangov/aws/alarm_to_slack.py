@@ -100,6 +100,8 @@ def handler(event: dict, context: Any = None) -> dict:
             # The URL is never part of what we log or raise.
             raise DeliveryFailed(f"Slack answered {response.status_code} for alarm "
                                  f"{alarm.get('AlarmName')!r}: {str(response.body)[:200]}")
-        log.info("posted alarm %s (%s) to Slack", alarm.get("AlarmName"), alarm.get("NewStateValue"))
+        log.info(
+            "posted alarm %s (%s) to Slack", alarm.get("AlarmName"), alarm.get("NewStateValue")
+        )
         posted += 1
     return {"posted": posted}

@@ -85,7 +85,9 @@ def handler(
     rt = runtime or default_runtime()
     # An entirely failed batch is reported like a partial one, so the caller (Lambda's event
     # source mapping, or our stream worker) retries and bisects it the same way.
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    processor = BatchProcessor(
+        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
+    )
 
     def record_handler(record: DynamoDBRecord) -> int:
         return len(handle_record(record.raw_event, rt))

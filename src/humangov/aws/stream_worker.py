@@ -91,7 +91,9 @@ class StreamWorker:
         self.checkpoints, self.dead_letters = checkpoints, dead_letters
         self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
         self.batch_size = batch_size
-        self.handler = handler or (lambda event: stream_cleanup.handler(event, None, runtime=runtime))
+        self.handler = handler or (
+            lambda event: stream_cleanup.handler(event, None, runtime=runtime)
+        )
         self.sleep = sleep
         self.rng = random.Random()
 
@@ -119,7 +121,9 @@ class StreamWorker:
 
     def _stream_arn(self, table: str) -> str | None:
         try:
-            return self.clients.dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+            return self.clients.dynamodb.describe_table(TableName=table)["Table"].get(
+                "LatestStreamArn"
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return None
@@ -156,7 +160,9 @@ class StreamWorker:
         empty = 0
         while iterator:
             try:
-                page = self.clients.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+                page = self.clients.streams.get_records(
+                    ShardIterator=iterator, Limit=self.batch_size
+                )
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ExpiredIteratorException":
                     raise

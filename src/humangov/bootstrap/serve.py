@@ -35,7 +35,9 @@ class CanaryCredentials:
     password: str
 
 
-def server(settings: Settings, announce: Callable[[str], None] = print) -> tuple[FastAPI, Container]:
+def server(
+    settings: Settings, announce: Callable[[str], None] = print
+) -> tuple[FastAPI, Container]:
     from humangov.bootstrap import bootstrap
 
     container = bootstrap(settings)

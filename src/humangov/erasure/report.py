@@ -14,7 +14,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "eras
 PAGE = 500
 
 
-def build_report(state: str, *, ledger, outbox, now: datetime, since: datetime | None = None) -> dict:
+def build_report(
+    state: str, *, ledger, outbox, now: datetime, since: datetime | None = None
+) -> dict:
     receipts, cursor = [], None
     while True:
         page, cursor = ledger.receipts(state, limit=PAGE, cursor=cursor, since=since)

@@ -44,7 +44,8 @@ def latency_svg(buckets: list[Aggregate], width: int = 720, height: int = 180) -
         f'<rect x="{x(i) - step / 2:.1f}" y="{pad_t + plot_h * (1 - (b.success_pct or 0) / 100):.1f}" '
         f'width="{step:.1f}" height="{plot_h * (b.success_pct or 0) / 100:.1f}" class="success">'
         f"<title>{escape(bar_title(b))}</title></rect>"
-        for i, b in enumerate(buckets) if b.total
+        for i, b in enumerate(buckets)
+        if b.total
     ]
     return (
         f'<svg class="latency-chart" viewBox="0 0 {width} {height}" role="img" '

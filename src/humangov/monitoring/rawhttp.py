@@ -52,7 +52,9 @@ class RawHttp:
     ssl_context: ssl.SSLContext | None = None
     _idle: dict[_Key, list[_Connection]] = field(default_factory=dict)
 
-    async def request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
+    async def request(
+        self, method: str, url: str, headers: dict[str, str] | None = None
+    ) -> Response:
         """Callers bound this with their own timeout (asyncio.timeout)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

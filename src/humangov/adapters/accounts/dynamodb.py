@@ -76,7 +76,9 @@ class DynamoDBAccountStore:
         v = self._get("TOKEN", token_hash)
         if v is None:
             return None
-        return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"], parse_ts(v["created_at"]))
+        return ApiToken(
+            v["id"], v["name"], v["role"], v.get("state"), v["sk"], parse_ts(v["created_at"])
+        )
 
     def _put_unique(self, items: list[dict], conflict) -> None:
         with translating("The accounts store"):

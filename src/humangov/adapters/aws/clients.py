@@ -33,7 +33,9 @@ def region_for(settings: Settings) -> str:
     """HUMANGOV_AWS_REGION when set, else the runtime's region (Lambda sets AWS_REGION)."""
     if "aws_region" in settings.model_fields_set:
         return settings.aws_region
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+    return (
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+    )
 
 
 _session_lock = threading.Lock()

@@ -23,7 +23,9 @@ LEDGER_INDEX = ("by_state", "state", "seq")
 
 
 def _key_schema(*names: str) -> list[dict]:
-    return [{"AttributeName": n, "KeyType": t} for n, t in zip(names, ("HASH", "RANGE"), strict=False)]
+    return [
+        {"AttributeName": n, "KeyType": t} for n, t in zip(names, ("HASH", "RANGE"), strict=False)
+    ]
 
 
 def records_table_spec(name: str) -> dict:
@@ -80,7 +82,9 @@ def ensure_table(clients: AwsClients, spec: dict, *, ttl: bool = False) -> bool:
         if exc.response["Error"]["Code"] != "ResourceInUseException":  # created meanwhile
             raise
         return False
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    ddb.get_waiter("table_exists").wait(
+        TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
     if ttl:
         ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})

@@ -140,7 +140,9 @@ class FilesystemBlobStore:
                 continue
             keys = decode_names(names)
             if (start is not None and fan < start) or (stop is not None and fan >= stop[:len(fan)]):
-                keys = [k for k in keys if (start is None or k >= start) and (stop is None or k < stop)]
+                keys = [
+                    k for k in keys if (start is None or k >= start) and (stop is None or k < stop)
+                ]
             if keys:
                 yield keys
 
@@ -237,7 +239,9 @@ def _sorted_dirs(directory: str) -> list[str]:
 def _sorted_entries(directory: str) -> list[tuple[str, os.DirEntry]]:
     try:
         with os.scandir(directory) as it:
-            return sorted((decode_name(e.name), e) for e in it if not e.name.startswith(TEMP_PREFIX))
+            return sorted(
+                (decode_name(e.name), e) for e in it if not e.name.startswith(TEMP_PREFIX)
+            )
     except FileNotFoundError:  # removed by a concurrent delete: it holds nothing now
         return []
 
@@ -250,7 +254,9 @@ def decode_names(names: list[str]) -> list[str]:
     """`decode_name` over a directory's names, skipping temporary files. Inlined rather than
     calling `decode_name`: at a million names the call costs more than the replaces, and
     decoding one joined string in bulk measured no faster."""
-    return [n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)]
+    return [
+        n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)
+    ]
 
 
 def decode_name(name: str) -> str:

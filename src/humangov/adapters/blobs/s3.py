@@ -136,8 +136,10 @@ class S3BlobStore:
             with translating("Document storage"):
                 got = self._s3.delete_objects(Bucket=bucket, Delete={
                     "Objects": [{"Key": key, "VersionId": v} for v in batch], "Quiet": True})
-            refused += [f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
-                        for e in got.get("Errors", [])]
+            refused += [
+                f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
+                for e in got.get("Errors", [])
+            ]
         if refused:
             raise ErasureRefused(
                 f"S3 refused to erase {len(refused)} of {len(versions)} versions of {key} in "
@@ -153,12 +155,16 @@ class S3BlobStore:
         existed = False
         with translating("Document storage"):
             try:
-                for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+                for page in self._s3.get_paginator("list_object_versions").paginate(
+                    Bucket=bucket, Prefix=key
+                ):
                     for v in page.get("Versions", []):
                         if v["Key"] == key:  # Prefix also matches longer keys
                             ids.append(v["VersionId"])
                             existed = True
-                    ids += [m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key]
+                    ids += [
+                        m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key
+                    ]
             except ClientError as exc:
                 if code(exc) in _MISSING:
                     return [], False

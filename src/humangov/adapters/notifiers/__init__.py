@@ -15,7 +15,9 @@ PERMANENT_BODIES = (
 )
 
 
-def classify(status: int, body: str, headers: dict[str, str] | None = None) -> TransportError | None:
+def classify(
+    status: int, body: str, headers: dict[str, str] | None = None
+) -> TransportError | None:
     """None for a 2xx answer, else the TransportError it stands for."""
     if 200 <= status < 300:
         return None
@@ -32,7 +34,9 @@ def classify(status: int, body: str, headers: dict[str, str] | None = None) -> T
             retry_after = max(0.0, float(raw)) if raw is not None else 1.0
         except ValueError:
             retry_after = 1.0
-        return TransportError(f"HTTP 429: rate limited for {retry_after:g}s", retry_after=retry_after)
+        return TransportError(
+            f"HTTP 429: rate limited for {retry_after:g}s", retry_after=retry_after
+        )
     return TransportError(f"HTTP {status}: {text or 'no body'}")
 
 

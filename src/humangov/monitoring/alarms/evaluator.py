@@ -121,6 +121,8 @@ def evaluate(
         and s.last_notified_at is not None
         and now - s.last_notified_at >= policy.remind_every
     ):
-        out.append(Transition(result.run_id, ALARM, ALARM, now, kind="reminder", since=s.incident_since))
+        out.append(
+            Transition(result.run_id, ALARM, ALARM, now, kind="reminder", since=s.incident_since)
+        )
         s = replace(s, last_notified_at=now)
     return s, out

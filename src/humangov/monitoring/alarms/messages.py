@@ -97,7 +97,9 @@ def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
     text = headline(event)
     if event.kind == DEGRADED:
-        title = "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
+        title = (
+            "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
+        )
         emoji = ":warning:" if event.new_state != "OK" else ":large_green_circle:"
     else:
         title = f"{event.new_state}: {event.check}"
@@ -121,7 +123,9 @@ def build_slack_message(event: AlarmEvent) -> dict:
     if event.error:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Error*\n```{event.error[:2800]}```"}})
     if event.reason and event.kind != DEGRADED:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": event.reason[:2000]}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": event.reason[:2000]}]}
+        )
     links = []
     if event.run_url:
         links.append({"type": "button", "text": {"type": "plain_text", "text": "View run"}, "url": event.run_url})
