@@ -89,7 +89,8 @@ class StreamWorker:
         self.runtime, self.clients = runtime, clients
         self.records, self.naming = runtime.records, runtime.naming
         self.checkpoints, self.dead_letters = checkpoints, dead_letters
-        self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
+        self.max_attempts = max_attempts
+        self.base_backoff, self.max_backoff = base_backoff, max_backoff
         self.batch_size = batch_size
         self.handler = handler or (
             lambda event: stream_cleanup.handler(event, None, runtime=runtime)
@@ -121,9 +122,8 @@ class StreamWorker:
 
     def _stream_arn(self, table: str) -> str | None:
         try:
-            return self.clients.dynamodb.describe_table(TableName=table)["Table"].get(
-                "LatestStreamArn"
-            )
+            table_info = self.clients.dynamodb.describe_table(TableName=table)["Table"]
+            return table_info.get("LatestStreamArn")
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return None

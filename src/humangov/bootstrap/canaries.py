@@ -53,7 +53,8 @@ def alarms(settings: Settings, config: MonitoringConfig, *, scheduler: Scheduler
 def run_store(settings: Settings, config: MonitoringConfig) -> RunStore:
     return SqliteRunStore(settings.data_dir / "monitoring.db",
                           artifacts_dir=artifacts_dir_for(settings.data_dir),
-                          raw_retention=config.retention.raw, hourly_retention=config.retention.hourly)
+                          raw_retention=config.retention.raw,
+                          hourly_retention=config.retention.hourly)
 
 
 @dataclass

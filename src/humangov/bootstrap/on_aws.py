@@ -66,8 +66,9 @@ def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None 
     )
 
 
-def stream_worker(settings: Settings, *, clients: AwsClients | None = None, clock: Clock | None = None,
-                  batch_size: int | None = None, sleep: Callable[[float], None] = time.sleep):
+def stream_worker(settings: Settings, *, clients: AwsClients | None = None,
+                  clock: Clock | None = None, batch_size: int | None = None,
+                  sleep: Callable[[float], None] = time.sleep):
     """`humangov stream-worker`: the Lambda's event source mapping, on one machine."""
     from humangov.aws.stream_worker import BATCH_SIZE, Checkpoints, StreamWorker
 

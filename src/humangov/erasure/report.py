@@ -41,7 +41,8 @@ def build_report(
             for d in dead
         ],
         "latest_sweep": None if sweep is None else {
-            "started_at": sweep.started_at.isoformat(), "finished_at": sweep.finished_at.isoformat(),
+            "started_at": sweep.started_at.isoformat(),
+            "finished_at": sweep.finished_at.isoformat(),
             "scanned_files": sweep.scanned_files, "scanned_records": sweep.scanned_records,
             "orphans": sweep.orphans, "dangling": sweep.dangling, "purged": sweep.purged,
         },

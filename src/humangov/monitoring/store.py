@@ -181,7 +181,8 @@ class MemoryRunStore(RunStore):
         ]
 
     def _rollups(self, check, period, since, until):
-        return [a for (c, p, s), a in sorted(self._agg.items()) if c == check and p == period and since <= s < until]
+        return [a for (c, p, s), a in sorted(self._agg.items())
+                if c == check and p == period and since <= s < until]
 
     def _put_rollup(self, agg):
         self._agg[(agg.check, agg.period, agg.start)] = agg

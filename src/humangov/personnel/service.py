@@ -180,9 +180,8 @@ class Personnel:
     def _store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
         doc_id = new_id()
         key = DocumentRef.key_for(employee_id, doc_id)
-        stored = self.blobs.put(
-            state, key, pdf_chunks(stream, self.max_document_bytes), max_size=self.max_document_bytes
-        )
+        stored = self.blobs.put(state, key, pdf_chunks(stream, self.max_document_bytes),
+                                max_size=self.max_document_bytes)
         return DocumentRef(doc_id, key, stored.size, stored.sha256)
 
     def _compensating(self, state: str, doc: DocumentRef | None):

@@ -68,7 +68,8 @@ class DynamoDBAccountStore:
 
     def add_token(self, token: ApiToken) -> None:
         item = to_item({"pk": "TOKEN", "sk": token.token_hash, "id": token.id, "name": token.name,
-                        "role": token.role, "state": token.state, "created_at": ts(token.created_at)})
+                        "role": token.role, "state": token.state,
+                        "created_at": ts(token.created_at)})
         guard = to_item({"pk": "TOKENID", "sk": token.id})
         self._put_unique([item, guard], duplicate_token)
 
@@ -84,7 +85,8 @@ class DynamoDBAccountStore:
         with translating("The accounts store"):
             try:
                 self._ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.table, "Item": i, "ConditionExpression": NEW}} for i in items])
+                    {"Put": {"TableName": self.table, "Item": i, "ConditionExpression": NEW}}
+                    for i in items])
             except ClientError as exc:
                 if code(exc) == "TransactionCanceledException":
                     raise conflict() from exc
@@ -104,4 +106,5 @@ class DynamoDBAccountStore:
 
 
 def _user(v: dict) -> User:
-    return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"], parse_ts(v["created_at"]))
+    return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"],
+                parse_ts(v["created_at"]))

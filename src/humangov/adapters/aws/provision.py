@@ -60,7 +60,8 @@ def simple_table_spec(name: str, *, gsi: tuple[str, str, str] | None = None) -> 
     if gsi is not None:
         index, hash_key, range_key = gsi
         attrs += [(hash_key, S), (range_key, S)]
-        spec["GlobalSecondaryIndexes"] = [{"IndexName": index, "KeySchema": _key_schema(hash_key, range_key),
+        spec["GlobalSecondaryIndexes"] = [{"IndexName": index,
+                                           "KeySchema": _key_schema(hash_key, range_key),
                                            "Projection": {"ProjectionType": "ALL"}}]
     spec["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t} for a, t in attrs]
     return spec
@@ -116,7 +117,8 @@ def ensure_bucket(clients: AwsClients, name: str) -> bool:
     # marker (adapters/blobs/s3.py).
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+         "BucketKeyEnabled": True}]})
     log.info("created S3 bucket %s", name)
     return True
 

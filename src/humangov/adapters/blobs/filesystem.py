@@ -44,9 +44,8 @@ class FilesystemBlobStore:
                 "disk and permissions."
             )
 
-    def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
-    ) -> StoredBlob:
+    def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+            max_size: int | None = None) -> StoredBlob:
         path = self._path(state, key)
         directory = os.path.dirname(path)
         fd, temp = self._temp_file(directory)

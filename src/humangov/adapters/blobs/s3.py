@@ -63,9 +63,8 @@ class S3BlobStore:
         with translating("Document storage"):
             self._s3.list_buckets(MaxBuckets=1)
 
-    def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
-    ) -> StoredBlob:
+    def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+            max_size: int | None = None) -> StoredBlob:
         bucket, key = self._bucket(state), check_key(key)
         hasher = SizedHasher(max_size)
         buffer = bytearray()
@@ -78,7 +77,8 @@ class S3BlobStore:
                 if len(buffer) >= PART_SIZE:
                     if upload_id is None:
                         upload_id = self._call(bucket, self._s3.create_multipart_upload,
-                                               Bucket=bucket, Key=key, ContentType="application/pdf")["UploadId"]
+                                               Bucket=bucket, Key=key,
+                                               ContentType="application/pdf")["UploadId"]
                     parts.append(self._part(bucket, key, upload_id, len(parts) + 1, bytes(buffer)))
                     buffer.clear()
             if upload_id is None:
@@ -197,7 +197,8 @@ class S3BlobStore:
         after = (start[:-1] or None) if start else None
         keys = takewhile(
             lambda k: stop is None or k < stop,
-            (info.key for info in self.list(state, after=after) if start is None or info.key >= start))
+            (info.key for info in self.list(state, after=after)
+             if start is None or info.key >= start))
         while chunk := list(islice(keys, 1000)):  # one ListObjectsV2 page
             yield chunk
 

@@ -37,7 +37,8 @@ class SlackTransport:
         message = build_slack_message(event)
         try:
             response = client.send(text=message["text"], blocks=message["blocks"])
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, refusals: transient
+        except (OSError, http.client.HTTPException) as exc:
+            # URLError, timeouts and refusals: all transient.
             raise TransportError(scrub(f"network error: {exc}", self._url)) from None
         error = classify(response.status_code, response.body or "", dict(response.headers or {}))
         if error is None and (response.body or "").strip() not in ("", "ok"):

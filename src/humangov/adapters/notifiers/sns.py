@@ -38,8 +38,9 @@ class SnsTransport:
             self.clients.sns.publish(
                 TopicArn=self.topic_arn, Subject=headline(event)[:100],
                 Message=orjson.dumps(event.to_json()).decode(),
-                MessageAttributes={"check": {"DataType": "String", "StringValue": event.check[:256]},
-                                   "state": {"DataType": "String", "StringValue": event.new_state}})
+                MessageAttributes={
+                    "check": {"DataType": "String", "StringValue": event.check[:256]},
+                    "state": {"DataType": "String", "StringValue": event.new_state}})
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise TransportError(f"SNS {error.get('Code')}: {error.get('Message', '')[:200]}",

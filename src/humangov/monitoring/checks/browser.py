@@ -148,7 +148,8 @@ async def _steps(
         await form.locator("[name=role]").fill("Canary")
         await form.locator("input[name=salary]").fill("1.00")
         await form.locator("input[name=document]").set_input_files(
-            files=[{"name": "canary.pdf", "mimeType": "application/pdf", "buffer": canary_pdf(ctx.run_id)}]
+            files=[{"name": "canary.pdf", "mimeType": "application/pdf",
+                    "buffer": canary_pdf(ctx.run_id)}]
         )
         await _submit(page, form)
         await _expect_text(page, last_name, "the new employee is not shown after adding")
@@ -171,7 +172,8 @@ async def _steps(
             await _submit_with(page, confirm.first)
         gone = await page.goto(employee_url[0])
         if gone is None or gone.status != 404:
-            raise CheckFailed(f"the employee's page still answers {gone.status if gone else 'nothing'} after deleting")
+            answer = gone.status if gone else "nothing"
+            raise CheckFailed(f"the employee's page still answers {answer} after deleting")
 
     await stepped("login", login)
     await stepped("open-state", open_state)

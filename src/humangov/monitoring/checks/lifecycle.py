@@ -83,7 +83,8 @@ async def _cleanup(api: _Api, employee_id: str) -> None:
             async with asyncio.timeout(CLEANUP_TIMEOUT_S):
                 await api.http.delete(api.employee_url(employee_id), headers=api.headers)
         except (httpx.HTTPError, TimeoutError):
-            pass  # the next run's cleanup can't find it either; synthetic records are excluded from reports
+            # The next run's cleanup can't find it either; reports leave synthetic records out.
+            pass
 
     await asyncio.shield(delete())
 
