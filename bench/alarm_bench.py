@@ -89,8 +89,8 @@ async def run(
                 target.start()
                 received = await wait_for_message(receiver, 2 * i + 2)
                 up.append(received - restarted)
-                print(f"incident {i + 1:2d}/{incidents}: ALARM after {down[-1]:.2f}s, OK after {up[-1]:.2f}s",
-                      flush=True)
+                print(f"incident {i + 1:2d}/{incidents}: ALARM after {down[-1]:.2f}s, "
+                      f"OK after {up[-1]:.2f}s", flush=True)
             await asyncio.sleep(2)
             texts = receiver.texts()
         finally:
@@ -120,13 +120,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{'':28}{'p50':>8}{'p95':>8}{'target p95':>12}   reference (blackbox+Alertmanager p50/p95)"
     )
     ref50, ref95 = REFERENCE["blackbox+alertmanager"]
-    rows = [("stop -> ALARM in Slack", down, TARGET_DOWN_P95), ("restart -> OK in Slack", up, TARGET_UP_P95)]
+    rows = [("stop -> ALARM in Slack", down, TARGET_DOWN_P95),
+            ("restart -> OK in Slack", up, TARGET_UP_P95)]
     ok = once_each
     for label, values, target in rows:
         p50, p95 = percentile(values, 50), percentile(values, 95)
         verdict = "ok" if p95 <= target else "MISSED"
         ok = ok and p95 <= target
-        print(f"{label:28}{p50:7.2f}s{p95:7.2f}s{target:10.1f}s {verdict:6}  ~{ref50:g}s / ~{ref95:g}s")
+        print(f"{label:28}{p50:7.2f}s{p95:7.2f}s{target:10.1f}s {verdict:6}  "
+              f"~{ref50:g}s / ~{ref95:g}s")
     print("CloudWatch Synthetics: runs at most once a minute, alarms over periods of >= 1 minute.")
     print(f"exactly one ALARM and one OK per incident, in order: {'yes' if once_each else 'NO'}")
     return 0 if ok else 1

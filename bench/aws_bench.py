@@ -22,8 +22,8 @@ from pathlib import Path
 
 def _env(endpoint: str) -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-                       "AWS_ENDPOINT_URL": endpoint})
+                       "AWS_DEFAULT_REGION": "us-east-1",
+                       "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "AWS_ENDPOINT_URL": endpoint})
 
 
 def bench_stream_worker(settings, n: int) -> float:
@@ -45,8 +45,10 @@ def bench_stream_worker(settings, n: int) -> float:
         people.append(
             Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now)
         )
-    c.records.add_employees(people, [HistoryEntry(e.id, "CA", "added", "bench", now,
-                                                  (FieldChange("first_name", None, e.first_name),)) for e in people])
+    c.records.add_employees(people, [
+        HistoryEntry(e.id, "CA", "added", "bench", now,
+                     (FieldChange("first_name", None, e.first_name),))
+        for e in people])
     for e in people:
         c.records.delete_employee("CA", e.id, "bench")
     worker = build_stream_worker(settings)
@@ -103,8 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         "AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)"
     )
-    print(f"  stream worker: {stream:8.1f} records/s erased   ({args.records} deletes, all versions, receipts)")
-    print(f"  orphan sweep : {swept:8.1f} objects/s on S3      ({args.objects} orphans listed, erased, receipted)")
+    print(f"  stream worker: {stream:8.1f} records/s erased   "
+          f"({args.records} deletes, all versions, receipts)")
+    print(f"  orphan sweep : {swept:8.1f} objects/s on S3      "
+          f"({args.objects} orphans listed, erased, receipted)")
     sys.stdout.flush()
 
 

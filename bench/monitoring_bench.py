@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> dict:
         target.wait(10)
     print(f"monitoring: {figures['checks']} heartbeat checks every {figures['interval_s']:g}s, "
           f"measured over {figures['measured_s']}s")
-    print(f"  runs started        {figures['runs']} ({figures['ok_runs']} ok of {figures['stored_runs']} stored, last 100 per check)")
+    print(f"  runs started        {figures['runs']} ({figures['ok_runs']} ok of "
+          f"{figures['stored_runs']} stored, last 100 per check)")
     print(f"  CPU                 {figures['cpu_pct_of_one_core']}% of one core (target <= 25%)")
     print(f"  start drift p50     {figures['drift_p50_ms']} ms")
     print(f"  start drift p99     {figures['drift_p99_ms']} ms (target <= 100 ms)")

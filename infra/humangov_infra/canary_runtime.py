@@ -168,8 +168,12 @@ def _await_receipt(check, state_url, headers, employee_id, since):
     deadline = time.monotonic() + check["erasure_sla"]
     query = urllib.parse.urlencode({"limit": "200", "since": since})
     while True:
-        payload = _json(_request("GET", "%s/erasures?%s" % (state_url, query), check["timeout"], (200,), headers))
-        items = payload if isinstance(payload, list) else (payload.get("items") or payload.get("receipts") or [])
+        url = "%s/erasures?%s" % (state_url, query)
+        payload = _json(_request("GET", url, check["timeout"], (200,), headers))
+        if isinstance(payload, list):
+            items = payload
+        else:
+            items = payload.get("items") or payload.get("receipts") or []
         for receipt in items:
             if str(receipt.get("key", "")).startswith("%s/" % employee_id):
                 if receipt.get("result") not in ("erased", "already-absent"):

@@ -53,7 +53,8 @@ def test_a_cloudwatch_alarm_is_posted_as_the_shared_slack_message(slack, monkeyp
     assert body == build_slack_message(alarm_to_slack.alarm_event(alarm))
     assert body["text"].startswith("[ALARM] humangov-CA-api-flow is in ALARM")
     event = alarm_to_slack.alarm_event(alarm)
-    assert (event.tenant, event.old_state, event.since.isoformat()) == ("CA", "OK", "2026-01-01T12:00:00+00:00")
+    assert (event.tenant, event.old_state) == ("CA", "OK")
+    assert event.since.isoformat() == "2026-01-01T12:00:00+00:00"
 
 
 def test_the_webhook_url_comes_from_secrets_manager(slack, aws_local, monkeypatch):

@@ -37,7 +37,8 @@ def runtime(aws_local):
 
 def versions_of(s3, key: str) -> list[str]:
     got = s3.list_object_versions(Bucket=BUCKET, Prefix=key)
-    return [v["VersionId"] for v in got.get("Versions", []) + got.get("DeleteMarkers", []) if v["Key"] == key]
+    found = got.get("Versions", []) + got.get("DeleteMarkers", [])
+    return [v["VersionId"] for v in found if v["Key"] == key]
 
 
 def receipts(runtime):
@@ -169,8 +170,9 @@ def test_s3_refusing_to_delete_a_version_is_a_failed_erasure_with_the_reason():
             "Deleted": [{"Key": key, "VersionId": "m1"}, {"Key": key, "VersionId": "v2"}],
             "Errors": [{"Key": key, "VersionId": "v1", "Code": "AccessDenied",
                         "Message": "Access Denied because object protected by object lock."}],
-        }, {"Bucket": BUCKET, "Delete": {"Objects": [{"Key": key, "VersionId": v} for v in ("v1", "v2", "m1")],
-                                         "Quiet": True}})
+        }, {"Bucket": BUCKET, "Delete": {
+            "Objects": [{"Key": key, "VersionId": v} for v in ("v1", "v2", "m1")],
+            "Quiet": True}})
         store = S3BlobStore(_Clients(s3), Naming())
         with pytest.raises(ErasureRefused) as caught:
             store.delete("CA", key)

@@ -74,7 +74,8 @@ def test_a_record_that_keeps_failing_is_dead_lettered_and_the_shard_moves_on(app
     assert not container.blobs.exists("CA", later.document.key)
     assert container.blobs.exists("CA", bad.document.key)
     [dead] = container.outbox.dead_letters("CA")
-    assert (dead.change.old.key, dead.change.reason, dead.status) == (bad.document.key, "record-deleted", "dead")
+    assert (dead.change.old.key, dead.change.reason, dead.status) == (
+        bad.document.key, "record-deleted", "dead")
     # `humangov erasure retry` then `humangov worker` erase it through the same outbox port
     assert container.outbox.retry_dead(dead.id) == 1
     from humangov.erasure.worker import ErasureWorker
