@@ -16,7 +16,9 @@ from tests.monitoring.servers import serve
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.browser,
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed at /usr/bin/chromium (make system-deps)"),
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                       reason="Debian chromium is not installed at /usr/bin/chromium "
+                              "(make system-deps)"),
 ]
 
 
@@ -37,8 +39,10 @@ def ui(password: str, *, ignored_deletes: int = 0):
                 response.set_cookie("s", "1")
                 return response
             return page("<p>Wrong email or password.</p>", 400)
-        return page('<form method="post" action="/login"><input type="hidden" name="csrf_token" value="tok">'
-                    '<input name="email"><input name="password" type="password"><button type="submit">Log in</button></form>')
+        return page('<form method="post" action="/login">'
+                    '<input type="hidden" name="csrf_token" value="tok">'
+                    '<input name="email"><input name="password" type="password">'
+                    '<button type="submit">Log in</button></form>')
 
     def state(request):
         rows = "".join(
@@ -55,15 +59,17 @@ def ui(password: str, *, ignored_deletes: int = 0):
             eid = str(uuid.uuid4())
             people[eid] = {"last": form["last_name"]}
             return RedirectResponse(f"/states/CA/employees/{eid}", 303)
-        return page('<form method="post" enctype="multipart/form-data"><input name="first_name"><input name="last_name">'
-                    '<input name="role"><input name="salary"><input type="file" name="document">'
+        return page('<form method="post" enctype="multipart/form-data">'
+                    '<input name="first_name"><input name="last_name"><input name="role">'
+                    '<input name="salary"><input type="file" name="document">'
                     '<button type="submit">Add employee</button></form>')
 
     def detail(request):
         eid = request.path_params["eid"]
         if eid not in people:
             return page("<p>Not found</p>", 404)
-        return page(f'<h1>{people[eid]["last"]}</h1><a href="/states/CA/employees/{eid}/delete">Delete employee</a>')
+        return page(f'<h1>{people[eid]["last"]}</h1>'
+                    f'<a href="/states/CA/employees/{eid}/delete">Delete employee</a>')
 
     async def delete(request):
         eid = request.path_params["eid"]
@@ -90,8 +96,9 @@ def ui(password: str, *, ignored_deletes: int = 0):
 
 
 def browser_check(base):
-    return one_check(name="browser", type="browser", base_url=base, state="CA", email="canary@humangov.local",
-                     password_env="TEST_CANARY_PASSWORD", interval="5m", timeout="60s")
+    return one_check(name="browser", type="browser", base_url=base, state="CA",
+                     email="canary@humangov.local", password_env="TEST_CANARY_PASSWORD",
+                     interval="5m", timeout="60s")
 
 
 async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(
@@ -102,12 +109,15 @@ async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(
     with serve(app) as base:
         result = await run(browser_check(base), clients, tmp_path)
     assert result.status == "ok", result.error
-    assert [s.name for s in result.steps] == ["login", "open-state", "add-employee", "delete-employee"]
+    assert [s.name for s in result.steps] == [
+        "login", "open-state", "add-employee", "delete-employee"]
     assert people == {} and synthetic == ["1"]
     names = sorted(Path(p).name for p in result.artifacts)
-    assert names == ["01-login.png", "02-open-state.png", "03-add-employee.png", "04-delete-employee.png"]
+    assert names == [
+        "01-login.png", "02-open-state.png", "03-add-employee.png", "04-delete-employee.png"]
     # The run is over: reading its screenshots here blocks nothing else.
-    assert all(Path(p).read_bytes().startswith(b"\x89PNG") for p in result.artifacts)  # noqa: ASYNC240
+    shots = [Path(p).read_bytes() for p in result.artifacts]  # noqa: ASYNC240
+    assert all(shot.startswith(b"\x89PNG") for shot in shots)
 
 
 async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients, monkeypatch):
