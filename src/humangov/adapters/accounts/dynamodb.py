@@ -7,7 +7,8 @@ attributes: https://aws.amazon.com/blogs/database/simulating-amazon-dynamodb-uni
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -81,7 +82,7 @@ class DynamoDBAccountStore:
             v["id"], v["name"], v["role"], v.get("state"), v["sk"], parse_ts(v["created_at"])
         )
 
-    def _put_unique(self, items: list[dict], conflict) -> None:
+    def _put_unique(self, items: list[dict], conflict: Callable[[], Exception]) -> None:
         with translating("The accounts store"):
             try:
                 self._ddb.transact_write_items(TransactItems=[
@@ -98,7 +99,7 @@ class DynamoDBAccountStore:
                                      Key={"pk": {"S": pk}, "sk": {"S": sk}})
         return from_item(got["Item"]) if "Item" in got else None
 
-    def _query(self, pk: str):
+    def _query(self, pk: str) -> list[dict[str, Any]]:
         with translating("The accounts store"):
             return list(query_all(self._ddb, TableName=self.table, ConsistentRead=True,
                                   KeyConditionExpression="pk = :p",
