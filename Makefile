@@ -44,6 +44,6 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) infra/cdk.out .pytest_cache
+	rm -rf $(VENV) infra/cdk.out .pytest_cache .ruff_cache .mypy_cache
 
 include infra/Makefile.inc

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,6 @@ from tests.alarms.localhttp import SlackReceiver
 
 EVENT = json.loads((Path(__file__).parents[1] / "events" / "sns_cloudwatch_alarm.json").read_text())
 SECRET = "XXXXSECRET"  # the last part of SlackReceiver's URL
-
-
-@pytest.fixture
-def receiver():
-    r = SlackReceiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture
@@ -56,18 +50,21 @@ def lambda_posting_to(monkeypatch):
     return point_at
 
 
-def test_the_slack_transport_logs_no_webhook_url_with_the_root_at_debug(receiver, root_at_debug):
-    SlackTransport(receiver.url).notify(AlarmEvent(check="web", new_state="ALARM", tenant="CA"))
-    assert len(receiver.messages) == 1
+def test_the_slack_transport_logs_no_webhook_url_with_the_root_at_debug(root_at_debug):
+    with closing(SlackReceiver()) as receiver:
+        event = AlarmEvent(check="web", new_state="ALARM", tenant="CA")
+        SlackTransport(receiver.url).notify(event)
+        assert len(receiver.messages) == 1
     assert SECRET not in logged(root_at_debug)
 
 
 def test_the_alarm_lambda_logs_no_webhook_url_with_the_root_at_debug(
-    receiver, root_at_debug, lambda_posting_to
+    root_at_debug, lambda_posting_to
 ):
-    lambda_posting_to(receiver.url)
-    assert alarm_to_slack.handler(EVENT) == {"posted": 1}
-    assert len(receiver.messages) == 1
+    with closing(SlackReceiver()) as receiver:
+        lambda_posting_to(receiver.url)
+        assert alarm_to_slack.handler(EVENT) == {"posted": 1}
+        assert len(receiver.messages) == 1
     assert SECRET not in logged(root_at_debug)
 
 
