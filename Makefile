@@ -38,10 +38,12 @@ test: $(VENV)/.installed system-deps
 bench: $(VENV)/.installed system-deps
 	$(PY) -m bench
 
+# mypy reads its files and settings from pyproject.toml ([tool.mypy]).
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench infra
+	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) infra/cdk.out .pytest_cache
+	rm -rf $(VENV) infra/cdk.out .pytest_cache .ruff_cache .mypy_cache
 
 include infra/Makefile.inc

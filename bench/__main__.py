@@ -15,7 +15,8 @@ SUITES = ["personnel", "erasure", "monitoring", "browser", "alarm", "aws"]
 
 def main() -> None:
     only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
-    print(f"machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+    print(f"machine: {os.cpu_count()} cores, "
+          f"{platform.python_implementation()} {platform.python_version()}, "
           f"{platform.system()} {platform.machine()}; {time.strftime('%Y-%m-%d %H:%M')}")
     for name in only or SUITES:
         module = importlib.import_module(f"bench.{name}_bench")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 def _env(endpoint: str) -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-                       "AWS_ENDPOINT_URL": endpoint})
+                       "AWS_DEFAULT_REGION": "us-east-1",
+                       "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "AWS_ENDPOINT_URL": endpoint})
 
 
 def bench_stream_worker(settings, n: int) -> float:
@@ -42,9 +42,13 @@ def bench_stream_worker(settings, n: int) -> float:
         eid = str(uuid.uuid4())
         doc = DocumentRef.new(eid, 8, "0" * 64)
         c.blobs.put("CA", doc.key, io.BytesIO(b"%PDF-1.4"))
-        people.append(Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now))
-    c.records.add_employees(people, [HistoryEntry(e.id, "CA", "added", "bench", now,
-                                                  (FieldChange("first_name", None, e.first_name),)) for e in people])
+        people.append(
+            Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now)
+        )
+    c.records.add_employees(people, [
+        HistoryEntry(e.id, "CA", "added", "bench", now,
+                     (FieldChange("first_name", None, e.first_name),))
+        for e in people])
     for e in people:
         c.records.delete_employee("CA", e.id, "bench")
     worker = build_stream_worker(settings)
@@ -91,14 +95,20 @@ def main(argv: list[str] | None = None) -> None:
         from humangov.config import Settings
 
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(environment="test", backend="aws", data_dir=Path(tmp), monitoring=False)
+            settings = Settings(
+                environment="test", backend="aws", data_dir=Path(tmp), monitoring=False
+            )
             stream = bench_stream_worker(settings, args.records)
             swept = bench_sweep(settings, args.objects)
     finally:
         server.stop()
-    print("AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)")
-    print(f"  stream worker: {stream:8.1f} records/s erased   ({args.records} deletes, all versions, receipts)")
-    print(f"  orphan sweep : {swept:8.1f} objects/s on S3      ({args.objects} orphans listed, erased, receipted)")
+    print(
+        "AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)"
+    )
+    print(f"  stream worker: {stream:8.1f} records/s erased   "
+          f"({args.records} deletes, all versions, receipts)")
+    print(f"  orphan sweep : {swept:8.1f} objects/s on S3      "
+          f"({args.objects} orphans listed, erased, receipted)")
     sys.stdout.flush()
 
 

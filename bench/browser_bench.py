@@ -47,8 +47,9 @@ def main() -> list[float]:
             durations = []
             for _ in range(RUNS):
                 started = time.perf_counter()
-                out = subprocess.run([sys.executable, "-m", "humangov", "monitor", "--once", "--config",
-                                      str(config), "--data-dir", str(Path(tmp) / "monitor")],
+                out = subprocess.run([sys.executable, "-m", "humangov", "monitor", "--once",
+                                      "--config", str(config),
+                                      "--data-dir", str(Path(tmp) / "monitor")],
                                      env=env, capture_output=True, text=True, check=False)
                 wall = time.perf_counter() - started
                 match = re.search(r"(ok|fail)\s+browser\s+(\d+)ms", out.stdout)

@@ -119,7 +119,9 @@ def dataset(files: int) -> Path:
         os.close(fd)
         os.utime(path, (old, old))
         if i % 100 != 0:  # every hundredth file is an orphan
-            batch.append(Employee(eid, STATE, "A", f"B{i}", "Clerk", Decimal("1.00"), ref, now, now))
+            batch.append(
+                Employee(eid, STATE, "A", f"B{i}", "Clerk", Decimal("1.00"), ref, now, now)
+            )
         if len(batch) >= 20_000:
             records.add_employees(batch, [])
             batch.clear()
@@ -178,7 +180,8 @@ def sweep_child(root: str, mode: str, limit: int) -> None:
     if mode == "merge":
         result = scan(STATE, blobs=blobs, records=records, now=datetime.now(UTC),
                       grace=timedelta(hours=24), workers=2,
-                      open_stores=EmbeddedStores(Path(root) / "documents", Path(root) / "humangov.db"))
+                      open_stores=EmbeddedStores(Path(root) / "documents",
+                                                 Path(root) / "humangov.db"))
         orphans = len(result.orphans)
         objects = result.scanned_files + result.scanned_records
     else:
@@ -211,8 +214,9 @@ def sweep_child(root: str, mode: str, limit: int) -> None:
 
 
 def run_child(root: Path, mode: str, limit: int) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.erasure_bench", "--child", str(root), mode, str(limit)],
-                         check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    command = [sys.executable, "-m", "bench.erasure_bench", "--child", str(root), mode, str(limit)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent)
     return json.loads(out.stdout)
 
 
@@ -235,7 +239,8 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     root = dataset(args.files)
-    print(f"dataset {root} ready in {time.perf_counter() - t0:.0f} s ({args.files:,} files, 1% orphans)")
+    print(f"dataset {root} ready in {time.perf_counter() - t0:.0f} s "
+          f"({args.files:,} files, 1% orphans)")
     # Paired runs, alternating, because this shared machine moves either side by a third from
     # one run to the next; the median ratio is the figure, every pair is printed.
     pairs = []
@@ -244,7 +249,8 @@ def main(argv: list[str] | None = None) -> None:
         naive = run_child(root, "naive", args.naive_sample)
         pairs.append((fast["objects_per_s"] / naive["objects_per_s"], fast, naive))
         print(f"sweep merge-join: {fast['objects']:,} objects in {fast['seconds']:.2f} s = "
-              f"{fast['objects_per_s']:,.0f} objects/s (target >= 200,000; {fast['cpu_seconds']:.1f} s CPU in "
+              f"{fast['objects_per_s']:,.0f} objects/s (target >= 200,000; "
+              f"{fast['cpu_seconds']:.1f} s CPU in "
               f"{fast['processes']} processes), memory: peak PSS summed over the processes "
               f"{fast['peak_pss_mb']:.0f} MB (target <= 150; the main process alone: peak RSS "
               f"{fast['peak_rss_mb']:.0f} MB), {fast['orphans']:,} orphans")

@@ -45,7 +45,7 @@ def server(app: str, data_dir: Path | None = None):
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"{app} server did not start")
+                    raise RuntimeError(f"{app} server did not start") from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -67,7 +67,9 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 32, threads: int = 2,
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", text):
         errors += int(m.group(1))
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text):
+    if m := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    ):
         errors += sum(int(x) for x in m.groups())
     return Load(rps, _pct(text, "50%"), _pct(text, "99%"), errors)
 

@@ -49,7 +49,9 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def measure(checks: int, interval_s: float, duration_s: float, port: int, data_dir: Path) -> dict:
+async def measure(
+    checks: int, interval_s: float, duration_s: float, port: int, data_dir: Path
+) -> dict:
     from humangov.monitoring.config import parse_config
     from humangov.monitoring.engine import MonitoringEngine
     from humangov.monitoring.store import artifacts_dir_for, open_store
@@ -92,17 +94,22 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--duration", type=float, default=30.0)
     args = parser.parse_args(argv)
     port = free_port()
-    target = subprocess.Popen([sys.executable, "-c", TARGET, str(port)], stdout=subprocess.PIPE, text=True)
+    target = subprocess.Popen(
+        [sys.executable, "-c", TARGET, str(port)], stdout=subprocess.PIPE, text=True
+    )
     try:
         target.stdout.readline()
         with tempfile.TemporaryDirectory() as tmp:
-            figures = asyncio.run(measure(args.checks, args.interval, args.duration, port, Path(tmp)))
+            figures = asyncio.run(
+                measure(args.checks, args.interval, args.duration, port, Path(tmp))
+            )
     finally:
         target.terminate()
         target.wait(10)
     print(f"monitoring: {figures['checks']} heartbeat checks every {figures['interval_s']:g}s, "
           f"measured over {figures['measured_s']}s")
-    print(f"  runs started        {figures['runs']} ({figures['ok_runs']} ok of {figures['stored_runs']} stored, last 100 per check)")
+    print(f"  runs started        {figures['runs']} ({figures['ok_runs']} ok of "
+          f"{figures['stored_runs']} stored, last 100 per check)")
     print(f"  CPU                 {figures['cpu_pct_of_one_core']}% of one core (target <= 25%)")
     print(f"  start drift p50     {figures['drift_p50_ms']} ms")
     print(f"  start drift p99     {figures['drift_p99_ms']} ms (target <= 100 ms)")

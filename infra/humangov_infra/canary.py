@@ -68,7 +68,8 @@ def canary_checks(data: dict, *, lifecycle: bool) -> list[dict]:
                 # Per request: the whole run must also fit the canary's minute.
                 "timeout": min(10.0, seconds(check.get("timeout", "50s"), f"{where}.timeout")),
                 "erasure_sla": seconds(check.get("erasure_sla", "30s"), f"{where}.erasure_sla"),
-                "poll_interval": seconds(check.get("poll_interval", "250ms"), f"{where}.poll_interval"),
+                "poll_interval": seconds(check.get("poll_interval", "250ms"),
+                                         f"{where}.poll_interval"),
             })
     if not any(c["type"] == "heartbeat" for c in out):
         raise InfraConfigError("canary checks: the file defines no heartbeat check")

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthe
 
 # ruff: noqa: UP031  (%-formatting keeps braces free for the JSON the generator splices in)
 
+import contextlib
 import hashlib
 import json
 import os
@@ -68,7 +69,9 @@ def _token():
 
     arn = os.environ.get("HUMANGOV_CANARY_TOKEN_SECRET")
     if not arn:
-        raise CheckFailed("HUMANGOV_CANARY_TOKEN_SECRET is not set; the lifecycle check needs a token")
+        raise CheckFailed(
+            "HUMANGOV_CANARY_TOKEN_SECRET is not set; the lifecycle check needs a token"
+        )
     return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip()
 
 
@@ -114,7 +117,8 @@ def _multipart(fields, filename, content):
     parts = []
     for name, value in fields.items():
         parts.append(
-            '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)
+            '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+            % (boundary, name, value)
         )
     parts.append(
         '--%s\r\nContent-Disposition: form-data; name="document"; filename="%s"\r\n'
@@ -156,18 +160,20 @@ def _lifecycle(check, base_url, state, token):
         _await_receipt(check, state_url, headers, employee_id, since)
     finally:
         if not deleted:  # leave nothing behind when a step failed
-            try:
+            with contextlib.suppress(CheckFailed):
                 _request("DELETE", employee_url, 5, (200, 202, 204, 404), headers)
-            except CheckFailed:
-                pass
 
 
 def _await_receipt(check, state_url, headers, employee_id, since):
     deadline = time.monotonic() + check["erasure_sla"]
     query = urllib.parse.urlencode({"limit": "200", "since": since})
     while True:
-        payload = _json(_request("GET", "%s/erasures?%s" % (state_url, query), check["timeout"], (200,), headers))
-        items = payload if isinstance(payload, list) else (payload.get("items") or payload.get("receipts") or [])
+        url = "%s/erasures?%s" % (state_url, query)
+        payload = _json(_request("GET", url, check["timeout"], (200,), headers))
+        if isinstance(payload, list):
+            items = payload
+        else:
+            items = payload.get("items") or payload.get("receipts") or []
         for receipt in items:
             if str(receipt.get("key", "")).startswith("%s/" % employee_id):
                 if receipt.get("result") not in ("erased", "already-absent"):

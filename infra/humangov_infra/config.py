@@ -94,21 +94,31 @@ def load(
     path: Path = DEFAULT_CONFIG,
 ) -> InfraConfig:
     """Read `path`, then let each non-empty context value (e.g. `-c states=CA,TX`) win."""
+    data = _read(path)
+    for key in {f.name for f in fields(InfraConfig)}:
+        override = context(key)
+        if override is not None and override != "":
+            data[key] = override
+    config = InfraConfig(**_typed(data))
+    _check_together(config)
+    return config
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except OSError as exc:
         raise InfraConfigError(f"cannot read {path}: {exc.strerror}") from None
     if not isinstance(data, dict):
         raise InfraConfigError(f"{path}: expected a mapping of settings")
-    known = {f.name for f in fields(InfraConfig)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - {f.name for f in fields(InfraConfig)})
     if unknown:
         raise InfraConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
-    for key in known:
-        override = context(key)
-        if override is not None and override != "":
-            data[key] = override
+    return data
 
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    """The settings given (YAML or context strings), as InfraConfig's field types."""
     values: dict[str, Any] = {k: v for k, v in data.items() if v is not None}
     values["states"] = parse_states(data.get("states"))
     if not values.get("domain"):
@@ -125,11 +135,14 @@ def load(
     for key in ("table_pattern", "bucket_pattern"):
         if "{state}" not in str(values.get(key, "{state}")):
             raise InfraConfigError(f"{key}: must contain {{state}}")
-    config = InfraConfig(**values)
+    return values
+
+
+def _check_together(config: InfraConfig) -> None:
+    """Settings that are valid alone but not in combination."""
     if config.chatbot and not (config.chatbot_workspace_id and config.chatbot_channel_id):
         raise InfraConfigError("chatbot: true needs chatbot_workspace_id and chatbot_channel_id")
     if config.slack_lambda and not config.slack_webhook_secret:
         raise InfraConfigError("slack_lambda: true needs slack_webhook_secret (a name or ARN)")
     if not 1 <= config.canary_alarm_datapoints <= config.canary_alarm_periods:
         raise InfraConfigError("canary_alarm_datapoints must be between 1 and canary_alarm_periods")
-    return config

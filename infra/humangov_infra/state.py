@@ -104,8 +104,8 @@ class StateStack(Stack):
         }])
         log_group = logs.LogGroup(self, "ErasureLogs", retention=LOG_RETENTION)
         role = log_writer_role(self, "ErasureRole", log_group,
-                               f"{self.state} erasure: read its stream and records, erase in its bucket, "
-                               f"write the ledger")
+                               f"{self.state} erasure: read its stream and records, erase in its "
+                               f"bucket, write the ledger")
         # Exactly the boto3 calls of stream_cleanup's path (erase() over S3BlobStore,
         # DynamoDBRecordStore.is_referenced and DynamoDBLedger), on this state's resources.
         #

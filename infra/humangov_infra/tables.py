@@ -1,7 +1,7 @@
 """The DynamoDB layouts the runtime reads and writes, as CDK needs them.
 
-They mirror `humangov.adapters.aws.provision` (records_table_spec, shared_table_specs), which `humangov
-states add` and the local moto mode create tables from. They are restated here rather than
+They mirror `humangov.adapters.aws.provision` (records_table_spec, shared_table_specs), which
+`humangov states add` and the local moto mode create tables from. They are restated here rather than
 imported, so the CDK app loads none of the AWS runtime (only the pure `humangov.domain`);
 tests/infra/test_runtime_agreement.py synthesises the app and compares each table with the
 runtime's spec.

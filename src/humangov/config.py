@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin"}
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     @field_validator("admin_password", "secret_key")
     @classmethod
-    def refuse_placeholders(cls, value: SecretStr | None, info):
+    def refuse_placeholders(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
             raise ValueError(f"{info.field_name} is a placeholder; choose a real secret")
         return value

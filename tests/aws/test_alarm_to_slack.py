@@ -12,7 +12,9 @@ import pytest
 from humangov.aws import alarm_to_slack
 from humangov.monitoring.alarms.messages import build_slack_message
 
-EVENT = json.loads((Path(__file__).resolve().parent.parent / "events" / "sns_cloudwatch_alarm.json").read_text())
+EVENT = json.loads(
+    (Path(__file__).resolve().parent.parent / "events" / "sns_cloudwatch_alarm.json").read_text()
+)
 
 
 @pytest.fixture
@@ -51,13 +53,16 @@ def test_a_cloudwatch_alarm_is_posted_as_the_shared_slack_message(slack, monkeyp
     assert body == build_slack_message(alarm_to_slack.alarm_event(alarm))
     assert body["text"].startswith("[ALARM] humangov-CA-api-flow is in ALARM")
     event = alarm_to_slack.alarm_event(alarm)
-    assert (event.tenant, event.old_state, event.since.isoformat()) == ("CA", "OK", "2026-01-01T12:00:00+00:00")
+    assert (event.tenant, event.old_state) == ("CA", "OK")
+    assert event.since.isoformat() == "2026-01-01T12:00:00+00:00"
 
 
 def test_the_webhook_url_comes_from_secrets_manager(slack, aws_local, monkeypatch):
     posted, _, url = slack
     monkeypatch.delenv("HUMANGOV_SLACK_WEBHOOK_URL", raising=False)
-    aws_local.clients.get("secretsmanager").create_secret(Name="humangov/slack", SecretString=json.dumps({"url": url}))
+    aws_local.clients.get("secretsmanager").create_secret(
+        Name="humangov/slack", SecretString=json.dumps({"url": url})
+    )
     monkeypatch.setenv("HUMANGOV_SLACK_SECRET_ID", "humangov/slack")
     assert alarm_to_slack.handler(EVENT) == {"posted": 1}
     assert len(posted) == 1

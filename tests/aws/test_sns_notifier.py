@@ -15,10 +15,14 @@ def test_an_alarm_event_is_published_to_the_topic(aws_local):
     sns, sqs = aws_local.clients.get("sns"), aws_local.clients.get("sqs")
     topic = sns.create_topic(Name="humangov-alarms")["TopicArn"]
     queue = sqs.create_queue(QueueName="alarms")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                   Attributes={"RawMessageDelivery": "true"})
-    event = AlarmEvent(check="api-flow", new_state="ALARM", old_state="OK", tenant="CA", error="HTTP 500")
+    event = AlarmEvent(
+        check="api-flow", new_state="ALARM", old_state="OK", tenant="CA", error="HTTP 500"
+    )
     SnsTransport(topic, aws_local.clients).notify(event)
     [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
     assert AlarmEvent.from_json(json.loads(message["Body"])) == event

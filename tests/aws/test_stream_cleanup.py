@@ -37,14 +37,17 @@ def runtime(aws_local):
 
 def versions_of(s3, key: str) -> list[str]:
     got = s3.list_object_versions(Bucket=BUCKET, Prefix=key)
-    return [v["VersionId"] for v in got.get("Versions", []) + got.get("DeleteMarkers", []) if v["Key"] == key]
+    found = got.get("Versions", []) + got.get("DeleteMarkers", [])
+    return [v["VersionId"] for v in found if v["Key"] == key]
 
 
 def receipts(runtime):
     return runtime.ledger.receipts("CA", limit=100, cursor=None)[0]
 
 
-def test_a_removed_record_erases_every_version_and_delete_marker_of_its_document(runtime, aws_local):
+def test_a_removed_record_erases_every_version_and_delete_marker_of_its_document(
+    runtime, aws_local
+):
     # GIVEN a document written twice and then "deleted" the S3 way (a delete marker)
     s3 = aws_local.clients.s3
     batch = event("remove")
@@ -104,7 +107,9 @@ def test_one_poison_record_fails_alone_and_the_rest_of_the_batch_is_done(runtime
 
 def test_a_redelivered_batch_writes_no_duplicate_receipts(runtime, aws_local):
     for name in ("remove", "modify_replace"):
-        aws_local.clients.s3.put_object(Bucket=BUCKET, Key=old_key(event(name)["Records"][0]), Body=b"x")
+        aws_local.clients.s3.put_object(
+            Bucket=BUCKET, Key=old_key(event(name)["Records"][0]), Body=b"x"
+        )
         stream_cleanup.handler(event(name), runtime=runtime)
     first = receipts(runtime)
     result = stream_cleanup.handler(event("redelivered"), runtime=runtime)
@@ -136,7 +141,9 @@ def test_a_document_a_live_record_still_references_is_not_erased(runtime, aws_lo
     record["dynamodb"]["OldImage"]["doc_key"]["S"] = live.document.key
     aws_local.clients.s3.put_object(Bucket=BUCKET, Key=live.document.key, Body=b"%PDF-")
     # WHEN it is handled, THEN the live document stays and no receipt claims otherwise
-    assert stream_cleanup.handler({"Records": [record]}, runtime=runtime) == {"batchItemFailures": []}
+    assert stream_cleanup.handler({"Records": [record]}, runtime=runtime) == {
+        "batchItemFailures": []
+    }
     assert len(versions_of(aws_local.clients.s3, live.document.key)) == 1
     assert receipts(runtime) == []
 
@@ -149,7 +156,9 @@ class _Clients:
 
 def test_s3_refusing_to_delete_a_version_is_a_failed_erasure_with_the_reason():
     # moto does not refuse like Object Lock does, so the response is stubbed (botocore Stubber).
-    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    s3 = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     key = "6f1c5b0e-3b8f-4a55-9d0c-1d2a3b4c5d61/doc.pdf"
     with Stubber(s3) as stub:
         stub.add_response("list_object_versions", {
@@ -161,11 +170,14 @@ def test_s3_refusing_to_delete_a_version_is_a_failed_erasure_with_the_reason():
             "Deleted": [{"Key": key, "VersionId": "m1"}, {"Key": key, "VersionId": "v2"}],
             "Errors": [{"Key": key, "VersionId": "v1", "Code": "AccessDenied",
                         "Message": "Access Denied because object protected by object lock."}],
-        }, {"Bucket": BUCKET, "Delete": {"Objects": [{"Key": key, "VersionId": v} for v in ("v1", "v2", "m1")],
-                                         "Quiet": True}})
+        }, {"Bucket": BUCKET, "Delete": {
+            "Objects": [{"Key": key, "VersionId": v} for v in ("v1", "v2", "m1")],
+            "Quiet": True}})
         store = S3BlobStore(_Clients(s3), Naming())
         with pytest.raises(ErasureRefused) as caught:
             store.delete("CA", key)
         stub.assert_no_pending_responses()
     message = caught.value.detail
-    assert "1 of 3 versions" in message and "v1: AccessDenied" in message and "object lock" in message
+    assert (
+        "1 of 3 versions" in message and "v1: AccessDenied" in message and "object lock" in message
+    )

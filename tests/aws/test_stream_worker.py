@@ -74,7 +74,8 @@ def test_a_record_that_keeps_failing_is_dead_lettered_and_the_shard_moves_on(app
     assert not container.blobs.exists("CA", later.document.key)
     assert container.blobs.exists("CA", bad.document.key)
     [dead] = container.outbox.dead_letters("CA")
-    assert (dead.change.old.key, dead.change.reason, dead.status) == (bad.document.key, "record-deleted", "dead")
+    assert (dead.change.old.key, dead.change.reason, dead.status) == (
+        bad.document.key, "record-deleted", "dead")
     # `humangov erasure retry` then `humangov worker` erase it through the same outbox port
     assert container.outbox.retry_dead(dead.id) == 1
     from humangov.erasure.worker import ErasureWorker
@@ -110,7 +111,9 @@ def test_an_expired_shard_iterator_is_replaced_from_the_checkpoint(app_on_aws):
     assert not container.blobs.exists("CA", e.document.key)
 
 
-def test_deleting_an_employee_through_the_api_on_moto_server_erases_every_version(aws_server, pdf_bytes):
+def test_deleting_an_employee_through_the_api_on_moto_server_erases_every_version(
+    aws_server, pdf_bytes
+):
     """End to end on the AWS path: the real app, moto_server over HTTP, the stream worker."""
     from fastapi.testclient import TestClient
 
@@ -131,7 +134,9 @@ def test_deleting_an_employee_through_the_api_on_moto_server_erases_every_versio
         assert r.status_code == 201, r.text
         created = r.json()
         key = container.records.get_employee("CA", created["id"]).document.key
-        s3.put_object(Bucket="humangov-ca-documents", Key=key, Body=pdf_bytes + b"%v2")  # 2nd version
+        s3.put_object(
+            Bucket="humangov-ca-documents", Key=key, Body=pdf_bytes + b"%v2"
+        )  # 2nd version
         r = client.delete(f"/api/v1/states/CA/employees/{created['id']}", headers=headers)
         assert r.status_code in (200, 204), r.text
     versions = s3.list_object_versions(Bucket="humangov-ca-documents", Prefix=key)

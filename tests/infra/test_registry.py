@@ -52,7 +52,8 @@ def platform(monkeypatch, tmp_path):
                     if s["TableName"] == aws.settings.aws_platform_table)
         aws.clients.dynamodb.create_table(**spec)
         store = DynamoDBRecordStore(aws.clients, Naming.from_settings(aws.settings),
-                                    aws.settings.aws_platform_table, clock=FixedClock(REGISTERED_AT))
+                                    aws.settings.aws_platform_table,
+                                    clock=FixedClock(REGISTERED_AT))
         yield aws, store
 
 

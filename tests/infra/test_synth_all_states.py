@@ -26,5 +26,7 @@ def test_synthesising_all_fifty_states_gives_fifty_state_stacks(tmp_path):
     assert names == {"HumanGov-Shared", *(state_stack_id(s) for s in ALL_STATES)}
     assert len(config.states) == 50
     rules = assembly.get_stack_by_name("HumanGov-Shared").template["Resources"]
-    assert sum(r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule" for r in rules.values()) == 50
+    assert (
+        sum(r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule" for r in rules.values()) == 50
+    )
     print(f"\nsynthesised 50 states ({len(names)} stacks) in {elapsed:.1f}s")

@@ -22,10 +22,12 @@ class FakeHumanGov:
     """Just enough of HumanGov's API: employees with documents, and an erasure ledger that a
     background 'worker' fills `erase_after` seconds after a delete (never, when None)."""
 
-    def __init__(self, erase_after: float | None = 0.1, download_corrupt: bool = False, fail_read: bool = False):
+    def __init__(self, erase_after: float | None = 0.1, download_corrupt: bool = False,
+                 fail_read: bool = False):
         self.employees: dict[str, dict] = {}
         self.receipts: list[dict] = []
-        self.erase_after, self.download_corrupt, self.fail_read = erase_after, download_corrupt, fail_read
+        self.erase_after = erase_after
+        self.download_corrupt, self.fail_read = download_corrupt, fail_read
         self.synthetic_flags: list[bool] = []
         self.deleted: list[str] = []
 
@@ -36,10 +38,13 @@ class FakeHumanGov:
             form = await request.form()
             data = await form["document"].read()
             eid, did = str(uuid.uuid4()), str(uuid.uuid4())
-            self.synthetic_flags.append(request.headers.get("x-humangov-synthetic") == "1" and form.get("synthetic") == "true")
-            self.employees[eid] = {"id": eid, "last_name": form["last_name"], "pdf": data, "doc": did}
-            return JSONResponse({"id": eid, "last_name": form["last_name"],
-                                 "document": {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}}, 201)
+            self.synthetic_flags.append(request.headers.get("x-humangov-synthetic") == "1"
+                                        and form.get("synthetic") == "true")
+            self.employees[eid] = {"id": eid, "last_name": form["last_name"], "pdf": data,
+                                   "doc": did}
+            document = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            return JSONResponse(
+                {"id": eid, "last_name": form["last_name"], "document": document}, 201)
 
         async def one(request):
             e = self.employees.get(request.path_params["eid"])
@@ -49,10 +54,13 @@ class FakeHumanGov:
                 del self.employees[e["id"]]
                 self.deleted.append(e["id"])
                 if self.erase_after is not None:
-                    asyncio.get_running_loop().call_later(self.erase_after, self.receipts.insert, 0, {
-                        "state": "CA", "key": f"{e['id']}/{e['doc']}.pdf", "reason": "record-deleted",
-                        "change_id": "c1", "requested_at": datetime.now(UTC).isoformat(),
-                        "erased_at": datetime.now(UTC).isoformat(), "result": "erased"})
+                    receipt = {
+                        "state": "CA", "key": f"{e['id']}/{e['doc']}.pdf",
+                        "reason": "record-deleted", "change_id": "c1",
+                        "requested_at": datetime.now(UTC).isoformat(),
+                        "erased_at": datetime.now(UTC).isoformat(), "result": "erased"}
+                    asyncio.get_running_loop().call_later(
+                        self.erase_after, self.receipts.insert, 0, receipt)
                 return Response(status_code=204)
             if self.fail_read:
                 return JSONResponse({"detail": "database is on fire"}, 500)
@@ -60,7 +68,9 @@ class FakeHumanGov:
 
         async def document(request):
             e = self.employees[request.path_params["eid"]]
-            return Response(e["pdf"] + (b"x" if self.download_corrupt else b""), media_type="application/pdf")
+            return Response(
+                e["pdf"] + (b"x" if self.download_corrupt else b""), media_type="application/pdf"
+            )
 
         async def erasures(request):
             return JSONResponse({"state": "CA", "items": self.receipts, "next_cursor": None})
@@ -74,9 +84,9 @@ class FakeHumanGov:
 
 
 def lifecycle(base, **kw):
-    return one_check(name="lc", type="lifecycle", base_url=base, state="CA", token_env="TEST_CANARY_TOKEN",
-                     interval="1m", timeout=kw.pop("timeout", "10s"), erasure_sla=kw.pop("erasure_sla", "2s"),
-                     poll_interval="50ms", **kw)
+    return one_check(name="lc", type="lifecycle", base_url=base, state="CA",
+                     token_env="TEST_CANARY_TOKEN", interval="1m", timeout=kw.pop("timeout", "10s"),
+                     erasure_sla=kw.pop("erasure_sla", "2s"), poll_interval="50ms", **kw)
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +99,8 @@ async def test_the_lifecycle_canary_proves_create_read_download_delete_and_erasu
     with serve(fake.app()) as base:
         result = await run(lifecycle(base), clients)
     assert result.status == "ok", result.error
-    assert [s.name for s in result.steps] == ["token", "create", "read", "download", "delete", "erasure"]
+    assert [s.name for s in result.steps] == [
+        "token", "create", "read", "download", "delete", "erasure"]
     assert fake.synthetic_flags == [True] and fake.employees == {}
     assert result.synthetic_ids == (f"CA/{fake.deleted[0]}",)
 
@@ -106,7 +117,9 @@ async def test_a_corrupted_download_fails_and_the_record_is_still_cleaned_up(cli
     fake = FakeHumanGov(download_corrupt=True)
     with serve(fake.app()) as base:
         result = await run(lifecycle(base), clients)
-    assert result.status == "fail" and result.failing_step == "download" and "sha256" in result.error
+    assert (
+        result.status == "fail" and result.failing_step == "download" and "sha256" in result.error
+    )
     assert fake.employees == {}  # cleaned up in `finally`
 
 
@@ -114,7 +127,8 @@ async def test_a_failing_read_reports_the_servers_detail_and_cleans_up(clients):
     fake = FakeHumanGov(fail_read=True)
     with serve(fake.app()) as base:
         result = await run(lifecycle(base), clients)
-    assert result.failing_step == "read" and result.error == "GET returned 500, expected 200: database is on fire"
+    assert result.failing_step == "read"
+    assert result.error == "GET returned 500, expected 200: database is on fire"
     assert fake.employees == {}
 
 
@@ -154,16 +168,20 @@ def api_app():
 
 
 def api_check(base, me_expect):
-    return one_check(name="flow", type="api", interval="1m", timeout="5s", variables={"user": "alice"}, steps=[
+    return one_check(name="flow", type="api", interval="1m", timeout="5s",
+                     variables={"user": "alice"}, steps=[
         {"name": "login", "method": "POST", "url": f"{base}/login", "json": {"user": "${user}"},
          "capture": {"token": "$.session.token"}},
-        {"name": "me", "url": f"{base}/me", "headers": {"Authorization": "Bearer ${token}"}, "expect": me_expect},
+        {"name": "me", "url": f"{base}/me", "headers": {"Authorization": "Bearer ${token}"},
+         "expect": me_expect},
     ])
 
 
 async def test_an_api_flow_passes_captured_values_to_later_steps(clients):
     with serve(api_app()) as base:
-        result = await run(api_check(base, {"status": 200, "json": {"$.roles[0]": "admin"}}), clients)
+        result = await run(
+            api_check(base, {"status": 200, "json": {"$.roles[0]": "admin"}}), clients
+        )
     assert result.status == "ok", result.error
     assert [(s.name, s.status) for s in result.steps] == [("login", "ok"), ("me", "ok")]
 

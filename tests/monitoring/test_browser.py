@@ -16,7 +16,9 @@ from tests.monitoring.servers import serve
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.browser,
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed at /usr/bin/chromium (make system-deps)"),
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                       reason="Debian chromium is not installed at /usr/bin/chromium "
+                              "(make system-deps)"),
 ]
 
 
@@ -37,11 +39,15 @@ def ui(password: str, *, ignored_deletes: int = 0):
                 response.set_cookie("s", "1")
                 return response
             return page("<p>Wrong email or password.</p>", 400)
-        return page('<form method="post" action="/login"><input type="hidden" name="csrf_token" value="tok">'
-                    '<input name="email"><input name="password" type="password"><button type="submit">Log in</button></form>')
+        return page('<form method="post" action="/login">'
+                    '<input type="hidden" name="csrf_token" value="tok">'
+                    '<input name="email"><input name="password" type="password">'
+                    '<button type="submit">Log in</button></form>')
 
     def state(request):
-        rows = "".join(f'<a href="/states/CA/employees/{i}">{p["last"]}</a>' for i, p in people.items())
+        rows = "".join(
+            f'<a href="/states/CA/employees/{i}">{p["last"]}</a>' for i, p in people.items()
+        )
         return page(f'<h1>California</h1><a href="/states/CA/employees/new">Add employee</a>{rows}')
 
     async def new(request):
@@ -53,15 +59,17 @@ def ui(password: str, *, ignored_deletes: int = 0):
             eid = str(uuid.uuid4())
             people[eid] = {"last": form["last_name"]}
             return RedirectResponse(f"/states/CA/employees/{eid}", 303)
-        return page('<form method="post" enctype="multipart/form-data"><input name="first_name"><input name="last_name">'
-                    '<input name="role"><input name="salary"><input type="file" name="document">'
+        return page('<form method="post" enctype="multipart/form-data">'
+                    '<input name="first_name"><input name="last_name"><input name="role">'
+                    '<input name="salary"><input type="file" name="document">'
                     '<button type="submit">Add employee</button></form>')
 
     def detail(request):
         eid = request.path_params["eid"]
         if eid not in people:
             return page("<p>Not found</p>", 404)
-        return page(f'<h1>{people[eid]["last"]}</h1><a href="/states/CA/employees/{eid}/delete">Delete employee</a>')
+        return page(f'<h1>{people[eid]["last"]}</h1>'
+                    f'<a href="/states/CA/employees/{eid}/delete">Delete employee</a>')
 
     async def delete(request):
         eid = request.path_params["eid"]
@@ -71,8 +79,10 @@ def ui(password: str, *, ignored_deletes: int = 0):
             else:
                 people.pop(eid, None)
             return RedirectResponse("/states/CA", 303)
-        return page(f'<h1>Delete?</h1><form method="post" action="/states/CA/employees/{eid}/delete">'
-                    '<button type="submit">Delete employee</button></form>')
+        return page(
+            f'<h1>Delete?</h1><form method="post" action="/states/CA/employees/{eid}/delete">'
+            '<button type="submit">Delete employee</button></form>'
+        )
 
     app = Starlette(routes=[
         Route("/login", login, methods=["GET", "POST"]),
@@ -86,21 +96,28 @@ def ui(password: str, *, ignored_deletes: int = 0):
 
 
 def browser_check(base):
-    return one_check(name="browser", type="browser", base_url=base, state="CA", email="canary@humangov.local",
-                     password_env="TEST_CANARY_PASSWORD", interval="5m", timeout="60s")
+    return one_check(name="browser", type="browser", base_url=base, state="CA",
+                     email="canary@humangov.local", password_env="TEST_CANARY_PASSWORD",
+                     interval="5m", timeout="60s")
 
 
-async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(tmp_path, clients, monkeypatch):
+async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(
+    tmp_path, clients, monkeypatch
+):
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse")
     app, people, synthetic = ui("correct horse")
     with serve(app) as base:
         result = await run(browser_check(base), clients, tmp_path)
     assert result.status == "ok", result.error
-    assert [s.name for s in result.steps] == ["login", "open-state", "add-employee", "delete-employee"]
+    assert [s.name for s in result.steps] == [
+        "login", "open-state", "add-employee", "delete-employee"]
     assert people == {} and synthetic == ["1"]
     names = sorted(Path(p).name for p in result.artifacts)
-    assert names == ["01-login.png", "02-open-state.png", "03-add-employee.png", "04-delete-employee.png"]
-    assert all(Path(p).read_bytes().startswith(b"\x89PNG") for p in result.artifacts)
+    assert names == [
+        "01-login.png", "02-open-state.png", "03-add-employee.png", "04-delete-employee.png"]
+    # The run is over: reading its screenshots here blocks nothing else.
+    shots = [Path(p).read_bytes() for p in result.artifacts]  # noqa: ASYNC240
+    assert all(shot.startswith(b"\x89PNG") for shot in shots)
 
 
 async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients, monkeypatch):
@@ -114,7 +131,9 @@ async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients,
     assert {"01-login.png", "trace.zip"} <= names
 
 
-async def test_a_run_that_fails_after_adding_still_deletes_its_employee(tmp_path, clients, monkeypatch):
+async def test_a_run_that_fails_after_adding_still_deletes_its_employee(
+    tmp_path, clients, monkeypatch
+):
     # GIVEN an app whose first delete is silently ignored
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse")
     app, people, _ = ui("correct horse", ignored_deletes=1)

@@ -26,11 +26,14 @@ checks:
     expect: {status: 200}
 """))
     (check,) = config.checks
-    assert (check.name, check.interval, check.timeout, check.expect.status) == ("ca-health", timedelta(seconds=5), timedelta(seconds=2), 200)
+    assert (check.name, check.interval, check.timeout, check.expect.status) == (
+        "ca-health", timedelta(seconds=5), timedelta(seconds=2), 200)
     assert check.alarm.failures_in_a_row == 2
 
 
-@pytest.mark.parametrize("text, seconds", [("500ms", 0.5), ("5s", 5), ("1m", 60), ("1h", 3600), (3, 3)])
+@pytest.mark.parametrize(
+    "text, seconds", [("500ms", 0.5), ("5s", 5), ("1m", 60), ("1h", 3600), (3, 3)]
+)
 def test_durations_accept_the_usual_units(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
 
@@ -58,10 +61,13 @@ checks:
 
 def test_duplicate_names_and_a_timeout_longer_than_the_interval_are_refused(tmp_path):
     with pytest.raises(ConfigError) as dup:
-        load_config(write(tmp_path, "checks:\n  - {name: a, type: heartbeat, url: 'http://x/'}\n  - {name: a, type: heartbeat, url: 'http://y/'}\n"))
+        load_config(write(tmp_path, "checks:\n"
+                                    "  - {name: a, type: heartbeat, url: 'http://x/'}\n"
+                                    "  - {name: a, type: heartbeat, url: 'http://y/'}\n"))
     assert dup.value.lines == ["checks: check name 'a' is used twice; names must be unique"]
     with pytest.raises(ConfigError) as long:
-        load_config(write(tmp_path, "checks:\n  - {name: a, type: heartbeat, url: 'http://x/', interval: 5s, timeout: 6s}\n"))
+        load_config(write(tmp_path, "checks:\n  - {name: a, type: heartbeat, url: 'http://x/', "
+                                    "interval: 5s, timeout: 6s}\n"))
     assert long.value.lines == ["checks[0]: timeout (6s) must not be longer than interval (5s)"]
 
 

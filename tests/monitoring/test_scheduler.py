@@ -12,7 +12,8 @@ from tests.monitoring.helpers import one_check
 
 
 def check(name, interval="1s", timeout="1s"):
-    return one_check(name=name, type="heartbeat", url="http://unused.invalid/", interval=interval, timeout=timeout)
+    return one_check(name=name, type="heartbeat", url="http://unused.invalid/", interval=interval,
+                     timeout=timeout)
 
 
 def runner_sleeping(seconds: dict[str, float]):
@@ -42,7 +43,8 @@ async def test_one_slow_check_does_not_delay_another():
     async def subscriber(chk, result):
         seen.append((chk.name, time.monotonic()))
 
-    scheduler = Scheduler([check("slow"), check("fast")], runner_sleeping({"slow": 0.9, "fast": 0.0}),
+    scheduler = Scheduler([check("slow"), check("fast")],
+                          runner_sleeping({"slow": 0.9, "fast": 0.0}),
                           store=store, subscribers=[subscriber], first_run_spread_s=0)
     start = time.monotonic()
     await scheduler.start()
@@ -58,8 +60,8 @@ async def test_one_slow_check_does_not_delay_another():
 async def test_a_run_that_cannot_start_before_its_next_due_time_is_a_missed_failure():
     store = MemoryRunStore()
     # One slot, held by a 0.95 s run: the other check's 1 s slot passes unstarted.
-    scheduler = Scheduler([check("hog"), check("starved")], runner_sleeping({"hog": 0.95}), store=store,
-                          max_concurrency=1, first_run_spread_s=0)
+    scheduler = Scheduler([check("hog"), check("starved")], runner_sleeping({"hog": 0.95}),
+                          store=store, max_concurrency=1, first_run_spread_s=0)
     await scheduler.start()
     await asyncio.sleep(0.05)
     hogging = asyncio.create_task(scheduler.run_once("hog"))  # keep the slot busy
@@ -87,7 +89,9 @@ async def test_a_paused_process_records_each_skipped_slot_as_a_failure():
 
 async def test_run_now_runs_a_confirmation_check_after_the_delay():
     store = MemoryRunStore()
-    scheduler = Scheduler([check("hb", interval="1m", timeout="1s")], runner_sleeping({}), store=store)
+    scheduler = Scheduler(
+        [check("hb", interval="1m", timeout="1s")], runner_sleeping({}), store=store
+    )
     await scheduler.start()
     t0 = time.monotonic()
     scheduler.run_now("hb", delay=0.2)
@@ -108,6 +112,8 @@ async def test_subscribers_see_the_result_after_it_is_stored_and_a_failing_one_h
     async def watcher(chk, result):
         stored_when_called.append(store.get_run(result.run_id) is not None)
 
-    scheduler = Scheduler([check("hb")], runner_sleeping({}), store=store, subscribers=[broken, watcher])
+    scheduler = Scheduler(
+        [check("hb")], runner_sleeping({}), store=store, subscribers=[broken, watcher]
+    )
     await scheduler.run_once("hb")
     assert stored_when_called == [True]

@@ -25,8 +25,9 @@ def store(request, tmp_path):
 
 def result(at: datetime, ok=True, ms=100.0, check="hb", artifacts=(), n=0):
     run_id = f"{int(at.timestamp() * 1000):013d}-{n:08x}"
-    return RunResult(check=check, check_type="heartbeat", status="ok" if ok else "fail", started_at=at,
-                     duration_ms=ms, steps=(StepResult("request", "ok" if ok else "fail", ms, "" if ok else "boom"),),
+    step = StepResult("request", "ok" if ok else "fail", ms, "" if ok else "boom")
+    return RunResult(check=check, check_type="heartbeat", status="ok" if ok else "fail",
+                     started_at=at, duration_ms=ms, steps=(step,),
                      error="" if ok else "boom", failing_step=None if ok else "request",
                      artifacts=tuple(artifacts), run_id=run_id)
 
@@ -45,7 +46,9 @@ def test_runs_are_listed_newest_first_across_pages(store):
 
 def test_the_summary_gives_last_status_success_rate_and_latency_percentiles(store):
     for i in range(20):
-        store.save(result(NOW - timedelta(minutes=20 - i), ok=i % 4 != 0, ms=float(10 * (i + 1)), n=i))
+        store.save(
+            result(NOW - timedelta(minutes=20 - i), ok=i % 4 != 0, ms=float(10 * (i + 1)), n=i)
+        )
     store.save(result(NOW - timedelta(days=2), ok=False, n=99))  # outside the 24 h window
     summary = store.summary("hb", now=NOW)
     assert (summary.last_status, summary.runs_24h, summary.success_24h) == ("ok", 20, 75.0)
@@ -78,7 +81,8 @@ def test_retention_rolls_old_runs_up_and_deletes_them_with_their_artifacts(store
     assert [r.run_id for r in remaining] == [result(NOW - timedelta(days=1), n=3).run_id]
     daily = store.uptime("hb", now=NOW, buckets=45, bucket=timedelta(days=1))
     rolled = [b for b in daily if b.total and b.start_at.date() == old_at.date()]
-    assert rolled and rolled[0].total == 2 and rolled[0].success_pct == 50.0 and rolled[0].p50_ms == 100
+    assert rolled
+    assert (rolled[0].total, rolled[0].success_pct, rolled[0].p50_ms) == (2, 50.0, 100)
     assert store.apply_retention(now=NOW).runs_deleted == 0  # idempotent
 
 

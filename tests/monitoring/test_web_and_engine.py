@@ -44,13 +44,18 @@ def filled(tmp_path):
     (run_dir / "01-login.png").write_bytes(b"\x89PNG fake")
     (tmp_path / "secret.txt").write_text("not for you")
     now = utcnow()
-    store.save(RunResult(check="browser", check_type="browser", status="fail", started_at=now - timedelta(minutes=5),
-                         duration_ms=812.0, steps=(StepResult("login", "ok", 400.0), StepResult("open-state", "fail", 412.0, "answered 500")),
+    steps = (StepResult("login", "ok", 400.0),
+             StepResult("open-state", "fail", 412.0, "answered 500"))
+    store.save(RunResult(check="browser", check_type="browser", status="fail",
+                         started_at=now - timedelta(minutes=5), duration_ms=812.0, steps=steps,
                          error="open-state: answered 500", failing_step="open-state",
-                         artifacts=(str(run_dir / "01-login.png"),), run_id="0000000000001-aaaaaaaa"))
+                         artifacts=(str(run_dir / "01-login.png"),),
+                         run_id="0000000000001-aaaaaaaa"))
     for i in range(3):
-        store.save(RunResult(check="readyz", check_type="heartbeat", status="ok", started_at=now - timedelta(minutes=i),
-                             duration_ms=5.0 + i, run_id=f"{int((now - timedelta(minutes=i)).timestamp()*1000):013d}-{i:08x}"))
+        at = now - timedelta(minutes=i)
+        store.save(RunResult(check="readyz", check_type="heartbeat", status="ok", started_at=at,
+                             duration_ms=5.0 + i,
+                             run_id=f"{int(at.timestamp()*1000):013d}-{i:08x}"))
     config = parse_config({"checks": [
         {"name": "readyz", "type": "heartbeat", "url": "http://x/readyz", "state": "CA"},
         {"name": "browser", "type": "browser", "base_url": "http://x", "email": "a@b.c"},
@@ -63,8 +68,9 @@ def test_the_checks_api_lists_every_check_with_status_and_24h_success(filled):
     store, config, _ = filled
     body = web(store, config).get("/api/v1/monitoring/checks").json()
     by_name = {c["name"]: c for c in body}
-    assert by_name["readyz"] | {"last_run_at": None} == {"name": "readyz", "type": "heartbeat", "state": "CA",
-                                                          "last_status": "ok", "last_run_at": None, "success_24h": 100.0}
+    assert by_name["readyz"] | {"last_run_at": None} == {
+        "name": "readyz", "type": "heartbeat", "state": "CA", "last_status": "ok",
+        "last_run_at": None, "success_24h": 100.0}
     assert by_name["browser"]["last_status"] == "fail" and by_name["browser"]["success_24h"] == 0.0
     assert by_name["never-ran"]["last_status"] is None
 
@@ -73,10 +79,16 @@ def test_the_runs_api_pages_newest_first_and_unknown_checks_are_404_problems(fil
     store, config, _ = filled
     client = web(store, config)
     first = client.get("/api/v1/monitoring/checks/readyz/runs?limit=2").json()
-    rest = client.get(f"/api/v1/monitoring/checks/readyz/runs?limit=2&cursor={first['next_cursor']}").json()
-    assert [r["duration_ms"] for r in first["items"] + rest["items"]] == [5.0, 6.0, 7.0] and rest["next_cursor"] is None
+    rest = client.get(
+        f"/api/v1/monitoring/checks/readyz/runs?limit=2&cursor={first['next_cursor']}"
+    ).json()
+    assert [r["duration_ms"] for r in first["items"] + rest["items"]] == [5.0, 6.0, 7.0] and rest[
+        "next_cursor"
+    ] is None
     missing = client.get("/api/v1/monitoring/checks/nope/runs")
-    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert (
+        missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    )
 
 
 def test_the_pages_show_status_uptime_chart_steps_and_screenshots(filled):
@@ -87,7 +99,8 @@ def test_the_pages_show_status_uptime_chart_steps_and_screenshots(filled):
     check = client.get("/monitoring/checks/browser").text
     assert "<svg" in check and "/monitoring/runs/0000000000001-aaaaaaaa" in check
     run = client.get("/monitoring/runs/0000000000001-aaaaaaaa").text
-    assert "open-state" in run and "answered 500" in run and "/monitoring/artifacts/0000000000001-aaaaaaaa/01-login.png" in run
+    assert "open-state" in run and "answered 500" in run
+    assert "/monitoring/artifacts/0000000000001-aaaaaaaa/01-login.png" in run
     shot = client.get("/monitoring/artifacts/0000000000001-aaaaaaaa/01-login.png")
     assert shot.status_code == 200 and shot.content == b"\x89PNG fake"
 
@@ -113,11 +126,15 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
 
     with serve(target) as base:
         config = parse_config({"checks": [
-            {"name": "up", "type": "heartbeat", "url": f"{base}/readyz", "interval": "1s", "timeout": "1s"},
-            {"name": "down", "type": "heartbeat", "url": refused_url(), "interval": "1s", "timeout": "1s"},
+            {"name": "up", "type": "heartbeat", "url": f"{base}/readyz",
+             "interval": "1s", "timeout": "1s"},
+            {"name": "down", "type": "heartbeat", "url": refused_url(),
+             "interval": "1s", "timeout": "1s"},
         ]})
         store = open_store(tmp_path)
-        engine = MonitoringEngine(config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry))
+        engine = MonitoringEngine(
+            config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry)
+        )
         await engine.start()
         await asyncio.sleep(1.5)
         await engine.stop()
@@ -133,11 +150,15 @@ def test_monitor_refuses_a_bad_file_with_field_paths_and_exit_code_2(tmp_path):
     bad.write_text("checks:\n  - {name: a, type: heartbeat, url: 'http://x/', interval: 100ms}\n")
     result = CliRunner().invoke(monitor_cli, ["--config", str(bad), "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "checks[0].interval: must be at least 1s" in result.output and "Traceback" not in result.output
+    assert "checks[0].interval: must be at least 1s" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_monitor_once_runs_every_check_and_exits_nonzero_on_failure(tmp_path):
     good = tmp_path / "m.yaml"
-    good.write_text(f"checks:\n  - {{name: gone, type: heartbeat, url: '{refused_url()}', interval: 5s, timeout: 1s}}\n")
-    result = CliRunner().invoke(monitor_cli, ["--config", str(good), "--data-dir", str(tmp_path), "--once"])
+    good.write_text(f"checks:\n  - {{name: gone, type: heartbeat, url: '{refused_url()}', "
+                    "interval: 5s, timeout: 1s}\n")
+    result = CliRunner().invoke(
+        monitor_cli, ["--config", str(good), "--data-dir", str(tmp_path), "--once"]
+    )
     assert result.exit_code == 1 and "connection refused" in result.output

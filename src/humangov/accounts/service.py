@@ -44,10 +44,14 @@ class Accounts:
         if not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
         if len(password) < MIN_PASSWORD:
-            raise InvalidInput(f"The password must have at least {MIN_PASSWORD} characters.", field="password")
+            raise InvalidInput(
+                f"The password must have at least {MIN_PASSWORD} characters.", field="password"
+            )
         state = normalize_code(state) if state else None
         check_role(role, state)
-        user = User(str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now())
+        user = User(
+            str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now()
+        )
         self.store.add_user(user)
         return user
 
@@ -61,7 +65,9 @@ class Accounts:
             raise Unauthenticated("The email or password is not right.")
         return user
 
-    def create_token(self, role: str, state: str | None = None, name: str = "") -> tuple[str, ApiToken]:
+    def create_token(
+        self, role: str, state: str | None = None, name: str = ""
+    ) -> tuple[str, ApiToken]:
         """Return the token (shown once) and its stored record (hash only)."""
         state = normalize_code(state) if state else None
         check_role(role, state)
@@ -86,8 +92,11 @@ class Accounts:
         to print once (None if a password was given or users already exist)."""
         if self.store.count_users():
             return None
-        generated = None if password else secrets.token_urlsafe(18)
-        self.add_user(email, password or generated, "admin")
+        if password:
+            self.add_user(email, password, "admin")
+            return None
+        generated = secrets.token_urlsafe(18)
+        self.add_user(email, generated, "admin")
         return generated
 
 

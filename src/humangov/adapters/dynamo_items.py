@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,12 +15,12 @@ _ser = TypeSerializer()
 _de = TypeDeserializer()
 
 
-def to_item(values: dict[str, Any]) -> dict[str, dict]:
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
     """Plain values -> DynamoDB typed attributes, dropping None (absent, so sparse GSIs work)."""
     return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
 
 
-def from_item(item: dict[str, dict]) -> dict[str, Any]:
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
 
 

@@ -26,9 +26,6 @@ log = logging.getLogger(__name__)
 # A state code in an alarm name, such as humangov-CA-api-flow. Upper case only: in lower
 # case too many words are codes ("in", "or", "me").
 _TENANT = re.compile(r"(?<![A-Za-z])([A-Z]{2})(?![A-Za-z])")
-# slack_sdk logs the full webhook URL at DEBUG; keep its logger above that.
-_sdk_log = logging.getLogger("humangov.aws.slack_sdk")
-_sdk_log.setLevel(logging.WARNING)
 # Set by infra/ (humangov_infra.shared) to the secret's name or ARN; tests/infra checks both agree.
 SECRET_ID_ENV = "HUMANGOV_SLACK_SECRET_ID"
 _url: str | None = None
@@ -67,7 +64,7 @@ def webhook_url() -> str:
                 from humangov.adapters.aws.clients import AwsClients
                 from humangov.config import Settings
 
-                value = AwsClients(Settings()).get("secretsmanager").get_secret_value(
+                value = AwsClients(Settings()).secretsmanager.get_secret_value(
                     SecretId=secret_id)["SecretString"].strip()
                 _url = json.loads(value)["url"] if value.startswith("{") else value
             else:
@@ -81,10 +78,11 @@ def webhook_url() -> str:
 def handler(event: dict, context: Any = None) -> dict:
     from slack_sdk.webhook import WebhookClient
 
+    from humangov.adapters.notifiers import slack_sdk_logger
     from humangov.monitoring.alarms.transport import scrub
 
     url = webhook_url()
-    client = WebhookClient(url, timeout=10, logger=_sdk_log)
+    client = WebhookClient(url, timeout=10, logger=slack_sdk_logger())
     posted = 0
     for record in event.get("Records", []):
         message = record.get("Sns", {}).get("Message", "")
@@ -102,6 +100,8 @@ def handler(event: dict, context: Any = None) -> dict:
             # The URL is never part of what we log or raise.
             raise DeliveryFailed(f"Slack answered {response.status_code} for alarm "
                                  f"{alarm.get('AlarmName')!r}: {str(response.body)[:200]}")
-        log.info("posted alarm %s (%s) to Slack", alarm.get("AlarmName"), alarm.get("NewStateValue"))
+        log.info(
+            "posted alarm %s (%s) to Slack", alarm.get("AlarmName"), alarm.get("NewStateValue")
+        )
         posted += 1
     return {"posted": posted}

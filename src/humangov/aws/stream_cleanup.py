@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from humangov.adapters.aws.changes import change_from_record
@@ -75,14 +76,18 @@ def handle_record(raw: dict, runtime: StreamRuntime) -> list[Receipt]:
     return receipts
 
 
-def handler(event: dict, context: Any = None, *, runtime: StreamRuntime | None = None) -> dict:
+def handler(
+    event: dict, context: Any = None, *, runtime: StreamRuntime | None = None
+) -> PartialItemFailureResponse:
     """Lambda entry point: `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}`."""
     if not event.get("Records"):  # Powertools refuses an empty batch; there is nothing to do
         return {"batchItemFailures": []}
     rt = runtime or default_runtime()
     # An entirely failed batch is reported like a partial one, so the caller (Lambda's event
     # source mapping, or our stream worker) retries and bisects it the same way.
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    processor = BatchProcessor(
+        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
+    )
 
     def record_handler(record: DynamoDBRecord) -> int:
         return len(handle_record(record.raw_event, rt))

@@ -20,7 +20,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +35,9 @@ from humangov.domain.erasure import DocumentChange
 from humangov.erasure.worker import backoff
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from mypy_boto3_dynamodbstreams.type_defs import ShardTypeDef
+
     from humangov.adapters.aws.clients import AwsClients
     from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters
     from humangov.bootstrap.on_aws import StreamRuntime
@@ -81,14 +84,17 @@ class StreamWorker:
                  dead_letters: DynamoDBDeadLetters, max_attempts: int = 8,
                  base_backoff: float = 1.0, max_backoff: float = 30.0,
                  batch_size: int = BATCH_SIZE,
-                 handler: Callable[[dict], dict] | None = None,
+                 handler: Callable[[dict], PartialItemFailureResponse] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.runtime, self.clients = runtime, clients
         self.records, self.naming = runtime.records, runtime.naming
         self.checkpoints, self.dead_letters = checkpoints, dead_letters
-        self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
+        self.max_attempts = max_attempts
+        self.base_backoff, self.max_backoff = base_backoff, max_backoff
         self.batch_size = batch_size
-        self.handler = handler or (lambda event: stream_cleanup.handler(event, None, runtime=runtime))
+        self.handler = handler or (
+            lambda event: stream_cleanup.handler(event, None, runtime=runtime)
+        )
         self.sleep = sleep
         self.rng = random.Random()
 
@@ -116,16 +122,20 @@ class StreamWorker:
 
     def _stream_arn(self, table: str) -> str | None:
         try:
-            return self.clients.dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+            table_info = self.clients.dynamodb.describe_table(TableName=table)["Table"]
+            return table_info.get("LatestStreamArn")
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return None
             raise
 
-    def _shards(self, arn: str) -> list[dict]:
-        shards, start = [], None
+    def _shards(self, arn: str) -> list[ShardTypeDef]:
+        shards: list[ShardTypeDef] = []
+        start = None
         while True:
-            kwargs = {"StreamArn": arn, **({"ExclusiveStartShardId": start} if start else {})}
+            kwargs: dict[str, Any] = {"StreamArn": arn}
+            if start:
+                kwargs["ExclusiveStartShardId"] = start
             desc = self.clients.streams.describe_stream(**kwargs)["StreamDescription"]
             shards += desc["Shards"]
             start = desc.get("LastEvaluatedShardId")
@@ -144,13 +154,15 @@ class StreamWorker:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoint)
         return self.clients.streams.get_shard_iterator(**kwargs).get("ShardIterator")
 
-    def _read_shard(self, arn: str, shard: dict, stats: Stats, *, drain: bool) -> None:
+    def _read_shard(self, arn: str, shard: ShardTypeDef, stats: Stats, *, drain: bool) -> None:
         shard_id = shard["ShardId"]
         iterator = self._iterator(arn, shard_id)
         empty = 0
         while iterator:
             try:
-                page = self.clients.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+                page = self.clients.streams.get_records(
+                    ShardIterator=iterator, Limit=self.batch_size
+                )
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ExpiredIteratorException":
                     raise
@@ -235,7 +247,7 @@ def seq(record: dict) -> str:
     return record["dynamodb"]["SequenceNumber"]
 
 
-def lambda_record(record: dict, stream_arn: str) -> dict:
+def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict:
     """A GetRecords record as Lambda delivers it: with eventSourceARN, time in epoch seconds."""
     out = dict(record)
     out["eventSourceARN"] = stream_arn

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -26,7 +27,7 @@ from humangov.monitoring.store import RunStore, artifacts_dir_for
 
 
 def alarms(settings: Settings, config: MonitoringConfig, *, scheduler: Scheduler | None = None,
-           **options) -> AlarmService:
+           **options: Any) -> AlarmService:
     """The alarm service on `<data_dir>/alarms.db`. Call `await service.start()` once the
     event loop runs, `attach(scheduler)` (or pass it here) and wrap the result store with
     `service.watch_store(store)` so a failing store raises a "monitor degraded" alert."""
@@ -53,7 +54,8 @@ def alarms(settings: Settings, config: MonitoringConfig, *, scheduler: Scheduler
 def run_store(settings: Settings, config: MonitoringConfig) -> RunStore:
     return SqliteRunStore(settings.data_dir / "monitoring.db",
                           artifacts_dir=artifacts_dir_for(settings.data_dir),
-                          raw_retention=config.retention.raw, hourly_retention=config.retention.hourly)
+                          raw_retention=config.retention.raw,
+                          hourly_retention=config.retention.hourly)
 
 
 @dataclass

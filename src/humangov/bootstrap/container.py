@@ -41,8 +41,8 @@ class Container:
 
     def __post_init__(self) -> None:
         self.personnel = Personnel(
-            self.records, self.blobs, self.clock, max_document_bytes=self.settings.max_document_bytes,
-            erasure_queued=self.changed,
+            self.records, self.blobs, self.clock,
+            max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
         )
         self.accounts = Accounts(self.account_store, self.clock)
         self.erasures = Erasures(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
 from humangov.adapters.aws.clients import AwsClients
@@ -18,6 +19,9 @@ from humangov.adapters.records.dynamodb import DynamoDBRecordStore
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
+
+if TYPE_CHECKING:
+    from humangov.aws.stream_worker import StreamWorker
 
 
 def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> Container:
@@ -66,8 +70,9 @@ def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None 
     )
 
 
-def stream_worker(settings: Settings, *, clients: AwsClients | None = None, clock: Clock | None = None,
-                  batch_size: int | None = None, sleep: Callable[[float], None] = time.sleep):
+def stream_worker(settings: Settings, *, clients: AwsClients | None = None,
+                  clock: Clock | None = None, batch_size: int | None = None,
+                  sleep: Callable[[float], None] = time.sleep) -> StreamWorker:
     """`humangov stream-worker`: the Lambda's event source mapping, on one machine."""
     from humangov.aws.stream_worker import BATCH_SIZE, Checkpoints, StreamWorker
 

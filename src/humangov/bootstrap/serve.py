@@ -35,7 +35,9 @@ class CanaryCredentials:
     password: str
 
 
-def server(settings: Settings, announce: Callable[[str], None] = print) -> tuple[FastAPI, Container]:
+def server(
+    settings: Settings, announce: Callable[[str], None] = print
+) -> tuple[FastAPI, Container]:
     from humangov.bootstrap import bootstrap
 
     container = bootstrap(settings)
@@ -96,8 +98,9 @@ def ensure_canary_credentials(container: Container) -> CanaryCredentials:
         try:
             container.accounts.add_user(CANARY_EMAIL, password, "admin")
         except Conflict:
-            log.warning("the canary user exists but its password file is gone; the browser canary will fail "
-                        "until %s is restored or the user is recreated", password_file)
+            log.warning("the canary user exists but its password file is gone; the browser "
+                        "canary will fail until %s is restored or the user is recreated",
+                        password_file)
         _write_secret(password_file, password)
     return CanaryCredentials(token, password)
 

@@ -53,7 +53,9 @@ class Principal:
     def require_write(self, state: str) -> None:
         self.require_read(state)
         if self.role == "viewer":
-            raise Forbidden("Your role is viewer: you can read this state's records but not change them.")
+            raise Forbidden(
+                "Your role is viewer: you can read this state's records but not change them."
+            )
 
     def require_admin(self) -> None:
         if not self.is_admin:
@@ -64,9 +66,13 @@ def check_role(role: str, state: str | None) -> None:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}.", field="role")
     if role == "admin" and state:
-        raise InvalidInput("A platform admin covers every state; do not give --state.", field="state")
+        raise InvalidInput(
+            "A platform admin covers every state; do not give --state.", field="state"
+        )
     if role != "admin" and not state:
-        raise InvalidInput(f"A {role} belongs to one state; give --state, such as --state CA.", field="state")
+        raise InvalidInput(
+            f"A {role} belongs to one state; give --state, such as --state CA.", field="state"
+        )
 
 
 SYSTEM = Principal("system", "admin")

@@ -14,7 +14,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "eras
 PAGE = 500
 
 
-def build_report(state: str, *, ledger, outbox, now: datetime, since: datetime | None = None) -> dict:
+def build_report(
+    state: str, *, ledger, outbox, now: datetime, since: datetime | None = None
+) -> dict:
     receipts, cursor = [], None
     while True:
         page, cursor = ledger.receipts(state, limit=PAGE, cursor=cursor, since=since)
@@ -39,7 +41,8 @@ def build_report(state: str, *, ledger, outbox, now: datetime, since: datetime |
             for d in dead
         ],
         "latest_sweep": None if sweep is None else {
-            "started_at": sweep.started_at.isoformat(), "finished_at": sweep.finished_at.isoformat(),
+            "started_at": sweep.started_at.isoformat(),
+            "finished_at": sweep.finished_at.isoformat(),
             "scanned_files": sweep.scanned_files, "scanned_records": sweep.scanned_records,
             "orphans": sweep.orphans, "dangling": sweep.dangling, "purged": sweep.purged,
         },

@@ -22,6 +22,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from humangov.domain.erasure import DocumentChange, SweepRun
 from humangov.erasure.erase import erase
@@ -67,9 +69,6 @@ class ScanResult:
         }
 
 
-_END = object()
-
-
 def merge_chunks(
     key_chunks: Iterable[list[str]], ref_chunks: Iterable[list[str]],
 ) -> Iterator[tuple[list[str], list[str], int, int]]:
@@ -95,8 +94,8 @@ def merge_chunks(
         hi = max(chunk)
         # Load references until the buffer reaches past this chunk's last key.
         while more and (pos == len(buf) or buf[-1] <= hi):
-            nxt = next(refs, _END)
-            if nxt is _END:
+            nxt = next(refs, None)
+            if nxt is None:
                 more = False
             else:
                 buf, pos = buf[pos:] + nxt, 0
@@ -114,8 +113,8 @@ def merge_chunks(
     while True:
         if rest:
             yield [], sorted(set(rest)), 0, len(rest)
-        nxt = next(refs, _END) if more else _END
-        if nxt is _END:
+        nxt = next(refs, None) if more else None
+        if nxt is None:
             return
         rest = nxt
 
@@ -185,12 +184,16 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
         rounds: Iterable[Round] = merge_chunks(blobs.list_key_chunks(state),
                                                records.iter_document_key_chunks(state))
     else:
-        rounds = _join_in_workers(state, *plan, progress)
+        ranges, opener = plan
+        rounds = _join_in_workers(state, ranges, opener, progress)
     found = _resolve(rounds, stat=lambda key: blobs.stat(state, key),
                      owners=lambda keys: records.document_owners(state, keys),
                      cutoff=now - grace, result=result, progress=progress)
     for item in found:
-        (result.dangling if isinstance(item, Dangling) else result.orphans).append(item)
+        if isinstance(item, Dangling):
+            result.dangling.append(item)
+        else:
+            result.orphans.append(item)
     return result
 
 
@@ -199,9 +202,12 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
 # must not use its parent's connections (an SQLite connection must not cross a fork:
 # https://www.sqlite.org/howtocorrupt.html#_carrying_an_open_database_connection_across_a_fork_).
 StoreOpener = Callable[[], contextlib.AbstractContextManager[tuple]]
+KeyRange = tuple[str | None, str | None]  # [start, stop); None is open-ended
 
 
-def _parallel_plan(state: str, blobs: BlobStore, workers: int, open_stores: StoreOpener | None):
+def _parallel_plan(
+    state: str, blobs: BlobStore, workers: int, open_stores: StoreOpener | None
+) -> tuple[list[KeyRange], StoreOpener] | None:
     """(key ranges, opener) to scan in `workers` processes, or None to scan in this one."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
@@ -219,10 +225,10 @@ def _parallel_plan(state: str, blobs: BlobStore, workers: int, open_stores: Stor
     points = blobs.key_split_points(state, workers)
     if not points:
         return None
-    return list(zip([None, *points], [*points, None])), open_stores
+    return list(zip([None, *points], [*points, None], strict=True)), open_stores
 
 
-def _join_in_workers(state: str, ranges: list[tuple[str | None, str | None]], opener: StoreOpener,
+def _join_in_workers(state: str, ranges: list[KeyRange], opener: StoreOpener,
                      progress: Progress | None) -> list[Round]:
     """One forked process per key range runs `merge_chunks` over it; returns one round per
     range, in range (so key) order."""
@@ -231,20 +237,22 @@ def _join_in_workers(state: str, ranges: list[tuple[str | None, str | None]], op
     # the workers don't write to (and so copy) every page they share with this process.
     # https://docs.python.org/3/library/gc.html#gc.freeze
     gc.freeze()
-    procs, pending = [], {}
+    procs: list[BaseProcess] = []
+    pending: dict[Connection, int] = {}
     for i, (start, stop) in enumerate(ranges):
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_join_range, args=(opener, state, start, stop, send),
-                           name=f"sweep-{state}-{i}", daemon=True)
-        proc.start()
+        worker = ctx.Process(target=_join_range, args=(opener, state, start, stop, send),
+                             name=f"sweep-{state}-{i}", daemon=True)
+        worker.start()
         send.close()  # so a worker that dies shows as EOF here
-        procs.append(proc)
+        procs.append(worker)
         pending[recv] = i
-    rounds: list[Round | None] = [None] * len(ranges)
+    rounds: dict[int, Round] = {}
     scanned = [0] * len(ranges)
     try:
         while pending:
-            for conn in multiprocessing.connection.wait(list(pending)):
+            ready = multiprocessing.connection.wait(list(pending))
+            for conn in [c for c in pending if c in ready]:
                 i = pending[conn]
                 try:
                     kind, *payload = conn.recv()
@@ -269,7 +277,7 @@ def _join_in_workers(state: str, ranges: list[tuple[str | None, str | None]], op
                 proc.terminate()
             proc.join()
         gc.unfreeze()
-    return rounds  # type: ignore[return-value]
+    return [rounds[i] for i in range(len(ranges))]
 
 
 def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | None, conn) -> None:
@@ -302,8 +310,8 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
         conn.close()
 
 
-def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger, clock: Clock,
-          actor: str = "orphan-sweep") -> int:
+def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
+          clock: Clock, actor: str = "orphan-sweep") -> int:
     """Erase the orphans found by `scan`, each through `erase`, which re-checks references."""
     now = clock.now()
     sweep_id = uuid.uuid4().hex
@@ -330,7 +338,8 @@ def sweep(state: str, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
             # Temporary files of uploads a killed process never finished: no record can own them.
             reaped = blobs.reap_temp_files(state, older_than_seconds=grace.total_seconds())
             if reaped:
-                log.info("sweep %s: removed %d unfinished upload(s) older than the grace", state, reaped)
+                log.info("sweep %s: removed %d unfinished upload(s) older than the grace",
+                         state, reaped)
     ledger.record_sweep(SweepRun(
         state=state, started_at=started, finished_at=clock.now(),
         scanned_files=result.scanned_files, scanned_records=result.scanned_records,

@@ -37,24 +37,29 @@ def latency_svg(buckets: list[Aggregate], width: int = 720, height: int = 180) -
         return pad_t + plot_h * (1 - ms / top)
 
     def line(attr: str) -> str:
-        points = [f"{x(i):.1f},{y(getattr(b, attr)):.1f}" for i, b in enumerate(buckets) if getattr(b, attr) is not None]
-        return " ".join(points)
+        values = [(i, getattr(b, attr)) for i, b in enumerate(buckets)]
+        return " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in values if v is not None)
 
-    success = [
-        f'<rect x="{x(i) - step / 2:.1f}" y="{pad_t + plot_h * (1 - (b.success_pct or 0) / 100):.1f}" '
-        f'width="{step:.1f}" height="{plot_h * (b.success_pct or 0) / 100:.1f}" class="success">'
-        f"<title>{escape(bar_title(b))}</title></rect>"
-        for i, b in enumerate(buckets) if b.total
-    ]
+    def bar(i: int, b: Aggregate) -> str:
+        pct = b.success_pct or 0
+        return (
+            f'<rect x="{x(i) - step / 2:.1f}" y="{pad_t + plot_h * (1 - pct / 100):.1f}" '
+            f'width="{step:.1f}" height="{plot_h * pct / 100:.1f}" class="success">'
+            f"<title>{escape(bar_title(b))}</title></rect>"
+        )
+
+    success = [bar(i, b) for i, b in enumerate(buckets) if b.total]
+    bottom = pad_t + plot_h
     return (
         f'<svg class="latency-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Latency p50 and p95, and success rate" xmlns="http://www.w3.org/2000/svg">'
-        f'<style>.success{{fill:#2e7d3222}}.p50{{stroke:#1565c0;fill:none;stroke-width:2}}'
-        f'.p95{{stroke:#ef6c00;fill:none;stroke-width:2}}text{{font:11px sans-serif;fill:#555}}</style>'
+        "<style>.success{fill:#2e7d3222}.p50{stroke:#1565c0;fill:none;stroke-width:2}"
+        ".p95{stroke:#ef6c00;fill:none;stroke-width:2}text{font:11px sans-serif;fill:#555}</style>"
         + "".join(success)
-        + f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - 8}" y2="{pad_t + plot_h}" stroke="#999"/>'
-        f'<text x="4" y="{pad_t + 10}">{top:.0f} ms</text><text x="4" y="{pad_t + plot_h}">0 ms</text>'
-        f'<polyline class="p95" points="{line("p95_ms")}"/><polyline class="p50" points="{line("p50_ms")}"/>'
+        + f'<line x1="{pad_l}" y1="{bottom}" x2="{width - 8}" y2="{bottom}" stroke="#999"/>'
+        f'<text x="4" y="{pad_t + 10}">{top:.0f} ms</text><text x="4" y="{bottom}">0 ms</text>'
+        f'<polyline class="p95" points="{line("p95_ms")}"/>'
+        f'<polyline class="p50" points="{line("p50_ms")}"/>'
         f'<text x="{pad_l}" y="{height - 4}">p50 (blue), p95 (orange), success % (green)</text>'
         "</svg>"
     )

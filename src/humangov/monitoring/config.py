@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from humangov.domain.states import STATE_NAMES
 from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, NotifyConfig, Silence
@@ -42,7 +43,8 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")  # noqa: TRY004 - pydantic wants ValueError
+        # ValueError, not TypeError: pydantic reports only the former as a validation error.
+        raise ValueError("must be a duration such as 500ms, 5s, 1m or 1h")
     if isinstance(value, int | float):
         return timedelta(seconds=value)
     if isinstance(value, str):
@@ -284,7 +286,7 @@ def _loc(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     msg = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)

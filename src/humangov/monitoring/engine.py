@@ -74,8 +74,9 @@ class MonitoringEngine:
             try:
                 report = await asyncio.to_thread(self.store.apply_retention)
                 if report.runs_deleted:
-                    log.info("monitoring retention: rolled up and deleted %d runs, %d artifact files",
-                             report.runs_deleted, report.artifact_files_deleted)
+                    log.info("monitoring retention: rolled up and deleted %d runs, "
+                             "%d artifact files", report.runs_deleted,
+                             report.artifact_files_deleted)
             except Exception:
                 log.exception("monitoring retention failed; will retry")
             await asyncio.sleep(RETENTION_EVERY.total_seconds())

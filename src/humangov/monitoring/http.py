@@ -57,11 +57,12 @@ def describe_error(exc: Exception, timeout_s: float | None = None) -> str:
 
 
 def _caused_by(exc: BaseException, kind: type) -> bool:
+    cause: BaseException | None = exc
     seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, kind):
+    while cause is not None and seen < 10:
+        if isinstance(cause, kind):
             return True
-        exc = exc.__cause__ or exc.__context__
+        cause = cause.__cause__ or cause.__context__
         seen += 1
     return False
 

@@ -14,8 +14,12 @@ import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-MAX_BODY = 1024 * 1024  # enough to search for a keyword; larger bodies are cut and the connection dropped
+# Enough to search for a keyword; larger bodies are cut and the connection dropped.
+MAX_BODY = 1024 * 1024
 MAX_IDLE_PER_HOST = 64
+
+_Key = tuple[str, str, int]  # (scheme, host, port)
+_Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class HttpError(Exception):
@@ -46,9 +50,11 @@ class Response:
 class RawHttp:
     user_agent: str = "HumanGov-Canary/1.0"
     ssl_context: ssl.SSLContext | None = None
-    _idle: dict[tuple[str, str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = field(default_factory=dict)
+    _idle: dict[_Key, list[_Connection]] = field(default_factory=dict)
 
-    async def request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
+    async def request(
+        self, method: str, url: str, headers: dict[str, str] | None = None
+    ) -> Response:
         """Callers bound this with their own timeout (asyncio.timeout)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -65,12 +71,12 @@ class RawHttp:
         pooled = self._take(key)
         if pooled is not None:
             try:
-                return await self._exchange(key, *pooled, payload, method)
+                return await self._exchange(key, pooled, payload, method)
             except (HttpError, OSError, asyncio.IncompleteReadError):
                 pooled[1].close()  # the server closed an idle connection; retry on a fresh one
         reader, writer = await self._connect(parts.hostname, port, tls)
         try:
-            return await self._exchange(key, reader, writer, payload, method)
+            return await self._exchange(key, (reader, writer), payload, method)
         except asyncio.IncompleteReadError:
             writer.close()
             raise HttpError("the server closed the connection before a full response") from None
@@ -78,7 +84,7 @@ class RawHttp:
             writer.close()
             raise
 
-    async def _connect(self, host: str, port: int, tls: bool):
+    async def _connect(self, host: str, port: int, tls: bool) -> _Connection:
         context = None
         if tls:
             context = self.ssl_context or ssl.create_default_context()
@@ -95,7 +101,7 @@ class RawHttp:
                 raise HttpError(f"DNS lookup failed for {host}") from None
             raise HttpError(f"could not connect: {exc.strerror or exc}") from None
 
-    def _take(self, key):
+    def _take(self, key: _Key) -> _Connection | None:
         idle = self._idle.get(key)
         while idle:
             reader, writer = idle.pop()
@@ -104,7 +110,10 @@ class RawHttp:
             writer.close()
         return None
 
-    async def _exchange(self, key, reader, writer, payload: bytes, method: str) -> Response:
+    async def _exchange(
+        self, key: _Key, connection: _Connection, payload: bytes, method: str
+    ) -> Response:
+        reader, writer = connection
         writer.write(payload)
         await writer.drain()
         try:

@@ -54,7 +54,9 @@ class RunStore(ABC):
     @abstractmethod
     def get_run(self, run_id: str) -> RunResult | None: ...
     @abstractmethod
-    def list_runs(self, check: str, *, limit: int = 50, cursor: str | None = None) -> tuple[list[RunResult], str | None]: ...
+    def list_runs(
+        self, check: str, *, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[RunResult], str | None]: ...
     @abstractmethod
     def check_names(self) -> list[str]: ...
     @abstractmethod
@@ -179,7 +181,8 @@ class MemoryRunStore(RunStore):
         ]
 
     def _rollups(self, check, period, since, until):
-        return [a for (c, p, s), a in sorted(self._agg.items()) if c == check and p == period and since <= s < until]
+        return [a for (c, p, s), a in sorted(self._agg.items())
+                if c == check and p == period and since <= s < until]
 
     def _put_rollup(self, agg):
         self._agg[(agg.check, agg.period, agg.start)] = agg
@@ -211,7 +214,9 @@ def open_store(data_dir: Path | None, **kw) -> RunStore:
     from humangov.monitoring.sqlite_store import SqliteRunStore
 
     data_dir = Path(data_dir)
-    return SqliteRunStore(data_dir / "monitoring.db", artifacts_dir=artifacts_dir_for(data_dir), **kw)
+    return SqliteRunStore(
+        data_dir / "monitoring.db", artifacts_dir=artifacts_dir_for(data_dir), **kw
+    )
 
 
 def artifacts_dir_for(data_dir: Path) -> Path:

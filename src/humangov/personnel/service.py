@@ -120,13 +120,17 @@ class Personnel:
     ) -> Employee:
         values = validate_fields(raw, partial=True)
         if not raw:
-            raise InvalidInput("Send at least one field to change: first_name, last_name, role or salary.")
+            raise InvalidInput(
+                "Send at least one field to change: first_name, last_name, role or salary."
+            )
         current = self.get_employee(state, employee_id)
         changes = diff(current, values)
         if not changes:
             return current
         updated = current.with_changes(values, self.clock.now())
-        entry = HistoryEntry(current.id, current.state, action_for(changes), actor, updated.updated_at, changes)
+        entry = HistoryEntry(
+            current.id, current.state, action_for(changes), actor, updated.updated_at, changes
+        )
         self.records.update_employee(updated, _expected(current, expected_version), entry)
         return updated
 
@@ -176,9 +180,8 @@ class Personnel:
     def _store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
         doc_id = new_id()
         key = DocumentRef.key_for(employee_id, doc_id)
-        stored = self.blobs.put(
-            state, key, pdf_chunks(stream, self.max_document_bytes), max_size=self.max_document_bytes
-        )
+        stored = self.blobs.put(state, key, pdf_chunks(stream, self.max_document_bytes),
+                                max_size=self.max_document_bytes)
         return DocumentRef(doc_id, key, stored.size, stored.sha256)
 
     def _compensating(self, state: str, doc: DocumentRef | None):
@@ -211,7 +214,9 @@ def _uuid(value: str) -> str:
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
-        raise NotFound(f"There is no employee {str(value)[:64]!r}; employee ids are UUIDs.") from None
+        raise NotFound(
+            f"There is no employee {str(value)[:64]!r}; employee ids are UUIDs."
+        ) from None
 
 
 def _expected(current: Employee, expected: int | None) -> int:

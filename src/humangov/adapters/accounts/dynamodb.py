@@ -7,6 +7,9 @@ attributes: https://aws.amazon.com/blogs/database/simulating-amazon-dynamodb-uni
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from botocore.exceptions import ClientError
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
@@ -14,16 +17,21 @@ from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, 
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.auth import ApiToken, User
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from humangov.adapters.aws.clients import AwsClients
+
 NEW = "attribute_not_exists(pk)"
 
 
 class DynamoDBAccountStore:
-    def __init__(self, clients, table: str) -> None:
+    def __init__(self, clients: AwsClients, table: str) -> None:
         self.clients = clients
         self.table = table
 
     @property
-    def _ddb(self):
+    def _ddb(self) -> DynamoDBClient:
         return self.clients.dynamodb
 
     def add_user(self, user: User) -> None:
@@ -66,11 +74,12 @@ class DynamoDBAccountStore:
         return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"],
                         from_text(v["created_at"]))
 
-    def _put_unique(self, items: list[dict], conflict) -> None:
+    def _put_unique(self, items: list[dict], conflict: Callable[[], Exception]) -> None:
         with translating("The accounts store"):
             try:
                 self._ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.table, "Item": i, "ConditionExpression": NEW}} for i in items])
+                    {"Put": {"TableName": self.table, "Item": i, "ConditionExpression": NEW}}
+                    for i in items])
             except ClientError as exc:
                 if code(exc) == "TransactionCanceledException":
                     raise conflict() from exc
@@ -82,7 +91,7 @@ class DynamoDBAccountStore:
                                      Key={"pk": {"S": pk}, "sk": {"S": sk}})
         return from_item(got["Item"]) if "Item" in got else None
 
-    def _query(self, pk: str):
+    def _query(self, pk: str) -> list[dict[str, Any]]:
         with translating("The accounts store"):
             return list(query_all(self._ddb, TableName=self.table, ConsistentRead=True,
                                   KeyConditionExpression="pk = :p",

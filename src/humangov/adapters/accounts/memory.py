@@ -46,7 +46,9 @@ class MemoryAccountStore:
 
     def add_token(self, token: ApiToken) -> None:
         with self._lock:
-            if token.token_hash in self._tokens or any(t.id == token.id for t in self._tokens.values()):
+            if token.token_hash in self._tokens or any(
+                t.id == token.id for t in self._tokens.values()
+            ):
                 raise duplicate_token()
             self._tokens[token.token_hash] = token
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy
+from sqlalchemy import Executable, Row, func, insert, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func, insert, select
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
 from humangov.adapters.metadata import api_tokens, users
@@ -59,11 +59,11 @@ class SqliteAccountStore:
         r = rows[0]
         return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at))
 
-    def _one_user(self, statement) -> User | None:
+    def _one_user(self, statement: Executable) -> User | None:
         rows = self._read(statement)
         return _user(rows[0]) if rows else None
 
-    def _read(self, statement) -> list:
+    def _read(self, statement: Executable) -> list[Row]:
         try:
             with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
                 return list(conn.execute(statement))
@@ -71,7 +71,7 @@ class SqliteAccountStore:
             raise _unavailable() from exc
 
 
-def _user(r) -> User:
+def _user(r: Row) -> User:
     return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at))
 
 

@@ -67,7 +67,9 @@ def _created(value) -> datetime:
     """ApproximateCreationDateTime: epoch seconds in Lambda events, a datetime from boto3."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.replace(".", "", 1).isdigit()
+    ):
         return datetime.fromtimestamp(float(value), UTC)
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value)

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from humangov.config import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
@@ -26,7 +33,9 @@ def region_for(settings: Settings) -> str:
     """HUMANGOV_AWS_REGION when set, else the runtime's region (Lambda sets AWS_REGION)."""
     if "aws_region" in settings.model_fields_set:
         return settings.aws_region
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+    return (
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+    )
 
 
 _session_lock = threading.Lock()
@@ -62,18 +71,30 @@ class AwsClients:
             client = self._clients.get(service)
             if client is None:
                 with _session_lock:
-                    client = _shared_session().client(service, config=self._config)
+                    # The stubs type client() once per literal service name; this cache takes
+                    # any name, and the properties below give each service we use its type.
+                    client = _shared_session().client(  # type: ignore[call-overload]
+                        service, config=self._config
+                    )
                 self._clients[service] = client
             return client
 
     @property
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> DynamoDBClient:
         return self.get("dynamodb")
 
     @property
-    def s3(self) -> Any:
+    def s3(self) -> S3Client:
         return self.get("s3")
 
     @property
-    def streams(self) -> Any:
+    def streams(self) -> DynamoDBStreamsClient:
         return self.get("dynamodbstreams")
+
+    @property
+    def sns(self) -> SNSClient:
+        return self.get("sns")
+
+    @property
+    def secretsmanager(self) -> SecretsManagerClient:
+        return self.get("secretsmanager")

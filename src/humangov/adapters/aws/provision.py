@@ -23,7 +23,9 @@ LEDGER_INDEX = ("by_state", "state", "seq")
 
 
 def _key_schema(*names: str) -> list[dict]:
-    return [{"AttributeName": n, "KeyType": t} for n, t in zip(names, ("HASH", "RANGE"), strict=False)]
+    return [
+        {"AttributeName": n, "KeyType": t} for n, t in zip(names, ("HASH", "RANGE"), strict=False)
+    ]
 
 
 def records_table_spec(name: str) -> dict:
@@ -58,7 +60,8 @@ def simple_table_spec(name: str, *, gsi: tuple[str, str, str] | None = None) -> 
     if gsi is not None:
         index, hash_key, range_key = gsi
         attrs += [(hash_key, S), (range_key, S)]
-        spec["GlobalSecondaryIndexes"] = [{"IndexName": index, "KeySchema": _key_schema(hash_key, range_key),
+        spec["GlobalSecondaryIndexes"] = [{"IndexName": index,
+                                           "KeySchema": _key_schema(hash_key, range_key),
                                            "Projection": {"ProjectionType": "ALL"}}]
     spec["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t} for a, t in attrs]
     return spec
@@ -80,7 +83,9 @@ def ensure_table(clients: AwsClients, spec: dict, *, ttl: bool = False) -> bool:
         if exc.response["Error"]["Code"] != "ResourceInUseException":  # created meanwhile
             raise
         return False
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    ddb.get_waiter("table_exists").wait(
+        TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
     if ttl:
         ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
@@ -112,7 +117,8 @@ def ensure_bucket(clients: AwsClients, name: str) -> bool:
     # marker (adapters/blobs/s3.py).
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+         "BucketKeyEnabled": True}]})
     log.info("created S3 bucket %s", name)
     return True
 

@@ -15,6 +15,7 @@ so a reader sees the whole old file or the whole new one and a failed upload lea
 from __future__ import annotations
 
 import bisect
+import builtins
 import contextlib
 import os
 import tempfile
@@ -43,9 +44,8 @@ class FilesystemBlobStore:
                 "disk and permissions."
             )
 
-    def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
-    ) -> StoredBlob:
+    def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+            max_size: int | None = None) -> StoredBlob:
         path = self._path(state, key)
         directory = os.path.dirname(path)
         fd, temp = self._temp_file(directory)
@@ -118,7 +118,7 @@ class FilesystemBlobStore:
             yield from chunk
 
     def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[list[str]]:
+                        stop: str | None = None) -> Iterator[builtins.list[str]]:
         """One unsorted list per fan-out directory, the directories in order: one directory
         read per fan-out, no stat and no sort per file, which is what makes the orphan sweep
         fast (it stats only the files no record references).
@@ -139,11 +139,13 @@ class FilesystemBlobStore:
                 continue
             keys = decode_names(names)
             if (start is not None and fan < start) or (stop is not None and fan >= stop[:len(fan)]):
-                keys = [k for k in keys if (start is None or k >= start) and (stop is None or k < stop)]
+                keys = [
+                    k for k in keys if (start is None or k >= start) and (stop is None or k < stop)
+                ]
             if keys:
                 yield keys
 
-    def key_split_points(self, state: str, parts: int) -> list[str]:
+    def key_split_points(self, state: str, parts: int) -> builtins.list[str]:
         """Up to `parts - 1` fan-out directory names that split the state's keys into `parts`
         ranges of about as many directories each (keys spread evenly over the fan-outs when
         they start with random ids). Ranges are [None, p0), [p0, p1), ..., [pn, None)."""
@@ -157,7 +159,7 @@ class FilesystemBlobStore:
         if not os.path.isdir(base):
             return
         left = 0
-        for directory, dirs, files in os.walk(base, topdown=False):
+        for directory, _dirs, files in os.walk(base, topdown=False):
             for name in files:
                 if name.startswith(TEMP_PREFIX):  # a crashed upload's remains: never a record's
                     os.unlink(os.path.join(directory, name))
@@ -236,7 +238,9 @@ def _sorted_dirs(directory: str) -> list[str]:
 def _sorted_entries(directory: str) -> list[tuple[str, os.DirEntry]]:
     try:
         with os.scandir(directory) as it:
-            return sorted((decode_name(e.name), e) for e in it if not e.name.startswith(TEMP_PREFIX))
+            return sorted(
+                (decode_name(e.name), e) for e in it if not e.name.startswith(TEMP_PREFIX)
+            )
     except FileNotFoundError:  # removed by a concurrent delete: it holds nothing now
         return []
 
@@ -249,7 +253,9 @@ def decode_names(names: list[str]) -> list[str]:
     """`decode_name` over a directory's names, skipping temporary files. Inlined rather than
     calling `decode_name`: at a million names the call costs more than the replaces, and
     decoding one joined string in bulk measured no faster."""
-    return [n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)]
+    return [
+        n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)
+    ]
 
 
 def decode_name(name: str) -> str:

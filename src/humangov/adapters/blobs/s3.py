@@ -16,9 +16,11 @@
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 from collections.abc import Iterable, Iterator
 from itertools import islice, takewhile
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -27,6 +29,11 @@ from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, 
 from humangov.adapters.dynamo_items import code, translating
 from humangov.domain.errors import Conflict, HumanGovError, NotFound
 from humangov.ports import BlobInfo, Erased, StoredBlob
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from humangov.adapters.aws.clients import AwsClients
 
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; documents are usually one part
 DELETE_BATCH = 1000  # DeleteObjects' limit
@@ -41,12 +48,12 @@ class ErasureRefused(HumanGovError):
 
 
 class S3BlobStore:
-    def __init__(self, clients, naming: Naming) -> None:
+    def __init__(self, clients: AwsClients, naming: Naming) -> None:
         self.clients = clients
         self.naming = naming
 
     @property
-    def _s3(self):
+    def _s3(self) -> S3Client:
         return self.clients.s3
 
     def _bucket(self, state: str) -> str:
@@ -56,9 +63,8 @@ class S3BlobStore:
         with translating("Document storage"):
             self._s3.list_buckets(MaxBuckets=1)
 
-    def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
-    ) -> StoredBlob:
+    def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+            max_size: int | None = None) -> StoredBlob:
         bucket, key = self._bucket(state), check_key(key)
         hasher = SizedHasher(max_size)
         buffer = bytearray()
@@ -71,7 +77,8 @@ class S3BlobStore:
                 if len(buffer) >= PART_SIZE:
                     if upload_id is None:
                         upload_id = self._call(bucket, self._s3.create_multipart_upload,
-                                               Bucket=bucket, Key=key, ContentType="application/pdf")["UploadId"]
+                                               Bucket=bucket, Key=key,
+                                               ContentType="application/pdf")["UploadId"]
                     parts.append(self._part(bucket, key, upload_id, len(parts) + 1, bytes(buffer)))
                     buffer.clear()
             if upload_id is None:
@@ -84,10 +91,9 @@ class S3BlobStore:
                            UploadId=upload_id, MultipartUpload={"Parts": parts})
         except BaseException:
             if upload_id is not None:
-                try:
+                # If this fails too, a bucket lifecycle rule aborts the upload later (infra/).
+                with contextlib.suppress(ClientError):
                     self._s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-                except ClientError:
-                    pass  # a bucket lifecycle rule aborts incomplete uploads (infra/)
             raise
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
 
@@ -130,8 +136,10 @@ class S3BlobStore:
             with translating("Document storage"):
                 got = self._s3.delete_objects(Bucket=bucket, Delete={
                     "Objects": [{"Key": key, "VersionId": v} for v in batch], "Quiet": True})
-            refused += [f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
-                        for e in got.get("Errors", [])]
+            refused += [
+                f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
+                for e in got.get("Errors", [])
+            ]
         if refused:
             raise ErasureRefused(
                 f"S3 refused to erase {len(refused)} of {len(versions)} versions of {key} in "
@@ -147,12 +155,16 @@ class S3BlobStore:
         existed = False
         with translating("Document storage"):
             try:
-                for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+                for page in self._s3.get_paginator("list_object_versions").paginate(
+                    Bucket=bucket, Prefix=key
+                ):
                     for v in page.get("Versions", []):
                         if v["Key"] == key:  # Prefix also matches longer keys
                             ids.append(v["VersionId"])
                             existed = True
-                    ids += [m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key]
+                    ids += [
+                        m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key
+                    ]
             except ClientError as exc:
                 if code(exc) in _MISSING:
                     return [], False
@@ -161,7 +173,9 @@ class S3BlobStore:
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
         bucket = self._bucket(state)
-        kwargs = {"Bucket": bucket, **({"StartAfter": after} if after else {})}
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if after:
+            kwargs["StartAfter"] = after
         with translating("Document storage"):
             try:
                 for page in self._s3.get_paginator("list_objects_v2").paginate(**kwargs):
@@ -176,14 +190,15 @@ class S3BlobStore:
         return (info.key for info in self.list(state))
 
     def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[list[str]]:
+                        stop: str | None = None) -> Iterator[builtins.list[str]]:
         # StartAfter is exclusive and there is no "largest key below start" to pass, so start
         # after start's parent prefix (which sorts before start) and drop the few keys between.
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
         after = (start[:-1] or None) if start else None
         keys = takewhile(
             lambda k: stop is None or k < stop,
-            (info.key for info in self.list(state, after=after) if start is None or info.key >= start))
+            (info.key for info in self.list(state, after=after)
+             if start is None or info.key >= start))
         while chunk := list(islice(keys, 1000)):  # one ListObjectsV2 page
             yield chunk
 

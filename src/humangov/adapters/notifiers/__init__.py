@@ -3,6 +3,8 @@ Each `notify(event)` returns None or raises `TransportError` (see monitoring.ala
 
 from __future__ import annotations
 
+import logging
+
 from humangov.monitoring.alarms.transport import TransportError
 
 # Answers that mean the webhook will never work again: retrying only spams a dead endpoint.
@@ -13,7 +15,9 @@ PERMANENT_BODIES = (
 )
 
 
-def classify(status: int, body: str, headers: dict[str, str] | None = None) -> TransportError | None:
+def classify(
+    status: int, body: str, headers: dict[str, str] | None = None
+) -> TransportError | None:
     """None for a 2xx answer, else the TransportError it stands for."""
     if 200 <= status < 300:
         return None
@@ -30,5 +34,25 @@ def classify(status: int, body: str, headers: dict[str, str] | None = None) -> T
             retry_after = max(0.0, float(raw)) if raw is not None else 1.0
         except ValueError:
             retry_after = 1.0
-        return TransportError(f"HTTP 429: rate limited for {retry_after:g}s", retry_after=retry_after)
+        return TransportError(
+            f"HTTP 429: rate limited for {retry_after:g}s", retry_after=retry_after
+        )
     return TransportError(f"HTTP {status}: {text or 'no body'}")
+
+
+class _WarningsOnly(logging.Logger):
+    def isEnabledFor(self, level: int) -> bool:
+        return level >= logging.WARNING and super().isEnabledFor(level)
+
+
+def slack_sdk_logger() -> logging.Logger:
+    """The logger to hand slack_sdk's WebhookClient, which logs the full webhook URL (a secret)
+    at DEBUG and INFO. It refuses everything below WARNING whatever the root's level says, and
+    changes no global logging state: it is made here, not through `logging.getLogger`, so no
+    `setLevel` or `dictConfig` elsewhere reaches it. Its warnings and errors still go to the
+    handlers above this package's logger."""
+    # slack_sdk tests `logger.level <= DEBUG` before building some messages, so the level is set
+    # too, not only `isEnabledFor`.
+    logger = _WarningsOnly("humangov.adapters.notifiers.slack_sdk", logging.WARNING)
+    logger.parent = logging.getLogger(__name__)
+    return logger

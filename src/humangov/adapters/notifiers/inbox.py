@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from humangov.monitoring.alarms.messages import AlarmEvent, headline
 from humangov.monitoring.alarms.transport import fingerprint
+
+if TYPE_CHECKING:
+    from humangov.monitoring.alarms.store import AlarmStore
 
 log = logging.getLogger("humangov.alarms")
 
@@ -16,7 +20,7 @@ class InboxTransport:
     kind = "inbox"
     name = "inbox"
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: AlarmStore) -> None:
         self._store = store
 
     def describe(self) -> str:

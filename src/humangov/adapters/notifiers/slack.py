@@ -4,17 +4,12 @@ https://api.slack.com/messaging/webhooks"""
 from __future__ import annotations
 
 import http.client
-import logging
 
 from slack_sdk.webhook import WebhookClient
 
-from humangov.adapters.notifiers import classify
+from humangov.adapters.notifiers import classify, slack_sdk_logger
 from humangov.monitoring.alarms.messages import AlarmEvent, build_slack_message
 from humangov.monitoring.alarms.transport import TransportError, fingerprint, redact_url, scrub
-
-# slack_sdk logs the full webhook URL at DEBUG; keep its logger above that whatever the root says.
-_sdk_log = logging.getLogger("humangov.notifiers.slack_sdk")
-_sdk_log.setLevel(logging.WARNING)
 
 
 class SlackTransport:
@@ -34,12 +29,16 @@ class SlackTransport:
     def notify(self, event: AlarmEvent) -> None:
         # Our dispatcher owns retries and backoff, so the SDK's own retry handlers are off.
         client = WebhookClient(
-            self._url, timeout=max(1, int(self._timeout)), logger=_sdk_log, retry_handlers=[]
+            self._url,
+            timeout=max(1, int(self._timeout)),
+            logger=slack_sdk_logger(),
+            retry_handlers=[],
         )
         message = build_slack_message(event)
         try:
             response = client.send(text=message["text"], blocks=message["blocks"])
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, refusals: transient
+        except (OSError, http.client.HTTPException) as exc:
+            # URLError, timeouts and refusals: all transient.
             raise TransportError(scrub(f"network error: {exc}", self._url)) from None
         error = classify(response.status_code, response.body or "", dict(response.headers or {}))
         if error is None and (response.body or "").strip() not in ("", "ok"):

@@ -3,11 +3,16 @@ alarm_to_slack Lambda fan it out). Raises TransportError on failure, returns Non
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
 from humangov.monitoring.alarms.messages import AlarmEvent, headline
 from humangov.monitoring.alarms.transport import TransportError, fingerprint
+
+if TYPE_CHECKING:
+    from humangov.adapters.aws.clients import AwsClients
 
 # A wrong topic or a missing permission does not fix itself by retrying.
 PERMANENT = {"NotFound", "NotFoundException", "AuthorizationError", "InvalidParameter",
@@ -17,7 +22,7 @@ PERMANENT = {"NotFound", "NotFoundException", "AuthorizationError", "InvalidPara
 class SnsTransport:
     kind = "sns"
 
-    def __init__(self, topic_arn: str, clients, *, name: str = "sns") -> None:
+    def __init__(self, topic_arn: str, clients: AwsClients, *, name: str = "sns") -> None:
         self.topic_arn = topic_arn
         self.clients = clients
         self.name = name
@@ -30,11 +35,12 @@ class SnsTransport:
 
     def notify(self, event: AlarmEvent) -> None:
         try:
-            self.clients.get("sns").publish(
+            self.clients.sns.publish(
                 TopicArn=self.topic_arn, Subject=headline(event)[:100],
                 Message=orjson.dumps(event.to_json()).decode(),
-                MessageAttributes={"check": {"DataType": "String", "StringValue": event.check[:256]},
-                                   "state": {"DataType": "String", "StringValue": event.new_state}})
+                MessageAttributes={
+                    "check": {"DataType": "String", "StringValue": event.check[:256]},
+                    "state": {"DataType": "String", "StringValue": event.new_state}})
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise TransportError(f"SNS {error.get('Code')}: {error.get('Message', '')[:200]}",

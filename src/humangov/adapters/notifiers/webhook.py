@@ -31,7 +31,9 @@ class WebhookTransport:
             with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
                 response = client.post(self._url, json=payload)
         except httpx.HTTPError as exc:
-            raise TransportError(scrub(f"network error: {type(exc).__name__}: {exc}", self._url)) from None
+            raise TransportError(
+                scrub(f"network error: {type(exc).__name__}: {exc}", self._url)
+            ) from None
         error = classify(response.status_code, response.text, dict(response.headers))
         if error is not None:
             error.message = scrub(error.message, self._url)

@@ -14,7 +14,9 @@ def _read_secret_file(path: Path | str, what: str) -> str:
     try:
         value = Path(path).read_text().strip()
     except OSError as exc:
-        raise AlarmConfigError(f"{what}: cannot read {path} ({exc.strerror}); fix the path or unset it") from None
+        raise AlarmConfigError(
+            f"{what}: cannot read {path} ({exc.strerror}); fix the path or unset it"
+        ) from None
     if not value:
         raise AlarmConfigError(f"{what}: {path} is empty; put the webhook URL in it")
     return value

@@ -65,7 +65,8 @@ def condition_met(state: AlarmState, policy: AlarmPolicy, now: datetime) -> bool
         return sum(1 for _, ok in state.recent[-n:] if not ok) >= m
     if policy.failures_within is not None:
         start = now - policy.failures_within.window
-        return sum(1 for at, ok in state.recent if not ok and at >= start) >= policy.failures_within.count
+        failures = sum(1 for at, ok in state.recent if not ok and at >= start)
+        return failures >= policy.failures_within.count
     return False
 
 
@@ -121,6 +122,8 @@ def evaluate(
         and s.last_notified_at is not None
         and now - s.last_notified_at >= policy.remind_every
     ):
-        out.append(Transition(result.run_id, ALARM, ALARM, now, kind="reminder", since=s.incident_since))
+        out.append(
+            Transition(result.run_id, ALARM, ALARM, now, kind="reminder", since=s.incident_since)
+        )
         s = replace(s, last_notified_at=now)
     return s, out

@@ -17,7 +17,9 @@ REMINDER = "reminder"
 DEGRADED = "degraded"
 CHANNEL_DISABLED = "channel_disabled"
 
-_EMOJI = {"ALARM": ":red_circle:", "OK": ":large_green_circle:", "INSUFFICIENT_DATA": ":white_circle:"}
+_EMOJI = {
+    "ALARM": ":red_circle:", "OK": ":large_green_circle:", "INSUFFICIENT_DATA": ":white_circle:",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +95,17 @@ def _field(label: str, value: str) -> dict:
     return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
 
 
+def _button(label: str, url: str) -> dict:
+    return {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
+
+
 def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
     text = headline(event)
     if event.kind == DEGRADED:
-        title = "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
+        title = (
+            "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
+        )
         emoji = ":warning:" if event.new_state != "OK" else ":large_green_circle:"
     else:
         title = f"{event.new_state}: {event.check}"
@@ -119,14 +127,17 @@ def build_slack_message(event: AlarmEvent) -> dict:
         items.append(_field("Down for", humanize(event.down_for)))
     blocks.append({"type": "section", "fields": items[:10]})  # Slack allows 10 fields
     if event.error:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Error*\n```{event.error[:2800]}```"}})
+        error = f"*Error*\n```{event.error[:2800]}```"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error}})
     if event.reason and event.kind != DEGRADED:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": event.reason[:2000]}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": event.reason[:2000]}]}
+        )
     links = []
     if event.run_url:
-        links.append({"type": "button", "text": {"type": "plain_text", "text": "View run"}, "url": event.run_url})
+        links.append(_button("View run", event.run_url))
     if event.screenshot_url:
-        links.append({"type": "button", "text": {"type": "plain_text", "text": "Screenshot"}, "url": event.screenshot_url})
+        links.append(_button("Screenshot", event.screenshot_url))
     if links:
         blocks.append({"type": "actions", "elements": links})
     return {"text": text, "blocks": blocks}

@@ -19,10 +19,11 @@ def silence_active(silence: Silence, check: str, now: datetime) -> bool:
     if not any(fnmatch.fnmatchcase(check, pattern) for pattern in silence.checks):
         return False
     now = _aware(now)
-    if silence.start is not None:
+    if silence.start is not None and silence.end is not None:
         start = _aware(datetime.fromisoformat(silence.start))
         end = _aware(datetime.fromisoformat(silence.end))
         return start <= now < end
+    assert silence.cron is not None and silence.duration is not None  # Silence._shape checked it
     # The latest occurrence at or before now; active while within its duration. Cron times
     # are read in UTC. https://github.com/kiorky/croniter#usage
     last = croniter(silence.cron, now).get_prev(datetime)

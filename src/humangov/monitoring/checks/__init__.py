@@ -8,5 +8,7 @@ from humangov.monitoring.results import RunContext, RunResult
 async def run_check(check, clients, ctx: RunContext, **kw) -> RunResult:
     from humangov.monitoring.checks import api, browser, heartbeat, lifecycle
 
-    runner = {"heartbeat": heartbeat, "api": api, "lifecycle": lifecycle, "browser": browser}[check.type]
+    runner = {"heartbeat": heartbeat, "api": api, "lifecycle": lifecycle, "browser": browser}[
+        check.type
+    ]
     return await runner.run(check, clients, ctx, **kw)

@@ -25,7 +25,9 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
         def one(match: re.Match) -> str:
             name = match.group(1)
             if name not in variables:
-                raise CheckFailed(f"variable ${{{name}}} is not defined (capture it in an earlier step)")
+                raise CheckFailed(
+                    f"variable ${{{name}}} is not defined (capture it in an earlier step)"
+                )
             return str(variables[name])
         return _VAR.sub(one, value)
     if isinstance(value, list):

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from humangov.monitoring.config import format_duration
-from humangov.monitoring.results import RunContext, RunResult, StepResult, utcnow
+from humangov.monitoring.results import RunContext, RunResult, Status, StepResult, utcnow
 
 
 class CheckFailed(Exception):
@@ -73,7 +73,7 @@ async def execute(
         error, failing_step = str(exc), _first_failed(ctx)
     except Exception as exc:  # noqa: BLE001 (a bug in a runner is still a failed run, not a dead scheduler
         error, failing_step = _describe(exc), _first_failed(ctx)
-    status = "fail" if error or any(s.status == "fail" for s in ctx.steps) else "ok"
+    status: Status = "fail" if error or any(s.status == "fail" for s in ctx.steps) else "ok"
     if status == "fail" and not error:
         failed = [s for s in ctx.steps if s.status == "fail"]
         error = "; ".join(f"{s.name}: {s.error}" for s in failed)

@@ -41,21 +41,7 @@ def check_response(
     if expect.regex is not None and not re.search(expect.regex, text):
         problems.append(f"regex {expect.regex!r} did not match the response")
     if expect.json_:
-        if json_body is None:
-            try:
-                json_body = json.loads(text)
-            except ValueError:
-                problems.append("response is not JSON, so its JSON paths cannot be checked")
-                json_body = _NOT_JSON
-        if json_body is not _NOT_JSON:
-            for path, wanted_value in expect.json_.items():
-                found = json_values(json_body, path)
-                if not found:
-                    problems.append(f"JSON path {path} not found")
-                elif found[0] != wanted_value:
-                    problems.append(
-                        f"JSON path {path} is {_short(found[0])}, expected {_short(wanted_value)}"
-                    )
+        problems += _json_problems(expect.json_, text, json_body)
     if expect.max_latency is not None and latency_ms > expect.max_latency.total_seconds() * 1000:
         problems.append(
             f"latency {latency_ms:.0f}ms exceeds max_latency {format_duration(expect.max_latency)}"
@@ -63,4 +49,19 @@ def check_response(
     return problems
 
 
-_NOT_JSON = object()
+def _json_problems(wanted: dict[str, Any], text: str, json_body: Any) -> list[str]:
+    if json_body is None:
+        try:
+            json_body = json.loads(text)
+        except ValueError:
+            return ["response is not JSON, so its JSON paths cannot be checked"]
+    problems = []
+    for path, wanted_value in wanted.items():
+        found = json_values(json_body, path)
+        if not found:
+            problems.append(f"JSON path {path} not found")
+        elif found[0] != wanted_value:
+            problems.append(
+                f"JSON path {path} is {_short(found[0])}, expected {_short(wanted_value)}"
+            )
+    return problems

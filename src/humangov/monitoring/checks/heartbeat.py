@@ -60,7 +60,9 @@ async def probe(check: HeartbeatCheck, http: RawHttp, url: str) -> None:
     except (OSError, asyncio.IncompleteReadError) as exc:
         raise CheckFailed(f"connection failed: {type(exc).__name__}") from None
     latency_ms = (time.perf_counter() - start) * 1000
-    problems = check_response(check.expect, status=response.status, text=response.text, latency_ms=latency_ms)
+    problems = check_response(
+        check.expect, status=response.status, text=response.text, latency_ms=latency_ms
+    )
     expiry_problem = _tls_expiry(check, url, response)
     if expiry_problem:
         problems.append(expiry_problem)

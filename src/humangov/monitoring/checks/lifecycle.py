@@ -62,7 +62,9 @@ async def _body(check: LifecycleCheck, clients: Clients, ctx: RunContext) -> Non
             response = await api.raw("GET", api.employee_url(employee_id) + "/document", (200,))
             got = hashlib.sha256(response.content).hexdigest()
             if got != digest:
-                raise CheckFailed(f"document sha256 {got[:12]}... differs from the upload's {digest[:12]}...")
+                raise CheckFailed(
+                    f"document sha256 {got[:12]}... differs from the upload's {digest[:12]}..."
+                )
         async with step(ctx, "delete"):
             await api.raw("DELETE", api.employee_url(employee_id), (200, 202, 204))
             deleted = True
@@ -81,12 +83,15 @@ async def _cleanup(api: _Api, employee_id: str) -> None:
             async with asyncio.timeout(CLEANUP_TIMEOUT_S):
                 await api.http.delete(api.employee_url(employee_id), headers=api.headers)
         except (httpx.HTTPError, TimeoutError):
-            pass  # the next run's cleanup can't find it either; synthetic records are excluded from reports
+            # The next run's cleanup can't find it either; reports leave synthetic records out.
+            pass
 
     await asyncio.shield(delete())
 
 
-async def _await_receipt(check: LifecycleCheck, api: _Api, employee_id: str, created: Any, deleted_at) -> None:
+async def _await_receipt(
+    check: LifecycleCheck, api: _Api, employee_id: str, created: Any, deleted_at
+) -> None:
     """Poll the ledger until a receipt for this employee's document appears, within the SLA."""
     document_key = _document_key(created, employee_id)
     sla_s = check.erasure_sla.total_seconds()
@@ -103,7 +108,9 @@ async def _await_receipt(check: LifecycleCheck, api: _Api, employee_id: str, cre
                 f"no erasure receipt for the canary's document within the SLA of "
                 f"{format_duration(check.erasure_sla)}"
             )
-        await asyncio.sleep(min(check.poll_interval.total_seconds(), max(0.0, deadline - time.monotonic())))
+        await asyncio.sleep(
+            min(check.poll_interval.total_seconds(), max(0.0, deadline - time.monotonic()))
+        )
 
 
 async def _find_receipt(api: _Api, since: str, employee_id: str, key: str | None) -> dict | None:
@@ -113,7 +120,9 @@ async def _find_receipt(api: _Api, since: str, employee_id: str, key: str | None
         if cursor:
             params["cursor"] = cursor
         body = await api.call("GET", f"{api.state_url}/erasures", expect=(200,), params=params)
-        items = body if isinstance(body, list) else (body.get("items") or body.get("receipts") or [])
+        items = (
+            body if isinstance(body, list) else (body.get("items") or body.get("receipts") or [])
+        )
         for receipt in items:
             receipt_key = str(receipt.get("key", ""))
             if receipt_key == key or (key is None and receipt_key.startswith(f"{employee_id}/")):
@@ -162,7 +171,9 @@ class _Api:
             "role": "Canary", "salary": "1.00", "synthetic": "true",
         }
         files = {"document": ("canary.pdf", pdf, "application/pdf")}
-        response = await self.raw("POST", f"{self.state_url}/employees", (200, 201), data=data, files=files)
+        response = await self.raw(
+            "POST", f"{self.state_url}/employees", (200, 201), data=data, files=files
+        )
         return _json(response)
 
     async def call(self, method: str, url: str, *, expect: tuple[int, ...], **kw) -> Any:
@@ -170,13 +181,17 @@ class _Api:
 
     async def raw(self, method: str, url: str, expect: tuple[int, ...], **kw) -> httpx.Response:
         try:
-            response = await self.http.request(method, url, headers=self.headers, timeout=self.timeout, **kw)
+            response = await self.http.request(
+                method, url, headers=self.headers, timeout=self.timeout, **kw
+            )
         except httpx.HTTPError as exc:
             raise CheckFailed(describe_error(exc, self.timeout)) from None
         if response.status_code not in expect:
             detail = _problem_detail(response)
             wanted = " or ".join(map(str, expect))
-            raise CheckFailed(f"{method} returned {response.status_code}, expected {wanted}{detail}")
+            raise CheckFailed(
+                f"{method} returned {response.status_code}, expected {wanted}{detail}"
+            )
         return response
 
 
@@ -184,7 +199,9 @@ def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise CheckFailed(f"expected JSON, got {response.headers.get('content-type', 'no content type')}") from None
+        raise CheckFailed(
+            f"expected JSON, got {response.headers.get('content-type', 'no content type')}"
+        ) from None
 
 
 def _problem_detail(response: httpx.Response) -> str:
