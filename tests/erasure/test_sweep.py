@@ -65,8 +65,8 @@ def test_a_sweep_of_an_empty_state_reports_nothing(parts, clock):
 def _cli(tmp_path, *args):
     env = {**os.environ, "HUMANGOV_DATA_DIR": str(tmp_path), "HUMANGOV_ENVIRONMENT": "test",
            "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "humangov", *args], capture_output=True, text=True, env=env,
-                          timeout=60, check=False)
+    return subprocess.run([sys.executable, "-m", "humangov", *args], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
 
 
 @pytest.mark.slow
@@ -81,7 +81,8 @@ def test_orphans_scan_prints_the_documented_json_and_refuses_a_malformed_grace(t
 
     bad = _cli(tmp_path, "orphans", "scan", "--state", "CA", "--grace", "soon")
     assert bad.returncode == 2
-    assert "Invalid value for '--grace': must be a duration such as 90s, 30m, 24h or 7d; got 'soon'." in bad.stderr
+    assert ("Invalid value for '--grace': must be a duration such as 90s, 30m, 24h or 7d; "
+            "got 'soon'.") in bad.stderr
     assert "Traceback" not in bad.stderr
 
     ok = _cli(tmp_path, "orphans", "scan", "--state", "ca", "--grace", "0s", "--format", "json")

@@ -46,7 +46,7 @@ def users_list(data_dir: DataDir = None):
 @tokens.command("create")
 def tokens_create(
     role: RoleOpt,
-    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer token")] = None,
+    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
     data_dir: DataDir = None,
 ):

@@ -36,7 +36,8 @@ out = Console()
 err = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Data directory \\[default: $HUMANGOV_DATA_DIR or ./var]", show_default=False,
+    "--data-dir", show_default=False,
+    help="Data directory \\[default: $HUMANGOV_DATA_DIR or ./var]",
 )]
 StateOpt = Annotated[str, typer.Option("--state", help="USPS code of the state, such as CA")]
 
@@ -44,7 +45,7 @@ StateOpt = Annotated[str, typer.Option("--state", help="USPS code of the state, 
 class Misconfigured(Exception):
     """Settings that cannot be used (exit 2); one message per problem."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, *problems: str) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -61,9 +62,10 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         # Each problem names the variable to fix; `msg` never repeats the value (a secret).
-        raise Misconfigured([
-            f"HUMANGOV_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        ]) from None
+        raise Misconfigured(*(
+            f"HUMANGOV_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )) from None
 
 
 @contextmanager

@@ -74,7 +74,8 @@ def _sweep(data_dir, state: str | None, all_states: bool, grace: timedelta, fmt:
     if bool(state) == all_states:
         raise typer.BadParameter("give either --state CA or --all.", param_hint="--state / --all")
     with open_container(data_dir) as c:
-        codes = [s.code for s in c.personnel.list_states()] if all_states else [c.personnel.require_state(state)]
+        codes = ([s.code for s in c.personnel.list_states()] if all_states
+                 else [c.personnel.require_state(state)])
         results = []
         for code in codes:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"),
@@ -94,7 +95,8 @@ def _sweep(data_dir, state: str | None, all_states: bool, grace: timedelta, fmt:
 
 
 def _confirm_purge(result) -> bool:
-    confirm(f"Erase {len(result.orphans)} orphaned file(s) in {result.state}? This cannot be undone.")
+    confirm(f"Erase {len(result.orphans)} orphaned file(s) in {result.state}? "
+            "This cannot be undone.")
     return True
 
 
@@ -113,14 +115,16 @@ def _print_sweeps(results, fmt: str, many: bool) -> None:
         from rich.table import Table
 
         for r in results:
-            table = Table("kind", "key", "size", "last modified / employee",
-                          title=f"{r.state}: {r.scanned_files} files, {r.scanned_records} records scanned")
+            title = f"{r.state}: {r.scanned_files} files, {r.scanned_records} records scanned"
+            table = Table("kind", "key", "size", "last modified / employee", title=title)
             for o in r.orphans:
-                table.add_row("orphan", o.key, str(o.size), o.last_modified.isoformat(timespec="seconds"))
+                table.add_row("orphan", o.key, str(o.size),
+                              o.last_modified.isoformat(timespec="seconds"))
             for d in r.dangling:
                 table.add_row("dangling", d.key, "", d.employee_id)
             out.print(table)
-            out.print(f"{len(r.orphans)} orphaned file(s), {len(r.dangling)} dangling reference(s).")
+            out.print(f"{len(r.orphans)} orphaned file(s), "
+                      f"{len(r.dangling)} dangling reference(s).")
 
 
 @erasure.command("dead-letters")
@@ -160,7 +164,8 @@ def retry_command(
     with open_container(data_dir) as c:
         n = c.erasures.retry(None if all_dead else intent_id)
     if n == 0 and intent_id is not None:
-        raise NotFound(f"There is no dead letter {intent_id}; list them with `humangov erasure dead-letters`.")
+        raise NotFound(f"There is no dead letter {intent_id}; "
+                       "list them with `humangov erasure dead-letters`.")
     err.print(f"{n} dead letter(s) queued again.")
 
 

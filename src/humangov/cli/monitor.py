@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def monitor(
     config: Annotated[Path, typer.Option("--config", help="The checks, as YAML.")],
     data_dir: DataDir = None,
-    once: Annotated[bool, typer.Option("--once", help="Run every check once, print results, exit 1 on any failure.")] = False,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Run every check once, print results, exit 1 on any failure.")] = False,
 ) -> None:
     """Run the synthetic checks in CONFIG until interrupted."""
     # Imported here: the engine and the alarm stack cost about a third of a second.
@@ -44,12 +45,14 @@ async def _once(engine: MonitoringEngine) -> bool:
 
     await engine.start()
     try:
-        results = await asyncio.gather(*(engine.scheduler.run_once(c.name) for c in engine.config.checks))
+        results = await asyncio.gather(
+            *(engine.scheduler.run_once(c.name) for c in engine.config.checks))
     finally:
         await engine.stop()
     for result in results:
         colour = "green" if result.ok else "red"
-        out.print(f"[{colour}]{result.status:4}[/{colour}] {result.check} {result.duration_ms:.0f}ms {result.error}")
+        out.print(f"[{colour}]{result.status:4}[/{colour}] {result.check} "
+                  f"{result.duration_ms:.0f}ms {result.error}")
     return any(not r.ok for r in results)
 
 
@@ -72,15 +75,17 @@ async def _forever(engine: MonitoringEngine, alarms: AlarmService | None) -> Non
             await alarms.stop()
 
 
+STATUS = {"ok": "[green]ok[/green]", "fail": "[red]FAIL[/red]", None: "[dim]pending[/dim]"}
+
+
 def _table(engine: MonitoringEngine) -> Table:
     from rich.table import Table
 
-    table = Table(title="HumanGov monitoring (Ctrl-C to stop)")
-    for column in ("check", "type", "status", "last run (UTC)", "24h success", "p50", "p95", "error"):
-        table.add_column(column)
+    table = Table("check", "type", "status", "last run (UTC)", "24h success", "p50", "p95", "error",
+                  title="HumanGov monitoring (Ctrl-C to stop)")
     for check in engine.config.checks:
         s = engine.store.summary(check.name)
-        status = {"ok": "[green]ok[/green]", "fail": "[red]FAIL[/red]", None: "[dim]pending[/dim]"}[s.last_status]
+        status = STATUS[s.last_status]
         table.add_row(
             check.name, check.type, status,
             s.last_run_at.strftime("%H:%M:%S") if s.last_run_at else "-",

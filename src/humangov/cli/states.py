@@ -25,7 +25,10 @@ def states_list(data_dir: DataDir = None):
 
 
 @app.command("add")
-def states_add(codes: Annotated[list[str], typer.Argument(help="USPS codes, or ALL")], data_dir: DataDir = None):
+def states_add(
+    codes: Annotated[list[str], typer.Argument(help="USPS codes, or ALL")],
+    data_dir: DataDir = None,
+):
     """Provision states (idempotent)."""
     from humangov.domain.states import STATE_NAMES
 
@@ -37,7 +40,8 @@ def states_add(codes: Annotated[list[str], typer.Argument(help="USPS codes, or A
 
 @app.command("remove")
 def states_remove(
-    code: str, data_dir: DataDir = None,
+    code: Annotated[str, typer.Argument(metavar="CODE", help="USPS code, such as CA")],
+    data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ):
     """Offboard a state: delete its records and queue every document for erasure."""
@@ -46,4 +50,5 @@ def states_remove(
         if not yes:
             confirm(f"Delete every record of {code} and erase its documents?")
         removed = c.personnel.remove_state(code, actor())
-    out.print(f"{code}: offboarded; {removed} employee record(s) deleted, their documents queued for erasure.")
+    out.print(f"{code}: offboarded; {removed} employee record(s) deleted, "
+              "their documents queued for erasure.")

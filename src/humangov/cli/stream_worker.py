@@ -10,13 +10,14 @@ from humangov.cli.common import DataDir, Misconfigured, err, load_settings
 
 
 def stream_worker(
-    once: Annotated[bool, typer.Option("--once", help="Read every stream up to its end, then exit.")] = False,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Read every stream up to its end, then exit.")] = False,
     poll: Annotated[float, typer.Option("--poll", min=0.05, help="Seconds between passes.")] = 1.0,
     data_dir: DataDir = None,
 ) -> None:
-    """Erase documents from the DynamoDB streams, as the Lambda does on AWS (needs HUMANGOV_BACKEND=aws).
+    """Erase documents from the DynamoDB streams, as the Lambda does on AWS.
 
-    The data directory keeps the stream checkpoints."""
+    Needs HUMANGOV_BACKEND=aws; the data directory keeps the stream checkpoints."""
     import signal
     import threading
 
@@ -24,8 +25,8 @@ def stream_worker(
 
     settings = load_settings(data_dir)
     if settings.backend != "aws":
-        raise Misconfigured(["the stream worker reads DynamoDB streams; set HUMANGOV_BACKEND=aws "
-                             "(and AWS_ENDPOINT_URL for moto_server in local development)."])
+        raise Misconfigured("the stream worker reads DynamoDB streams; set HUMANGOV_BACKEND=aws "
+                            "(and AWS_ENDPOINT_URL for moto_server in local development).")
     worker = build_stream_worker(settings)
     if once:
         stats = worker.run_once()
