@@ -146,7 +146,10 @@ def test_a_data_dir_that_cannot_be_made_is_one_error_line_with_exit_1(tmp_path):
     assert result.stderr == f"error: {tmp_path / 'file' / 'var'}: Not a directory\n"
 
 
-def test_an_unreachable_aws_is_one_error_line_with_exit_1_and_no_secret(tmp_path):
+def test_an_unreachable_aws_is_one_error_line_with_exit_1_and_no_secret(tmp_path, monkeypatch):
+    # boto3's session is shared by the process and keeps the environment it was made in:
+    # this test gets its own, and the tests after it get theirs back.
+    monkeypatch.setattr("humangov.adapters.aws.clients._session", None)
     result = humangov("states", "list", "--data-dir", tmp_path, env={
         "HUMANGOV_BACKEND": "aws", "AWS_ENDPOINT_URL": refused_url(),
         "AWS_EC2_METADATA_DISABLED": "true",
