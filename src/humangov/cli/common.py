@@ -108,7 +108,7 @@ def no_cyclic_gc() -> Iterator[None]:
 class Commands(TyperGroup):
     """The root group: every command runs inside `failures()`."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         with failures():
             return super().invoke(ctx)
 

@@ -8,12 +8,19 @@ import re
 import socket
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from humangov.cli.common import DataDir, confirm, err, open_container, out
 from humangov.domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from humangov.erasure.sweep import ScanResult
 
 orphans = typer.Typer(help="Find and erase files no employee record uses.", no_args_is_help=True)
 erasure = typer.Typer(help="The erasure queue: dead letters and retries.", no_args_is_help=True)
@@ -67,15 +74,15 @@ def purge_command(
     _sweep(data_dir, state, all_states, grace, fmt, purge=not dry_run, yes=yes)
 
 
-def _sweep(data_dir, state: str | None, all_states: bool, grace: timedelta, fmt: str, *,
-           purge: bool, yes: bool = False) -> None:
+def _sweep(data_dir: Path | None, state: str | None, all_states: bool, grace: timedelta,
+           fmt: str, *, purge: bool, yes: bool = False) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     if bool(state) == all_states:
         raise typer.BadParameter("give either --state CA or --all.", param_hint="--state / --all")
     with open_container(data_dir) as c:
-        codes = ([s.code for s in c.personnel.list_states()] if all_states
-                 else [c.personnel.require_state(state)])
+        codes = ([c.personnel.require_state(state)] if state
+                 else [s.code for s in c.personnel.list_states()])
         results = []
         for code in codes:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"),
@@ -87,14 +94,18 @@ def _sweep(data_dir, state: str | None, all_states: bool, grace: timedelta, fmt:
                 result = c.erasures.sweep(
                     code, grace=grace, purge_orphans=purge, confirm=None if yes else _confirm_purge,
                     workers=min(os.cpu_count() or 1, 2),
-                    progress=lambda n, t=task, b=bar: b.update(t, completed=n, refresh=True))
+                    progress=partial(_show_progress, bar, task))
             if result.purged:
                 err.print(f"{code}: erased {result.purged} orphaned file(s); receipts written.")
             results.append(result)
     _print_sweeps(results, fmt, all_states)
 
 
-def _confirm_purge(result) -> bool:
+def _show_progress(bar: Progress, task: TaskID, scanned: int) -> None:
+    bar.update(task, completed=scanned, refresh=True)
+
+
+def _confirm_purge(result: ScanResult) -> bool:
     confirm(f"Erase {len(result.orphans)} orphaned file(s) in {result.state}? "
             "This cannot be undone.")
     return True
