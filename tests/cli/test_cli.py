@@ -180,6 +180,18 @@ def test_an_invalid_monitoring_file_is_a_configuration_error(tmp_path):
         f"error: {checks} is invalid:", "  checks[0].interval: must be at least 1s"]
 
 
+@pytest.mark.parametrize("command", [["monitor", "--config"], ["serve", "--monitoring-config"]])
+def test_an_unusable_alarm_channel_is_a_configuration_error(command, tmp_path):
+    checks, missing = tmp_path / "checks.yaml", tmp_path / "no-such-webhook-file"
+    checks.write_text("checks:\n  - {name: up, type: heartbeat, url: 'http://127.0.0.1:9/', "
+                      "interval: 30s}\n")
+    result = humangov(*command, checks, "--data-dir", tmp_path,
+                      env={"HUMANGOV_SLACK_WEBHOOK_URL_FILE": str(missing)})
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: HUMANGOV_SLACK_WEBHOOK_URL_FILE: cannot read {missing} "
+                             "(No such file or directory); fix the path or unset it\n")
+
+
 def test_a_declined_confirmation_changes_nothing_and_exits_1(tmp_path):
     assert humangov("states", "add", "NV", "--data-dir", tmp_path).exit_code == 0
     result = humangov("states", "remove", "NV", "--data-dir", tmp_path, input="n\n")
