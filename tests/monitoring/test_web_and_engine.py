@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
-from humangov.monitoring.cli import app as monitor_cli
+from humangov.cli import app as humangov_cli
 from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.metrics import CheckMetrics
@@ -148,7 +148,9 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
 def test_monitor_refuses_a_bad_file_with_field_paths_and_exit_code_2(tmp_path):
     bad = tmp_path / "m.yaml"
     bad.write_text("checks:\n  - {name: a, type: heartbeat, url: 'http://x/', interval: 100ms}\n")
-    result = CliRunner().invoke(monitor_cli, ["--config", str(bad), "--data-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        humangov_cli, ["monitor", "--config", str(bad), "--data-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "checks[0].interval: must be at least 1s" in result.output
     assert "Traceback" not in result.output
@@ -159,6 +161,6 @@ def test_monitor_once_runs_every_check_and_exits_nonzero_on_failure(tmp_path):
     good.write_text(f"checks:\n  - {{name: gone, type: heartbeat, url: '{refused_url()}', "
                     "interval: 5s, timeout: 1s}\n")
     result = CliRunner().invoke(
-        monitor_cli, ["--config", str(good), "--data-dir", str(tmp_path), "--once"]
+        humangov_cli, ["monitor", "--config", str(good), "--data-dir", str(tmp_path), "--once"]
     )
     assert result.exit_code == 1 and "connection refused" in result.output

@@ -55,6 +55,9 @@ class Accounts:
         self.store.add_user(user)
         return user
 
+    def list_users(self) -> list[User]:
+        return self.store.list_users()
+
     def authenticate(self, email: str, password: str) -> User:
         user = self.store.find_user(email.strip().lower())
         try:

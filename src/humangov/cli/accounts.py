@@ -1,0 +1,56 @@
+"""`humangov users add|list` and `humangov tokens create`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from humangov.cli.common import DataDir, open_container, out
+
+users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
+tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+
+RoleOpt = Annotated[str, typer.Option(help="admin, editor or viewer")]
+
+
+@users.command("add")
+def users_add(
+    email: str,
+    role: RoleOpt,
+    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
+    data_dir: DataDir = None,
+):
+    """Create a user; the password is read from HUMANGOV_NEW_PASSWORD or prompted for."""
+    password = os.environ.get("HUMANGOV_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True, err=True)
+    with open_container(data_dir) as c:
+        user = c.accounts.add_user(email, password, role, state)
+    out.print(f"created {user.role} {user.email}" + (f" for {user.state}" if user.state else ""))
+
+
+@users.command("list")
+def users_list(data_dir: DataDir = None):
+    """List users."""
+    from rich.table import Table
+
+    with open_container(data_dir) as c:
+        listed = c.accounts.list_users()
+    table = Table("email", "role", "state", "created")
+    for u in listed:
+        table.add_row(u.email, u.role, u.state or "all", u.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@tokens.command("create")
+def tokens_create(
+    role: RoleOpt,
+    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
+    data_dir: DataDir = None,
+):
+    """Create an API token and print it alone on stdout (it is shown only once)."""
+    with open_container(data_dir) as c:
+        plain, _ = c.accounts.create_token(role, state, name)
+    print(plain)

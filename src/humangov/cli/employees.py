@@ -1,0 +1,81 @@
+"""`humangov employees import|export|delete`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from humangov.cli.common import DataDir, StateOpt, actor, err, no_cyclic_gc, open_container, out
+from humangov.domain.errors import InvalidInput
+
+app = typer.Typer(help="Import, export and delete employees.", no_args_is_help=True)
+
+
+@app.command("import")
+def employees_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    state: StateOpt, data_dir: DataDir = None,
+):
+    """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete).
+
+    All or nothing: one bad row and nothing is imported."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from humangov.personnel.importer import ImportRejected, import_csv
+
+    with file.open("rb") as lines:
+        total = max(sum(1 for _ in lines) - 1, 0)
+    progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+    try:
+        with (open_container(data_dir) as c, progress,
+              file.open(newline="", encoding="utf-8-sig") as source, no_cyclic_gc()):
+            task = progress.add_task("import", total=total)
+            result = import_csv(c.personnel, state, source, actor(),
+                                progress=lambda n: progress.advance(task, n))
+    except ImportRejected as exc:
+        for row in exc.errors:
+            err.print(f"{file}:{row.line}: {row.reason}",
+                      soft_wrap=True, markup=False, highlight=False)
+        if exc.total_bad > len(exc.errors):
+            err.print(f"... and {exc.total_bad - len(exc.errors)} more")
+        raise
+    except UnicodeDecodeError:
+        problem = f"{file} is not UTF-8 text; save it as CSV UTF-8 and try again."
+        raise InvalidInput(problem) from None
+    deleted = (f"; deleted {result.deleted}, their documents queued for erasure"
+               if result.deleted else "")
+    out.print(f"imported {result.added} employee(s) into {state.upper()}{deleted}")
+
+
+@app.command("export")
+def employees_export(
+    state: StateOpt, data_dir: DataDir = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="File to write \\[default: stdout]")] = None,
+):
+    """Export a state's employees as CSV (without synthetic canary records)."""
+    from humangov.personnel.importer import export_rows
+
+    with open_container(data_dir) as c:
+        # Checked before the first row: the rows are a generator, and the header must not be
+        # written for a state that does not exist.
+        rows = export_rows(c.personnel, c.personnel.require_state(state))
+        if output is None:
+            csv.writer(sys.stdout).writerows(rows)
+            return
+        with output.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+    err.print(f"wrote {output}")
+
+
+@app.command("delete")
+def employees_delete(employee_id: str, state: StateOpt, data_dir: DataDir = None):
+    """Delete an employee; their document is queued for erasure."""
+    with open_container(data_dir) as c:
+        c.personnel.delete_employee(state, employee_id, actor())
+    out.print(f"deleted {employee_id}; its document is queued for erasure")
