@@ -42,10 +42,11 @@ def dead_letter(web_container):
 
 def test_the_erasures_api_pages_receipts_newest_first(users, bearer):
     ca_viewer = bearer("viewer", "CA")
-    first = users.nobody.get("/api/v1/states/ca/erasures", params={"limit": 2}, headers=ca_viewer).json()
+    api = users.nobody
+    first = api.get("/api/v1/states/ca/erasures", params={"limit": 2}, headers=ca_viewer).json()
     assert [r["key"] for r in first["items"]] == ["k2", "k1"]
-    rest = users.nobody.get("/api/v1/states/CA/erasures", params={"cursor": first["next_cursor"]},
-                            headers=ca_viewer).json()
+    rest = api.get("/api/v1/states/CA/erasures", params={"cursor": first["next_cursor"]},
+                   headers=ca_viewer).json()
     assert [r["key"] for r in rest["items"]] == ["k0"] and rest["next_cursor"] is None
 
 
@@ -74,8 +75,8 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_page(users, web_container
     try:
         page = users.admin.get("/erasure/dead-letters")
         assert page.status_code == 200 and "disk on fire" in page.text
-        resp = users.admin.post("/erasure/dead-letters/retry", follow_redirects=False,
-                                data={"csrf_token": csrf_of(page.text), "intent_id": str(dead_letter.id)})
+        form = {"csrf_token": csrf_of(page.text), "intent_id": str(dead_letter.id)}
+        resp = users.admin.post("/erasure/dead-letters/retry", data=form, follow_redirects=False)
     finally:
         web_container.change_listeners.pop()
     assert resp.status_code == 303 and resp.headers["location"] == "/erasure/dead-letters"
