@@ -6,6 +6,7 @@ from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure import build_erasure_adapters
 from humangov.erasure.metrics import ErasureCollector
 from humangov.erasure.worker import ErasureWorker, backoff
+from tests.pauses import Pauses
 
 from .conftest import Unreachable, add, make_employee
 
@@ -78,33 +79,6 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling(attempts, ceiling):
     samples = [backoff(attempts, 1, 10, rng) for _ in range(200)]
     assert 0 <= min(samples) and max(samples) <= ceiling
     assert max(samples) > ceiling * 0.8  # jitter spans the whole range
-
-
-class Pauses:
-    """Stands in for the worker's `sleep`: the worker's poll interval never runs out on its
-    own; the test lets each next poll happen."""
-
-    def __init__(self):
-        self.asked: list[float] = []
-        self._asleep = asyncio.Event()
-        self._go = asyncio.Event()
-
-    async def __call__(self, seconds: float) -> None:
-        self.asked.append(seconds)
-        self._asleep.set()
-        await self._go.wait()
-        self._go.clear()
-
-    async def asleep(self) -> None:
-        """Until the worker has finished its batch and waits for its next poll."""
-        await asyncio.wait_for(self._asleep.wait(), timeout=10)
-        self._asleep.clear()
-
-    async def poll(self, times: int = 1) -> None:
-        """Let the worker poll `times` more times; return once it waits again."""
-        for _ in range(times):
-            self._go.set()
-            await self.asleep()
 
 
 @pytest.fixture
