@@ -61,11 +61,11 @@ class Scripted:
             self._loop.call_soon_threadsafe(self.done.set)
 
 
-async def deliver(script, *states, **options):
+async def deliver(tmp_path, script, *states, **options):
     """Queue one message per state (one check, in order) and run the dispatcher until all
     went out. Returns the channel and the fake time."""
     time = FakeTime()
-    store = AlarmStore.in_memory()
+    store = AlarmStore.open(tmp_path / "alarms.db")
     channel = Scripted(time, script, delivered=len(states))
     store.register_channel("slack", "slack", "scripted", "f")
     for i, state in enumerate(states):
@@ -82,23 +82,23 @@ async def deliver(script, *states, **options):
     return channel, time
 
 
-async def test_a_429_pauses_the_channel_for_its_retry_after_then_one_message_a_second():
+async def test_a_429_pauses_the_channel_for_its_retry_after_then_one_message_a_second(tmp_path):
     rate_limited = TransportError("rate_limited", retry_after=2.0)
-    channel, time = await deliver([rate_limited], "ALARM", "OK", min_interval=1.0)
+    channel, time = await deliver(tmp_path, [rate_limited], "ALARM", "OK", min_interval=1.0)
     assert channel.attempts == [(0.0, "rate_limited"), (2.0, "ok"), (3.0, "ok")]
     assert channel.sent == ["ALARM", "OK"]
     assert time.slept[:2] == [2.0, 1.0]
 
 
-async def test_errors_back_off_exponentially():
+async def test_errors_back_off_exponentially(tmp_path):
     down = TransportError("HTTP 500")
-    channel, _ = await deliver([down, down, down], "ALARM", min_interval=0.0, base_backoff=1.0)
+    channel, _ = await deliver(tmp_path, [down, down, down], "ALARM", min_interval=0.0, base_backoff=1.0)
     # Waits of 1, 2, then 4 s after the first, second and third failure.
     assert [t for t, _ in channel.attempts] == [0.0, 1.0, 3.0, 7.0]
     assert channel.sent == ["ALARM"]
 
 
-async def test_backoff_stops_growing_at_its_cap():
+async def test_backoff_stops_growing_at_its_cap(tmp_path):
     down = TransportError("HTTP 500")
-    channel, _ = await deliver([down] * 4, "ALARM", min_interval=0.0, base_backoff=1.0, max_backoff=3.0)
+    channel, _ = await deliver(tmp_path, [down] * 4, "ALARM", min_interval=0.0, base_backoff=1.0, max_backoff=3.0)
     assert [t for t, _ in channel.attempts] == [0.0, 1.0, 3.0, 6.0, 9.0]

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.erasure.conftest import T0
-from tests.erasure.test_outbox_and_ledger import _receipt, change
+from tests.erasure.test_outbox_and_ledger import _receipt
 from tests.web.conftest import csrf_of
 
 
@@ -28,15 +27,17 @@ def bearer(web_container):
 
 
 @pytest.fixture
-def dead_letter(web_container):
-    """An intent whose every attempt failed; afterwards the outbox is left empty."""
-    outbox = web_container.outbox
-    outbox.enqueue(change())
-    [intent] = outbox.claim("w", 1, T0, 60)
+def dead_letter(web_container, add_employee):
+    """A deleted employee's document whose every erasure attempt failed; afterwards the
+    outbox is left empty."""
+    outbox, later = web_container.outbox, datetime.now(UTC) + timedelta(days=1)
+    e = add_employee()
+    web_container.personnel.delete_employee("CA", e.id, "user:test")
+    [intent] = outbox.claim("w", 1, later, 60)
     outbox.fail(intent.id, "w", "disk on fire", None)
     yield intent
     outbox.retry_dead()
-    for i in outbox.claim("cleanup", 100, datetime.now(UTC) + timedelta(days=1), 60):
+    for i in outbox.claim("cleanup", 100, later, 60):
         outbox.complete(i.id, "cleanup")
 
 
