@@ -73,7 +73,8 @@ def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok
                 return len(runs.list_runs("target", limit=1000)[0])
 
             target = stored() + n
-            wait_for(lambda: stored() >= target and store.pending_count() == 0, what=f"{n} more runs")
+            wait_for(lambda: stored() >= target and store.pending_count() == 0,
+                     what=f"{n} more runs")
 
         # GIVEN a healthy target under watch
         wait_for(lambda: state() == "OK", what="OK")

@@ -69,10 +69,10 @@ async def deliver(tmp_path, script, *states, **options):
     channel = Scripted(time, script, delivered=len(states))
     store.register_channel("slack", "slack", "scripted", "f")
     for i, state in enumerate(states):
-        store.record(None, None, [NewEvent(f"web|{i}", AlarmEvent(check="web", new_state=state), T0)],
-                     ["slack"], T0)
-    dispatcher = Dispatcher(store, [channel], clock=time.now, monotonic=time.monotonic, sleep=time.sleep,
-                            **options)
+        event = AlarmEvent(check="web", new_state=state)
+        store.record(None, None, [NewEvent(f"web|{i}", event, T0)], ["slack"], T0)
+    dispatcher = Dispatcher(store, [channel], clock=time.now, monotonic=time.monotonic,
+                            sleep=time.sleep, **options)
     await dispatcher.start()
     try:
         await asyncio.wait_for(channel.done.wait(), timeout=10)
@@ -92,7 +92,8 @@ async def test_a_429_pauses_the_channel_for_its_retry_after_then_one_message_a_s
 
 async def test_errors_back_off_exponentially(tmp_path):
     down = TransportError("HTTP 500")
-    channel, _ = await deliver(tmp_path, [down, down, down], "ALARM", min_interval=0.0, base_backoff=1.0)
+    channel, _ = await deliver(tmp_path, [down, down, down], "ALARM",
+                               min_interval=0.0, base_backoff=1.0)
     # Waits of 1, 2, then 4 s after the first, second and third failure.
     assert [t for t, _ in channel.attempts] == [0.0, 1.0, 3.0, 7.0]
     assert channel.sent == ["ALARM"]
@@ -100,5 +101,6 @@ async def test_errors_back_off_exponentially(tmp_path):
 
 async def test_backoff_stops_growing_at_its_cap(tmp_path):
     down = TransportError("HTTP 500")
-    channel, _ = await deliver(tmp_path, [down] * 4, "ALARM", min_interval=0.0, base_backoff=1.0, max_backoff=3.0)
+    channel, _ = await deliver(tmp_path, [down] * 4, "ALARM",
+                               min_interval=0.0, base_backoff=1.0, max_backoff=3.0)
     assert [t for t, _ in channel.attempts] == [0.0, 1.0, 3.0, 6.0, 9.0]

@@ -110,8 +110,9 @@ async def test_runs_stored_but_never_evaluated_before_a_crash_are_evaluated_at_s
 async def test_no_results_for_two_intervals_raise_monitor_degraded(tmp_path):
     # GIVEN a 1 s check with a 500 ms timeout: silent for over 2 x 1 + 0.5 + 0.1 s is stale
     recorder, clock, watchdog = Recorder(), [0.0], Pauses()
-    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks, stale_grace=0.1,
-                       monotonic=lambda: clock[0], sleep=watchdog, dispatcher_options={"min_interval": 0.0})
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks,
+                       stale_grace=0.1, monotonic=lambda: clock[0], sleep=watchdog,
+                       dispatcher_options={"min_interval": 0.0})
     await svc.start()
     try:
         await watchdog.asleep()
@@ -128,9 +129,12 @@ async def test_no_results_for_two_intervals_raise_monitor_degraded(tmp_path):
         await svc.stop()
 
 
-async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(receiver, tmp_path):
+async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(
+    receiver, tmp_path,
+):
     laps = Pauses(only=0.1)  # the dead-man's loop; the watchdog's pauses never end
-    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [Recorder()], CONFIG.checks, sleep=laps,
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [Recorder()], CONFIG.checks,
+                       sleep=laps,
                        deadman=DeadmanConfig(url=f"http://127.0.0.1:{receiver.port}/ping/abc",
                                              interval=timedelta(seconds=0.1)))
     await svc.start()

@@ -36,7 +36,9 @@ def test_a_repeated_listing_is_served_from_the_cache(client, callers, add_employ
     assert len(store_reads) == 1
 
 
-def test_a_write_through_the_api_shows_in_the_next_listing(client, callers, add_employee, store_reads):
+def test_a_write_through_the_api_shows_in_the_next_listing(
+    client, callers, add_employee, store_reads,
+):
     add_employee(last_name="First")
     assert names(client, callers.ca_viewer) == ["First"]
     add_employee(last_name="Second")

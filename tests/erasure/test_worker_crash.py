@@ -77,8 +77,8 @@ def test_a_worker_killed_mid_batch_finishes_every_intent_after_restart_without_d
     assert sum(not blobs.exists("CA", k) for k in keys) == 5
 
     # AND a new worker starts (it waits out the dead worker's lease)
-    subprocess.run([sys.executable, str(script), str(tmp_path), "second", "-1"], check=True, timeout=60,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, str(script), str(tmp_path), "second", "-1"],
+                   check=True, timeout=60, stdout=subprocess.DEVNULL)
 
     # THEN every file is gone, every intent is done, and each key has exactly one receipt
     assert all(not blobs.exists("CA", k) for k in keys)

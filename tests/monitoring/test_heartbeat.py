@@ -71,7 +71,9 @@ async def test_a_wrong_status_fails_naming_the_status(base, clients, expect, pro
     # An endpoint that answers after 50 ms is surely over 1 ms (a bare one may not be).
     ("/slow?s=0.05", {"max_latency": "1ms"}, "exceeds max_latency 1ms"),
 ])
-async def test_a_failing_body_or_latency_assertion_fails_the_run(base, clients, path, expect, problem):
+async def test_a_failing_body_or_latency_assertion_fails_the_run(
+    base, clients, path, expect, problem,
+):
     result = await run(hb(f"{base}{path}", expect=expect), clients)
     assert result.status == "fail" and problem in result.error
 

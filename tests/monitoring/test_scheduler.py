@@ -18,7 +18,8 @@ from tests.virtual_time import now, run_in_virtual_time, stall
 
 
 def check(name, interval="1s", timeout="1s"):
-    return one_check(name=name, type="heartbeat", url="http://unused.invalid/", interval=interval, timeout=timeout)
+    return one_check(name=name, type="heartbeat", url="http://unused.invalid/", interval=interval,
+                     timeout=timeout)
 
 
 def runner_sleeping(seconds: dict[str, float]):
@@ -36,7 +37,8 @@ def test_a_run_that_exceeds_its_timeout_is_recorded_as_a_failure():
 
     async def main():
         slow = check("slow", timeout="200ms")
-        scheduler = Scheduler([slow], runner_sleeping({"slow": 5}), store=store, first_run_spread_s=0)
+        scheduler = Scheduler([slow], runner_sleeping({"slow": 5}), store=store,
+                              first_run_spread_s=0)
         started = now()
         result = await scheduler.run_once("slow")
         return result, now() - started
@@ -55,8 +57,9 @@ def test_one_slow_check_does_not_delay_another():
         seen.append((chk.name, now()))
 
     async def main():
-        scheduler = Scheduler([check("slow"), check("fast")], runner_sleeping({"slow": 0.9, "fast": 0.0}),
-                              store=store, subscribers=[subscriber], first_run_spread_s=0)
+        scheduler = Scheduler([check("slow"), check("fast")],
+                              runner_sleeping({"slow": 0.9, "fast": 0.0}), store=store,
+                              subscribers=[subscriber], first_run_spread_s=0)
         await scheduler.start()
         await asyncio.sleep(2.5)
         await scheduler.stop()
@@ -76,8 +79,9 @@ def test_a_run_that_cannot_start_before_its_next_due_time_is_a_missed_failure():
     async def main():
         # One slot, held for 1.5 s by the hog's first run: the other check's first slot
         # (due at 0) is still unstarted when its next one is due, at 1.
-        scheduler = Scheduler([check("hog", interval="2s", timeout="2s"), check("starved")], runner_sleeping({"hog": 1.5}),
-                              store=store, max_concurrency=1, first_run_spread_s=0)
+        checks = [check("hog", interval="2s", timeout="2s"), check("starved")]
+        scheduler = Scheduler(checks, runner_sleeping({"hog": 1.5}), store=store,
+                              max_concurrency=1, first_run_spread_s=0)
         await scheduler.start()
         await asyncio.sleep(1.2)
         await scheduler.stop()
@@ -116,8 +120,8 @@ def test_run_now_runs_a_confirmation_check_after_the_delay():
             if result.trigger == "confirm":
                 confirmed.set()
 
-        scheduler = Scheduler([check("hb", interval="1m", timeout="1s")], runner_sleeping({}), store=store,
-                              subscribers=[subscriber], rng=random.Random(7))
+        scheduler = Scheduler([check("hb", interval="1m", timeout="1s")], runner_sleeping({}),
+                              store=store, subscribers=[subscriber], rng=random.Random(7))
         await scheduler.start()
         started = now()
         scheduler.run_now("hb", delay=0.2)
@@ -140,6 +144,7 @@ async def test_subscribers_see_the_result_after_it_is_stored_and_a_failing_one_h
     async def watcher(chk, result):
         stored_when_called.append(store.get_run(result.run_id) is not None)
 
-    scheduler = Scheduler([check("hb")], runner_sleeping({}), store=store, subscribers=[broken, watcher])
+    scheduler = Scheduler([check("hb")], runner_sleeping({}), store=store,
+                          subscribers=[broken, watcher])
     await scheduler.run_once("hb")
     assert stored_when_called == [True]

@@ -86,7 +86,8 @@ class AlarmService:
         self.lag_threshold = lag_threshold
         self.stale_grace = stale_grace
         self.watchdog_every = watchdog_every
-        self._monotonic, self._sleep = monotonic, sleep  # for the watchdog and the dead-man's switch
+        # For the watchdog and the dead-man's switch.
+        self._monotonic, self._sleep = monotonic, sleep
         self.dispatcher = Dispatcher(
             store, transports, on_disabled=self._channel_disabled, **(dispatcher_options or {})
         )
