@@ -46,7 +46,7 @@ class Monitor:
         settings = Settings(slack_webhook_url=webhook_url, data_dir=tmp_path)
         options.setdefault("dispatcher_options", {"base_backoff": 0.2})
         self.alarms = build_alarms(settings, self.config, **options)
-        store = store or SqliteRunStore(tmp_path / "runs.db")
+        self.runs = store = store or SqliteRunStore(tmp_path / "runs.db")
         self.engine = MonitoringEngine(
             self.config, self.alarms.watch_store(store), tmp_path / "artifacts"
         )
@@ -61,6 +61,13 @@ class Monitor:
         await self.engine.stop()
         await self.alarms.stop()
         self.alarms.store.close()
+
+    async def runs_settle(self, n: int, check: str = "web") -> None:
+        """Until `n` more runs of the check are stored (each is evaluated as it is stored)
+        and every message they caused has gone out."""
+        target = len(self.runs.list_runs(check, limit=1000)[0]) + n
+        await eventually(lambda: len(self.runs.list_runs(check, limit=1000)[0]) >= target
+                         and self.alarms.store.pending_count() == 0, what=f"{n} more runs")
 
     def state(self, check="web"):
         saved = self.alarms.store.load_state(check)

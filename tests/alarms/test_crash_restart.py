@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from humangov.monitoring.alarms.store import AlarmStore
+from humangov.monitoring.sqlite_store import SqliteRunStore
 
 pytestmark = pytest.mark.slow
 
@@ -63,10 +64,21 @@ def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok
     monitor = MonitorProcess(tmp_path, target.url, receiver.url)
     monitor.start()
     store = AlarmStore.open(tmp_path / "alarms.db")
+    runs = SqliteRunStore(tmp_path / "runs.db")
     try:
         def state():
             saved = store.load_state("target")
             return saved.state if saved else None
+
+        def runs_settle(n):
+            """Until the restarted monitor has stored (and so evaluated) `n` more runs, and
+            sent every message they caused."""
+            def stored():
+                return len(runs.list_runs("target", limit=1000)[0])
+
+            target = stored() + n
+            wait_for(lambda: stored() >= target and store.pending_count() == 0,
+                     what=f"{n} more runs")
 
         # GIVEN a healthy target under watch
         wait_for(lambda: state() == "OK", what="OK")
@@ -79,17 +91,18 @@ def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok
         wait_for(lambda: store.pending_count() == 0, what="the ALARM marked sent")
         # ... and again once the ALARM went out, while the target is still down
         monitor.restart()
-        time.sleep(2.5)
+        runs_settle(2)
         assert states_in(receiver) == ["ALARM"]
         # WHEN the target comes back, and the monitor is killed once more after the OK
         target.start()
         wait_for(lambda: states_in(receiver) == ["ALARM", "OK"], what="the OK")
         wait_for(lambda: store.pending_count() == 0, what="the OK marked sent")
         monitor.restart()
-        time.sleep(2.5)
+        runs_settle(2)
         # THEN one ALARM and one OK, in that order, and nothing left to send
         assert states_in(receiver) == ["ALARM", "OK"]
         assert store.pending_count() == 0
     finally:
         monitor.stop()
+        runs.close()
         store.close()

@@ -1,6 +1,5 @@
 """The alarm service through its subscriber, with a working in-memory channel."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from humangov.monitoring.config import parse_config
 from humangov.monitoring.results import RunResult, new_run_id
 from humangov.monitoring.store import MemoryRunStore
 from tests.alarms.conftest import eventually
+from tests.pauses import Pauses
 
 pytestmark = pytest.mark.asyncio
 
@@ -71,11 +71,11 @@ async def test_a_failed_run_asks_for_a_confirmation_recheck_until_the_alarm_fire
     service.attach(scheduler)
     await service.start()
     check = CONFIG.checks[0]
-    await service.on_result(check, run(True))
-    await service.on_result(check, run(False))
+    t = datetime.now(UTC)
+    await service.on_result(check, run(True, at=t))
+    await service.on_result(check, run(False, at=t + timedelta(seconds=1)))
     assert scheduler.rechecks == [("web", 1.0)]
-    await asyncio.sleep(0.002)
-    await service.on_result(check, run(False, trigger="confirm"))
+    await service.on_result(check, run(False, trigger="confirm", at=t + timedelta(seconds=2)))
     assert scheduler.rechecks == [("web", 1.0)]  # in ALARM now: no more re-checks
     await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"], what="ALARM")
 
@@ -111,28 +111,48 @@ async def test_runs_stored_but_never_evaluated_before_a_crash_are_evaluated_at_s
 
 
 async def test_no_results_for_two_intervals_raise_monitor_degraded(tmp_path):
-    recorder = Recorder()
-    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks, stale_grace=0.1,
-                       watchdog_every=0.1, dispatcher_options={"min_interval": 0.0})
+    # GIVEN a 1 s check with a 500 ms timeout: silent for over 2 x 1 + 0.5 + 0.1 s is stale
+    recorder, clock, watchdog = Recorder(), [0.0], Pauses()
+    svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [recorder], CONFIG.checks,
+                       stale_grace=0.1, monotonic=lambda: clock[0], sleep=watchdog,
+                       dispatcher_options={"min_interval": 0.0})
     await svc.start()
     try:
-        await eventually(lambda: len(recorder.events) == 1, timeout=5, what="the degraded alert")
+        await watchdog.asleep()
+        clock[0] = 2.5
+        await watchdog.poll()
+        assert svc.degraded is None
+        # WHEN no result came for longer THEN the monitor says it is degraded
+        clock[0] = 2.7
+        await watchdog.poll()
+        assert "no result from check web" in svc.degraded
+        await eventually(lambda: len(recorder.events) == 1, what="the degraded alert")
         assert "no result from check web" in recorder.events[0].reason
     finally:
         await svc.stop()
 
 
-async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(receiver, tmp_path):
+async def test_the_dead_mans_switch_pings_while_healthy_and_stops_when_degraded(
+    receiver, tmp_path,
+):
+    laps = Pauses(only=0.1)  # the dead-man's loop; the watchdog's pauses never end
     svc = AlarmService(AlarmStore.open(tmp_path / "alarms.db"), [Recorder()], CONFIG.checks,
+                       sleep=laps,
                        deadman=DeadmanConfig(url=f"http://127.0.0.1:{receiver.port}/ping/abc",
                                              interval=timedelta(seconds=0.1)))
     await svc.start()
     try:
-        await eventually(lambda: receiver.pings >= 2, what="pings")
+        await laps.asleep()
+        await laps.poll()
+        assert receiver.pings == 2
+        # WHEN the monitor is degraded THEN it stops pinging, so the outside watcher notices
         svc.store_failed(OSError("disk full"))
-        await asyncio.sleep(0.3)
-        pings = receiver.pings
-        await asyncio.sleep(0.4)
-        assert receiver.pings == pings
+        await laps.poll(times=2)
+        assert receiver.pings == 2
+        # WHEN it recovers THEN the pings resume
+        svc.store_ok()
+        await laps.poll()
+        assert receiver.pings == 3
+        assert laps.asked == [0.1] * 5
     finally:
         await svc.stop()

@@ -23,7 +23,7 @@ async def test_a_target_going_down_and_back_sends_exactly_one_alarm_and_one_ok(
         # WHEN the target goes down
         target.stop()
         await eventually(lambda: states_in(receiver) == ["ALARM"], what="the ALARM message")
-        await __import__("asyncio").sleep(2.5)  # more failed runs: no second message
+        await m.runs_settle(2)  # more failed runs: no second message
         # THEN exactly one ALARM, naming the check, the US state and the failing step
         assert states_in(receiver) == ["ALARM"]
         alarm = receiver.messages[0]
@@ -33,7 +33,7 @@ async def test_a_target_going_down_and_back_sends_exactly_one_alarm_and_one_ok(
         # WHEN it recovers
         target.start()
         await eventually(lambda: states_in(receiver) == ["ALARM", "OK"], what="the OK message")
-        await __import__("asyncio").sleep(1.5)
+        await m.runs_settle(1)
         # THEN exactly one OK, saying how long it was down
         assert states_in(receiver) == ["ALARM", "OK"]
         assert "down" in receiver.messages[1]["text"]
@@ -54,7 +54,7 @@ async def test_messages_held_up_by_500_and_429_arrive_later_once_each_in_order(
         await eventually(lambda: m.state() == "OK", what="recovery")
         # THEN both messages arrive, once each, ALARM before OK, after the 429's wait
         await eventually(lambda: len(receiver.messages) >= 2, timeout=20, what="both messages")
-        await __import__("asyncio").sleep(1.5)
+        await m.runs_settle(1)
         assert states_in(receiver) == ["ALARM", "OK"]
         assert receiver.attempts == 6  # 3 x 500, 1 x 429, then the two that went through
 
@@ -92,7 +92,7 @@ async def test_a_silence_mutes_notifications_but_transitions_are_recorded(
         # WHEN the target goes down
         target.stop()
         await eventually(lambda: m.state() == "ALARM", what="ALARM")
-        await __import__("asyncio").sleep(1.5)
+        await m.runs_settle(1)
         # THEN the transition is on record, its messages muted, and nothing was sent
         events = m.alarms.store.events()
         assert [(e["new_state"], e["muted_by"]) for e in events] == [("ALARM", "deploy")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from humangov.bootstrap import bootstrap
 from tests.conftest import PDF
 
@@ -13,12 +15,35 @@ def names(client, headers):
     return sorted(e["last_name"] for e in items)
 
 
-def test_a_write_through_the_api_shows_in_the_next_listing(client, callers, add_employee):
+@pytest.fixture
+def store_reads(container, monkeypatch):
+    """How many listings the real record store was asked for."""
+    calls = []
+    real = container.records.list_employees
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(container.records, "list_employees", counted)
+    return calls
+
+
+def test_a_repeated_listing_is_served_from_the_cache(client, callers, add_employee, store_reads):
     add_employee(last_name="First")
     assert names(client, callers.ca_viewer) == ["First"]
-    assert names(client, callers.ca_viewer) == ["First"]  # served from the cache
+    assert names(client, callers.ca_viewer) == ["First"]
+    assert len(store_reads) == 1
+
+
+def test_a_write_through_the_api_shows_in_the_next_listing(
+    client, callers, add_employee, store_reads,
+):
+    add_employee(last_name="First")
+    assert names(client, callers.ca_viewer) == ["First"]
     add_employee(last_name="Second")
     assert names(client, callers.ca_viewer) == ["First", "Second"]
+    assert len(store_reads) == 2  # the write dropped the cached page
 
 
 def test_a_write_from_another_process_shows_in_the_next_listing(client, callers, settings, add_employee):

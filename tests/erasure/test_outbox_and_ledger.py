@@ -44,6 +44,18 @@ def test_a_claimed_intent_is_not_claimed_again_until_its_lease_expires(adapters)
     assert outbox.pending_count() == 0
 
 
+def test_has_due_answers_whether_a_claim_would_find_an_intent(adapters):
+    outbox, _ = adapters
+    assert not outbox.has_due(T0)
+    outbox.enqueue(change())
+    assert not outbox.has_due(T0 - timedelta(seconds=1)) and outbox.has_due(T0)
+    [intent] = outbox.claim("w1", 10, T0, lease_seconds=30)
+    assert not outbox.has_due(T0 + timedelta(seconds=29))  # leased to w1
+    assert outbox.has_due(T0 + timedelta(seconds=31))  # the lease ran out
+    outbox.complete(intent.id, "w1")
+    assert not outbox.has_due(T0 + timedelta(seconds=31))
+
+
 def test_two_workers_claiming_at_once_never_share_an_intent(adapters):
     outbox, _ = adapters
     for _ in range(40):

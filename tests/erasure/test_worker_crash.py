@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from humangov.domain.states import state_for
 from .conftest import add, make_employee
 
 WORKER = textwrap.dedent("""
-    import sys, time
+    import sys, threading, time
     from humangov.adapters.blobs.filesystem import FilesystemBlobStore
     from humangov.adapters.clock import SystemClock
     from humangov.adapters.erasure import build_erasure_adapters
@@ -27,20 +26,30 @@ WORKER = textwrap.dedent("""
     from humangov.config import Settings
     from humangov.erasure.worker import ErasureWorker
 
-    class Slow(FilesystemBlobStore):
+    class Stalling(FilesystemBlobStore):
+        # Erases `stall_after` files, then hangs in the middle of the batch until killed.
+
+        def __init__(self, root, stall_after):
+            super().__init__(root)
+            self.left = stall_after
+
         def delete(self, state, key):
-            time.sleep(0.05)  # slow enough to be killed in the middle of a batch
+            if self.left == 0:
+                print("stalled", flush=True)
+                threading.Event().wait()
+            self.left -= 1
             return super().delete(state, key)
 
-    data = sys.argv[1]
+    data, stall_after = sys.argv[1], int(sys.argv[3])
     clock = SystemClock()
     engine = open_database(f"{data}/humangov.db")
     outbox, ledger = build_erasure_adapters(engine, clock)
-    worker = ErasureWorker(outbox, Slow(f"{data}/documents"), SqliteRecordStore(engine, clock), ledger,
+    blobs = Stalling(f"{data}/documents", stall_after)
+    worker = ErasureWorker(outbox, blobs, SqliteRecordStore(engine, clock), ledger,
                            clock, Settings(environment="test"), sys.argv[2], lease_seconds=2)
     print("ready", flush=True)
     while worker.run_once(10) or outbox.pending_count():
-        time.sleep(0.05)
+        time.sleep(0.05)  # the dead worker's lease has yet to run out
 """)
 
 
@@ -58,21 +67,18 @@ def test_a_worker_killed_mid_batch_finishes_every_intent_after_restart_without_d
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
 
-    # WHEN a worker is killed with SIGKILL once a few files are gone
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path), "first"], stdout=subprocess.PIPE)
+    # WHEN a worker is killed with SIGKILL in the middle of a batch, five files in
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path), "first", "5"],
+                            stdout=subprocess.PIPE)
     assert proc.stdout.readline().strip() == b"ready"
-    deadline = time.monotonic() + 30
-    while sum(not blobs.exists("CA", k) for k in keys) < 5:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    assert proc.stdout.readline().strip() == b"stalled"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
-    erased_before_restart = sum(not blobs.exists("CA", k) for k in keys)
-    assert erased_before_restart < 30
+    assert sum(not blobs.exists("CA", k) for k in keys) == 5
 
     # AND a new worker starts (it waits out the dead worker's lease)
-    subprocess.run([sys.executable, str(script), str(tmp_path), "second"], check=True, timeout=60,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, str(script), str(tmp_path), "second", "-1"],
+                   check=True, timeout=60, stdout=subprocess.DEVNULL)
 
     # THEN every file is gone, every intent is done, and each key has exactly one receipt
     assert all(not blobs.exists("CA", k) for k in keys)

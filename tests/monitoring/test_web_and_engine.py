@@ -120,9 +120,12 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
     target = Starlette(routes=[Route("/readyz", lambda r: PlainTextResponse("ready"))])
     registry = CollectorRegistry()
     seen = []
+    both_ran = asyncio.Event()
 
     async def subscriber(check, result):
         seen.append(result)
+        if {r.check for r in seen} == {"up", "down"}:
+            both_ran.set()
 
     with serve(target) as base:
         config = parse_config({"checks": [
@@ -136,8 +139,11 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
             config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry)
         )
         await engine.start()
-        await asyncio.sleep(1.5)
-        await engine.stop()
+        try:
+            async with asyncio.timeout(10):
+                await both_ran.wait()
+        finally:
+            await engine.stop()
     assert store.summary("up").last_status == "ok" and store.summary("down").last_status == "fail"
     assert {r.check for r in seen} == {"up", "down"}
     text = generate_latest(registry).decode()

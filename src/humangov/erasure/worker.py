@@ -2,7 +2,9 @@
 
 In `serve` it runs as an asyncio task woken right after each delete/replace commits, so a file
 is gone milliseconds after the DELETE response; polling every `erasure_poll_seconds` picks up
-changes made by other processes (the CLI, an import).
+changes made by other processes (the CLI, an import). A poll first asks, with a read, whether
+anything is due: on SQLite a claim is a write transaction, and an idle worker must not take
+the database's one write lock twenty times a second.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import random
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from prometheus_client import Counter
@@ -35,19 +38,24 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
 
 class ErasureWorker:
     def __init__(self, outbox, blobs, records, ledger, clock, settings, worker_id: str,
-                 *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS) -> None:
+                 *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.outbox, self.blobs, self.records, self.ledger = outbox, blobs, records, ledger
         self.clock, self.settings, self.worker_id = clock, settings, worker_id
         self.rng = rng or random.Random()
         # A claim is invisible to other workers for this long; it must outlast a batch.
         self.lease_seconds = lease_seconds
+        self._sleep = sleep
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._pending_wake = threading.Event()
 
     def run_once(self, limit: int = BATCH) -> int:
         """Process one batch of due intents; return how many were claimed."""
-        intents = self.outbox.claim(self.worker_id, limit, self.clock.now(), self.lease_seconds)
+        now = self.clock.now()
+        if not self.outbox.has_due(now):
+            return 0
+        intents = self.outbox.claim(self.worker_id, limit, now, self.lease_seconds)
         for intent in intents:
             self._process(intent)
         return len(intents)
@@ -109,15 +117,17 @@ class ErasureWorker:
                     log.exception("erasure worker batch failed")
                 if self._pending_wake.is_set():
                     continue
-                await _wait_any(stop, self._wakeup, self.settings.erasure_poll_seconds)
+                await _wait_any(stop, self._wakeup, self._sleep(self.settings.erasure_poll_seconds))
         finally:
             self._loop = self._wakeup = None
 
 
-async def _wait_any(stop: asyncio.Event, wakeup: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wakeup.wait())]
+async def _wait_any(stop: asyncio.Event, wakeup: asyncio.Event, pause: Awaitable[None]) -> None:
+    """Until the worker is stopped or woken, or the pause (the poll interval) is over."""
+    waiters = [asyncio.ensure_future(pause), asyncio.create_task(stop.wait()),
+               asyncio.create_task(wakeup.wait())]
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waiters:
             w.cancel()

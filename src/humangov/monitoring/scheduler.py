@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -33,6 +32,10 @@ MAX_MISSED_PER_GAP = 10
 BACKSTOP_S = 10.0
 
 
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
 class Scheduler:
     def __init__(
         self,
@@ -45,7 +48,7 @@ class Scheduler:
         max_concurrency: int = 200,
         first_run_spread_s: float | None = None,
         rng: random.Random | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.checks = {check.name: check for check in checks}
         self._runner = runner
@@ -55,7 +58,9 @@ class Scheduler:
         self.max_concurrency = max_concurrency
         self._spread = first_run_spread_s
         self._rng = rng or random.Random()
-        self._clock = clock
+        # By default the event loop's own clock (monotonic), the one its sleeps and timeouts
+        # keep: due times and lags are measured on the clock the timers fire by.
+        self._clock = clock or _loop_time
         self._slots: asyncio.Semaphore | None = None
         self._timers: list[asyncio.Task] = []
         self._runs: set[asyncio.Task] = set()

@@ -156,15 +156,16 @@ class DynamoDBDeadLetters:
         """Park a change whose retries are exhausted. Idempotent per change id."""
         self._insert(change, "dead", error, attempts)
 
+    def has_due(self, now: datetime) -> bool:
+        return any(_due(v, to_text(now)) for v in self._intents())
+
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
         until = to_text(now + timedelta(seconds=lease_seconds))
         out: list[ErasureIntent] = []
         for v in self._intents():
             if len(out) >= limit:
                 break
-            if v["status"] != "pending" or v["next_attempt_at"] > to_text(now):
-                continue
-            if v.get("claimed_until") and v["claimed_until"] >= to_text(now):
+            if not _due(v, to_text(now)):
                 continue
             # One conditional update claims it: two workers never both win
             # (the healthchecks "claim, then check one row changed" pattern).
@@ -271,6 +272,11 @@ class DynamoDBDeadLetters:
                     return False
                 raise
         return True
+
+
+def _due(v: dict, now: str) -> bool:
+    return (v["status"] == "pending" and v["next_attempt_at"] <= now
+            and not (v.get("claimed_until") and v["claimed_until"] >= now))
 
 
 def _intent_key(intent_id) -> dict:

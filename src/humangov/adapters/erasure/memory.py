@@ -20,6 +20,11 @@ class _Row:
     done_at: datetime | None = None
 
 
+def _due(row: _Row, now: datetime) -> bool:
+    return (row.intent.status == "pending" and row.intent.next_attempt_at <= now
+            and (row.claimed_until is None or row.claimed_until < now))
+
+
 class MemoryOutbox:
     """The memory RecordStore calls `enqueue` (its `on_change` callback) for every change."""
 
@@ -41,16 +46,16 @@ class MemoryOutbox:
 
     __call__ = enqueue  # usable directly as the memory store's on_change
 
+    def has_due(self, now: datetime) -> bool:
+        with self._lock:
+            return any(_due(r, now) for r in self._rows.values())
+
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
         until = now + timedelta(seconds=lease_seconds)
         out = []
         with self._lock:
-            due = sorted(
-                (r for r in self._rows.values()
-                 if r.intent.status == "pending" and r.intent.next_attempt_at <= now
-                 and (r.claimed_until is None or r.claimed_until < now)),
-                key=lambda r: (r.intent.next_attempt_at, r.intent.id),
-            )
+            due = sorted((r for r in self._rows.values() if _due(r, now)),
+                         key=lambda r: (r.intent.next_attempt_at, r.intent.id))
             for row in due[:limit]:
                 row.claimed_by, row.claimed_until = worker, until
                 row.intent = replace(row.intent, attempts=row.intent.attempts + 1)

@@ -43,6 +43,12 @@ class SqliteOutbox:
         with self.engine.begin() as conn:
             insert_changes(conn, [change])
 
+    def has_due(self, now: datetime) -> bool:
+        # A read: an idle worker asks this instead of claiming, so it takes no write lock.
+        with _read(self.engine) as conn:
+            hit = conn.execute(sa.select(outbox.c.id).where(_due(to_text(now))).limit(1)).first()
+        return hit is not None
+
     def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
         now_t = to_text(now)
         until_t = to_text(now + timedelta(seconds=lease_seconds))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from humangov.monitoring.alarms import metrics
@@ -41,6 +41,9 @@ class Dispatcher:
         max_backoff: float = 300.0,
         lease: timedelta = timedelta(seconds=30),
         on_disabled: Callable[[str, str], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.transports = {t.name: t for t in transports}
@@ -49,6 +52,7 @@ class Dispatcher:
         self.max_backoff = max_backoff
         self.lease = lease
         self.on_disabled = on_disabled
+        self._now, self._monotonic, self._pause = clock, monotonic, sleep
         self._wake = {name: asyncio.Event() for name in self.transports}
         self._tasks: list[asyncio.Task] = []
         self._last_attempt: dict[str, float] = {}
@@ -71,11 +75,15 @@ class Dispatcher:
             event.set()
 
     async def _sleep(self, name: str, seconds: float) -> None:
+        """For `seconds`, or until woken by a new message."""
         event = self._wake[name]
+        pause = asyncio.ensure_future(self._pause(max(0.0, seconds)))
+        woken = asyncio.create_task(event.wait())
         try:
-            await asyncio.wait_for(event.wait(), timeout=max(0.0, seconds))
-        except TimeoutError:
-            pass
+            await asyncio.wait((pause, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pause.cancel()
+            woken.cancel()
         event.clear()
 
     async def _loop(self, transport: Transport) -> None:
@@ -97,11 +105,11 @@ class Dispatcher:
         channel = self.store.channel(name)
         if channel is None or channel["disabled"]:
             return 60.0
-        now = utcnow()
+        now = self._now()
         paused_until = from_text(channel["next_allowed_at"])
         if paused_until and paused_until > now:
             return (paused_until - now).total_seconds()
-        since_last = time.monotonic() - self._last_attempt.get(name, -1e9)
+        since_last = self._monotonic() - self._last_attempt.get(name, -1e9)
         if since_last < self.min_interval:
             return self.min_interval - since_last
         row = self.store.next_due(name, now)
@@ -110,7 +118,7 @@ class Dispatcher:
             return min(5.0, max(0.05, (wake - now).total_seconds())) if wake else 5.0
         if not self.store.claim(row["id"], now, self.lease):
             return 0.05  # another dispatcher took it
-        self._last_attempt[name] = time.monotonic()
+        self._last_attempt[name] = self._monotonic()
         try:
             if transport.kind == "inbox":
                 # A local write into this same database, keyed by event so it happens once.
@@ -119,12 +127,12 @@ class Dispatcher:
                 await asyncio.to_thread(transport.notify, row["event"])
         except TransportError as exc:
             return self._failed(transport, row, exc)
-        self.store.mark_sent(row["id"], name, utcnow())
+        self.store.mark_sent(row["id"], name, self._now())
         metrics.NOTIFICATIONS.labels(channel=name, outcome="sent").inc()
         return 0.0
 
     def _failed(self, transport: Transport, row: dict, exc: TransportError) -> float:
-        name, now = transport.name, utcnow()
+        name, now = transport.name, self._now()
         if exc.permanent:
             metrics.NOTIFICATIONS.labels(channel=name, outcome="permanent_error").inc()
             if self.store.disable_channel(name, exc.message, now):

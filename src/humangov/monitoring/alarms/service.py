@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -67,6 +68,8 @@ class AlarmService:
         stale_grace: float = 10.0,
         watchdog_every: float = 2.0,
         dispatcher_options: dict | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.transports = {t.name: t for t in transports}
@@ -78,6 +81,8 @@ class AlarmService:
         self.lag_threshold = lag_threshold
         self.stale_grace = stale_grace
         self.watchdog_every = watchdog_every
+        # For the watchdog and the dead-man's switch.
+        self._monotonic, self._sleep = monotonic, sleep
         self.dispatcher = Dispatcher(
             store, transports, on_disabled=self._channel_disabled, **(dispatcher_options or {})
         )
@@ -105,7 +110,7 @@ class AlarmService:
         if saved is not None and saved.state == ALARM:
             # Degraded when we stopped: stay so until results show the monitor works again.
             self._problems["restart"] = saved.last_run_id or "degraded before a restart"
-        now = time.monotonic()
+        now = self._monotonic()
         self._last_seen = {name: now for name in self.checks}
         if self._run_store is not None:
             await self.catch_up(self._run_store)
@@ -148,7 +153,7 @@ class AlarmService:
                 self._problem("lag", f"runs are falling behind schedule ({result.error})")
             return
         if live:
-            self._last_seen[check.name] = time.monotonic()
+            self._last_seen[check.name] = self._monotonic()
             self._resolve(f"stale:{check.name}")
             self._observe_lag(result)
         policy: AlarmPolicy = getattr(check, "alarm", None) or AlarmPolicy()
@@ -265,8 +270,8 @@ class AlarmService:
     async def _watchdog(self) -> None:
         """No result from a check for two intervals: its runs are not happening at all."""
         while True:
-            await asyncio.sleep(self.watchdog_every)
-            now = time.monotonic()
+            await self._sleep(self.watchdog_every)
+            now = self._monotonic()
             for name, check in self.checks.items():
                 limit = 2 * check.interval.total_seconds() + check.timeout.total_seconds() + self.stale_grace
                 silent = now - self._last_seen.get(name, now)
@@ -300,7 +305,7 @@ class AlarmService:
                     except httpx.HTTPError as exc:
                         self.deadman_status = {"at": utcnow(), "ok": False, "detail": type(exc).__name__}
                         log.warning("dead-man's-switch ping to %s failed: %s", redact_url(url), type(exc).__name__)
-                await asyncio.sleep(self.deadman.interval.total_seconds())
+                await self._sleep(self.deadman.interval.total_seconds())
 
     # -- read side, for the web pages -------------------------------------------------------
 
