@@ -3,7 +3,6 @@ Slack-compatible receiver."""
 
 import pytest
 
-from humangov.monitoring.alarms import metrics
 from humangov.monitoring.store import MemoryRunStore
 from tests.alarms.conftest import eventually
 
@@ -75,7 +74,7 @@ async def test_a_permanent_error_disables_the_channel_and_raises_an_inbox_alert(
         # and the inbox holds both the ALARM and the channel alert
         channel = m.alarms.store.channel("slack")
         assert "no_service" in channel["last_error"] and "XXXXSECRET" not in channel["last_error"]
-        assert metrics.CHANNEL_DISABLED.labels(channel="slack")._value.get() == 1
+        assert m.alarms.metrics.channel_disabled.labels(channel="slack")._value.get() == 1
         kinds = {(i["kind"], i["new_state"]) for i in m.alarms.store.inbox()}
         assert ("transition", "ALARM") in kinds and ("channel_disabled", "DISABLED") in kinds
         assert receiver.attempts == 1  # no retries against a dead webhook

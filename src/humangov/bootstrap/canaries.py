@@ -14,6 +14,7 @@ from humangov.adapters.notifiers.slack import SlackTransport
 from humangov.adapters.notifiers.webhook import WebhookTransport
 from humangov.config import Settings
 from humangov.monitoring.alarms.channels import AlarmConfigError, slack_webhook_url
+from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.service import AlarmService
 from humangov.monitoring.alarms.silences import validate
 from humangov.monitoring.alarms.store import AlarmStore
@@ -27,7 +28,7 @@ from humangov.monitoring.store import RunStore, artifacts_dir_for
 
 
 def alarms(settings: Settings, config: MonitoringConfig, *, scheduler: Scheduler | None = None,
-           **options: Any) -> AlarmService:
+           metrics: CollectorRegistry | None = None, **options: Any) -> AlarmService:
     """The alarm service on `<data_dir>/alarms.db`. Call `await service.start()` once the
     event loop runs, `attach(scheduler)` (or pass it here) and wrap the result store with
     `service.watch_store(store)` so a failing store raises a "monitor degraded" alert."""
@@ -44,7 +45,8 @@ def alarms(settings: Settings, config: MonitoringConfig, *, scheduler: Scheduler
         transports.append(WebhookTransport(hook.url.get_secret_value(), name=hook.name))
     service = AlarmService(
         store, transports, list(config.checks), base_url=settings.public_url,
-        silences=list(config.silences), deadman=config.deadman, **options,
+        silences=list(config.silences), deadman=config.deadman,
+        metrics=AlarmMetrics(metrics), **options,
     )
     if scheduler is not None:
         service.attach(scheduler)
@@ -76,7 +78,7 @@ def monitoring(settings: Settings, config: MonitoringConfig, *, with_alarms: boo
                metrics: CollectorRegistry | None = None,
                secrets: Mapping[str, str] | None = None) -> Monitoring:
     store = run_store(settings, config)
-    service = alarms(settings, config) if with_alarms else None
+    service = alarms(settings, config, metrics=metrics) if with_alarms else None
     if service is not None:
         store = service.watch_store(store)
     engine = MonitoringEngine(config, store, artifacts_dir_for(settings.data_dir),

@@ -17,8 +17,9 @@ from humangov.bootstrap.canaries import Monitoring
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
 from humangov.domain.errors import Conflict
+from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.service import ErasureJobs
-from humangov.web.app import create_app
+from humangov.web.app import create_app, metrics_registry
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,11 @@ def server(
             f"    email:    {settings.admin_email}\n    password: {generated}\n"
             "This password is shown only once."
         )
+    metrics = metrics_registry()
     jobs = ErasureJobs(container.erasures, f"serve-{os.getpid()}",
-                       sweep_every=settings.sweep_interval, sweep_grace=settings.sweep_grace)
+                       sweep_every=settings.sweep_interval, sweep_grace=settings.sweep_grace,
+                       metrics=ErasureMetrics(metrics))
     container.change_listeners.append(jobs.wake)
-    metrics = CollectorRegistry()
     canaries = _canaries(container, metrics) if settings.monitoring else None
     services = [jobs, *(canaries.services() if canaries else [])]
     return create_app(container, services, canaries=canaries, metrics=metrics), container

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
+from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.report import build_report
 from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
 from humangov.erasure.worker import ErasureWorker
@@ -101,9 +102,9 @@ class Erasures:
                     log.exception("scheduled sweep of %s failed", st.code)
 
     # the worker -------------------------------------------------------------------------
-    def worker(self, worker_id: str) -> ErasureWorker:
+    def worker(self, worker_id: str, metrics: ErasureMetrics | None = None) -> ErasureWorker:
         return ErasureWorker(self.outbox, self.blobs, self.records, self.ledger, self.clock,
-                             self.settings, worker_id=worker_id)
+                             self.settings, worker_id=worker_id, metrics=metrics)
 
 
 class ErasureJobs:
@@ -111,9 +112,9 @@ class ErasureJobs:
     polling for other processes') and the scheduled orphan sweep."""
 
     def __init__(self, erasures: Erasures, worker_id: str, *, sweep_every: timedelta,
-                 sweep_grace: timedelta) -> None:
+                 sweep_grace: timedelta, metrics: ErasureMetrics | None = None) -> None:
         self.erasures = erasures
-        self.worker = erasures.worker(worker_id)
+        self.worker = erasures.worker(worker_id, metrics)
         self.sweep_every, self.sweep_grace = sweep_every, sweep_grace
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []

@@ -16,14 +16,13 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from prometheus_client import Counter
 
 from humangov.erasure.erase import erase
+from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.plan import plan
 
 log = logging.getLogger(__name__)
 
-ERASURES = Counter("humangov_erasures", "Objects erased, by reason and result.", ["reason", "result"])
 
 LEASE_SECONDS = 60.0
 BATCH = 50
@@ -39,13 +38,15 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
 class ErasureWorker:
     def __init__(self, outbox, blobs, records, ledger, clock, settings, worker_id: str,
                  *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 metrics: ErasureMetrics | None = None) -> None:
         self.outbox, self.blobs, self.records, self.ledger = outbox, blobs, records, ledger
         self.clock, self.settings, self.worker_id = clock, settings, worker_id
         self.rng = rng or random.Random()
         # A claim is invisible to other workers for this long; it must outlast a batch.
         self.lease_seconds = lease_seconds
         self._sleep = sleep
+        self.metrics = metrics or ErasureMetrics()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._pending_wake = threading.Event()
@@ -71,7 +72,7 @@ class ErasureWorker:
             self._fail(intent, exc)
             return
         for r in receipts:
-            ERASURES.labels(r.reason, r.result).inc()
+            self.metrics.erased.labels(r.reason, r.result).inc()
         self.outbox.complete(intent.id, self.worker_id)
 
     def _fail(self, intent, exc: Exception) -> None:

@@ -1,15 +1,15 @@
-"""Prometheus metrics per check, fed by a result subscriber. The app exposes its registry at
-/metrics; pass that registry in (the default is prometheus-client's global one)."""
+"""Prometheus metrics per check, fed by a result subscriber, on the registry the app serves
+at /metrics."""
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from humangov.monitoring.results import RunResult
 
 
 class CheckMetrics:
-    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.runs = Counter(
             "humangov_check_runs_total", "Synthetic check runs, by outcome.", ["check", "status"],
             registry=registry,

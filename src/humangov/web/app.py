@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Protocol
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from prometheus_client import CollectorRegistry
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+)
 from starlette.middleware.sessions import SessionMiddleware
 
 import humangov
@@ -36,6 +41,15 @@ class BackgroundService(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+def metrics_registry() -> CollectorRegistry:
+    """The app's own registry, served at /metrics: the process's CPU, memory and GC series,
+    and whatever the composition root registers (erasures, canaries, alarms)."""
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    return registry
 
 
 def create_app(container: Container, services: Sequence[BackgroundService] = (), *,
@@ -70,7 +84,7 @@ def create_app(container: Container, services: Sequence[BackgroundService] = (),
     app.state.monitoring_store = canaries.store if canaries else None
     app.state.monitoring_config = canaries.config if canaries else None
     app.state.alarms = canaries.alarms if canaries else None
-    app.state.metrics = metrics if metrics is not None else CollectorRegistry()
+    app.state.metrics = metrics if metrics is not None else metrics_registry()
     app.state.metrics.register(ErasureCollector(container.outbox))
     app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
     templates = Jinja2Templates(directory=HERE / "templates")

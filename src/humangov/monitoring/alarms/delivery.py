@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from humangov.monitoring.alarms import metrics
+from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.store import AlarmStore, from_text
 from humangov.monitoring.alarms.transport import Transport, TransportError
 
@@ -44,8 +44,10 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: AlarmMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or AlarmMetrics()
         self.transports = {t.name: t for t in transports}
         self.min_interval = min_interval
         self.base_backoff = base_backoff
@@ -60,7 +62,7 @@ class Dispatcher:
     async def start(self) -> None:
         for name, transport in self.transports.items():
             row = self.store.channel(name)
-            metrics.CHANNEL_DISABLED.labels(channel=name).set(1 if row and row["disabled"] else 0)
+            self.metrics.channel_disabled.labels(channel=name).set(1 if row and row["disabled"] else 0)
             self._tasks.append(asyncio.create_task(self._loop(transport), name=f"notify:{name}"))
 
     async def stop(self) -> None:
@@ -128,28 +130,28 @@ class Dispatcher:
         except TransportError as exc:
             return self._failed(transport, row, exc)
         self.store.mark_sent(row["id"], name, self._now())
-        metrics.NOTIFICATIONS.labels(channel=name, outcome="sent").inc()
+        self.metrics.notifications.labels(channel=name, outcome="sent").inc()
         return 0.0
 
     def _failed(self, transport: Transport, row: dict, exc: TransportError) -> float:
         name, now = transport.name, self._now()
         if exc.permanent:
-            metrics.NOTIFICATIONS.labels(channel=name, outcome="permanent_error").inc()
+            self.metrics.notifications.labels(channel=name, outcome="permanent_error").inc()
             if self.store.disable_channel(name, exc.message, now):
                 log.error("notification channel %s disabled: %s", name, exc.message)
-                metrics.CHANNEL_DISABLED.labels(channel=name).set(1)
+                self.metrics.channel_disabled.labels(channel=name).set(1)
                 if self.on_disabled is not None:
                     self.on_disabled(name, exc.message)
             return 60.0
         if exc.retry_after is not None:
             until = now + timedelta(seconds=exc.retry_after)
-            metrics.NOTIFICATIONS.labels(channel=name, outcome="rate_limited").inc()
+            self.metrics.notifications.labels(channel=name, outcome="rate_limited").inc()
             self.store.set_channel_pause(name, until, exc.message)
             self.store.mark_retry(row["id"], exc.message, until)
             log.warning("notification channel %s rate limited for %.1fs", name, exc.retry_after)
             return exc.retry_after
         backoff = min(self.max_backoff, self.base_backoff * (2 ** row["attempts"]))
-        metrics.NOTIFICATIONS.labels(channel=name, outcome="retry").inc()
+        self.metrics.notifications.labels(channel=name, outcome="retry").inc()
         self.store.mark_retry(row["id"], exc.message, now + timedelta(seconds=backoff))
         self.store.set_channel_pause(name, None, exc.message)
         log.warning("notification via %s failed (%s); retrying in %.1fs", name, exc.message, backoff)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from humangov.monitoring.alarms import metrics
+from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.delivery import Dispatcher
 from humangov.monitoring.alarms.evaluator import (
     ALARM,
@@ -70,8 +70,10 @@ class AlarmService:
         dispatcher_options: dict | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: AlarmMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or AlarmMetrics()
         self.transports = {t.name: t for t in transports}
         self.checks = {check.name: check for check in checks}
         self.base_url = base_url.rstrip("/")
@@ -84,7 +86,8 @@ class AlarmService:
         # For the watchdog and the dead-man's switch.
         self._monotonic, self._sleep = monotonic, sleep
         self.dispatcher = Dispatcher(
-            store, transports, on_disabled=self._channel_disabled, **(dispatcher_options or {})
+            store, transports, on_disabled=self._channel_disabled, metrics=self.metrics,
+            **(dispatcher_options or {})
         )
         self._problems: dict[str, str] = {}
         self._on_time_streak = 0
@@ -174,7 +177,7 @@ class AlarmService:
         except Exception:
             self._states.pop(check.name, None)  # reload what is on disk next time
             raise
-        metrics.ALARM_STATE.labels(check=check.name).set(1 if new_state.state == ALARM else 0)
+        self.metrics.alarm_state.labels(check=check.name).set(1 if new_state.state == ALARM else 0)
         for t in transitions:
             log.info("check %s: %s -> %s (%s)", check.name, t.old_state, t.new_state, t.kind)
         if created:
@@ -258,7 +261,7 @@ class AlarmService:
             state = AlarmState(state=OK, since=now)
             old, since = "DEGRADED", saved.since
             down = now - saved.since if saved.since else None
-        metrics.MONITOR_DEGRADED.set(1 if new_state == "DEGRADED" else 0)
+        self.metrics.monitor_degraded.set(1 if new_state == "DEGRADED" else 0)
         event = AlarmEvent(check=MONITOR, new_state=new_state, old_state=old, since=since,
                            down_for=down, reason=reason, kind=DEGRADED)
         anchor = to_text(saved.since if new_state == OK and saved.since else now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from humangov.web.deps import ContainerDep
@@ -37,5 +37,5 @@ async def readyz(container: ContainerDep):
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request):
-    body = generate_latest(REGISTRY) + generate_latest(request.app.state.metrics)
+    body = generate_latest(request.app.state.metrics)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
