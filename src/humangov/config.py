@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     erasure_base_backoff_seconds: float = Field(1.0, gt=0)
     erasure_max_backoff_seconds: float = Field(300.0, gt=0)
     erasure_poll_seconds: float = Field(0.05, gt=0)
-    erasure_sla_seconds: float = Field(60.0, gt=0)
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)
 

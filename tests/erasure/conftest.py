@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from humangov.config import Settings
-from humangov.domain.errors import StorageUnavailable
+from humangov.domain.errors import ErasureRefused, StorageUnavailable
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry
 from humangov.domain.states import state_for
 
@@ -39,6 +39,13 @@ class Unreachable:
         if self.down:
             raise StorageUnavailable("document storage is unreachable")
         return self.inner.delete(state, key)
+
+
+class Refusing(Unreachable):
+    """Wraps a blob store whose deletes are refused for good, as under an S3 legal hold."""
+
+    def delete(self, state, key):
+        raise ErasureRefused(f"{key}: the object is under a legal hold")
 
 
 def make_employee(state="CA", with_doc=True, blobs=None, now=T0) -> Employee:

@@ -8,7 +8,7 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.erasure.worker import ErasureWorker, backoff
 from tests.pauses import Pauses
 
-from .conftest import Unreachable, add, make_employee
+from .conftest import Refusing, Unreachable, add, make_employee
 
 
 @pytest.fixture
@@ -54,6 +54,20 @@ def test_an_unreachable_store_keeps_the_intent_pending_then_dead_then_retried(wo
     assert world.run_once() == 1
     assert not real.exists("CA", emp.document.key)
     assert world.outbox.dead_letters() == []
+
+
+def test_a_refusal_retrying_cannot_lift_is_a_dead_letter_at_once(world):
+    # GIVEN a document the store refuses to erase (as S3 does under a legal hold)
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    real = world.blobs
+    world.blobs = Refusing(real)
+    # WHEN the worker tries once
+    assert world.run_once() == 1
+    # THEN the erasure waits for a person, not for seven more backoffs, and the file is kept
+    [dead] = world.outbox.dead_letters("CA")
+    assert dead.attempts == 1 and "legal hold" in dead.last_error
+    assert world.outbox.pending_count() == 0 and real.exists("CA", emp.document.key)
 
 
 def test_replacing_a_document_erases_only_the_old_file(world):

@@ -48,3 +48,10 @@ class DocumentTooLarge(HumanGovError):
 
 class StorageUnavailable(HumanGovError):
     title = "Storage unavailable"
+
+
+class ErasureRefused(HumanGovError):
+    """The store kept the object and retrying will not change that (S3 Object Lock retention,
+    a legal hold, access denied): the erasure is a dead letter at once, for a person to act on."""
+
+    title = "Erasure refused"

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 
+from humangov.domain.errors import ErasureRefused
 from humangov.erasure.erase import erase
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.plan import plan
@@ -77,7 +78,9 @@ class ErasureWorker:
 
     def _fail(self, intent, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
-        if intent.attempts >= self.settings.erasure_max_attempts:
+        # A refusal that retrying cannot lift (a retention period, a legal hold) waits for a
+        # person at once rather than after every backoff.
+        if intent.attempts >= self.settings.erasure_max_attempts or isinstance(exc, ErasureRefused):
             log.error("erasure intent %s is a dead letter after %d attempts: %s",
                       intent.id, intent.attempts, error)
             self.outbox.fail(intent.id, self.worker_id, error, None)

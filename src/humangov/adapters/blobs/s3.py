@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from humangov.adapters.aws.naming import Naming
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
 from humangov.adapters.dynamo_items import code, translating
-from humangov.domain.errors import Conflict, HumanGovError, NotFound
+from humangov.domain.errors import Conflict, ErasureRefused, NotFound
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 if TYPE_CHECKING:
@@ -38,13 +38,6 @@ if TYPE_CHECKING:
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; documents are usually one part
 DELETE_BATCH = 1000  # DeleteObjects' limit
 _MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchVersion")
-
-
-class ErasureRefused(HumanGovError):
-    """S3 kept some versions of a key (Object Lock retention, legal hold, access denied)."""
-
-    title = "Erasure refused"
-    permanent = True  # retrying does not lift a retention period or a legal hold
 
 
 class S3BlobStore:

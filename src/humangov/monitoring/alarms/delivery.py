@@ -17,17 +17,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.store import AlarmStore, from_text
 from humangov.monitoring.alarms.transport import Transport, TransportError
+from humangov.monitoring.results import utcnow
 
 log = logging.getLogger("humangov.alarms.delivery")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Dispatcher:

@@ -16,11 +16,9 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import httpx
 
-from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.delivery import Dispatcher
 from humangov.monitoring.alarms.evaluator import (
     ALARM,
@@ -38,19 +36,17 @@ from humangov.monitoring.alarms.messages import (
     AlarmEvent,
     headline,
 )
+from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, Silence
 from humangov.monitoring.alarms.silences import muting_silence
 from humangov.monitoring.alarms.store import AlarmStore, NewEvent, to_text
 from humangov.monitoring.alarms.transport import Transport, redact_url
+from humangov.monitoring.results import utcnow
 
 log = logging.getLogger("humangov.alarms")
 
 MONITOR = "monitor"  # the pseudo-check that carries the monitor's own health
 _MONITOR_KEY = "__monitor__"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AlarmService:

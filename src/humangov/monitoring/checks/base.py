@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from humangov.monitoring.config import format_duration
 from humangov.monitoring.results import RunContext, RunResult, Status, StepResult, utcnow
@@ -98,6 +97,3 @@ def missed_result(check, run_id: str, scheduled_at, reason: str) -> RunResult:
         trigger="missed",
     )
 
-
-def with_trigger(result: RunResult, trigger: str) -> RunResult:
-    return replace(result, trigger=trigger)
