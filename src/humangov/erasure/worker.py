@@ -16,11 +16,13 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-
+from humangov.config import Settings
+from humangov.domain.erasure import ErasureIntent
 from humangov.domain.errors import ErasureRefused
 from humangov.erasure.erase import erase
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.plan import plan
+from humangov.ports import BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,8 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
 
 
 class ErasureWorker:
-    def __init__(self, outbox, blobs, records, ledger, clock, settings, worker_id: str,
+    def __init__(self, outbox: ErasureOutbox, blobs: BlobStore, records: RecordStore, ledger: Ledger,
+                 clock: Clock, settings: Settings, worker_id: str,
                  *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  metrics: ErasureMetrics | None = None) -> None:
@@ -62,7 +65,7 @@ class ErasureWorker:
             self._process(intent)
         return len(intents)
 
-    def _process(self, intent) -> None:
+    def _process(self, intent: ErasureIntent) -> None:
         change = intent.change
         try:
             receipts = erase(
@@ -76,7 +79,7 @@ class ErasureWorker:
             self.metrics.erased.labels(r.reason, r.result).inc()
         self.outbox.complete(intent.id, self.worker_id)
 
-    def _fail(self, intent, exc: Exception) -> None:
+    def _fail(self, intent: ErasureIntent, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
         # A refusal that retrying cannot lift (a retention period, a legal hold) waits for a
         # person at once rather than after every backoff.
