@@ -41,13 +41,15 @@ class MemoryOutbox:
 
     __call__ = enqueue  # usable directly as the memory store's on_change
 
-    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+    def claim(self, worker: str, limit: int, now: datetime,
+              lease_seconds: float) -> list[ErasureIntent]:
         until = now + timedelta(seconds=lease_seconds)
         out = []
         with self._lock:
             due = sorted(
                 (r for r in self._rows.values()
-                 if r.intent.status == "pending" and r.intent.next_attempt_at <= now
+                 if r.intent.status == "pending"
+                 and r.intent.next_attempt_at is not None and r.intent.next_attempt_at <= now
                  and (r.claimed_until is None or r.claimed_until < now)),
                 key=lambda r: (r.intent.next_attempt_at, r.intent.id),
             )
@@ -67,7 +69,8 @@ class MemoryOutbox:
             row.done_at = self._now()
             return True
 
-    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+    def fail(self, intent_id: int, worker: str, error: str,
+             next_attempt_at: datetime | None) -> None:
         with self._lock:
             row = self._rows.get(intent_id)
             if row is None or row.claimed_by != worker or row.intent.status != "pending":
@@ -89,7 +92,8 @@ class MemoryOutbox:
         with self._lock:
             for row in self._rows.values():
                 if row.intent.status == "dead" and intent_id in (None, row.intent.id):
-                    row.intent = replace(row.intent, status="pending", attempts=0, next_attempt_at=now)
+                    row.intent = replace(row.intent, status="pending", attempts=0,
+                                         next_attempt_at=now)
                     n += 1
         return n
 
@@ -122,7 +126,8 @@ class MemoryLedger:
     def has(self, change_id: str, key: str) -> bool:
         return (change_id, key) in self._seen
 
-    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None,
+                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
         # The cursor is the position below which the next page starts.
         below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
         out: list[Receipt] = []
