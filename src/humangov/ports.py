@@ -64,7 +64,9 @@ class RecordStore(Protocol):
         include_synthetic: bool = True,
     ) -> Page: ...
     def iter_employees(self, state: str) -> Iterator[Employee]: ...
-    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None: ...
+    def update_employee(
+        self, employee: Employee, expected_version: int, entry: HistoryEntry
+    ) -> None: ...
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
     ) -> Employee: ...
@@ -77,7 +79,9 @@ class RecordStore(Protocol):
     def iter_document_key_chunks(
         self, state: str, *, start: str | None = None, stop: str | None = None,
     ) -> Iterator[list[str]]: ...  # only keys with start <= key < stop (either bound optional)
-    def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]: ...  # (key, employee id)
+    def document_owners(
+        self, state: str, keys: list[str]
+    ) -> list[tuple[str, str]]: ...  # (key, employee id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +111,8 @@ class BlobStore(Protocol):
 
     def ping(self) -> None: ...
     def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
+        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+        max_size: int | None = None,
     ) -> StoredBlob: ...  # raises DocumentTooLarge and leaves nothing behind
     def open(self, state: str, key: str) -> Iterator[bytes]: ...  # raises NotFound
     def stat(self, state: str, key: str) -> BlobInfo | None: ...
@@ -115,8 +120,9 @@ class BlobStore(Protocol):
     def list_key_chunks(
         self, state: str, *, start: str | None = None, stop: str | None = None,
     ) -> Iterator[list[str]]: ...
-    # ^ all keys with start <= key < stop (either bound optional), in lists: each list's keys sort after every key of the lists before it, in
-    #   any order within the list (so a store need not sort what it reads)
+    # ^ all keys with start <= key < stop (either bound optional), in lists: each list's keys
+    #   sort after every key of the lists before it, in any order within the list (so a store
+    #   need not sort what it reads)
 
 
 @runtime_checkable
@@ -139,9 +145,13 @@ class ErasureOutbox(Protocol):
     """The transactional outbox's reading side. Writers are the RecordStore's mutations."""
 
     def has_due(self, now: datetime) -> bool: ...  # a read, so an idle worker need not claim
-    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]: ...
+    def claim(
+        self, worker: str, limit: int, now: datetime, lease_seconds: float
+    ) -> list[ErasureIntent]: ...
     def complete(self, intent_id: int, worker: str) -> bool: ...
-    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None: ...
+    def fail(
+        self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None
+    ) -> None: ...
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]: ...
     def retry_dead(self, intent_id: int | None = None) -> int: ...
     def pending_count(self, state: str | None = None) -> int: ...

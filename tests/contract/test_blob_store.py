@@ -118,7 +118,8 @@ def test_listing_is_in_key_order_and_resumes_after_a_key(blob_store):
     for i in (0, 5, 20, len(ordered) - 1):
         assert [b.key for b in blob_store.list("CA", after=ordered[i])] == ordered[i + 1:]
     for after in ("ab/", "ab%", "ab", "a", "ab/c/"):
-        assert [b.key for b in blob_store.list("CA", after=after)] == [k for k in ordered if k > after]
+        listed = [b.key for b in blob_store.list("CA", after=after)]
+        assert listed == [k for k in ordered if k > after]
     assert [b.key for b in blob_store.list("CA", after="0")] == ordered
     assert list(blob_store.list("CA", after="~")) == []
     # the sweep's cheaper listing: the same keys, in the same order
@@ -175,7 +176,8 @@ def test_the_adapter_implements_the_port_and_pings(blob_store):
 
 def test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before(blob_store):
     # GIVEN keys spread over several leading characters, with characters the filesystem encodes
-    keys = [f"{p}{i:02d}/{s}.pdf" for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
+    keys = [f"{p}{i:02d}/{s}.pdf"
+            for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
     for k in keys:
         blob_store.put("CA", k, [b"x"])
     blob_store.put("TX", key(), [b"elsewhere"])
@@ -192,9 +194,12 @@ def test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before(blo
     ("ab02/x.pdf", "cd01/%y.pdf"), ("ab02/x.pdf", None), (None, "zz03"), ("c", "d"),  # anywhere
     ("zz", "ab"),  # an empty range
 ])
-def test_key_chunks_within_bounds_hold_exactly_the_keys_from_start_up_to_stop(blob_store, start, stop):
+def test_key_chunks_within_bounds_hold_exactly_the_keys_from_start_up_to_stop(
+    blob_store, start, stop
+):
     # GIVEN keys spread over several leading characters, with characters the filesystem encodes
-    keys = [f"{p}{i:02d}/{s}.pdf" for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
+    keys = [f"{p}{i:02d}/{s}.pdf"
+            for p in ("ab", "cd", "zz") for i in range(4) for s in ("x", "%y")]
     for k in keys:
         blob_store.put("CA", k, [b"x"])
     # WHEN listed in chunks between bounds

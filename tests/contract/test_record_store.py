@@ -177,9 +177,10 @@ def test_an_employee_of_one_state_is_invisible_from_another(store):
 
 # listing ------------------------------------------------------------------------------------
 def test_pages_are_complete_and_stable_with_duplicate_names(store):
-    people = [put(store, employee(first=f, last=l))
-              for f, l in [("Ann", "smith"), ("ann", "Smith"), ("Bob", "Smith"), ("Ann", "SMITH"),
-                           ("Zed", "adams"), ("Amy", "Baker"), ("Ann", "Smith"), ("Éva", "Smith")]]
+    people = [put(store, employee(first=first, last=last))
+              for first, last in [("Ann", "smith"), ("ann", "Smith"), ("Bob", "Smith"),
+                                  ("Ann", "SMITH"), ("Zed", "adams"), ("Amy", "Baker"),
+                                  ("Ann", "Smith"), ("Éva", "Smith")]]
     pages = all_pages(store)
     assert sorted(e.id for e in pages) == sorted(e.id for e in people)  # each exactly once
     keys = [(e.last_name.lower(), e.first_name.lower(), e.id) for e in pages]
@@ -282,7 +283,8 @@ def test_replacing_a_document_records_the_old_and_new_reference(store, recorded_
     e = put(store, employee())
     new_doc = DocumentRef.new(e.id, 99, "b" * 64)
     after = replace(e, document=new_doc, version=2, updated_at=T0 + timedelta(hours=1))
-    store.update_employee(after, 1, HistoryEntry(e.id, "CA", "document-replaced", "bob", after.updated_at))
+    store.update_employee(after, 1, HistoryEntry(e.id, "CA", "document-replaced", "bob",
+                                                 after.updated_at))
     [change] = recorded_changes()
     assert change.reason == "document-replaced"
     assert change.old == e.document
@@ -315,7 +317,8 @@ def test_an_import_adds_and_deletes_and_queues_the_deleted_document(store, recor
     store.apply_import("CA", [ImportBatch([new], [added(new)], [old.id])], "importer")
     assert [e.last_name for e in all_pages(store)] == ["Joining"]
     [change] = recorded_changes()
-    assert (change.reason, change.old.key, change.actor) == ("record-deleted", old.document.key, "importer")
+    assert (change.reason, change.old.key, change.actor) == (
+        "record-deleted", old.document.key, "importer")
 
 
 def test_an_import_whose_rows_fail_part_way_applies_nothing(store, recorded_changes):

@@ -57,13 +57,15 @@ WRITER = textwrap.dedent("""
 
 def person(first: str) -> Employee:
     now = datetime.now(UTC)
-    return Employee(str(uuid.uuid4()), "CA", first, "Test", "Clerk", Decimal("1.00"), None, now, now)
+    return Employee(str(uuid.uuid4()), "CA", first, "Test", "Clerk", Decimal("1.00"), None,
+                    now, now)
 
 
 def test_opening_a_database_migrates_it_once_however_many_start_together(tmp_path):
     path = tmp_path / "data" / "humangov.db"
     engines: list[sqlalchemy.Engine] = []
-    threads = [threading.Thread(target=lambda: engines.append(open_database(path))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: engines.append(open_database(path)))
+               for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -180,9 +182,10 @@ def stored_collations(engine: sqlalchemy.Engine, table: str) -> dict[str, str | 
             current += char
     parts.append(current)
     collations = {}
+    constraint_words = {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK"}
     for part in parts:
         match = re.match(r'\s*["`\[]?(\w+)["`\]]?\s', part)
-        if match and match[1].upper() not in {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK"}:
+        if match and match[1].upper() not in constraint_words:
             collate = re.search(r'COLLATE\s+["`\[]?(\w+)', part, re.IGNORECASE)
             collations[match[1]] = collate[1] if collate else None
     return collations
@@ -209,7 +212,8 @@ def test_the_migrated_schema_matches_the_table_definitions(tmp_path, schema):
     engine.dispose()
     # THEN nothing differs
     assert at == head(schema)
-    assert drift == [], f"the {schema} tables changed without a migration: add one (docs/architecture.md)"
+    assert drift == [], (
+        f"the {schema} tables changed without a migration: add one (docs/architecture.md)")
 
 
 @pytest.mark.parametrize("schema", TABLES)
@@ -236,7 +240,8 @@ def _change_server_default(md):
 
 def _drop_unique(md):
     users = md.tables["users"]
-    users.constraints -= {c for c in users.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+    users.constraints -= {
+        c for c in users.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
 
 
 def _narrow_index(md):
@@ -247,7 +252,8 @@ def _narrow_index(md):
 
 def _widen_receipt_key(md):
     receipts = md.tables["erasure_receipts"]
-    receipts.constraints -= {c for c in receipts.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+    receipts.constraints -= {
+        c for c in receipts.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
     receipts.append_constraint(sqlalchemy.UniqueConstraint("change_id", "key", "state"))
 
 
@@ -274,7 +280,8 @@ def _make_nullable(md):
 
 def _drop_unnamed_unique(md):
     events = md.tables["alarm_events"]
-    events.constraints -= {c for c in events.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
+    events.constraints -= {
+        c for c in events.constraints if isinstance(c, sqlalchemy.UniqueConstraint)}
     events.c.dedupe_key.unique = False
 
 
@@ -387,7 +394,8 @@ def test_threads_can_read_and_write_through_one_engine(tmp_path):
 
     # WHEN six readers and two writers run at once
     with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = [pool.submit(reader) for _ in range(6)] + [pool.submit(writer, n) for n in range(2)]
+        futures = ([pool.submit(reader) for _ in range(6)]
+                   + [pool.submit(writer, n) for n in range(2)])
     # THEN nobody failed (result() re-raises a thread's error) and every write landed
     for future in futures:
         future.result()

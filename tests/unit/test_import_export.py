@@ -23,7 +23,8 @@ def roster(container, state="CA") -> list[str]:
 
 def test_an_import_adds_every_row_with_its_history(container):
     result = import_csv(container.personnel, "ca", csv_text(
-        "first_name,last_name,role,salary", "Ada,Lovelace,Analyst,85000", "Alan,Turing,Cryptanalyst,90000.50",
+        "first_name,last_name,role,salary", "Ada,Lovelace,Analyst,85000",
+        "Alan,Turing,Cryptanalyst,90000.50",
     ), "cli:test")
     assert (result.added, result.deleted) == (2, 0)
     assert roster(container) == ["Lovelace", "Turing"]
@@ -51,18 +52,22 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_line(container
 def test_a_bad_row_after_many_batches_still_imports_nothing(container):
     rows = [f"P{i},Person{i},Clerk,1000" for i in range(12_000)] + ["X,Y,Z,not-money"]
     with pytest.raises(ImportRejected) as rejected:
-        import_csv(container.personnel, "CA", csv_text("first_name,last_name,role,salary", *rows), "t")
+        import_csv(container.personnel, "CA", csv_text("first_name,last_name,role,salary", *rows),
+                   "t")
     assert rejected.value.errors[0].line == 12_002
     assert roster(container) == []
 
 
 def test_a_delete_row_deletes_the_employee_and_queues_the_document_for_erasure(container):
     kept = container.personnel.add_employee(
-        "CA", {"first_name": "K", "last_name": "Kept", "role": "R", "salary": "1"}, io.BytesIO(PDF), "t")
+        "CA", {"first_name": "K", "last_name": "Kept", "role": "R", "salary": "1"},
+        io.BytesIO(PDF), "t")
     gone = container.personnel.add_employee(
-        "CA", {"first_name": "G", "last_name": "Gone", "role": "R", "salary": "1"}, io.BytesIO(PDF), "t")
+        "CA", {"first_name": "G", "last_name": "Gone", "role": "R", "salary": "1"},
+        io.BytesIO(PDF), "t")
     result = import_csv(container.personnel, "CA", csv_text(
-        "id,first_name,last_name,role,salary,action", f"{gone.id},,,,,delete", ",New,Hire,Clerk,1,add",
+        "id,first_name,last_name,role,salary,action", f"{gone.id},,,,,delete",
+        ",New,Hire,Clerk,1,add",
     ), "cli:test")
     assert (result.added, result.deleted) == (1, 1)
     assert roster(container) == ["Hire", "Kept"]
@@ -87,10 +92,11 @@ def test_a_header_without_the_required_columns_is_refused(container):
 
 
 def test_export_leaves_out_synthetic_records(container):
-    container.personnel.add_employee("CA", {"first_name": "Real", "last_name": "Person", "role": "R",
-                                            "salary": "1"}, io.BytesIO(PDF), "t")
-    container.personnel.add_employee("CA", {"first_name": "Canary", "last_name": "Bird", "role": "R",
-                                            "salary": "1"}, io.BytesIO(PDF), "t", synthetic=True)
+    container.personnel.add_employee("CA", {"first_name": "Real", "last_name": "Person",
+                                            "role": "R", "salary": "1"}, io.BytesIO(PDF), "t")
+    container.personnel.add_employee("CA", {"first_name": "Canary", "last_name": "Bird",
+                                            "role": "R", "salary": "1"}, io.BytesIO(PDF), "t",
+                                     synthetic=True)
     rows = list(export_rows(container.personnel, "CA"))
     assert rows[0][:5] == ["id", "first_name", "last_name", "role", "salary"]
     assert [r[2] for r in rows[1:]] == ["Person"]
@@ -113,6 +119,7 @@ def test_the_cli_imports_then_exports_the_same_people(settings, container, tmp_p
     imported = runner.invoke(app, ["employees", "import", "--state", "CA", str(good), "--data-dir",
                                    str(settings.data_dir)])
     assert imported.exit_code == 0, imported.output
-    exported = runner.invoke(app, ["employees", "export", "--state", "CA", "--data-dir", str(settings.data_dir)])
+    exported = runner.invoke(app, ["employees", "export", "--state", "CA",
+                                   "--data-dir", str(settings.data_dir)])
     rows = list(csv.reader(io.StringIO(exported.stdout)))
     assert [r[1:5] for r in rows[1:]] == [["Ada", "Lovelace", "Analyst", "85000.00"]]

@@ -24,7 +24,8 @@ def change_to_row(change: DocumentChange) -> dict[str, str | int | None]:
     }
 
 
-def change_from_row(row: Mapping[str, Any]) -> DocumentChange:
+# Keys typed Any: SQLAlchemy's RowMapping is keyed by names and columns alike.
+def change_from_row(row: Mapping[Any, Any]) -> DocumentChange:
     """Reads what change_to_row wrote; an absent value reads as None (DynamoDB items drop
     None attributes), and numbers may come back as Decimal (DynamoDB's number type)."""
     old_key, new_key = row.get("old_key"), row.get("new_key")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from humangov.domain.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -46,7 +49,7 @@ def translating(what: str) -> Iterator[None]:
         raise unavailable(what) from exc
 
 
-def query_all(client, **kwargs) -> Iterator[dict[str, dict]]:
+def query_all(client: DynamoDBClient, **kwargs: Any) -> Iterator[dict[str, dict]]:
     """Every item of a Query or Scan, page by page (constant memory)."""
     op = kwargs.pop("_op", "query")
     paginator = client.get_paginator(op)

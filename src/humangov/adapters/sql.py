@@ -16,6 +16,7 @@ transaction.
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from sqlalchemy import event
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -49,9 +51,9 @@ def open_sqlite(path: Path, schema: str, *, migrate_to_head: bool = True,
         pool_size=8,
         max_overflow=16,
     )
-    engine.info = {"writer": threading.Lock()}
+    writer = threading.Lock()  # this engine's writers queue on it: see `_begin`
     event.listen(engine, "connect", _configure_connection if memory_mapped else _configure_unmapped)
-    event.listen(engine, "begin", _begin)
+    event.listen(engine, "begin", lambda connection: _begin(connection, writer))
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
     if migrate_to_head:
@@ -59,9 +61,11 @@ def open_sqlite(path: Path, schema: str, *, migrate_to_head: bool = True,
     return engine
 
 
-def open_database(path: Path, *, migrate_to_head: bool = True, memory_mapped: bool = True) -> sqlalchemy.Engine:
+def open_database(path: Path, *, migrate_to_head: bool = True,
+                  memory_mapped: bool = True) -> sqlalchemy.Engine:
     """humangov.db: the personnel records, accounts and the erasure outbox and ledger."""
-    return open_sqlite(path, "humangov", migrate_to_head=migrate_to_head, memory_mapped=memory_mapped)
+    return open_sqlite(path, "humangov", migrate_to_head=migrate_to_head,
+                       memory_mapped=memory_mapped)
 
 
 def reading(engine: sqlalchemy.Engine) -> sqlalchemy.Connection:
@@ -73,7 +77,8 @@ def reading(engine: sqlalchemy.Engine) -> sqlalchemy.Connection:
 CACHE_KIB = 8_000
 
 
-def _configure_connection(dbapi_connection, _record) -> None:
+def _configure_connection(dbapi_connection: sqlite3.Connection,
+                          _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # autocommit; `_begin` opens transactions
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -87,13 +92,13 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _configure_unmapped(dbapi_connection, record) -> None:
+def _configure_unmapped(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
     _configure_connection(dbapi_connection, record)
     dbapi_connection.execute("PRAGMA mmap_size = 0")
 
 
-def _begin(connection: sqlalchemy.Connection) -> None:
-    """Open the transaction. Write transactions take the engine's writer lock first.
+def _begin(connection: sqlalchemy.Connection, writer: threading.Lock) -> None:
+    """Open the transaction. Write transactions take the engine's `writer` lock first.
 
     SQLite admits one writer at a time. Queueing this process's writers on a lock, rather than
     letting them collide in SQLite's busy handler (which sleeps in growing steps), took the p99
@@ -101,8 +106,7 @@ def _begin(connection: sqlalchemy.Connection) -> None:
     arbitrates with other processes (the CLI, a separate worker).
     """
     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    writer = connection.engine.info.get("writer") if mode == "IMMEDIATE" else None
-    if writer is not None:
+    if mode == "IMMEDIATE":
         writer.acquire()
         connection.info["holds_writer"] = writer
     try:

@@ -21,7 +21,7 @@ def users_add(
     role: RoleOpt,
     state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
     data_dir: DataDir = None,
-):
+) -> None:
     """Create a user; the password is read from HUMANGOV_NEW_PASSWORD or prompted for."""
     password = os.environ.get("HUMANGOV_NEW_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True, err=True)
@@ -31,7 +31,7 @@ def users_add(
 
 
 @users.command("list")
-def users_list(data_dir: DataDir = None):
+def users_list(data_dir: DataDir = None) -> None:
     """List users."""
     from rich.table import Table
 
@@ -49,7 +49,7 @@ def tokens_create(
     state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
     data_dir: DataDir = None,
-):
+) -> None:
     """Create an API token and print it alone on stdout (it is shown only once)."""
     with open_container(data_dir) as c:
         plain, _ = c.accounts.create_token(role, state, name)

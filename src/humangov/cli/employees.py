@@ -19,7 +19,7 @@ app = typer.Typer(help="Import, export and delete employees.", no_args_is_help=T
 def employees_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     state: StateOpt, data_dir: DataDir = None,
-):
+) -> None:
     """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete).
 
     All or nothing: one bad row and nothing is imported."""
@@ -57,7 +57,7 @@ def employees_export(
     state: StateOpt, data_dir: DataDir = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write \\[default: stdout]")] = None,
-):
+) -> None:
     """Export a state's employees as CSV (without synthetic canary records)."""
     from humangov.personnel.importer import export_rows
 
@@ -74,7 +74,7 @@ def employees_export(
 
 
 @app.command("delete")
-def employees_delete(employee_id: str, state: StateOpt, data_dir: DataDir = None):
+def employees_delete(employee_id: str, state: StateOpt, data_dir: DataDir = None) -> None:
     """Delete an employee; their document is queued for erasure."""
     with open_container(data_dir) as c:
         c.personnel.delete_employee(state, employee_id, actor())

@@ -58,7 +58,7 @@ SweepFormat = Annotated[Literal["table", "json", "csv"], typer.Option("--format"
 
 @orphans.command("scan")
 def scan_command(state: StateOpt = None, all_states: AllOpt = False, grace: GraceOpt = DAY,
-                 fmt: SweepFormat = "table", data_dir: DataDir = None):
+                 fmt: SweepFormat = "table", data_dir: DataDir = None) -> None:
     """Report orphaned files and dangling references."""
     _sweep(data_dir, state, all_states, grace, fmt, purge=False)
 
@@ -69,7 +69,7 @@ def purge_command(
     fmt: SweepFormat = "table", data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report.")] = False,
-):
+) -> None:
     """Erase orphaned files, writing a receipt for each."""
     _sweep(data_dir, state, all_states, grace, fmt, purge=not dry_run, yes=yes)
 
@@ -111,7 +111,7 @@ def _confirm_purge(result: ScanResult) -> bool:
     return True
 
 
-def _print_sweeps(results, fmt: str, many: bool) -> None:
+def _print_sweeps(results: list[ScanResult], fmt: str, many: bool) -> None:
     if fmt == "json":
         _json([r.to_json() for r in results] if many else results[0].to_json())
     elif fmt == "csv":
@@ -142,7 +142,7 @@ def _print_sweeps(results, fmt: str, many: bool) -> None:
 def dead_letters_command(
     state: StateOpt = None, data_dir: DataDir = None,
     fmt: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
-):
+) -> None:
     """List erasures that failed every attempt."""
     from humangov.domain.states import normalize_code
 
@@ -168,7 +168,7 @@ def retry_command(
     intent_id: Annotated[int | None, typer.Argument(metavar="ID", help="Dead letter id.")] = None,
     all_dead: Annotated[bool, typer.Option("--all", help="Retry every dead letter.")] = False,
     data_dir: DataDir = None,
-):
+) -> None:
     """Put dead letters back in the queue."""
     if (intent_id is None) != all_dead:
         raise typer.BadParameter("give either a dead letter ID or --all.", param_hint="ID / --all")
@@ -187,7 +187,7 @@ def report_command(
         "--since", parser=parse_date, metavar="DATE", help="A date, such as 2026-01-01.")] = None,
     fmt: Annotated[Literal["html", "json"], typer.Option("--format")] = "html",
     data_dir: DataDir = None,
-):
+) -> None:
     """The erasure report for a state: totals, receipts, pending and failed erasures, last sweep."""
     from humangov.erasure.report import render_html
 
@@ -199,7 +199,7 @@ def report_command(
         sys.stdout.write(render_html(report))
 
 
-def worker_command(data_dir: DataDir = None):
+def worker_command(data_dir: DataDir = None) -> None:
     """Drain the erasure queue until interrupted (Ctrl-C / SIGTERM)."""
     from humangov.erasure.worker import run_worker_forever
 
@@ -209,7 +209,7 @@ def worker_command(data_dir: DataDir = None):
         run_worker_forever(worker)
 
 
-def _json(payload) -> None:
+def _json(payload: object) -> None:
     import orjson
 
     sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -18,7 +18,7 @@ def serve(
         "--monitoring-config", help="Checks YAML")] = None,
     no_monitoring: Annotated[bool, typer.Option(
         "--no-monitoring", help="Do not run canaries in-process")] = False,
-):
+) -> None:
     """Serve the web UI and API, with the erasure worker, the sweep and the monitor in-process."""
     import uvicorn
 

@@ -12,7 +12,7 @@ app = typer.Typer(help="Provision and offboard states.", no_args_is_help=True)
 
 
 @app.command("list")
-def states_list(data_dir: DataDir = None):
+def states_list(data_dir: DataDir = None) -> None:
     """List the provisioned states."""
     from rich.table import Table
 
@@ -28,7 +28,7 @@ def states_list(data_dir: DataDir = None):
 def states_add(
     codes: Annotated[list[str], typer.Argument(help="USPS codes, or ALL")],
     data_dir: DataDir = None,
-):
+) -> None:
     """Provision states (idempotent)."""
     from humangov.domain.states import STATE_NAMES
 
@@ -43,7 +43,7 @@ def states_remove(
     code: Annotated[str, typer.Argument(metavar="CODE", help="USPS code, such as CA")],
     data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
-):
+) -> None:
     """Offboard a state: delete its records and queue every document for erasure."""
     with open_container(data_dir) as c:
         code = c.personnel.require_state(code)

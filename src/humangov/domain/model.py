@@ -37,7 +37,8 @@ class DocumentRef:
         return f"{employee_id}/{document_id}.pdf"
 
     @classmethod
-    def new(cls, employee_id: str, size: int, sha256: str, document_id: str | None = None):
+    def new(cls, employee_id: str, size: int, sha256: str,
+            document_id: str | None = None) -> DocumentRef:
         doc_id = document_id or new_id()
         return cls(doc_id, cls.key_for(employee_id, doc_id), size, sha256)
 
@@ -105,9 +106,11 @@ def clean_text(name: str, value: Any, max_len: int) -> str:
 def parse_salary(value: Any) -> Decimal:
     """An annual salary in USD: exact decimal, at least 0, at most two decimal places."""
     if isinstance(value, bool) or value is None:
-        raise InvalidInput("salary must be a number of US dollars, such as 55000.00.", field="salary")
+        raise InvalidInput("salary must be a number of US dollars, such as 55000.00.",
+                           field="salary")
     try:
-        amount = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
+        amount = (value if isinstance(value, Decimal)
+                  else Decimal(str(value).strip().replace(",", "")))
     except InvalidOperation:
         raise InvalidInput(
             f"salary must be a number of US dollars, such as 55000.00; got {str(value)[:40]!r}.",

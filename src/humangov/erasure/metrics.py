@@ -28,7 +28,9 @@ class ErasureCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         counts = self.outbox.counts()
-        yield GaugeMetricFamily("humangov_erasure_pending", "Erasure intents waiting to be processed.",
+        yield GaugeMetricFamily("humangov_erasure_pending",
+                                "Erasure intents waiting to be processed.",
                                 value=counts["pending"])
-        yield GaugeMetricFamily("humangov_erasure_dead_letters", "Erasure intents that failed every attempt.",
+        yield GaugeMetricFamily("humangov_erasure_dead_letters",
+                                "Erasure intents that failed every attempt.",
                                 value=counts["dead"])

@@ -12,7 +12,17 @@ import sqlalchemy
 from alembic import context
 
 config = context.config
-module, _, name = config.get_main_option("target_metadata").partition(":")
+
+
+def option(name: str) -> str:
+    """A setting that every section of alembic.ini has."""
+    value = config.get_main_option(name)
+    if value is None:
+        raise RuntimeError(f"alembic.ini: section [{config.config_ini_section}] lacks {name}")
+    return value
+
+
+module, _, name = option("target_metadata").partition(":")
 target_metadata = getattr(importlib.import_module(module), name)
 
 
@@ -27,7 +37,7 @@ def by_hand() -> None:
     from humangov.adapters.sql import open_sqlite
 
     data_dir = Path(context.get_x_argument(as_dictionary=True).get("data_dir", "var"))
-    path = data_dir / config.get_main_option("database")
+    path = data_dir / option("database")
     if context.is_offline_mode():
         context.configure(url=f"sqlite:///{path}", target_metadata=target_metadata,
                           literal_binds=True, render_as_batch=True)

@@ -71,8 +71,10 @@ def export_rows(personnel: Personnel, state: str) -> Iterator[list[str]]:
 
 
 class _Parser:
-    def __init__(self, personnel: Personnel, state: str, source: TextIO, actor: str, max_errors: int):
-        self.personnel, self.state, self.actor, self.max_errors = personnel, state, actor, max_errors
+    def __init__(self, personnel: Personnel, state: str, source: TextIO, actor: str,
+                 max_errors: int):
+        self.personnel, self.state, self.actor = personnel, state, actor
+        self.max_errors = max_errors
         self.reader = csv.reader(source)
         self.result = ImportResult()
         self.errors: list[RowError] = []
@@ -110,7 +112,8 @@ class _Parser:
         if self.bad:
             raise ImportRejected(self.errors, self.bad)
 
-    def _flush(self, employees, entries, deletes, progress) -> Iterator[ImportBatch]:
+    def _flush(self, employees: list[Employee], entries: list[HistoryEntry], deletes: list[str],
+               progress: Callable[[int], None]) -> Iterator[ImportBatch]:
         self.result.added += len(employees)
         self.result.deleted += len(deletes)
         progress(len(employees) + len(deletes))
@@ -120,7 +123,8 @@ class _Parser:
     def _header(self) -> tuple[dict[str, int], int]:
         header = next(self.reader, None)
         if header is None:
-            raise InvalidInput("The CSV file is empty; its first line must be the header: " + ",".join(COLUMNS))
+            raise InvalidInput("The CSV file is empty; its first line must be the header: "
+                               + ",".join(COLUMNS))
         names = [h.strip().lower() for h in header]
         missing = [c for c in COLUMNS if c not in names]
         if missing:
@@ -130,9 +134,11 @@ class _Parser:
             )
         return {c: names.index(c) for c in (*COLUMNS, *OPTIONAL) if c in names}, len(names)
 
-    def _add(self, row, index, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+    def _add(self, row: list[str], index: dict[str, int], employees: list[Employee],
+             entries: list[HistoryEntry]) -> None:
         values = validate_fields({c: row[index[c]] for c in COLUMNS}, partial=False)
-        first, last, role, salary = values["first_name"], values["last_name"], values["role"], values["salary"]
+        first, last = values["first_name"], values["last_name"]
+        role, salary = values["role"], values["salary"]
         employee_id, state, now = new_id(), self.state, self.now
         employees.append(Employee(employee_id, state, first, last, role, salary, None, now, now))
         entries.append(HistoryEntry(employee_id, state, "added", self.actor, now, (
@@ -140,12 +146,14 @@ class _Parser:
             FieldChange("role", None, role), FieldChange("salary", None, str(salary)),
         )))
 
-    def _delete_target(self, row, index, seen: set[str]) -> str:
+    def _delete_target(self, row: list[str], index: dict[str, int], seen: set[str]) -> str:
         raw = row[index["id"]].strip() if "id" in index else ""
         try:
             employee_id = str(uuid.UUID(raw))
         except ValueError:
-            raise InvalidInput("a delete row needs the employee's id (a UUID) in the id column") from None
+            raise InvalidInput(
+                "a delete row needs the employee's id (a UUID) in the id column"
+            ) from None
         if employee_id in seen:
             raise InvalidInput(f"employee {employee_id} is already deleted by an earlier row")
         if self.personnel.records.get_employee(self.state, employee_id) is None:

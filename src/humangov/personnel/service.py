@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from types import TracebackType
 from typing import Any, BinaryIO
 
 from humangov.domain.errors import InvalidInput, NotFound
@@ -184,7 +185,7 @@ class Personnel:
                                 max_size=self.max_document_bytes)
         return DocumentRef(doc_id, key, stored.size, stored.sha256)
 
-    def _compensating(self, state: str, doc: DocumentRef | None):
+    def _compensating(self, state: str, doc: DocumentRef | None) -> _Compensation:
         return _Compensation(self.blobs, state, doc)
 
 
@@ -198,16 +199,16 @@ class _Compensation:
     def __init__(self, blobs: BlobStore, state: str, doc: DocumentRef | None):
         self.blobs, self.state, self.doc = blobs, state, doc
 
-    def __enter__(self):
+    def __enter__(self) -> _Compensation:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc is not None and self.doc is not None:
             try:
                 self.blobs.delete(self.state, self.doc.key)
             except Exception:  # the sweep is the safety net; never mask the original error
                 log.exception("compensating erase failed for %s/%s", self.state, self.doc.key)
-        return False
 
 
 def _uuid(value: str) -> str:

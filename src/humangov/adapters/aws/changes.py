@@ -63,7 +63,7 @@ def change_from_record(record: dict, state: str) -> DocumentChange | None:
     )
 
 
-def _created(value) -> datetime:
+def _created(value: object) -> datetime:
     """ApproximateCreationDateTime: epoch seconds in Lambda events, a datetime from boto3."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from humangov.domain.states import STATE_NAMES
+
+if TYPE_CHECKING:
+    from humangov.config import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +18,7 @@ class Naming:
     bucket_pattern: str = "humangov-{state}-documents"
 
     @classmethod
-    def from_settings(cls, settings) -> Naming:
+    def from_settings(cls, settings: Settings) -> Naming:
         return cls(settings.aws_table_pattern, settings.aws_bucket_pattern)
 
     def table(self, state: str) -> str:

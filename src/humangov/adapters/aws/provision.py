@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.clients import AwsClients
 from humangov.adapters.aws.naming import Naming
+from humangov.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def ensure_bucket(clients: AwsClients, name: str) -> bool:
     return True
 
 
-def shared_table_specs(settings) -> list[dict]:
+def shared_table_specs(settings: Settings) -> list[dict]:
     """The shared tables: platform (states, users, tokens), ledger, dead letters.
     infra/ creates the same tables; tests/infra compares them with these specs."""
     return [
@@ -133,12 +134,12 @@ def shared_table_specs(settings) -> list[dict]:
     ]
 
 
-def ensure_platform(settings, clients: AwsClients) -> None:
+def ensure_platform(settings: Settings, clients: AwsClients) -> None:
     for spec in shared_table_specs(settings):
         ensure_table(clients, spec)
 
 
-def provision_state(settings, code: str, clients: AwsClients | None = None) -> None:
+def provision_state(settings: Settings, code: str, clients: AwsClients | None = None) -> None:
     """The state's records table (stream on) and documents bucket, created if absent."""
     clients = clients or AwsClients(settings)
     naming = Naming.from_settings(settings)

@@ -60,7 +60,7 @@ def check_key(key: str) -> str:
 def iter_chunks(chunks: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
     read = getattr(chunks, "read", None)
     if read is None:
-        yield from chunks  # type: ignore[misc]
+        yield from chunks
         return
     while block := read(CHUNK):
         yield block

@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from io import BufferedReader
 from pathlib import Path
 from typing import BinaryIO
 
@@ -220,7 +221,7 @@ class FilesystemBlobStore:
             directory = os.path.dirname(directory)
 
 
-def _read(handle) -> Iterator[bytes]:
+def _read(handle: BufferedReader) -> Iterator[bytes]:
     with handle:
         while chunk := handle.read(CHUNK):
             yield chunk

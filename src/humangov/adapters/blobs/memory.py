@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -23,9 +24,8 @@ class MemoryBlobStore:
     def ping(self) -> None:
         return None
 
-    def put(
-        self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *, max_size: int | None = None
-    ) -> StoredBlob:
+    def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
+            max_size: int | None = None) -> StoredBlob:
         check_state(state), check_key(key)
         hasher = SizedHasher(max_size)
         parts = []
@@ -74,7 +74,7 @@ class MemoryBlobStore:
         yield from keys
 
     def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[list[str]]:
+                        stop: str | None = None) -> Iterator[builtins.list[str]]:
         keys = (k for k in self.list_keys(state)
                 if (start is None or k >= start) and (stop is None or k < stop))
         while chunk := list(islice(keys, 1000)):

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, takewhile
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -31,6 +31,7 @@ from humangov.domain.errors import Conflict, ErasureRefused, NotFound
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 if TYPE_CHECKING:
+    from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
 
     from humangov.adapters.aws.clients import AwsClients
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; documents are usually one part
 DELETE_BATCH = 1000  # DeleteObjects' limit
 _MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchVersion")
+T = TypeVar("T")
 
 
 class S3BlobStore:
@@ -214,7 +216,7 @@ class S3BlobStore:
                 if code(exc) not in _MISSING:
                     raise
 
-    def _call(self, bucket: str, method, **kwargs):
+    def _call(self, bucket: str, method: Callable[..., T], **kwargs: Any) -> T:
         with translating("Document storage"):
             try:
                 return method(**kwargs)
@@ -225,7 +227,7 @@ class S3BlobStore:
                 raise
 
 
-def _stream(body) -> Iterator[bytes]:
+def _stream(body: StreamingBody) -> Iterator[bytes]:
     try:
         yield from body.iter_chunks(CHUNK)
     finally:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -25,15 +26,20 @@ from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.ports import Clock
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from humangov.adapters.aws.clients import AwsClients
+
 MAX_ERROR = 500
 
 
 class DynamoDBLedger:
-    def __init__(self, clients, table: str) -> None:
+    def __init__(self, clients: AwsClients, table: str) -> None:
         self.clients, self.table = clients, table
 
     @property
-    def _ddb(self):
+    def _ddb(self) -> DynamoDBClient:
         return self.clients.dynamodb
 
     def append(self, receipts: list[Receipt]) -> None:
@@ -49,15 +55,19 @@ class DynamoDBLedger:
     def has(self, change_id: str, key: str) -> bool:
         with translating("The erasure ledger"):
             got = self._ddb.get_item(TableName=self.table, ConsistentRead=True,
-                                     Key={"pk": {"S": _receipt_pk(change_id, key)}, "sk": {"S": "R"}})
+                                     Key={"pk": {"S": _receipt_pk(change_id, key)},
+                                          "sk": {"S": "R"}})
         return "Item" in got
 
-    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None,
+                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
         kwargs = self._by_state(state, since)
         if cursor:
             kwargs["ExclusiveStartKey"] = _start_key(state, cursors.decode(cursor, _seq))
         with translating("The erasure ledger"):
-            items = self._ddb.query(**kwargs, ScanIndexForward=False, Limit=limit + 1).get("Items", [])
+            items = self._ddb.query(
+                **kwargs, ScanIndexForward=False, Limit=limit + 1
+            ).get("Items", [])
         page = items[:limit]
         nxt = cursors.encode(page[-1]["seq"]["S"]) if len(items) > limit else None
         return [_receipt(from_item(i)) for i in page], nxt
@@ -65,7 +75,8 @@ class DynamoDBLedger:
     def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
         with translating("The erasure ledger"):
-            for item in query_all(self._ddb, **self._by_state(state, since), ProjectionExpression="reason"):
+            for item in query_all(self._ddb, **self._by_state(state, since),
+                                  ProjectionExpression="reason"):
                 reason = item["reason"]["S"]
                 out[reason] = out.get(reason, 0) + 1
         return out
@@ -95,8 +106,9 @@ class DynamoDBLedger:
         if since is not None:
             condition += " AND seq >= :since"
             values[":since"] = {"S": to_text(since)}
-        return {"TableName": self.table, "IndexName": "by_state", "KeyConditionExpression": condition,
-                "ExpressionAttributeNames": {"#s": "state"}, "ExpressionAttributeValues": values}
+        return {"TableName": self.table, "IndexName": "by_state",
+                "KeyConditionExpression": condition, "ExpressionAttributeNames": {"#s": "state"},
+                "ExpressionAttributeValues": values}
 
 
 def _receipt_pk(change_id: str, key: str) -> str:
@@ -141,12 +153,12 @@ def _start_key(state: str, seq: str) -> dict:
 class DynamoDBDeadLetters:
     """The `ErasureOutbox` port over a small table of stream records that could not be erased."""
 
-    def __init__(self, clients, table: str, clock: Clock | None = None) -> None:
+    def __init__(self, clients: AwsClients, table: str, clock: Clock | None = None) -> None:
         self.clients, self.table = clients, table
         self._now = (clock or SystemClock()).now
 
     @property
-    def _ddb(self):
+    def _ddb(self) -> DynamoDBClient:
         return self.clients.dynamodb
 
     def enqueue(self, change: DocumentChange) -> None:
@@ -159,7 +171,8 @@ class DynamoDBDeadLetters:
     def has_due(self, now: datetime) -> bool:
         return any(_due(v, to_text(now)) for v in self._intents())
 
-    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+    def claim(self, worker: str, limit: int, now: datetime,
+              lease_seconds: float) -> list[ErasureIntent]:
         until = to_text(now + timedelta(seconds=lease_seconds))
         out: list[ErasureIntent] = []
         for v in self._intents():
@@ -186,13 +199,16 @@ class DynamoDBDeadLetters:
         return self._update(intent_id, worker, "SET #st = :done REMOVE claimed_by, claimed_until",
                             {":done": "done"})
 
-    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+    def fail(self, intent_id: int, worker: str, error: str,
+             next_attempt_at: datetime | None) -> None:
         if next_attempt_at is None:
-            self._update(intent_id, worker, "SET #st = :dead, last_error = :e REMOVE claimed_by, claimed_until",
+            self._update(intent_id, worker,
+                         "SET #st = :dead, last_error = :e REMOVE claimed_by, claimed_until",
                          {":dead": "dead", ":e": error[:MAX_ERROR]})
         else:
             self._update(intent_id, worker,
-                         "SET last_error = :e, next_attempt_at = :n REMOVE claimed_by, claimed_until",
+                         "SET last_error = :e, next_attempt_at = :n"
+                         " REMOVE claimed_by, claimed_until",
                          {":e": error[:MAX_ERROR], ":n": to_text(next_attempt_at)})
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
@@ -210,7 +226,8 @@ class DynamoDBDeadLetters:
                     TableName=self.table, Key=_intent_key(v["id"]),
                     UpdateExpression="SET #st = :pending, attempts = :zero, next_attempt_at = :now",
                     ExpressionAttributeNames={"#st": "status"},
-                    ExpressionAttributeValues=to_item({":pending": "pending", ":zero": 0, ":now": now}))
+                    ExpressionAttributeValues=to_item({":pending": "pending", ":zero": 0,
+                                                       ":now": now}))
             n += 1
         return n
 
@@ -228,10 +245,12 @@ class DynamoDBDeadLetters:
     def _intents(self) -> list[dict]:
         with translating("The dead-letter table"):
             return [from_item(i) for i in query_all(
-                self._ddb, TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :p",
+                self._ddb, TableName=self.table, ConsistentRead=True,
+                KeyConditionExpression="pk = :p",
                 ExpressionAttributeValues={":p": {"S": "INTENT"}})]
 
-    def _insert(self, change: DocumentChange, status: str, error: str | None, attempts: int) -> None:
+    def _insert(self, change: DocumentChange, status: str, error: str | None,
+                attempts: int) -> None:
         with translating("The dead-letter table"):
             counter = self._ddb.update_item(
                 TableName=self.table, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "intent"}},
@@ -262,7 +281,7 @@ class DynamoDBDeadLetters:
             ExpressionAttributeNames={"#st": "status"},
             ExpressionAttributeValues=to_item({**values, ":w": worker, ":pending": "pending"}))
 
-    def _conditional(self, **kwargs) -> bool:
+    def _conditional(self, **kwargs: Any) -> bool:
         """A conditional UpdateItem; False when its condition did not hold."""
         with translating("The dead-letter table"):
             try:
@@ -279,7 +298,7 @@ def _due(v: dict, now: str) -> bool:
             and not (v.get("claimed_until") and v["claimed_until"] >= now))
 
 
-def _intent_key(intent_id) -> dict:
+def _intent_key(intent_id: int | Decimal) -> dict:
     return {"pk": {"S": "INTENT"}, "sk": {"S": f"{int(intent_id):012d}"}}
 
 

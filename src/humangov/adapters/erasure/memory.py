@@ -21,7 +21,8 @@ class _Row:
 
 
 def _due(row: _Row, now: datetime) -> bool:
-    return (row.intent.status == "pending" and row.intent.next_attempt_at <= now
+    return (row.intent.status == "pending"
+            and row.intent.next_attempt_at is not None and row.intent.next_attempt_at <= now
             and (row.claimed_until is None or row.claimed_until < now))
 
 
@@ -50,7 +51,8 @@ class MemoryOutbox:
         with self._lock:
             return any(_due(r, now) for r in self._rows.values())
 
-    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+    def claim(self, worker: str, limit: int, now: datetime,
+              lease_seconds: float) -> list[ErasureIntent]:
         until = now + timedelta(seconds=lease_seconds)
         out = []
         with self._lock:
@@ -72,7 +74,8 @@ class MemoryOutbox:
             row.done_at = self._now()
             return True
 
-    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+    def fail(self, intent_id: int, worker: str, error: str,
+             next_attempt_at: datetime | None) -> None:
         with self._lock:
             row = self._rows.get(intent_id)
             if row is None or row.claimed_by != worker or row.intent.status != "pending":
@@ -94,7 +97,8 @@ class MemoryOutbox:
         with self._lock:
             for row in self._rows.values():
                 if row.intent.status == "dead" and intent_id in (None, row.intent.id):
-                    row.intent = replace(row.intent, status="pending", attempts=0, next_attempt_at=now)
+                    row.intent = replace(row.intent, status="pending", attempts=0,
+                                         next_attempt_at=now)
                     n += 1
         return n
 
@@ -127,7 +131,8 @@ class MemoryLedger:
     def has(self, change_id: str, key: str) -> bool:
         return (change_id, key) in self._seen
 
-    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None,
+                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
         # The cursor is the position below which the next page starts.
         below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
         out: list[Receipt] = []

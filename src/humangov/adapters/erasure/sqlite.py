@@ -29,7 +29,7 @@ from humangov.ports import Clock
 MAX_ERROR = 500
 
 
-def _read(engine: sa.Engine):
+def _read(engine: sa.Engine) -> sa.Connection:
     # A plain read must not take the write lock (sql.py begins IMMEDIATE by default).
     return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
@@ -49,11 +49,13 @@ class SqliteOutbox:
             hit = conn.execute(sa.select(outbox.c.id).where(_due(to_text(now))).limit(1)).first()
         return hit is not None
 
-    def claim(self, worker: str, limit: int, now: datetime, lease_seconds: float) -> list[ErasureIntent]:
+    def claim(self, worker: str, limit: int, now: datetime,
+              lease_seconds: float) -> list[ErasureIntent]:
         now_t = to_text(now)
         until_t = to_text(now + timedelta(seconds=lease_seconds))
         due = _due(now_t)
-        ids = sa.select(outbox.c.id).where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
+        ids = (sa.select(outbox.c.id).where(due)
+               .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
         with self.engine.begin() as conn:
             # RETURNING hands back exactly the rows this statement claimed (SQLite >= 3.35:
             # https://www.sqlite.org/lang_returning.html).
@@ -70,11 +72,13 @@ class SqliteOutbox:
             result = conn.execute(
                 outbox.update().where(outbox.c.id == intent_id, outbox.c.claimed_by == worker,
                                       outbox.c.status == "pending")
-                .values(status="done", done_at=to_text(self._now()), claimed_by=None, claimed_until=None)
+                .values(status="done", done_at=to_text(self._now()), claimed_by=None,
+                        claimed_until=None)
             )
         return result.rowcount == 1
 
-    def fail(self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None) -> None:
+    def fail(self, intent_id: int, worker: str, error: str,
+             next_attempt_at: datetime | None) -> None:
         values = {"last_error": error[:MAX_ERROR], "claimed_by": None, "claimed_until": None}
         if next_attempt_at is None:
             values["status"] = "dead"
@@ -82,7 +86,8 @@ class SqliteOutbox:
             values["next_attempt_at"] = to_text(next_attempt_at)
         with self.engine.begin() as conn:
             conn.execute(outbox.update().where(
-                outbox.c.id == intent_id, outbox.c.claimed_by == worker, outbox.c.status == "pending"
+                outbox.c.id == intent_id, outbox.c.claimed_by == worker,
+                outbox.c.status == "pending",
             ).values(**values))
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
@@ -117,7 +122,7 @@ class SqliteOutbox:
         return out
 
 
-def _due(now_t: str):
+def _due(now_t: str) -> sa.ColumnElement[bool]:
     return sa.and_(
         outbox.c.status == "pending", outbox.c.next_attempt_at <= now_t,
         sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now_t),
@@ -141,7 +146,7 @@ def _insert_statement(columns: tuple[str, ...]) -> str:
             f"VALUES ({', '.join(':' + c for c in columns)}) ON CONFLICT DO NOTHING")
 
 
-def _intent(r) -> ErasureIntent:
+def _intent(r: sa.RowMapping) -> ErasureIntent:
     return ErasureIntent(
         id=r["id"], change=change_from_row(r), attempts=r["attempts"], status=r["status"],
         last_error=r["last_error"], next_attempt_at=from_text(r["next_attempt_at"]),
@@ -169,14 +174,17 @@ class SqliteLedger:
             return conn.execute(sa.select(receipts.c.id).where(
                 receipts.c.change_id == change_id, receipts.c.key == key)).first() is not None
 
-    def receipts(self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None):
+    def receipts(self, state: str, *, limit: int, cursor: str | None,
+                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
         query = sa.select(receipts).where(receipts.c.state == state)
         if cursor:
             query = query.where(receipts.c.id < cursors.decode(cursor, cursors.row_id))
         if since is not None:
             query = query.where(receipts.c.erased_at >= to_text(since))
         with _read(self.engine) as conn:
-            rows = conn.execute(query.order_by(receipts.c.id.desc()).limit(limit + 1)).mappings().all()
+            rows = conn.execute(
+                query.order_by(receipts.c.id.desc()).limit(limit + 1)
+            ).mappings().all()
         page = rows[:limit]
         nxt = cursors.encode(page[-1]["id"]) if len(rows) > limit else None
         return [_receipt(r) for r in page], nxt
@@ -192,7 +200,8 @@ class SqliteLedger:
     def record_sweep(self, run: SweepRun) -> None:
         with self.engine.begin() as conn:
             conn.execute(sweep_runs.insert().values(
-                state=run.state, started_at=to_text(run.started_at), finished_at=to_text(run.finished_at),
+                state=run.state, started_at=to_text(run.started_at),
+                finished_at=to_text(run.finished_at),
                 scanned_files=run.scanned_files, scanned_records=run.scanned_records,
                 orphans=run.orphans, dangling=run.dangling, purged=run.purged,
             ))
@@ -205,7 +214,8 @@ class SqliteLedger:
         if r is None:
             return None
         return SweepRun(
-            state=r["state"], started_at=from_text(r["started_at"]), finished_at=from_text(r["finished_at"]),
+            state=r["state"], started_at=from_text(r["started_at"]),
+            finished_at=from_text(r["finished_at"]),
             scanned_files=r["scanned_files"], scanned_records=r["scanned_records"],
             orphans=r["orphans"], dangling=r["dangling"], purged=r["purged"],
         )
@@ -220,7 +230,7 @@ def _receipt_row(r: Receipt) -> dict:
     }
 
 
-def _receipt(r) -> Receipt:
+def _receipt(r: sa.RowMapping) -> Receipt:
     return Receipt(
         state=r["state"], key=r["key"], size=r["size"], sha256=r["sha256"], reason=r["reason"],
         change_id=r["change_id"], actor=r["actor"], requested_at=from_text(r["requested_at"]),

@@ -1,13 +1,33 @@
 """RecordStore adapters: memory (tests, fakes), SQLite (the embedded default) and DynamoDB."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
 from humangov.domain.errors import NotFound
+from humangov.domain.model import Employee, HistoryEntry
+from humangov.ports import ImportBatch
 
 
-def apply_import_in_steps(store, state: str, batches, actor: str) -> None:
+class AddsInBulk(Protocol):
+    """The calls `apply_import_in_steps` makes on a store."""
+
+    def get_employee(self, state: str, employee_id: str) -> Employee | None: ...
+    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
+    def delete_employee(
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+    ) -> Employee: ...
+
+
+def apply_import_in_steps(store: AddsInBulk, state: str, batches: Iterable[ImportBatch],
+                          actor: str) -> None:
     """`apply_import` for stores without one big transaction: read every batch first (so a
     bad row, which raises out of `batches`, applies nothing), check that every employee to
     delete exists, then apply."""
-    employees, entries, deletes = [], [], []
+    employees: list[Employee] = []
+    entries: list[HistoryEntry] = []
+    deletes: list[str] = []
     for batch in batches:
         employees += batch.employees
         entries += batch.entries

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -39,7 +40,13 @@ from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.errors import Conflict, NotFound
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, Page
+from humangov.ports import Clock, ImportBatch, Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, WriteRequestUnionTypeDef
+
+    from humangov.adapters.aws.clients import AwsClients
 
 TRANSACTION_ITEMS = 24  # employee + history pairs, under moto's (and older AWS's) limit of 25
 SEP = "\x01"  # below every printable character, so string order equals tuple order
@@ -55,7 +62,8 @@ def listing_key(last_name: str, first_name: str, employee_id: str) -> str:
 
 
 class DynamoDBRecordStore:
-    def __init__(self, clients, naming: Naming, platform_table: str, clock: Clock | None = None,
+    def __init__(self, clients: AwsClients, naming: Naming, platform_table: str,
+                 clock: Clock | None = None,
                  provisioner: Callable[[str], None] | None = None) -> None:
         self.clients = clients
         self.naming = naming
@@ -65,7 +73,7 @@ class DynamoDBRecordStore:
         self._seq = itertools.count()
 
     @property
-    def _ddb(self):
+    def _ddb(self) -> DynamoDBClient:
         return self.clients.dynamodb
 
     def ping(self) -> None:
@@ -125,7 +133,8 @@ class DynamoDBRecordStore:
                         self._stamp_removal(table, item["pk"]["S"], None, "state-offboarded", actor)
             self._batch_delete(table, [{"pk": i["pk"], "sk": i["sk"]} for i in items])
             # The registry entry goes last: if we crash midway, removing again finishes the job.
-            self._ddb.delete_item(TableName=self.platform_table, Key=to_item({"pk": "STATE", "sk": code_}))
+            self._ddb.delete_item(TableName=self.platform_table,
+                                  Key=to_item({"pk": "STATE", "sk": code_}))
         return removed
 
     # employees ----------------------------------------------------------------------------
@@ -142,12 +151,13 @@ class DynamoDBRecordStore:
         if len(set(ids)) != len(ids):
             raise Conflict("The same employee id appears twice in one batch.")
         versions = {e.id: e.version for e in employees}
-        actions = [{"Put": {"TableName": self.naming.table(e.state), "Item": _employee_item(e),
-                            "ConditionExpression": "attribute_not_exists(pk)"}} for e in employees]
+        actions: list[TransactWriteItemTypeDef] = [
+            {"Put": {"TableName": self.naming.table(e.state), "Item": _employee_item(e),
+                     "ConditionExpression": "attribute_not_exists(pk)"}} for e in employees]
         actions += [{"Put": {"TableName": self.naming.table(h.state),
                              "Item": self._history_item(h, versions.get(h.employee_id, 0))}}
                     for h in entries]
-        written: list[dict] = []
+        written: list[TransactWriteItemTypeDef] = []
         try:
             for start in range(0, len(actions), TRANSACTION_ITEMS):
                 chunk = actions[start:start + TRANSACTION_ITEMS]
@@ -158,7 +168,7 @@ class DynamoDBRecordStore:
             self._rollback(written)
             raise
 
-    def apply_import(self, state: str, batches, actor: str) -> None:
+    def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
@@ -177,11 +187,13 @@ class DynamoDBRecordStore:
     def iter_employees(self, state: str) -> Iterator[Employee]:
         yield from self._by_name(state, None, 500)
 
-    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+    def update_employee(
+        self, employee: Employee, expected_version: int, entry: HistoryEntry
+    ) -> None:
         table = self.naming.table(employee.state)
         item = _employee_item(employee)
         item["updated_by"] = {"S": entry.actor}  # the stream Lambda's actor for a replaced document
-        actions = [
+        actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
             {"Put": {"TableName": table, "Item": self._history_item(entry, employee.version)}},
@@ -198,14 +210,14 @@ class DynamoDBRecordStore:
         employee = _employee(item)
         check_version(employee_id, expected_version, employee.version)
         table = self.naming.table(state)
-        condition = {"ConditionExpression": "version = :v",
-                     "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}
         with translating("The records store"):
             try:
                 if employee.document is not None:
                     self._stamp_removal(table, emp_pk(employee_id), employee.version,
                                         "record-deleted", actor)
-                self._ddb.delete_item(TableName=table, Key=_key(employee_id), **condition)
+                self._ddb.delete_item(
+                    TableName=table, Key=_key(employee_id), ConditionExpression="version = :v",
+                    ExpressionAttributeValues={":v": {"N": str(employee.version)}})
             except ClientError as exc:
                 if code(exc) == "ConditionalCheckFailedException":
                     raise self._why_refused(state, employee_id, employee.version) from exc
@@ -223,7 +235,8 @@ class DynamoDBRecordStore:
                 items = list(query_all(
                     self._ddb, TableName=self.naming.table(state), ConsistentRead=True,
                     KeyConditionExpression="pk = :p AND begins_with(sk, :h)",
-                    ExpressionAttributeValues={":p": {"S": emp_pk(employee_id)}, ":h": {"S": "H#"}}))
+                    ExpressionAttributeValues={":p": {"S": emp_pk(employee_id)},
+                                               ":h": {"S": "H#"}}))
             except ClientError as exc:
                 if code(exc) == "ResourceNotFoundException":
                     return []
@@ -306,7 +319,8 @@ class DynamoDBRecordStore:
                 if code(exc) != "ResourceNotFoundException":
                     raise
 
-    def _stamp_removal(self, table: str, pk: str, version: int | None, reason: str, actor: str) -> None:
+    def _stamp_removal(self, table: str, pk: str, version: int | None, reason: str,
+                       actor: str) -> None:
         """Record on the item who removes it and why: the REMOVE stream image carries it."""
         kwargs: dict = {"ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeValues": {":a": {"S": actor}, ":r": {"S": reason}}}
@@ -318,26 +332,33 @@ class DynamoDBRecordStore:
 
     def _batch_delete(self, table: str, keys: list[dict]) -> None:
         for start in range(0, len(keys), 25):
-            requests = {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
+            requests: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
+                table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
             while requests:
-                unprocessed = self._ddb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
+                unprocessed = self._ddb.batch_write_item(
+                    RequestItems=requests
+                ).get("UnprocessedItems")
                 requests = unprocessed or {}
                 if requests:
                     time.sleep(0.05)
 
-    def _transact(self, actions: list[dict], conflict: Callable[[], Exception]) -> None:
+    def _transact(self, actions: Sequence[TransactWriteItemTypeDef],
+                  conflict: Callable[[], Exception]) -> None:
         with translating("The records store"):
             try:
                 self._ddb.transact_write_items(TransactItems=actions)
             except ClientError as exc:
                 if code(exc) == "ResourceNotFoundException":
-                    raise NotFound("The state is not provisioned in this HumanGov; add it first.") from exc
+                    raise NotFound(
+                        "The state is not provisioned in this HumanGov; add it first."
+                    ) from exc
                 if code(exc) == "TransactionCanceledException" and _condition_failed(exc):
                     raise conflict() from exc
                 raise
 
-    def _rollback(self, written: list[dict]) -> None:
-        """Undo the chunks of a failed bulk add. Their documents become orphans the stream erases."""
+    def _rollback(self, written: list[TransactWriteItemTypeDef]) -> None:
+        """Undo the chunks of a failed bulk add: their documents become orphans, which the
+        stream erases."""
         by_table: dict[str, list[dict]] = {}
         for action in written:
             put = action["Put"]
@@ -359,7 +380,8 @@ class DynamoDBRecordStore:
 
     def _history_item(self, entry: HistoryEntry, version: int) -> dict:
         return to_item({
-            "pk": emp_pk(entry.employee_id), "sk": f"H#{version:010d}#{time.time_ns():020d}{next(self._seq):06d}",
+            "pk": emp_pk(entry.employee_id),
+            "sk": f"H#{version:010d}#{time.time_ns():020d}{next(self._seq):06d}",
             "employee_id": entry.employee_id, "state": entry.state, "action": entry.action,
             "actor": entry.actor, "at": to_text(entry.at),
             "changes": [[c.field, c.old, c.new] for c in entry.changes],

@@ -50,7 +50,8 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int, include_synthetic: bool) -> Page:
+def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int,
+              include_synthetic: bool) -> Page:
     """The next page from employees already in listing order, for stores that filter in Python."""
     items: list[Employee] = []
     for employee in ordered:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
@@ -14,7 +14,7 @@ from humangov.domain.erasure import DocumentChange, new_change
 from humangov.domain.errors import Conflict, NotFound
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, Page
+from humangov.ports import Clock, ImportBatch, Page
 
 KEY_CHUNK = 1000
 
@@ -81,7 +81,9 @@ class MemoryRecordStore:
             seen: set[str] = set()
             for employee in employees:
                 if employee.state not in self._states:
-                    raise NotFound(f"The state {employee.state} is not provisioned in this HumanGov.")
+                    raise NotFound(
+                        f"The state {employee.state} is not provisioned in this HumanGov."
+                    )
                 if employee.id in seen or any(employee.id in s for s in self._employees.values()):
                     raise Conflict(f"An employee with id {employee.id} already exists.")
                 seen.add(employee.id)
@@ -91,7 +93,7 @@ class MemoryRecordStore:
             for entry in entries:
                 self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
 
-    def apply_import(self, state: str, batches, actor: str) -> None:
+    def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
@@ -116,7 +118,9 @@ class MemoryRecordStore:
             snapshot = [people[i] for _, i in self._sorted(state)]
         yield from snapshot
 
-    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+    def update_employee(
+        self, employee: Employee, expected_version: int, entry: HistoryEntry
+    ) -> None:
         with self._lock:
             current = self._current(employee.state, employee.id, expected_version)
             self._employees[employee.state][employee.id] = employee
@@ -146,7 +150,8 @@ class MemoryRecordStore:
     def iter_document_refs(self, state: str) -> Iterator[tuple[str, str]]:
         with self._lock:
             refs = sorted(
-                (e.document.key, e.id) for e in self._employees.get(state, {}).values() if e.document
+                (e.document.key, e.id)
+                for e in self._employees.get(state, {}).values() if e.document
             )
         yield from refs
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from operator import itemgetter
@@ -29,7 +29,7 @@ from humangov.domain.erasure import new_change
 from humangov.domain.errors import Conflict, HumanGovError, NotFound, StorageUnavailable
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, Page
+from humangov.ports import Clock, ImportBatch, Page
 
 COLUMNS = (
     "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
@@ -67,13 +67,16 @@ class SqliteRecordStore:
         """
         with self._watch_lock:
             if self._watch is None:
-                self._watch = sqlite3.connect(self.engine.url.database, check_same_thread=False)
+                path = self.engine.url.database
+                assert path is not None  # open_sqlite's engines are on a file
+                self._watch = sqlite3.connect(path, check_same_thread=False)
             return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     # states -------------------------------------------------------------------------------
     def list_states(self) -> list[State]:
         with self._read() as db:
-            return [State(c, n) for c, n in db.execute("SELECT code, name FROM states ORDER BY code")]
+            rows = db.execute("SELECT code, name FROM states ORDER BY code")
+            return [State(c, n) for c, n in rows]
 
     def add_state(self, state: State) -> bool:
         with self._write() as conn:
@@ -96,7 +99,9 @@ class SqliteRecordStore:
                 for emp_id, d_id, key, size, sha in docs
             ))
             conn.exec_driver_sql("DELETE FROM history WHERE state = ?", (code,))
-            removed = conn.exec_driver_sql("DELETE FROM employees WHERE state = ?", (code,)).rowcount
+            removed = conn.exec_driver_sql(
+                "DELETE FROM employees WHERE state = ?", (code,)
+            ).rowcount
             conn.exec_driver_sql("DELETE FROM states WHERE code = ?", (code,))
             return removed
 
@@ -141,7 +146,9 @@ class SqliteRecordStore:
         for row in self._stream(sql, (state,)):
             yield _employee(row)
 
-    def update_employee(self, employee: Employee, expected_version: int, entry: HistoryEntry) -> None:
+    def update_employee(
+        self, employee: Employee, expected_version: int, entry: HistoryEntry
+    ) -> None:
         doc = employee.document
         with self._write() as conn:
             old = self._current(conn, employee.state, employee.id, expected_version)
@@ -166,7 +173,7 @@ class SqliteRecordStore:
         with self._write() as conn:
             return self._delete(conn, state, employee_id, actor, expected_version)
 
-    def apply_import(self, state: str, batches, actor: str) -> None:
+    def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         """One transaction; a batch iterator that raises (a bad row) rolls all of it back."""
         with self._write() as conn:
             conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")  # room for the indexes
@@ -178,14 +185,19 @@ class SqliteRecordStore:
             finally:
                 conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
 
-    def _delete(self, conn, state: str, employee_id: str, actor: str, expected_version: int | None) -> Employee:
+    def _delete(self, conn: sqlalchemy.Connection, state: str, employee_id: str, actor: str,
+                expected_version: int | None) -> Employee:
         row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
         if row is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
         employee = _employee(row)
         check_version(employee_id, expected_version, employee.version)
-        conn.exec_driver_sql("DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state))
-        conn.exec_driver_sql("DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id))
+        conn.exec_driver_sql(
+            "DELETE FROM employees WHERE id = ? AND state = ?", (employee_id, state)
+        )
+        conn.exec_driver_sql(
+            "DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id)
+        )
         if employee.document is not None:
             insert_changes(conn, [new_change(state, employee_id, "record-deleted",
                                              employee.document, None, actor, self.clock.now())])
@@ -277,7 +289,8 @@ class SqliteRecordStore:
                 where.append("synthetic = 0")
             if has_q:
                 where.append(
-                    "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\' OR role LIKE ? ESCAPE '\\')"
+                    "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
+                    " OR role LIKE ? ESCAPE '\\')"
                 )
             sql = f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)}{ORDER} LIMIT ?"
             self._list_sql[shape] = sql
@@ -290,7 +303,9 @@ class SqliteRecordStore:
         except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
             raise _unavailable() from exc
         try:
-            yield proxy.driver_connection
+            connection = proxy.driver_connection
+            assert connection is not None  # a connection just checked out of the pool is open
+            yield connection
         except sqlite3.Error as exc:
             raise _unavailable() from exc
         finally:
@@ -334,7 +349,8 @@ def _cents(salary: Decimal) -> int:
     return int(salary.scaleb(2))
 
 
-def _insert(conn, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+def _insert(conn: sqlalchemy.Connection, employees: list[Employee],
+            entries: list[HistoryEntry]) -> None:
     if employees:
         # In primary-key order: appending to the id index beats random inserts.
         conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in employees))

@@ -133,7 +133,9 @@ class AlarmStore:
 
     def load_state(self, check: str) -> AlarmState | None:
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(alarm_states.c.data).where(alarm_states.c.check_name == check)).first()
+            row = conn.execute(
+                sa.select(alarm_states.c.data).where(alarm_states.c.check_name == check)
+            ).first()
         return _state_from_json(row.data) if row else None
 
     def states(self) -> dict[str, AlarmState]:
@@ -159,15 +161,17 @@ class AlarmStore:
             for item in new_events:
                 result = conn.execute(
                     sqlite_insert(events).values(
-                        dedupe_key=item.dedupe_key, check_name=item.event.check, kind=item.event.kind,
+                        dedupe_key=item.dedupe_key, check_name=item.event.check,
+                        kind=item.event.kind,
                         old_state=item.event.old_state, new_state=item.event.new_state,
                         run_id=item.run_id, at=to_text(item.at), muted_by=item.muted_by,
                         payload=json.dumps(item.event.to_json()),
                     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
                 )
-                if result.rowcount != 1:
+                inserted = result.inserted_primary_key if result.rowcount == 1 else None
+                if inserted is None:
                     continue  # seen before: its outbox rows already exist
-                event_id = result.inserted_primary_key[0]
+                event_id = inserted[0]
                 created.append(event_id)
                 for channel in channels:
                     conn.execute(
@@ -187,7 +191,7 @@ class AlarmStore:
             return [self._event_row(row) for row in conn.execute(query)]
 
     @staticmethod
-    def _event_row(row) -> dict:
+    def _event_row(row: sa.Row) -> dict:
         data = dict(row._mapping)
         data["event"] = AlarmEvent.from_json(json.loads(data.pop("payload")))
         data["at"] = from_text(data["at"])
@@ -297,7 +301,8 @@ class AlarmStore:
 
     def channels(self) -> list[dict]:
         with reading(self.engine) as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(channels).order_by(channels.c.name))]
+            rows = conn.execute(sa.select(channels).order_by(channels.c.name))
+            return [dict(r._mapping) for r in rows]
 
     def disable_channel(self, name: str, error: str, now: datetime) -> bool:
         """Disable once; True if this call did it. Its waiting messages can never go out."""
