@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from humangov.domain.errors import InvalidInput
@@ -71,6 +71,8 @@ class EmployeePage(BaseModel):
 
 class EmployeeQuery(BaseModel):
     """A page of a state's employees, ordered by last name, first name and id."""
+
+    model_config = ConfigDict(frozen=True)  # one parsed query serves many requests
 
     q: str | SkipJsonSchema[None] = Field(None, max_length=100, description="Search first name, last name and role")
     limit: int = Field(50, ge=1, le=200)

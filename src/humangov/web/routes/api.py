@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 import orjson
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from humangov.domain.errors import InvalidInput
@@ -202,10 +204,12 @@ async def employee_history(state: TenantRead, employee_id: EmployeeId, container
 # The two hottest reads also get lean routes, matched before FastAPI's: the same handlers and
 # the same query model, called without dependency solving, which costs more than the work
 # itself (measured in docs/benchmarks.md). The FastAPI routes above document them.
-def employee_query(request: Request) -> EmployeeQuery:
-    """The query parameters as FastAPI reads them for the twin, with the same 422."""
+@lru_cache(maxsize=1024)
+def employee_query(query_string: bytes) -> EmployeeQuery:
+    """The query parameters as FastAPI reads them for the twin, with the same 422. Clients
+    repeat the same few query strings, so a parsed one is kept (a refused one is not)."""
     try:
-        return EmployeeQuery.model_validate(request.query_params)
+        return EmployeeQuery.model_validate(dict(QueryParams(query_string)))
     except ValidationError as exc:
         raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]) from None
 
@@ -216,7 +220,7 @@ async def _get_employee_lean(request: Request) -> Response:
 
 
 async def _list_employees_lean(request: Request) -> Response:
-    return await list_employees(request, request.path_params["code"], employee_query(request))
+    return await list_employees(request, request.path_params["code"], employee_query(request.scope["query_string"]))
 
 
 LEAN_ROUTES = [
