@@ -33,7 +33,7 @@ def test_the_lean_routes_answer_what_the_document_promises(client, callers, add_
         one.validate_response(response)
 
 
-def test_the_lean_listing_refuses_what_its_twin_refuses_in_the_same_words(client, callers):
+def test_the_lean_listing_refuses_a_bad_query_as_its_twin_documents(client, callers):
     r = client.get("/api/v1/states/CA/employees", params={"limit": "many"}, headers=callers.ca_viewer)
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["field"] == "limit" and r.json()["errors"][0]["loc"] == ["query", "limit"]
