@@ -51,7 +51,7 @@ def fuzz(data_dir, role: str, *, examples: int, stateful_examples: int) -> Run:
         token, _ = container.accounts.create_token(role, CALLERS[role], name=f"fuzz-{role}")
         app = create_app(container)
         cursors = _issued_cursors(container, app)
-        schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=SchemathesisConfig.from_dict({
+        config = SchemathesisConfig.from_dict({
             "seed": 20240601,
             "workers": 1,
             "cache": {"enabled": False},
@@ -61,7 +61,8 @@ def fuzz(data_dir, role: str, *, examples: int, stateful_examples: int) -> Run:
             # Stateful runs follow the links the document declares, not guessed ones.
             "phases": {"stateful": {"generation": {"max-examples": stateful_examples},
                                     "inference": {"algorithms": []}}},
-        }))
+        })
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
         schema.hook("map_case")(_aim(container, cursors))
         schema.hook("filter_case")(_sendable)
         return _execute(schema)
@@ -74,12 +75,14 @@ def _issued_cursors(container, app) -> list[str]:
     promises to take."""
     for n in range(3):
         _add_employee(container, f"Seed{n}")
-    headers = {"Authorization": f"Bearer {container.accounts.create_token('admin', name='cursors')[0]}"}
+    token, _ = container.accounts.create_token("admin", name="cursors")
+    headers = {"Authorization": f"Bearer {token}"}
     cursors: list[str] = []
     with TestClient(app) as client:
         while True:
             params = {"limit": 1} | ({"cursor": cursors[-1]} if cursors else {})
-            cursor = client.get("/api/v1/states/CA/employees", params=params, headers=headers).json()["next_cursor"]
+            page = client.get("/api/v1/states/CA/employees", params=params, headers=headers)
+            cursor = page.json()["next_cursor"]
             if not cursor:
                 return cursors
             cursors.append(cursor)
@@ -131,7 +134,8 @@ def _sendable(ctx, case) -> bool:
         return True
     if case.meta.generation.mode.is_positive:
         document = body.get("document")
-        return document is None or isinstance(document, bytes) or hasattr(document, "data")  # schemathesis' Binary
+        # A file is bytes, or schemathesis' Binary (which holds them in `data`).
+        return document is None or isinstance(document, bytes) or hasattr(document, "data")
     mutations = getattr(case.meta.phase.data, "mutations", ())
     return not mutations or any(m.operator != "change_type" for m in mutations)
 
@@ -145,7 +149,8 @@ def _execute(schema) -> Run:
                 for check in checks:
                     if check.failure_info is not None:
                         failure, sample = check.failure_info.failure, check.failure_info.code_sample
-                        failures.append(f"{event.recorder.label}: {failure.title}\n  {failure.message}\n  {sample}")
+                        failures.append(f"{event.recorder.label}: {failure.title}\n"
+                                        f"  {failure.message}\n  {sample}")
         elif isinstance(event, events.NonFatalError):
             failures.append(f"{event.label}: error\n  {event.info.format()}")
         elif isinstance(event, events.FatalError):

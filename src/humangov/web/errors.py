@@ -54,11 +54,11 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 def allowed_methods(request: Request) -> str:
     """Every method some route answers on this path. Routing stops at the first route whose
     path matches, so the 405 it raises names only that route's methods: ask every route."""
+    def answers(route, method: str) -> bool:
+        return route.matches({**request.scope, "method": method})[0] is Match.FULL
+
     routes = request.app.router.routes
-    return ", ".join(
-        method for method in METHOD_ORDER
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    )
+    return ", ".join(m for m in METHOD_ORDER if any(answers(route, m) for route in routes))
 
 
 def is_api(request: Request) -> bool:
@@ -93,8 +93,9 @@ def install(app: FastAPI) -> None:
             detail = f"There is nothing at {request.url.path}."
         headers = None
         if exc.status_code == 405:
-            headers = {"Allow": allowed_methods(request)}
-            detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}."
+            allow = allowed_methods(request)
+            headers = {"Allow": allow}
+            detail = f"{request.method} is not allowed on {request.url.path}; use {allow}."
         if not is_api(request):
             return page_error(request, exc.status_code, _title(exc.status_code), detail, headers)
         return problem(exc.status_code, _title(exc.status_code), detail, instance=request.url.path,
@@ -114,9 +115,9 @@ def page_error(request: Request, status: int, title: str, detail: str,
     templates = getattr(request.app.state, "templates", None)
     if templates is None:
         return problem(status, title, detail, headers=headers)
+    context = {"status": status, "title": title, "detail": detail}
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status,
-        headers=headers,
+        request, "error.html", context, status_code=status, headers=headers
     )
 
 

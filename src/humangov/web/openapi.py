@@ -29,7 +29,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"loc": {"type": "array", "items": {"type": "string"}}, "msg": {"type": "string"}},
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                },
             },
         },
         "checks": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -26,18 +26,22 @@ from humangov.domain.model import (
 # What str.split() treats as space, which is what the domain collapses in names: a name
 # must have something else in it.
 HAS_TEXT = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-SALARY_PATTERN = rf"^({MAX_SALARY}(\.0{{1,2}})?|[0-9]{{1,{len(str(MAX_SALARY)) - 1}}}(\.[0-9]{{1,2}})?)$"
+# Digits, at most two decimals, up to the cap: the cap itself, or fewer digits than it has.
+SALARY_PATTERN = (rf"^({MAX_SALARY}(\.0{{1,2}})?"
+                  rf"|[0-9]{{1,{len(str(MAX_SALARY)) - 1}}}(\.[0-9]{{1,2}})?)$")
 # Our cursors are urlsafe base64 without padding; an empty one means the first page.
 CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
-CURSOR_RULE = "The next_cursor of the previous page, exactly as given; any other value answers 422."
+CURSOR_RULE = ("The next_cursor of the previous page, exactly as given; "
+               "any other value answers 422.")
 IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]+"|[0-9]+)$'
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _SALARY = re.compile(SALARY_PATTERN)
 
-EmployeeId = Annotated[str, Path(description="The employee's id, a UUID; any other value answers 404",
-                                 json_schema_extra={"format": "uuid"})]
+EmployeeId = Annotated[str, Path(
+    description="The employee's id, a UUID; any other value answers 404",
+    json_schema_extra={"format": "uuid"})]
 IfMatch = Annotated[str | SkipJsonSchema[None], Header(
-    description="The version you read (the ETag): the change is refused with 412 if it is not the current one",
+    description="The version you read (the ETag); 412 if it is no longer the current one",
     json_schema_extra={"pattern": IF_MATCH_PATTERN})]
 
 
@@ -74,11 +78,13 @@ class EmployeeQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True)  # one parsed query serves many requests
 
-    q: str | SkipJsonSchema[None] = Field(None, max_length=100, description="Search first name, last name and role")
+    q: str | SkipJsonSchema[None] = Field(
+        None, max_length=100, description="Search first name, last name and role")
     limit: int = Field(50, ge=1, le=200)
-    # pydantic leaves a pattern out of the schema of an optional string: stated again for the document.
-    cursor: str | SkipJsonSchema[None] = Field(None, max_length=512, pattern=CURSOR_PATTERN, description=CURSOR_RULE,
-                                               json_schema_extra={"pattern": CURSOR_PATTERN})
+    # pydantic leaves the pattern of an optional string out of its schema: stated again.
+    cursor: str | SkipJsonSchema[None] = Field(
+        None, max_length=512, pattern=CURSOR_PATTERN, description=CURSOR_RULE,
+        json_schema_extra={"pattern": CURSOR_PATTERN})
 
 
 class FieldChangePublic(BaseModel):
@@ -99,17 +105,22 @@ def _text(limit: int) -> dict[str, Any]:
             "description": f"At most {limit} characters; runs of spaces count as one space"}
 
 
-SALARY_TEXT = {"type": "string", "pattern": SALARY_PATTERN,
-               "description": f"Annual salary in USD, 0 to {MAX_SALARY}, at most two decimals, such as 55000.50"}
-FIELD_SCHEMAS = {"first_name": _text(MAX_NAME), "last_name": _text(MAX_NAME), "role": _text(MAX_ROLE),
-                 "salary": SALARY_TEXT}
+SALARY_TEXT = {
+    "type": "string", "pattern": SALARY_PATTERN,
+    "description": f"Annual salary in USD, 0 to {MAX_SALARY}, at most two decimals: 55000.50",
+}
+FIELD_SCHEMAS = {
+    "first_name": _text(MAX_NAME), "last_name": _text(MAX_NAME), "role": _text(MAX_ROLE),
+    "salary": SALARY_TEXT,
+}
 PDF_FILE = {"type": "string", "format": "binary", "description": "The scanned ID, a PDF"}
 PDF_ENCODING = {"document": {"contentType": "application/pdf"}}
 
 
 def _multipart(properties: dict[str, Any]) -> dict[str, Any]:
     schema = {"type": "object", "required": list(properties), "properties": properties}
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema, "encoding": PDF_ENCODING}}}
+    form = {"schema": schema, "encoding": PDF_ENCODING}
+    return {"required": True, "content": {"multipart/form-data": form}}
 
 
 EMPLOYEE_FORM = _multipart({**FIELD_SCHEMAS, "document": PDF_FILE})
@@ -120,9 +131,9 @@ EMPLOYEE_CHANGES = {"required": True, "content": {"application/json": {"schema":
     "type": "object",
     "minProperties": 1,
     "additionalProperties": False,
-    "properties": {**FIELD_SCHEMAS, "salary": {"anyOf": [
-        SALARY_TEXT, {"type": "integer", "minimum": 0, "maximum": int(MAX_SALARY), "description": "Whole dollars"},
-    ]}},
+    "properties": {**FIELD_SCHEMAS, "salary": {"anyOf": [SALARY_TEXT, {
+        "type": "integer", "minimum": 0, "maximum": int(MAX_SALARY), "description": "Whole dollars",
+    }]}},
 }}}}
 
 
@@ -137,10 +148,11 @@ def check_employee_fields(raw: dict[str, Any], *, partial: bool) -> None:
         if name in raw and len(raw[name]) > limit:
             raise InvalidInput(f"{name} must be at most {limit} characters.", field=name)
     salary = raw.get("salary")
-    whole = type(salary) is int or type(salary) is float and salary.is_integer()  # JSON's integers, not bools
+    # JSON's integers (5 and 5.0), not bools
+    whole = type(salary) is int or type(salary) is float and salary.is_integer()
     if salary is not None and not (whole or isinstance(salary, str) and _SALARY.fullmatch(salary)):
-        raise InvalidInput("salary must be a whole number of dollars or a string of digits with at most two "
-                           "decimals, such as \"55000.50\".", field="salary")
+        raise InvalidInput("salary must be a whole number of dollars or a string of digits with at "
+                           "most two decimals, such as \"55000.50\".", field="salary")
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -148,7 +160,8 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None or value == "*":
         return None
     if not _IF_MATCH.fullmatch(value):
-        raise InvalidInput('If-Match must be the employee\'s version, such as 3 or "3".', field="If-Match")
+        raise InvalidInput('If-Match must be the employee\'s version, such as 3 or "3".',
+                           field="If-Match")
     return int(value.removeprefix("W/").strip('"'))
 
 

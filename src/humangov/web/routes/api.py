@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import lru_cache
 from typing import Annotated
 
@@ -46,10 +47,13 @@ from humangov.web.schemas import (
 from humangov.web.uploads import document_file, read_form, text_fields
 
 # operationIds are the handlers' names, which the links below refer to.
-router = APIRouter(prefix="/api/v1", tags=["personnel"], generate_unique_id_function=lambda route: route.name)
+router = APIRouter(prefix="/api/v1", tags=["personnel"],
+                   generate_unique_id_function=lambda route: route.name)
 
-ETAG = {"ETag": {"required": True, "schema": {"type": "string"},
-                 "description": "The version, quoted; send it back in If-Match to change this employee"}}
+ETAG = {"ETag": {
+    "required": True, "schema": {"type": "string"},
+    "description": "The version, quoted; send it back in If-Match to change this employee",
+}}
 DOCUMENT_PROBLEMS = problems(400, 413, 415)
 STALE = problems(412)
 # Where an employee answer leads: its id and ETag feed the operations on that employee.
@@ -78,12 +82,11 @@ async def json_object(request: Request) -> dict:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     body = None
     if media_type == "application/json":
-        try:
+        with suppress(orjson.JSONDecodeError):
             body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            pass
     if not isinstance(body, dict):
-        raise InvalidInput('Send the changes as a JSON object (application/json), such as {"role": "Lead"}.')
+        raise InvalidInput('Send the changes as a JSON object (application/json), '
+                           'such as {"role": "Lead"}.')
     return body
 
 
@@ -94,7 +97,9 @@ def list_states(container: ContainerDep, principal: PrincipalDep):
 
 
 @router.get("/states/{code}/employees", response_model=EmployeePage, responses=READ_PROBLEMS)
-async def list_employees(request: Request, code: StateCode, query: Annotated[EmployeeQuery, Query()]):
+async def list_employees(
+    request: Request, code: StateCode, query: Annotated[EmployeeQuery, Query()]
+):
     state = resolve_tenant(request, code)
     cache: ReadCache = request.app.state.read_cache
     key = ("employees", state, query.q, query.limit, query.cursor)
@@ -211,7 +216,8 @@ def employee_query(query_string: bytes) -> EmployeeQuery:
     try:
         return EmployeeQuery.model_validate(dict(QueryParams(query_string)))
     except ValidationError as exc:
-        raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]) from None
+        errors = [{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]
+        raise RequestValidationError(errors) from None
 
 
 async def _get_employee_lean(request: Request) -> Response:
@@ -220,7 +226,8 @@ async def _get_employee_lean(request: Request) -> Response:
 
 
 async def _list_employees_lean(request: Request) -> Response:
-    return await list_employees(request, request.path_params["code"], employee_query(request.scope["query_string"]))
+    query = employee_query(request.scope["query_string"])
+    return await list_employees(request, request.path_params["code"], query)
 
 
 LEAN_ROUTES = [

@@ -50,7 +50,8 @@ class ReceiptPage(BaseModel):
 def list_erasures(
     state: TenantRead, container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN, description=CURSOR_RULE)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN,
+                                        description=CURSOR_RULE)] = None,
 ) -> ReceiptPage:
     """Erasure receipts of the state, newest first."""
     items, nxt = container.ledger.list(state, limit=limit, cursor=cursor)
