@@ -70,15 +70,16 @@ def install(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = generate()
-            components = spec.setdefault("components", {})
-            components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-            components["securitySchemes"] = {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "An API token from `humangov tokens create`"},
-            }
-            spec["security"] = [{"bearer": []}]
-        return app.openapi_schema
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()  # FastAPI keeps it as app.openapi_schema: completed once, here
+        components = spec.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "An API token from `humangov tokens create`"},
+        }
+        spec["security"] = [{"bearer": []}]
+        return spec
 
     app.openapi = openapi  # type: ignore[method-assign]

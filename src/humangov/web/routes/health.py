@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -11,7 +13,7 @@ from humangov.web.deps import ContainerDep
 from humangov.web.errors import problem
 from humangov.web.openapi import PROBLEM_JSON, PROBLEM_REF
 
-PUBLIC = {"security": []}
+PUBLIC: dict[str, Any] = {"security": []}  # no credentials needed
 
 router = APIRouter(tags=["operations"])
 
