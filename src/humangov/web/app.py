@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 import humangov
 from humangov.accounts.service import LoginThrottle
 from humangov.erasure.metrics import ErasureCollector
-from humangov.web import errors
+from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
 from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
@@ -102,6 +102,7 @@ def create_app(container: Container, services: Sequence[BackgroundService] = (),
     )
     app.add_middleware(PageSecurityHeaders)
     errors.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(api.router)
     app.router.routes[0:0] = api.LEAN_ROUTES

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from humangov.domain import errors as e
 
@@ -36,13 +37,28 @@ class BadRequest(e.HumanGovError):
 STATUS[BadRequest] = 400
 
 
-def problem(status: int, title: str, detail: str, *, instance: str | None = None, **extra) -> Response:
+def problem(status: int, title: str, detail: str, *, instance: str | None = None,
+            headers: dict[str, str] | None = None, **extra) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": 'Bearer realm="humangov"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="humangov"'}
     return Response(orjson.dumps(body), status, headers=headers, media_type="application/problem+json")
+
+
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path. Routing stops at the first route whose
+    path matches, so the 405 it raises names only that route's methods: ask every route."""
+    def answers(route, method: str) -> bool:
+        return route.matches({**request.scope, "method": method})[0] is Match.FULL
+
+    routes = request.app.router.routes
+    return ", ".join(m for m in METHOD_ORDER if any(answers(route, m) for route in routes))
 
 
 def is_api(request: Request) -> bool:
@@ -75,11 +91,15 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}."
+        headers = None
         if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
+            allow = allowed_methods(request)
+            headers = {"Allow": allow}
+            detail = f"{request.method} is not allowed on {request.url.path}; use {allow}."
         if not is_api(request):
-            return page_error(request, exc.status_code, _title(exc.status_code), detail)
-        return problem(exc.status_code, _title(exc.status_code), detail, instance=request.url.path)
+            return page_error(request, exc.status_code, _title(exc.status_code), detail, headers)
+        return problem(exc.status_code, _title(exc.status_code), detail, instance=request.url.path,
+                       headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -87,15 +107,17 @@ def install(app: FastAPI) -> None:
         return problem(500, "Internal error", "Something went wrong on our side; it has been logged.")
 
 
-def page_error(request: Request, status: int, title: str, detail: str) -> Response:
+def page_error(request: Request, status: int, title: str, detail: str,
+               headers: dict[str, str] | None = None) -> Response:
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     templates = getattr(request.app.state, "templates", None)
     if templates is None:
-        return problem(status, title, detail)
+        return problem(status, title, detail, headers=headers)
+    context = {"status": status, "title": title, "detail": detail}
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
+        request, "error.html", context, status_code=status, headers=headers
     )
 
 

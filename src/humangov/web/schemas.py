@@ -1,13 +1,48 @@
 """API schemas, split by direction. Responses are built by the `*_json` functions (serialised
-once with orjson); the pydantic models document them in /openapi.json."""
+once with orjson); the pydantic models document them in /openapi.json. Request rules are
+written once here and enforced by the same objects that document them: `EmployeeQuery` for
+listings (both twins of the lean route), `check_employee_fields` for the employee forms."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated, Any
 
+from fastapi import Header, Path
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from humangov.domain.model import Employee, HistoryEntry
+from humangov.domain.errors import InvalidInput
+from humangov.domain.model import (
+    MAX_NAME,
+    MAX_ROLE,
+    MAX_SALARY,
+    Employee,
+    HistoryEntry,
+    validate_fields,
+)
+
+# What str.split() treats as space, which is what the domain collapses in names: a name
+# must have something else in it.
+HAS_TEXT = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# Digits, at most two decimals, up to the cap: the cap itself, or fewer digits than it has.
+SALARY_PATTERN = (rf"^({MAX_SALARY}(\.0{{1,2}})?"
+                  rf"|[0-9]{{1,{len(str(MAX_SALARY)) - 1}}}(\.[0-9]{{1,2}})?)$")
+# Our cursors are urlsafe base64 without padding; an empty one means the first page.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+CURSOR_RULE = ("The next_cursor of the previous page, exactly as given; "
+               "any other value answers 422.")
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]+"|[0-9]+)$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+_SALARY = re.compile(SALARY_PATTERN)
+
+EmployeeId = Annotated[str, Path(
+    description="The employee's id, a UUID; any other value answers 404",
+    json_schema_extra={"format": "uuid"})]
+IfMatch = Annotated[str | SkipJsonSchema[None], Header(
+    description="The version you read (the ETag); 412 if it is no longer the current one",
+    json_schema_extra={"pattern": IF_MATCH_PATTERN})]
 
 
 class StatePublic(BaseModel):
@@ -38,15 +73,18 @@ class EmployeePage(BaseModel):
     next_cursor: str | None
 
 
-class EmployeeUpdate(BaseModel):
-    """Fields to change; omitted fields stay as they are."""
+class EmployeeQuery(BaseModel):
+    """A page of a state's employees, ordered by last name, first name and id."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(frozen=True)  # one parsed query serves many requests
 
-    first_name: str | None = Field(None, min_length=1, max_length=100)
-    last_name: str | None = Field(None, min_length=1, max_length=100)
-    role: str | None = Field(None, min_length=1, max_length=100)
-    salary: str | float | int | None = Field(None, description="Annual salary in USD, >= 0")
+    q: str | SkipJsonSchema[None] = Field(
+        None, max_length=100, description="Search first name, last name and role")
+    limit: int = Field(50, ge=1, le=200)
+    # pydantic leaves the pattern of an optional string out of its schema: stated again.
+    cursor: str | SkipJsonSchema[None] = Field(
+        None, max_length=512, pattern=CURSOR_PATTERN, description=CURSOR_RULE,
+        json_schema_extra={"pattern": CURSOR_PATTERN})
 
 
 class FieldChangePublic(BaseModel):
@@ -62,37 +100,69 @@ class HistoryEntryPublic(BaseModel):
     changes: list[FieldChangePublic]
 
 
-EMPLOYEE_FORM = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["first_name", "last_name", "role", "salary", "document"],
-                "properties": {
-                    "first_name": {"type": "string", "maxLength": 100},
-                    "last_name": {"type": "string", "maxLength": 100},
-                    "role": {"type": "string", "maxLength": 100},
-                    "salary": {"type": "string", "description": "Annual salary in USD, >= 0"},
-                    "document": {"type": "string", "format": "binary", "description": "Scanned ID, PDF"},
-                },
-            }
-        }
-    },
-}
+def _text(limit: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit, "pattern": HAS_TEXT,
+            "description": f"At most {limit} characters; runs of spaces count as one space"}
 
-DOCUMENT_FORM = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["document"],
-                "properties": {"document": {"type": "string", "format": "binary"}},
-            }
-        }
-    },
+
+SALARY_TEXT = {
+    "type": "string", "pattern": SALARY_PATTERN,
+    "description": f"Annual salary in USD, 0 to {MAX_SALARY}, at most two decimals: 55000.50",
 }
+FIELD_SCHEMAS = {
+    "first_name": _text(MAX_NAME), "last_name": _text(MAX_NAME), "role": _text(MAX_ROLE),
+    "salary": SALARY_TEXT,
+}
+PDF_FILE = {"type": "string", "format": "binary", "description": "The scanned ID, a PDF"}
+PDF_ENCODING = {"document": {"contentType": "application/pdf"}}
+
+
+def _multipart(properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": list(properties), "properties": properties}
+    form = {"schema": schema, "encoding": PDF_ENCODING}
+    return {"required": True, "content": {"multipart/form-data": form}}
+
+
+EMPLOYEE_FORM = _multipart({**FIELD_SCHEMAS, "document": PDF_FILE})
+DOCUMENT_FORM = _multipart({"document": PDF_FILE})
+EMPLOYEE_CHANGES = {"required": True, "content": {"application/json": {"schema": {
+    "title": "EmployeeChanges",
+    "description": "Fields to change; omitted fields stay as they are.",
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {**FIELD_SCHEMAS, "salary": {"anyOf": [SALARY_TEXT, {
+        "type": "integer", "minimum": 0, "maximum": int(MAX_SALARY), "description": "Whole dollars",
+    }]}},
+}}}}
+
+
+def check_employee_fields(raw: dict[str, Any], *, partial: bool) -> None:
+    """The employee fields as FIELD_SCHEMAS documents them. The domain's rules come first, for
+    their precise messages; the API then refuses the spellings the domain would tolerate but
+    the schema does not promise (padded or exponent salaries, names over the limit before
+    their spaces are collapsed)."""
+    validate_fields(raw, partial=partial)
+    for name in ("first_name", "last_name", "role"):
+        limit = FIELD_SCHEMAS[name]["maxLength"]
+        if name in raw and len(raw[name]) > limit:
+            raise InvalidInput(f"{name} must be at most {limit} characters.", field=name)
+    salary = raw.get("salary")
+    # JSON's integers (5 and 5.0), not bools
+    whole = type(salary) is int or type(salary) is float and salary.is_integer()
+    if salary is not None and not (whole or isinstance(salary, str) and _SALARY.fullmatch(salary)):
+        raise InvalidInput("salary must be a whole number of dollars or a string of digits with at "
+                           "most two decimals, such as \"55000.50\".", field="salary")
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an If-Match names; None when absent or `*`."""
+    if value is None or value == "*":
+        return None
+    if not _IF_MATCH.fullmatch(value):
+        raise InvalidInput('If-Match must be the employee\'s version, such as 3 or "3".',
+                           field="If-Match")
+    return int(value.removeprefix("W/").strip('"'))
 
 
 def employee_json(e: Employee) -> dict:

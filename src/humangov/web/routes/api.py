@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from functools import lru_cache
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from humangov.domain.errors import InvalidInput
-from humangov.domain.model import EDITABLE_FIELDS, validate_fields
+from humangov.domain.model import EDITABLE_FIELDS
 from humangov.web.cache import ReadCache
 from humangov.web.deps import (
     ContainerDep,
@@ -22,28 +27,47 @@ from humangov.web.deps import (
     is_synthetic,
     resolve_tenant,
 )
+from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
 from humangov.web.schemas import (
     DOCUMENT_FORM,
+    EMPLOYEE_CHANGES,
     EMPLOYEE_FORM,
+    EmployeeId,
     EmployeePage,
     EmployeePublic,
-    EmployeeUpdate,
+    EmployeeQuery,
     HistoryEntryPublic,
+    IfMatch,
     StatePublic,
+    check_employee_fields,
     employee_json,
     history_json,
+    parse_if_match,
 )
 from humangov.web.uploads import document_file, read_form, text_fields
 
-router = APIRouter(prefix="/api/v1", tags=["personnel"])
-EmployeeId = Annotated[str, "employee UUID"]
-IfMatch = Annotated[str | None, Header(description="The employee's version or ETag")]
+# operationIds are the handlers' names, which the links below refer to.
+router = APIRouter(prefix="/api/v1", tags=["personnel"],
+                   generate_unique_id_function=lambda route: route.name)
 
-PROBLEMS = {
-    code: {"description": desc, "content": {"application/problem+json": {}}}
-    for code, desc in {401: "No or invalid credentials", 403: "Your role may not do this",
-                       404: "Unknown state or employee", 422: "Invalid field"}.items()
+ETAG = {"ETag": {
+    "required": True, "schema": {"type": "string"},
+    "description": "The version, quoted; send it back in If-Match to change this employee",
+}}
+DOCUMENT_PROBLEMS = problems(400, 413, 415)
+STALE = problems(412)
+# Where an employee answer leads: its id and ETag feed the operations on that employee.
+_THIS_EMPLOYEE = {"code": "$request.path.code", "employee_id": "$response.body#/id"}
+_THIS_VERSION = {**_THIS_EMPLOYEE, "header.If-Match": "$response.header.ETag"}
+EMPLOYEE_LINKS = {
+    "get": {"operationId": "get_employee", "parameters": _THIS_EMPLOYEE},
+    "history": {"operationId": "employee_history", "parameters": _THIS_EMPLOYEE},
+    "document": {"operationId": "download_document", "parameters": _THIS_EMPLOYEE},
+    "update": {"operationId": "update_employee", "parameters": _THIS_VERSION},
+    "replace_document": {"operationId": "replace_document", "parameters": _THIS_VERSION},
+    "delete": {"operationId": "delete_employee", "parameters": _THIS_VERSION},
 }
+AN_EMPLOYEE = {"headers": ETAG, "links": EMPLOYEE_LINKS}
 
 
 def _json(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -54,34 +78,35 @@ def _employee(e, status: int = 200) -> Response:
     return _json(employee_json(e), status, {"ETag": e.etag})
 
 
-def parse_if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
-        return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match must be the employee's version, such as 3 or \"3\".", field="If-Match")
-    return int(raw)
+async def json_object(request: Request) -> dict:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    body = None
+    if media_type == "application/json":
+        with suppress(orjson.JSONDecodeError):
+            body = orjson.loads(await request.body())
+    if not isinstance(body, dict):
+        raise InvalidInput('Send the changes as a JSON object (application/json), '
+                           'such as {"role": "Lead"}.')
+    return body
 
 
-@router.get("/states", response_model=list[StatePublic])
+@router.get("/states", response_model=list[StatePublic], responses=problems(401, 503))
 def list_states(container: ContainerDep, principal: PrincipalDep):
     states = [s for s in container.personnel.list_states() if principal.can_see(s.code)]
     return _json([{"code": s.code, "name": s.name} for s in states])
 
 
-@router.get("/states/{code}/employees", response_model=EmployeePage, responses=PROBLEMS)
+@router.get("/states/{code}/employees", response_model=EmployeePage, responses=READ_PROBLEMS)
 async def list_employees(
-    request: Request, code: StateCode,
-    q: Annotated[str | None, Query(max_length=100, description="Search name and role")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    request: Request, code: StateCode, query: Annotated[EmployeeQuery, Query()]
 ):
     state = resolve_tenant(request, code)
     cache: ReadCache = request.app.state.read_cache
-    key = ("employees", state, q, limit, cursor)
+    key = ("employees", state, query.q, query.limit, query.cursor)
     token, body = cache.get(key)
     if body is None:
-        page = request.app.state.container.personnel.list_employees(state, q=q, limit=limit, cursor=cursor)
+        page = request.app.state.container.personnel.list_employees(
+            state, q=query.q, limit=query.limit, cursor=query.cursor)
         body = orjson.dumps({"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor})
         cache.put(key, token, body)
     return Response(body, media_type="application/json")
@@ -90,15 +115,14 @@ async def list_employees(
 @router.post(
     "/states/{code}/employees", status_code=201, response_model=EmployeePublic,
     openapi_extra={"requestBody": EMPLOYEE_FORM},
-    responses={**PROBLEMS, 400: {"description": "Malformed multipart"}, 413: {"description": "Too large"},
-               415: {"description": "Not a PDF"}},
+    responses={201: AN_EMPLOYEE, **WRITE_PROBLEMS, **DOCUMENT_PROBLEMS},
 )
 async def create_employee(request: Request, state: TenantWrite, container: ContainerDep, principal: PrincipalDep):
     synthetic = is_synthetic(request)
     async with read_form(request, container.settings.max_document_bytes) as form:
         fields = text_fields(form, EDITABLE_FIELDS)
         synthetic = synthetic or str(form.get("synthetic", "")).lower() in ("1", "true")
-        validate_fields(fields, partial=False)  # field errors (422) before file errors (415)
+        check_employee_fields(fields, partial=False)  # field errors (422) before file errors (415)
         doc = document_file(form)
         employee = await run_in_threadpool(
             container.personnel.add_employee, state, fields, doc.file, principal.actor, synthetic=synthetic
@@ -106,22 +130,25 @@ async def create_employee(request: Request, state: TenantWrite, container: Conta
     return _employee(employee, 201)
 
 
-@router.get("/states/{code}/employees/{employee_id}", response_model=EmployeePublic, responses=PROBLEMS)
+@router.get("/states/{code}/employees/{employee_id}", response_model=EmployeePublic,
+            responses={200: AN_EMPLOYEE, **READ_PROBLEMS})
 async def get_employee(request: Request, code: StateCode, employee_id: EmployeeId):
     state = resolve_tenant(request, code)
     return _employee(request.app.state.container.personnel.get_employee(state, employee_id))
 
 
 @router.patch("/states/{code}/employees/{employee_id}", response_model=EmployeePublic,
-              responses={**PROBLEMS, 412: {"description": "Stale version"}})
+              openapi_extra={"requestBody": EMPLOYEE_CHANGES},
+              responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE})
 async def update_employee(
-    state: TenantWrite, employee_id: EmployeeId, body: EmployeeUpdate, container: ContainerDep,
+    request: Request, state: TenantWrite, employee_id: EmployeeId, container: ContainerDep,
     principal: PrincipalDep, if_match: IfMatch = None,
 ):
-    changes = body.model_dump(exclude_unset=True)
+    changes = await json_object(request)
     if any(v is None for v in changes.values()):
         name = next(k for k, v in changes.items() if v is None)
         raise InvalidInput(f"{name} cannot be null; leave it out to keep the current value.", field=name)
+    check_employee_fields(changes, partial=True)
     employee = await run_in_threadpool(
         container.personnel.update_employee, state, employee_id, changes, principal.actor,
         parse_if_match(if_match),
@@ -130,7 +157,7 @@ async def update_employee(
 
 
 @router.delete("/states/{code}/employees/{employee_id}", status_code=204,
-               responses={**PROBLEMS, 412: {"description": "Stale version"}})
+               responses={**WRITE_PROBLEMS, **STALE})
 async def delete_employee(
     state: TenantWrite, employee_id: EmployeeId, container: ContainerDep, principal: PrincipalDep,
     if_match: IfMatch = None,
@@ -143,8 +170,7 @@ async def delete_employee(
 
 @router.put("/states/{code}/employees/{employee_id}/document", response_model=EmployeePublic,
             openapi_extra={"requestBody": DOCUMENT_FORM},
-            responses={**PROBLEMS, 400: {"description": "Malformed multipart"}, 412: {"description": "Stale"},
-                       413: {"description": "Too large"}, 415: {"description": "Not a PDF"}})
+            responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE, **DOCUMENT_PROBLEMS})
 async def replace_document(
     request: Request, state: TenantWrite, employee_id: EmployeeId, container: ContainerDep,
     principal: PrincipalDep, if_match: IfMatch = None,
@@ -159,8 +185,10 @@ async def replace_document(
     return _employee(employee)
 
 
-@router.get("/states/{code}/employees/{employee_id}/document", responses={
-    **PROBLEMS, 200: {"content": {"application/pdf": {}}, "description": "The PDF"}})
+@router.get("/states/{code}/employees/{employee_id}/document", response_class=Response, responses={
+    200: {"description": "The PDF, as an attachment",
+          "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+    **READ_PROBLEMS})
 async def download_document(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
     employee, chunks = await run_in_threadpool(container.personnel.open_document, state, employee_id)
     headers = {
@@ -173,30 +201,33 @@ async def download_document(state: TenantRead, employee_id: EmployeeId, containe
 
 
 @router.get("/states/{code}/employees/{employee_id}/history", response_model=list[HistoryEntryPublic],
-            responses=PROBLEMS)
+            responses=READ_PROBLEMS)
 async def employee_history(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
     return _json([history_json(h) for h in container.personnel.history(state, employee_id)])
 
 
-# The two hottest reads also get lean routes, matched before FastAPI's: the same handlers,
-# called without dependency solving and parameter validation, which cost more than the work
+# The two hottest reads also get lean routes, matched before FastAPI's: the same handlers and
+# the same query model, called without dependency solving, which costs more than the work
 # itself (measured in docs/benchmarks.md). The FastAPI routes above document them.
+@lru_cache(maxsize=1024)
+def employee_query(query_string: bytes) -> EmployeeQuery:
+    """The query parameters as FastAPI reads them for the twin, with the same 422. Clients
+    repeat the same few query strings, so a parsed one is kept (a refused one is not)."""
+    try:
+        return EmployeeQuery.model_validate(dict(QueryParams(query_string)))
+    except ValidationError as exc:
+        errors = [{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
 async def _get_employee_lean(request: Request) -> Response:
     params = request.path_params
     return await get_employee(request, params["code"], params["employee_id"])
 
 
 async def _list_employees_lean(request: Request) -> Response:
-    query = request.query_params
-    raw_limit = query.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
-        raise InvalidInput("limit must be a whole number between 1 and 200.", field="limit")
-    q, cursor = query.get("q"), query.get("cursor")
-    if q is not None and len(q) > 100:
-        raise InvalidInput("q must be at most 100 characters.", field="q")
-    if cursor is not None and len(cursor) > 512:
-        raise InvalidInput("cursor is not one this API gave out; start again without it.", field="cursor")
-    return await list_employees(request, request.path_params["code"], q=q, limit=int(raw_limit), cursor=cursor)
+    query = employee_query(request.scope["query_string"])
+    return await list_employees(request, request.path_params["code"], query)
 
 
 LEAN_ROUTES = [

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from humangov.domain.erasure import Receipt
 from humangov.web import deps
 from humangov.web.deps import AdminPrincipal, ContainerDep, TenantRead
+from humangov.web.openapi import READ_PROBLEMS
+from humangov.web.schemas import CURSOR_PATTERN, CURSOR_RULE
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasures"])
 pages_router = APIRouter(include_in_schema=False)
@@ -44,11 +46,12 @@ class ReceiptPage(BaseModel):
     next_cursor: str | None
 
 
-@api_router.get("/states/{code}/erasures", response_model=ReceiptPage)
+@api_router.get("/states/{code}/erasures", response_model=ReceiptPage, responses=READ_PROBLEMS)
 def list_erasures(
     state: TenantRead, container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=CURSOR_PATTERN,
+                                        description=CURSOR_RULE)] = None,
 ) -> ReceiptPage:
     """Erasure receipts of the state, newest first."""
     items, nxt = container.erasures.receipts(state, limit=limit, cursor=cursor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -9,17 +11,22 @@ from starlette.concurrency import run_in_threadpool
 
 from humangov.web.deps import ContainerDep
 from humangov.web.errors import problem
+from humangov.web.openapi import PROBLEM_JSON, PROBLEM_REF
+
+PUBLIC: dict[str, Any] = {"security": []}  # no credentials needed
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", openapi_extra=PUBLIC)
 async def healthz():
     """The process is up and serving."""
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-@router.get("/readyz", responses={503: {"description": "A dependency is failing"}})
+@router.get("/readyz", openapi_extra=PUBLIC, responses={503: {
+    "description": "A dependency is failing; `checks` says which",
+    "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}})
 async def readyz(container: ContainerDep):
     """The database and the document store answer."""
     checks = {}

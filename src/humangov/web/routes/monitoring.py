@@ -19,6 +19,7 @@ from markupsafe import Markup
 from humangov.domain.errors import NotFound
 from humangov.monitoring.charts import bar_class, bar_title, latency_svg
 from humangov.monitoring.store import RunStore
+from humangov.web.openapi import problems
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # Used only when the app's own base.html is absent (the engine running without the full UI).
@@ -31,7 +32,9 @@ templates.env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), DictL
 templates.env.globals.update(bar_class=bar_class, bar_title=bar_title)
 
 api_router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
-pages_router = APIRouter(tags=["monitoring pages"])
+pages_router = APIRouter(include_in_schema=False)
+# Admins only (app.py adds the dependency); 404 also when monitoring is not running here.
+ADMIN_PROBLEMS = problems(401, 403, 404)
 
 
 def _render(request: Request, name: str, context: dict):
@@ -79,7 +82,7 @@ def _run_json(run) -> dict:
     }
 
 
-@api_router.get("/checks")
+@api_router.get("/checks", responses=ADMIN_PROBLEMS)
 def list_checks(request: Request) -> list[dict]:
     store = _store(request)
     out = []
@@ -94,7 +97,7 @@ def list_checks(request: Request) -> list[dict]:
     return out
 
 
-@api_router.get("/checks/{name}/runs")
+@api_router.get("/checks/{name}/runs", responses={**ADMIN_PROBLEMS, **problems(422)})
 def list_runs(
     request: Request, name: str, limit: int = Query(50, ge=1, le=500), cursor: str | None = None,
 ) -> dict:
