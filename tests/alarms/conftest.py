@@ -25,8 +25,8 @@ def target():
     t.stop()
 
 
-async def eventually(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
+async def eventually(predicate, within: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():
             return

@@ -1,7 +1,8 @@
 """A minimal monitor process for the crash tests and the benchmark: one heartbeat check, the
-real scheduler, the real alarm service with a Slack channel. Runs until killed.
+real scheduler, the real alarm service with a Slack channel. Runs until killed. From the
+repository root:
 
-    python -m tests.alarms.crash_runner  (from the repository root) --data-dir DIR --target URL --webhook URL
+    python -m tests.alarms.crash_runner --data-dir DIR --target URL --webhook URL
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ def test_the_environment_wins_over_the_file_and_the_yaml(tmp_path):
     secret = tmp_path / "hook"
     secret.write_text("https://hooks.slack.com/services/TFILE/B/y\n")
     notify = NotifyConfig(slack=SlackChannel(webhook_url=SecretStr(YAML_URL)))
-    env = Settings(slack_webhook_url="https://hooks.slack.com/services/TENV/B/z", slack_webhook_url_file=secret)
+    env = Settings(slack_webhook_url="https://hooks.slack.com/services/TENV/B/z",
+                   slack_webhook_url_file=secret)
     assert "TENV" in slack_webhook_url(env, notify)
     assert "TFILE" in slack_webhook_url(Settings(slack_webhook_url_file=secret), notify)
     assert slack_webhook_url(Settings(), notify) == YAML_URL
@@ -30,7 +31,8 @@ def test_the_environment_wins_over_the_file_and_the_yaml(tmp_path):
 
 
 def test_a_missing_webhook_file_is_a_clear_error_without_a_url(tmp_path):
-    with pytest.raises(AlarmConfigError, match="HUMANGOV_SLACK_WEBHOOK_URL_FILE: cannot read .*nope"):
+    with pytest.raises(AlarmConfigError,
+                       match="HUMANGOV_SLACK_WEBHOOK_URL_FILE: cannot read .*nope"):
         slack_webhook_url(Settings(slack_webhook_url_file=tmp_path / "nope"), None)
 
 
@@ -42,7 +44,8 @@ def test_with_no_webhook_only_the_inbox_is_a_channel(tmp_path):
 
 def test_an_invalid_cron_silence_is_refused_with_its_path(tmp_path):
     config = parse_config({"silences": [{"name": "x", "cron": "every tuesday", "duration": 60}]})
-    with pytest.raises(AlarmConfigError, match=r"silences\[0\].cron: 'every tuesday' is not a cron"):
+    with pytest.raises(AlarmConfigError,
+                       match=r"silences\[0\].cron: 'every tuesday' is not a cron"):
         build_alarms(Settings(data_dir=tmp_path), config)
 
 
@@ -69,7 +72,8 @@ def test_the_generic_webhook_posts_the_event_as_json(receiver):
 
 def test_the_generic_webhook_says_when_an_error_is_permanent_or_rate_limited(receiver):
     hook = WebhookTransport(receiver.url)
-    receiver.script = [(410, "gone", {}), (429, "slow down", {"Retry-After": "7"}), (503, "busy", {})]
+    receiver.script = [(410, "gone", {}), (429, "slow down", {"Retry-After": "7"}),
+                       (503, "busy", {})]
     with pytest.raises(TransportError) as gone:
         hook.notify(AlarmEvent("c", "OK"))
     with pytest.raises(TransportError) as limited:
@@ -92,7 +96,8 @@ def test_slack_answers_are_sorted_into_permanent_rate_limited_and_transient(rece
     from humangov.adapters.notifiers.slack import SlackTransport
 
     slack = SlackTransport(receiver.url, timeout=2)
-    receiver.script = [(403, "invalid_token", {}), (429, "rate_limited", {"Retry-After": "3"}), (502, "", {})]
+    receiver.script = [(403, "invalid_token", {}), (429, "rate_limited", {"Retry-After": "3"}),
+                       (502, "", {})]
     errors = []
     for _ in range(3):
         with pytest.raises(TransportError) as caught:

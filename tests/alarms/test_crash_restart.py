@@ -60,7 +60,9 @@ def states_in(receiver):
     return [text.split("]")[0].lstrip("[") for text in receiver.texts()]
 
 
-def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok(tmp_path, receiver, target):
+def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok(
+    tmp_path, receiver, target
+):
     monitor = MonitorProcess(tmp_path, target.url, receiver.url)
     monitor.start()
     store = AlarmStore.open(tmp_path / "alarms.db")
@@ -84,7 +86,8 @@ def test_killing_the_monitor_during_an_incident_still_sends_one_alarm_and_one_ok
         wait_for(lambda: state() == "OK", what="OK")
         # WHEN the target goes down, and the monitor is killed right after the first failure
         target.stop()
-        wait_for(lambda: (store.load_state("target") or None) and store.load_state("target").fail_streak >= 1,
+        wait_for(lambda: (store.load_state("target") or None)
+                 and store.load_state("target").fail_streak >= 1,
                  what="a first failure")
         monitor.restart()
         wait_for(lambda: states_in(receiver) == ["ALARM"], what="the ALARM")

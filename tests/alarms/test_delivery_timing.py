@@ -51,7 +51,10 @@ class Scripted:
     def describe(self):
         return "scripted"
 
-    def notify(self, event):  # called in a worker thread, as for the real Slack channel
+    def fingerprint(self):
+        return "scripted"
+
+    def notify(self, event, *, event_id=None):  # in a worker thread, as the real Slack channel
         error = self.script.pop(0) if self.script else None
         self.attempts.append((self.time.t, "ok" if error is None else error.message))
         if error is not None:

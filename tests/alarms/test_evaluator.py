@@ -15,9 +15,11 @@ def replay(policy: AlarmPolicy, runs: str, step: timedelta = timedelta(seconds=5
     '<index>:<OLD>-><NEW>' (reminders as '<index>:reminder')."""
     state, out = AlarmState(), []
     for i, ch in enumerate(runs):
-        state, transitions = evaluate(state, ResultView(f"{i:06d}", ch == ".", T0 + i * step), policy)
+        view = ResultView(f"{i:06d}", ch == ".", T0 + i * step)
+        state, transitions = evaluate(state, view, policy)
         for t in transitions:
-            out.append(f"{i}:reminder" if t.kind == "reminder" else f"{i}:{t.old_state}->{t.new_state}")
+            reminder = t.kind == "reminder"
+            out.append(f"{i}:reminder" if reminder else f"{i}:{t.old_state}->{t.new_state}")
     return state, out
 
 
@@ -32,7 +34,8 @@ def replay(policy: AlarmPolicy, runs: str, step: timedelta = timedelta(seconds=5
         (AlarmPolicy(), ".xxxx.", ["0:INSUFFICIENT_DATA->OK", "2:OK->ALARM", "5:ALARM->OK"]),
         (AlarmPolicy(failures_in_a_row=3), ".xx.xxx", ["0:INSUFFICIENT_DATA->OK", "6:OK->ALARM"]),
         # recover_after needs that many successes in a row
-        (AlarmPolicy(recover_after=2), ".xx.x..", ["0:INSUFFICIENT_DATA->OK", "2:OK->ALARM", "6:ALARM->OK"]),
+        (AlarmPolicy(recover_after=2), ".xx.x..",
+         ["0:INSUFFICIENT_DATA->OK", "2:OK->ALARM", "6:ALARM->OK"]),
         # m of n
         (AlarmPolicy(m_of_n=(2, 3)), "...x.x", ["2:INSUFFICIENT_DATA->OK", "5:OK->ALARM"]),
         (AlarmPolicy(m_of_n=(2, 3)), "...x..x", ["2:INSUFFICIENT_DATA->OK"]),
@@ -56,9 +59,11 @@ def test_a_sequence_of_runs_yields_exactly_these_transitions(policy, runs, expec
 def test_a_recovery_says_how_long_the_check_was_down():
     state = AlarmState()
     for i, ok in enumerate([True, False, False, False, True]):
-        state, transitions = evaluate(state, ResultView(f"{i}", ok, T0 + i * timedelta(seconds=5)), AlarmPolicy())
+        view = ResultView(f"{i}", ok, T0 + i * timedelta(seconds=5))
+        state, transitions = evaluate(state, view, AlarmPolicy())
     assert transitions[0].new_state == "OK"
-    assert transitions[0].down_for == timedelta(seconds=15)  # first failure at 5 s, recovery at 20 s
+    # first failure at 5 s, recovery at 20 s
+    assert transitions[0].down_for == timedelta(seconds=15)
     assert transitions[0].since == T0 + timedelta(seconds=5)
 
 

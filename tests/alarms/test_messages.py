@@ -34,7 +34,9 @@ def test_insufficient_data_is_named_in_the_fallback_text():
 
 
 def test_monitor_degraded_never_reads_like_a_check_alarm():
-    message = build_slack_message(AlarmEvent("monitor", "DEGRADED", kind=DEGRADED, reason="store failing"))
+    message = build_slack_message(
+        AlarmEvent("monitor", "DEGRADED", kind=DEGRADED, reason="store failing")
+    )
     assert message["text"] == "HumanGov monitor degraded: store failing"
     assert "[ALARM]" not in message["text"]
 

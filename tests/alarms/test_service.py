@@ -32,7 +32,7 @@ class Recorder:
     def fingerprint(self):
         return "memory"
 
-    def notify(self, event):
+    def notify(self, event, *, event_id=None):
         self.events.append(event)
 
 
@@ -51,7 +51,8 @@ CONFIG = parse_config({"checks": [{"name": "web", "type": "heartbeat", "url": "h
 def run(ok: bool, trigger="scheduled", lag=0.0, at=None):
     at = at or datetime.now(UTC)
     return RunResult(check="web", status="ok" if ok else "fail", started_at=at, duration_ms=3.0,
-                     run_id=new_run_id(at), trigger=trigger, scheduled_at=at - timedelta(seconds=lag),
+                     run_id=new_run_id(at), trigger=trigger,
+                     scheduled_at=at - timedelta(seconds=lag),
                      error="" if ok else "connection refused")
 
 
@@ -77,7 +78,8 @@ async def test_a_failed_run_asks_for_a_confirmation_recheck_until_the_alarm_fire
     assert scheduler.rechecks == [("web", 1.0)]
     await service.on_result(check, run(False, trigger="confirm", at=t + timedelta(seconds=2)))
     assert scheduler.rechecks == [("web", 1.0)]  # in ALARM now: no more re-checks
-    await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"], what="ALARM")
+    await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"],
+                     what="ALARM")
 
 
 async def test_a_missed_run_is_monitor_degraded_not_a_check_alarm(service):
@@ -107,7 +109,8 @@ async def test_runs_stored_but_never_evaluated_before_a_crash_are_evaluated_at_s
     service.watch_store(runs)
     # WHEN the service starts THEN it catches up and the ALARM goes out
     await service.start()
-    await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"], what="ALARM")
+    await eventually(lambda: [e.new_state for e in service.recorder.events] == ["ALARM"],
+                     what="ALARM")
 
 
 async def test_no_results_for_two_intervals_raise_monitor_degraded(tmp_path):

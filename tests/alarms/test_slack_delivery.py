@@ -52,7 +52,7 @@ async def test_messages_held_up_by_500_and_429_arrive_later_once_each_in_order(
         target.start()
         await eventually(lambda: m.state() == "OK", what="recovery")
         # THEN both messages arrive, once each, ALARM before OK, after the 429's wait
-        await eventually(lambda: len(receiver.messages) >= 2, timeout=20, what="both messages")
+        await eventually(lambda: len(receiver.messages) >= 2, within=20, what="both messages")
         await m.runs_settle(1)
         assert states_in(receiver) == ["ALARM", "OK"]
         assert receiver.attempts == 6  # 3 x 500, 1 x 429, then the two that went through
@@ -67,9 +67,12 @@ async def test_a_permanent_error_disables_the_channel_and_raises_an_inbox_alert(
         await eventually(lambda: m.state() == "OK", what="the check to be OK")
         # WHEN an alarm has to go out
         target.stop()
-        await eventually(lambda: (m.alarms.store.channel("slack") or {}).get("disabled"), what="disabled")
-        await eventually(lambda: any(i["kind"] == "channel_disabled" for i in m.alarms.store.inbox()),
-                         what="the inbox alert")
+        await eventually(lambda: (m.alarms.store.channel("slack") or {}).get("disabled"),
+                         what="disabled")
+        await eventually(
+            lambda: any(i["kind"] == "channel_disabled" for i in m.alarms.store.inbox()),
+            what="the inbox alert",
+        )
         # THEN the channel is off, its error kept (without the secret URL), the metric set,
         # and the inbox holds both the ALARM and the channel alert
         channel = m.alarms.store.channel("slack")

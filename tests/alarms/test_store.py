@@ -19,7 +19,8 @@ def store(tmp_path):
 
 
 def alarm(run_id="r1"):
-    return NewEvent(f"web|{run_id}|state|ALARM", AlarmEvent("web", "ALARM", "OK"), NOW, run_id=run_id)
+    event = AlarmEvent("web", "ALARM", "OK")
+    return NewEvent(f"web|{run_id}|state|ALARM", event, NOW, run_id=run_id)
 
 
 def test_recording_the_same_transition_twice_queues_one_message_per_channel(store):
@@ -34,15 +35,18 @@ def test_recording_the_same_transition_twice_queues_one_message_per_channel(stor
 def test_a_failure_while_recording_leaves_neither_state_nor_events_nor_messages(store):
     broken = NewEvent("web|r2|state|OK", AlarmEvent("web", "OK", reason=object()), NOW)  # not JSON
     with pytest.raises(TypeError):
-        store.record("web", AlarmState(state="ALARM", last_run_id="r2"), [alarm(), broken], ["slack"], NOW)
+        state = AlarmState(state="ALARM", last_run_id="r2")
+        store.record("web", state, [alarm(), broken], ["slack"], NOW)
     assert store.load_state("web") is None
     assert store.events() == [] and store.outbox_rows() == []
 
 
 def test_one_checks_second_message_waits_for_its_first_while_others_go_ahead(store):
     store.record("web", None, [alarm("r1")], ["slack"], NOW)
-    store.record("web", None, [NewEvent("web|r2|state|OK", AlarmEvent("web", "OK", "ALARM"), NOW)], ["slack"], NOW)
-    store.record("api", None, [NewEvent("api|r3|state|ALARM", AlarmEvent("api", "ALARM"), NOW)], ["slack"], NOW)
+    ok = NewEvent("web|r2|state|OK", AlarmEvent("web", "OK", "ALARM"), NOW)
+    store.record("web", None, [ok], ["slack"], NOW)
+    other = NewEvent("api|r3|state|ALARM", AlarmEvent("api", "ALARM"), NOW)
+    store.record("api", None, [other], ["slack"], NOW)
     first = store.next_due("slack", NOW)
     assert first["event"].check == "web" and first["event"].new_state == "ALARM"
     store.mark_retry(first["id"], "HTTP 500", datetime(2026, 1, 2, tzinfo=UTC))  # backing off

@@ -59,7 +59,8 @@ def make_employee(state="CA", with_doc=True, blobs=None, now=T0) -> Employee:
 
 
 def add(records, employee):
-    records.add_employee(employee, HistoryEntry(employee.id, employee.state, "added", "test", employee.created_at))
+    history = HistoryEntry(employee.id, employee.state, "added", "test", employee.created_at)
+    records.add_employee(employee, history)
     return employee
 
 

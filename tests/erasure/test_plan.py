@@ -19,6 +19,9 @@ A_AGAIN = DocumentRef("a", "e1/a.pdf", 0, "")
     ("document-replaced", None, B, []),                     # first upload: nothing to erase
     ("state-offboarded", A, None, ["e1/a.pdf"]),
 ])
-def test_plan_erases_the_old_key_only_when_the_record_no_longer_points_at_it(reason, old, new, expected):
-    change = DocumentChange("c1", "CA", "e1", reason, old, new, "admin", datetime(2026, 1, 1, tzinfo=UTC))
+def test_plan_erases_the_old_key_only_when_the_record_no_longer_points_at_it(
+    reason, old, new, expected
+):
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    change = DocumentChange("c1", "CA", "e1", reason, old, new, "admin", at)
     assert plan(change) == expected

@@ -78,8 +78,8 @@ def test_replacing_a_document_erases_only_the_old_file(world):
     emp = add(world.records, make_employee(blobs=world.blobs))
     new_doc = DocumentRef.new(emp.id, 9, emp.document.sha256)
     world.blobs.put("CA", new_doc.key, [b"%PDF-1.7\n"])
-    world.records.update_employee(replace(emp, document=new_doc, version=2), 1,
-                                  HistoryEntry(emp.id, "CA", "document-replaced", "a", emp.created_at))
+    history = HistoryEntry(emp.id, "CA", "document-replaced", "a", emp.created_at)
+    world.records.update_employee(replace(emp, document=new_doc, version=2), 1, history)
     world.run_once()
     assert not world.blobs.exists("CA", emp.document.key)
     assert world.blobs.exists("CA", new_doc.key)

@@ -83,8 +83,12 @@ def test_a_worker_killed_mid_batch_finishes_every_intent_after_restart_without_d
     # THEN every file is gone, every intent is done, and each key has exactly one receipt
     assert all(not blobs.exists("CA", k) for k in keys)
     with engine.connect() as conn:
-        statuses = conn.execute(sa.text("SELECT status, count(*) FROM erasure_outbox GROUP BY status")).all()
-        receipts = conn.execute(sa.text("SELECT key, count(*) FROM erasure_receipts GROUP BY key")).all()
+        statuses = conn.execute(
+            sa.text("SELECT status, count(*) FROM erasure_outbox GROUP BY status")
+        ).all()
+        receipts = conn.execute(
+            sa.text("SELECT key, count(*) FROM erasure_receipts GROUP BY key")
+        ).all()
     assert statuses == [("done", 30)]
     assert sorted(k for k, _ in receipts) == sorted(keys) and {n for _, n in receipts} == {1}
     engine.dispose()

@@ -46,12 +46,13 @@ def base():
 
 
 def hb(url, **kw):
-    return one_check(name="hb", type="heartbeat", url=url, interval="5s", timeout=kw.pop("timeout", "2s"), **kw)
+    return one_check(name="hb", type="heartbeat", url=url, interval="5s",
+                     timeout=kw.pop("timeout", "2s"), **kw)
 
 
 async def test_a_healthy_endpoint_passes_every_assertion(base, clients):
-    result = await run(hb(f"{base}/ok", expect={"status": 200, "keyword": "systems go", "regex": r"build \d+",
-                                               "max_latency": "2s"}), clients)
+    expect = {"status": 200, "keyword": "systems go", "regex": r"build \d+", "max_latency": "2s"}
+    result = await run(hb(f"{base}/ok", expect=expect), clients)
     assert result.status == "ok", result.error
     assert [s.name for s in result.steps] == ["request"] and result.steps[0].status == "ok"
     assert result.duration_ms > 0 and result.started_at.tzinfo is not None

@@ -10,6 +10,7 @@ the database's one write lock twenty times a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -39,8 +40,8 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
 
 
 class ErasureWorker:
-    def __init__(self, outbox: ErasureOutbox, blobs: BlobStore, records: RecordStore, ledger: Ledger,
-                 clock: Clock, settings: Settings, worker_id: str,
+    def __init__(self, outbox: ErasureOutbox, blobs: BlobStore, records: RecordStore,
+                 ledger: Ledger, clock: Clock, settings: Settings, worker_id: str,
                  *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  metrics: ErasureMetrics | None = None) -> None:
@@ -92,7 +93,8 @@ class ErasureWorker:
                         self.settings.erasure_max_backoff_seconds, self.rng)
         log.warning("erasure intent %s failed (attempt %d), retrying in %.1fs: %s",
                     intent.id, intent.attempts, delay, error)
-        self.outbox.fail(intent.id, self.worker_id, error, self.clock.now() + timedelta(seconds=delay))
+        retry_at = self.clock.now() + timedelta(seconds=delay)
+        self.outbox.fail(intent.id, self.worker_id, error, retry_at)
 
     def drain(self, limit: int = BATCH) -> int:
         """Run batches until nothing is due; return the total claimed."""
@@ -106,10 +108,9 @@ class ErasureWorker:
         self._pending_wake.set()
         loop, event = self._loop, self._wakeup
         if loop is not None and event is not None:
-            try:
+            # RuntimeError: the loop is closed, so the worker has stopped.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # loop closed: the worker has stopped
-                pass
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()

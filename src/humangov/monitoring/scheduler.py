@@ -168,9 +168,13 @@ class Scheduler:
             ctx = RunContext(check.name, new_run_id(utcnow()), self._artifacts_dir)
             try:
                 async with asyncio.timeout(check.timeout.total_seconds() + BACKSTOP_S):
-                    result = await self._runner(check, ctx, trigger=trigger, scheduled_at=scheduled_at)
+                    result = await self._runner(
+                        check, ctx, trigger=trigger, scheduled_at=scheduled_at
+                    )
             except TimeoutError:
-                result = missed_result(check, ctx.run_id, scheduled_at, "the run did not stop at its timeout")
+                result = missed_result(
+                    check, ctx.run_id, scheduled_at, "the run did not stop at its timeout"
+                )
         finally:
             self._slots.release()
         await self._record(check, result)

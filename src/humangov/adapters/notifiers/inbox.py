@@ -29,7 +29,7 @@ class InboxTransport:
     def fingerprint(self) -> str:
         return fingerprint(self.describe())
 
-    def notify(self, event: AlarmEvent, event_id: int | None = None) -> None:
+    def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None:
         text = headline(event)
         self._store.add_inbox(event_id, event, text, datetime.now(UTC))
         level = logging.INFO if event.new_state == "OK" else logging.WARNING

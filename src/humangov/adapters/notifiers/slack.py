@@ -26,7 +26,7 @@ class SlackTransport:
     def fingerprint(self) -> str:
         return fingerprint(self._url)
 
-    def notify(self, event: AlarmEvent) -> None:
+    def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None:
         # Our dispatcher owns retries and backoff, so the SDK's own retry handlers are off.
         client = WebhookClient(
             self._url,

@@ -33,7 +33,7 @@ class SnsTransport:
     def fingerprint(self) -> str:
         return fingerprint(self.topic_arn)
 
-    def notify(self, event: AlarmEvent) -> None:
+    def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None:
         try:
             self.clients.sns.publish(
                 TopicArn=self.topic_arn, Subject=headline(event)[:100],

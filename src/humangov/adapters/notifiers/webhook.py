@@ -25,7 +25,7 @@ class WebhookTransport:
     def fingerprint(self) -> str:
         return fingerprint(self._url)
 
-    def notify(self, event: AlarmEvent) -> None:
+    def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None:
         payload = {"text": headline(event), "event": event.to_json()}
         try:
             with httpx.Client(timeout=self._timeout, transport=self._transport) as client:

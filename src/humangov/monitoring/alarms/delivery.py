@@ -59,7 +59,8 @@ class Dispatcher:
     async def start(self) -> None:
         for name, transport in self.transports.items():
             row = self.store.channel(name)
-            self.metrics.channel_disabled.labels(channel=name).set(1 if row and row["disabled"] else 0)
+            disabled = 1 if row and row["disabled"] else 0
+            self.metrics.channel_disabled.labels(channel=name).set(disabled)
             self._tasks.append(asyncio.create_task(self._loop(transport), name=f"notify:{name}"))
 
     async def stop(self) -> None:
@@ -123,7 +124,7 @@ class Dispatcher:
                 # A local write into this same database, keyed by event so it happens once.
                 transport.notify(row["event"], event_id=row["event_id"])
             else:
-                await asyncio.to_thread(transport.notify, row["event"])
+                await asyncio.to_thread(transport.notify, row["event"], event_id=row["event_id"])
         except TransportError as exc:
             return self._failed(transport, row, exc)
         self.store.mark_sent(row["id"], name, self._now())
@@ -151,5 +152,7 @@ class Dispatcher:
         self.metrics.notifications.labels(channel=name, outcome="retry").inc()
         self.store.mark_retry(row["id"], exc.message, now + timedelta(seconds=backoff))
         self.store.set_channel_pause(name, None, exc.message)
-        log.warning("notification via %s failed (%s); retrying in %.1fs", name, exc.message, backoff)
+        log.warning(
+            "notification via %s failed (%s); retrying in %.1fs", name, exc.message, backoff
+        )
         return 0.0

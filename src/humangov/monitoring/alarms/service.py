@@ -15,7 +15,8 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 import httpx
 
@@ -57,7 +58,7 @@ class AlarmService:
         checks: list,
         *,
         base_url: str = "http://127.0.0.1:8000",
-        silences: list[Silence] = (),
+        silences: Sequence[Silence] = (),
         deadman: DeadmanConfig | None = None,
         scheduler=None,
         lag_threshold: float = 5.0,
@@ -138,7 +139,8 @@ class AlarmService:
             except Exception:
                 log.exception("could not read past runs of %s to catch up", name)
                 continue
-            for result in sorted((r for r in runs if r.run_id > state.last_run_id), key=lambda r: r.run_id):
+            unseen = (r for r in runs if r.run_id > state.last_run_id)
+            for result in sorted(unseen, key=lambda r: r.run_id):
                 await self.on_result(check, result, live=False)
                 done += 1
         return done
@@ -169,7 +171,9 @@ class AlarmService:
         now = utcnow()
         new_events = [self._event_for(check, result, t) for t in transitions if t.notify]
         try:
-            created = self.store.record(check.name, new_state, new_events, self._live_channels(), now)
+            created = self.store.record(
+                check.name, new_state, new_events, self._live_channels(), now
+            )
         except Exception:
             self._states.pop(check.name, None)  # reload what is on disk next time
             raise
@@ -179,7 +183,8 @@ class AlarmService:
         if created:
             self.dispatcher.wake()
         delay = policy.confirm_after
-        if live and not result.ok and new_state.state != ALARM and delay is not None and self.scheduler:
+        confirm = live and not result.ok and new_state.state != ALARM
+        if confirm and delay is not None and self.scheduler:
             self.scheduler.run_now(check.name, delay.total_seconds())
 
     def _event_for(self, check, result, t: Transition) -> NewEvent:
@@ -214,7 +219,9 @@ class AlarmService:
         return _WatchedStore(result_store, self)
 
     def store_failed(self, exc: BaseException) -> None:
-        self._problem("store", f"the result store is failing ({type(exc).__name__}: {str(exc)[:200]})")
+        self._problem(
+            "store", f"the result store is failing ({type(exc).__name__}: {str(exc)[:200]})"
+        )
 
     def store_ok(self) -> None:
         if "store" in self._problems:
@@ -250,6 +257,7 @@ class AlarmService:
     def _monitor_event(self, new_state: str, reason: str) -> None:
         now = utcnow()
         saved = self.store.load_state(_MONITOR_KEY) or AlarmState(state=OK)
+        since: datetime | None
         if new_state == "DEGRADED":
             state = AlarmState(state=ALARM, since=now, last_run_id=reason[:200])
             old, since, down = "OK", now, None
@@ -263,7 +271,9 @@ class AlarmService:
         anchor = to_text(saved.since if new_state == OK and saved.since else now)
         key = f"{MONITOR}|{new_state}|{anchor}"
         log.warning("%s", headline(event))
-        self.store.record(_MONITOR_KEY, state, [NewEvent(key, event, now)], self._live_channels(), now)
+        self.store.record(
+            _MONITOR_KEY, state, [NewEvent(key, event, now)], self._live_channels(), now
+        )
         self.dispatcher.wake()
 
     async def _watchdog(self) -> None:
@@ -272,7 +282,8 @@ class AlarmService:
             await self._sleep(self.watchdog_every)
             now = self._monotonic()
             for name, check in self.checks.items():
-                limit = 2 * check.interval.total_seconds() + check.timeout.total_seconds() + self.stale_grace
+                limit = (2 * check.interval.total_seconds() + check.timeout.total_seconds()
+                         + self.stale_grace)
                 silent = now - self._last_seen.get(name, now)
                 if silent > limit:
                     self._problem(f"stale:{name}", f"no result from check {name} for {silent:.0f}s")
@@ -281,7 +292,8 @@ class AlarmService:
         now = utcnow()
         description = self.transports[name].describe() if name in self.transports else name
         event = AlarmEvent(check=name, new_state="DISABLED", error=error, kind=CHANNEL_DISABLED,
-                           reason=f"{description} answered with a permanent error: {error}", since=now)
+                           reason=f"{description} answered with a permanent error: {error}",
+                           since=now)
         key = f"channel|{name}|{to_text(now)}"
         channels = [c for c in self._live_channels() if c != name]
         self.store.record(None, None, [NewEvent(key, event, now)], channels, now)
@@ -300,10 +312,13 @@ class AlarmService:
                     try:
                         response = await client.get(url)
                         ok = response.status_code < 400
-                        self.deadman_status = {"at": utcnow(), "ok": ok, "detail": f"HTTP {response.status_code}"}
+                        self.deadman_status = {"at": utcnow(), "ok": ok,
+                                               "detail": f"HTTP {response.status_code}"}
                     except httpx.HTTPError as exc:
-                        self.deadman_status = {"at": utcnow(), "ok": False, "detail": type(exc).__name__}
-                        log.warning("dead-man's-switch ping to %s failed: %s", redact_url(url), type(exc).__name__)
+                        failure = type(exc).__name__
+                        self.deadman_status = {"at": utcnow(), "ok": False, "detail": failure}
+                        log.warning("dead-man's-switch ping to %s failed: %s",
+                                    redact_url(url), failure)
                 await self._sleep(self.deadman.interval.total_seconds())
 
     # -- read side, for the web pages -------------------------------------------------------
@@ -312,7 +327,8 @@ class AlarmService:
         states = self.store.states()
         monitor = states.pop(_MONITOR_KEY, None)
         return {
-            "states": [{"check": name, "state": states[name].state if name in states else "INSUFFICIENT_DATA",
+            "states": [{"check": name,
+                        "state": states[name].state if name in states else "INSUFFICIENT_DATA",
                         "since": states[name].since if name in states else None}
                        for name in sorted(set(self.checks) | set(states))],
             "transitions": self.store.events(limit=50),

@@ -25,7 +25,9 @@ class Transport(Protocol):
 
     def describe(self) -> str: ...  # for the dashboard; never the whole secret URL
     def fingerprint(self) -> str: ...  # changes when the channel's destination changes
-    def notify(self, event: AlarmEvent) -> None: ...
+    # `event_id` is the stored event's id, for a channel that must deliver it once however
+    # often it is handed over (the inbox); a remote channel cannot promise that and ignores it.
+    def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None: ...
 
 
 def fingerprint(secret: str) -> str:
