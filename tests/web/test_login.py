@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import PDF
 from tests.web.conftest import PASSWORD, csrf_of, log_in, web_app
 
 
@@ -115,3 +116,20 @@ def test_logging_out_ends_the_session(browser):
 def test_a_logged_in_user_visiting_the_login_page_goes_on(browser):
     log_in(browser, "admin@example.gov")
     assert browser.get("/login", follow_redirects=False).headers["location"] == "/"
+
+
+
+def test_a_csrf_token_sent_as_a_file_is_refused_not_a_crash(browser):
+    # GIVEN an editor's session and its form token, sent back as an uploaded file on the
+    # add-employee form (a multipart form, which takes files)
+    log_in(browser, "ca.editor@example.gov")
+    token = csrf_of(browser.get("/states/CA/employees/new").text)
+    before = browser.get("/api/v1/states/CA/employees").text
+    r = browser.post("/states/CA/employees/new", follow_redirects=False,
+                     data={"first_name": "Ada", "last_name": "Lovelace", "role": "Analyst",
+                           "salary": "1000"},
+                     files={"csrf_token": ("token.txt", token.encode(), "text/plain"),
+                            "document": ("id.pdf", PDF, "application/pdf")})
+    # THEN it is refused as a forged form, and nothing is added
+    assert r.status_code == 403
+    assert browser.get("/api/v1/states/CA/employees").text == before

@@ -114,9 +114,12 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def require_csrf(request: Request, submitted: str | None) -> None:
+def require_csrf(request: Request, submitted: object) -> None:
+    """`submitted` is what the form or header carried: anything but the session's token
+    (a missing field, a file posted under the field's name) is refused."""
     expected = request.session.get("csrf")
-    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+    if not expected or not isinstance(submitted, str) or not submitted \
+            or not hmac.compare_digest(expected, submitted):
         raise Forbidden("The form has expired or did not come from HumanGov. Reload the page and try again.")
 
 

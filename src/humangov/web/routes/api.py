@@ -191,6 +191,7 @@ async def replace_document(
     **READ_PROBLEMS})
 async def download_document(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
     employee, chunks = await run_in_threadpool(container.personnel.open_document, state, employee_id)
+    assert employee.document is not None  # open_document answers NotFound for an employee without one
     headers = {
         "Content-Disposition": f'attachment; filename="{employee.id}.pdf"',
         "X-Content-Type-Options": "nosniff",
