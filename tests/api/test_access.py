@@ -40,13 +40,20 @@ def test_the_owner_state_may_use_the_endpoint(client, callers, add_employee, met
 
 
 @pytest.mark.parametrize("method, path, writes", ENDPOINTS)
-def test_another_states_user_gets_404_and_no_data(client, callers, add_employee, method, path, writes):
+def test_another_states_user_gets_404_and_no_data(
+    client, callers, add_employee, method, path, writes
+):
     e = add_employee()
     r = call(client, method, path.format(id=e["id"]), callers.tx_editor)
     assert r.status_code == 404
     assert "Lovelace" not in r.text and "sha256" not in r.text
     # and nothing changed for the owner
-    assert client.get(f"/api/v1/states/CA/employees/{e['id']}", headers=callers.ca_editor).json()["version"] == 1
+    assert (
+        client.get(f"/api/v1/states/CA/employees/{e['id']}", headers=callers.ca_editor).json()[
+            "version"
+        ]
+        == 1
+    )
 
 
 @pytest.mark.parametrize("method, path, writes", ENDPOINTS)
@@ -62,7 +69,10 @@ def test_a_viewer_may_not_write(client, callers, add_employee, method, path, wri
     e = add_employee()
     r = call(client, method, path.format(id=e["id"]), callers.ca_viewer)
     assert r.status_code == 403
-    assert client.get(f"/api/v1/states/CA/employees/{e['id']}", headers=callers.ca_viewer).status_code == 200
+    assert (
+        client.get(f"/api/v1/states/CA/employees/{e['id']}", headers=callers.ca_viewer).status_code
+        == 200
+    )
 
 
 def test_an_invalid_token_answers_401(client):

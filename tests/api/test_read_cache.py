@@ -46,14 +46,20 @@ def test_a_write_through_the_api_shows_in_the_next_listing(
     assert len(store_reads) == 2  # the write dropped the cached page
 
 
-def test_a_write_from_another_process_shows_in_the_next_listing(client, callers, settings, add_employee):
+def test_a_write_from_another_process_shows_in_the_next_listing(
+    client, callers, settings, add_employee
+):
     add_employee(last_name="Before")
     assert names(client, callers.ca_viewer) == ["Before"]
     # GIVEN another process's connection to the same database (as the CLI has)
     other = bootstrap(settings)
     try:
-        other.personnel.add_employee("CA", {"first_name": "C", "last_name": "Cli", "role": "R", "salary": "1"},
-                                     io.BytesIO(PDF), "cli:test")
+        other.personnel.add_employee(
+            "CA",
+            {"first_name": "C", "last_name": "Cli", "role": "R", "salary": "1"},
+            io.BytesIO(PDF),
+            "cli:test",
+        )
     finally:
         other.close()
     # THEN the cached page is not served

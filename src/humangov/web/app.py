@@ -52,8 +52,13 @@ def metrics_registry() -> CollectorRegistry:
     return registry
 
 
-def create_app(container: Container, services: Sequence[BackgroundService] = (), *,
-               canaries: Monitoring | None = None, metrics: CollectorRegistry | None = None) -> FastAPI:
+def create_app(
+    container: Container,
+    services: Sequence[BackgroundService] = (),
+    *,
+    canaries: Monitoring | None = None,
+    metrics: CollectorRegistry | None = None,
+) -> FastAPI:
     """The app over `container`. `services` run beside it while it serves; `canaries` (the
     canaries and alarms `serve` runs) feeds the monitoring pages; `metrics` is the registry
     `/metrics` serves, shared with the canaries' series."""

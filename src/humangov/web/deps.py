@@ -43,7 +43,9 @@ def principal_of(request: Request) -> Principal | None:
             raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.")
         principal = container.token_principal(token.strip())
         if principal is None:
-            raise Unauthenticated("The API token is not valid. Create one with `humangov tokens create`.")
+            raise Unauthenticated(
+                "The API token is not valid. Create one with `humangov tokens create`."
+            )
     elif "session" in request.scope and (user_id := request.session.get("uid")):
         principal = container.accounts.principal_for_user(user_id)
         if principal is None:
@@ -118,9 +120,15 @@ def require_csrf(request: Request, submitted: object) -> None:
     """`submitted` is what the form or header carried: anything but the session's token
     (a missing field, a file posted under the field's name) is refused."""
     expected = request.session.get("csrf")
-    if not expected or not isinstance(submitted, str) or not submitted \
-            or not hmac.compare_digest(expected, submitted):
-        raise Forbidden("The form has expired or did not come from HumanGov. Reload the page and try again.")
+    if (
+        not expected
+        or not isinstance(submitted, str)
+        or not submitted
+        or not hmac.compare_digest(expected, submitted)
+    ):
+        raise Forbidden(
+            "The form has expired or did not come from HumanGov. Reload the page and try again."
+        )
 
 
 def is_synthetic(request: Request) -> bool:
@@ -133,7 +141,9 @@ def csrf_field(request: Request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token(request)
 
 
-def render(request: Request, name: str, status: int = 200, headers: dict | None = None, **ctx) -> Response:
+def render(
+    request: Request, name: str, status: int = 200, headers: dict | None = None, **ctx
+) -> Response:
     return request.app.state.templates.TemplateResponse(
         request, name, ctx, status_code=status, headers=headers
     )

@@ -45,7 +45,9 @@ def problem(status: int, title: str, detail: str, *, instance: str | None = None
     body.update({k: v for k, v in extra.items() if v is not None})
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="humangov"'}
-    return Response(orjson.dumps(body), status, headers=headers, media_type="application/problem+json")
+    return Response(
+        orjson.dumps(body), status, headers=headers, media_type="application/problem+json"
+    )
 
 
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -54,6 +56,7 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 def allowed_methods(request: Request) -> str:
     """Every method some route answers on this path. Routing stops at the first route whose
     path matches, so the 405 it raises names only that route's methods: ask every route."""
+
     def answers(route, method: str) -> bool:
         return route.matches({**request.scope, "method": method})[0] is Match.FULL
 
@@ -63,7 +66,11 @@ def allowed_methods(request: Request) -> str:
 
 def is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or "application/json" in request.headers.get("accept", "") and not path.startswith("/states")
+    return (
+        path.startswith("/api/")
+        or "application/json" in request.headers.get("accept", "")
+        and not path.startswith("/states")
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -83,8 +90,14 @@ def install(app: FastAPI) -> None:
         detail = f"{field}: {msg}" if field else msg
         if not is_api(request):
             return page_error(request, 422, "Invalid input", detail)
-        return problem(422, "Invalid input", detail, instance=request.url.path, field=field,
-                       errors=[_plain(err) for err in exc.errors()])
+        return problem(
+            422,
+            "Invalid input",
+            detail,
+            instance=request.url.path,
+            field=field,
+            errors=[_plain(err) for err in exc.errors()],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -98,17 +111,25 @@ def install(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}; use {allow}."
         if not is_api(request):
             return page_error(request, exc.status_code, _title(exc.status_code), detail, headers)
-        return problem(exc.status_code, _title(exc.status_code), detail, instance=request.url.path,
-                       headers=headers)
+        return problem(
+            exc.status_code,
+            _title(exc.status_code),
+            detail,
+            instance=request.url.path,
+            headers=headers,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal error", "Something went wrong on our side; it has been logged.")
+        return problem(
+            500, "Internal error", "Something went wrong on our side; it has been logged."
+        )
 
 
-def page_error(request: Request, status: int, title: str, detail: str,
-               headers: dict[str, str] | None = None) -> Response:
+def page_error(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

@@ -61,7 +61,9 @@ class EmployeePublic(BaseModel):
     first_name: str
     last_name: str
     role: str
-    salary: str = Field(description="Annual salary in USD, an exact decimal string", examples=["55000.00"])
+    salary: str = Field(
+        description="Annual salary in USD, an exact decimal string", examples=["55000.00"]
+    )
     document: DocumentPublic | None
     created_at: datetime
     updated_at: datetime
@@ -79,12 +81,17 @@ class EmployeeQuery(BaseModel):
     model_config = ConfigDict(frozen=True)  # one parsed query serves many requests
 
     q: str | SkipJsonSchema[None] = Field(
-        None, max_length=100, description="Search first name, last name and role")
+        None, max_length=100, description="Search first name, last name and role"
+    )
     limit: int = Field(50, ge=1, le=200)
     # pydantic leaves the pattern of an optional string out of its schema: stated again.
     cursor: str | SkipJsonSchema[None] = Field(
-        None, max_length=512, pattern=CURSOR_PATTERN, description=CURSOR_RULE,
-        json_schema_extra={"pattern": CURSOR_PATTERN})
+        None,
+        max_length=512,
+        pattern=CURSOR_PATTERN,
+        description=CURSOR_RULE,
+        json_schema_extra={"pattern": CURSOR_PATTERN},
+    )
 
 
 class FieldChangePublic(BaseModel):
@@ -101,16 +108,23 @@ class HistoryEntryPublic(BaseModel):
 
 
 def _text(limit: int) -> dict[str, Any]:
-    return {"type": "string", "maxLength": limit, "pattern": HAS_TEXT,
-            "description": f"At most {limit} characters; runs of spaces count as one space"}
+    return {
+        "type": "string",
+        "maxLength": limit,
+        "pattern": HAS_TEXT,
+        "description": f"At most {limit} characters; runs of spaces count as one space",
+    }
 
 
 SALARY_TEXT = {
-    "type": "string", "pattern": SALARY_PATTERN,
+    "type": "string",
+    "pattern": SALARY_PATTERN,
     "description": f"Annual salary in USD, 0 to {MAX_SALARY}, at most two decimals: 55000.50",
 }
 FIELD_SCHEMAS = {
-    "first_name": _text(MAX_NAME), "last_name": _text(MAX_NAME), "role": _text(MAX_ROLE),
+    "first_name": _text(MAX_NAME),
+    "last_name": _text(MAX_NAME),
+    "role": _text(MAX_ROLE),
     "salary": SALARY_TEXT,
 }
 PDF_FILE = {"type": "string", "format": "binary", "description": "The scanned ID, a PDF"}
@@ -125,16 +139,34 @@ def _multipart(properties: dict[str, Any]) -> dict[str, Any]:
 
 EMPLOYEE_FORM = _multipart({**FIELD_SCHEMAS, "document": PDF_FILE})
 DOCUMENT_FORM = _multipart({"document": PDF_FILE})
-EMPLOYEE_CHANGES = {"required": True, "content": {"application/json": {"schema": {
-    "title": "EmployeeChanges",
-    "description": "Fields to change; omitted fields stay as they are.",
-    "type": "object",
-    "minProperties": 1,
-    "additionalProperties": False,
-    "properties": {**FIELD_SCHEMAS, "salary": {"anyOf": [SALARY_TEXT, {
-        "type": "integer", "minimum": 0, "maximum": int(MAX_SALARY), "description": "Whole dollars",
-    }]}},
-}}}}
+EMPLOYEE_CHANGES = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "title": "EmployeeChanges",
+                "description": "Fields to change; omitted fields stay as they are.",
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": {
+                    **FIELD_SCHEMAS,
+                    "salary": {
+                        "anyOf": [
+                            SALARY_TEXT,
+                            {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": int(MAX_SALARY),
+                                "description": "Whole dollars",
+                            },
+                        ]
+                    },
+                },
+            }
+        }
+    },
+}
 
 
 def check_employee_fields(raw: dict[str, Any], *, partial: bool) -> None:
@@ -151,8 +183,11 @@ def check_employee_fields(raw: dict[str, Any], *, partial: bool) -> None:
     # JSON's integers (5 and 5.0), not bools
     whole = type(salary) is int or type(salary) is float and salary.is_integer()
     if salary is not None and not (whole or isinstance(salary, str) and _SALARY.fullmatch(salary)):
-        raise InvalidInput("salary must be a whole number of dollars or a string of digits with at "
-                           "most two decimals, such as \"55000.50\".", field="salary")
+        raise InvalidInput(
+            "salary must be a whole number of dollars or a string of digits with at "
+            'most two decimals, such as "55000.50".',
+            field="salary",
+        )
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -160,8 +195,9 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None or value == "*":
         return None
     if not _IF_MATCH.fullmatch(value):
-        raise InvalidInput('If-Match must be the employee\'s version, such as 3 or "3".',
-                           field="If-Match")
+        raise InvalidInput(
+            'If-Match must be the employee\'s version, such as 3 or "3".', field="If-Match"
+        )
     return int(value.removeprefix("W/").strip('"'))
 
 

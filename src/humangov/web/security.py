@@ -26,7 +26,9 @@ class PageSecurityHeaders:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(("/api/", "/docs", "/openapi.json", "/redoc")):
+        if scope["type"] != "http" or path.startswith(
+            ("/api/", "/docs", "/openapi.json", "/redoc")
+        ):
             await self.app(scope, receive, send)
             return
 

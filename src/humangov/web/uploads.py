@@ -39,12 +39,16 @@ async def read_form(request: Request, max_document: int):
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(max_document)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise BadRequest("Send the employee as multipart/form-data, with the PDF in the 'document' field.")
+        raise BadRequest(
+            "Send the employee as multipart/form-data, with the PDF in the 'document' field."
+        )
     limited = Request(request.scope, _limited(request.receive, limit, max_document))
     try:
         form: FormData = await limited.form(max_files=2, max_fields=20)
     except (MultiPartException, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The multipart body is malformed ({exc}). Check the boundary and fields.") from None
+        raise BadRequest(
+            f"The multipart body is malformed ({exc}). Check the boundary and fields."
+        ) from None
     try:
         yield form
     finally:
@@ -66,5 +70,7 @@ def text_fields(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
 def document_file(form: FormData) -> UploadFile:
     doc = form.get("document")
     if not isinstance(doc, UploadFile):
-        raise InvalidInput("document is required: attach the scanned ID as a PDF file.", field="document")
+        raise InvalidInput(
+            "document is required: attach the scanned ID as a PDF file.", field="document"
+        )
     return doc

@@ -107,17 +107,23 @@ async def list_employees(
     if body is None:
         page = request.app.state.container.personnel.list_employees(
             state, q=query.q, limit=query.limit, cursor=query.cursor)
-        body = orjson.dumps({"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor})
+        body = orjson.dumps(
+            {"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor}
+        )
         cache.put(key, token, body)
     return Response(body, media_type="application/json")
 
 
 @router.post(
-    "/states/{code}/employees", status_code=201, response_model=EmployeePublic,
+    "/states/{code}/employees",
+    status_code=201,
+    response_model=EmployeePublic,
     openapi_extra={"requestBody": EMPLOYEE_FORM},
     responses={201: AN_EMPLOYEE, **WRITE_PROBLEMS, **DOCUMENT_PROBLEMS},
 )
-async def create_employee(request: Request, state: TenantWrite, container: ContainerDep, principal: PrincipalDep):
+async def create_employee(
+    request: Request, state: TenantWrite, container: ContainerDep, principal: PrincipalDep
+):
     synthetic = is_synthetic(request)
     async with read_form(request, container.settings.max_document_bytes) as form:
         fields = text_fields(form, EDITABLE_FIELDS)
@@ -125,84 +131,141 @@ async def create_employee(request: Request, state: TenantWrite, container: Conta
         check_employee_fields(fields, partial=False)  # field errors (422) before file errors (415)
         doc = document_file(form)
         employee = await run_in_threadpool(
-            container.personnel.add_employee, state, fields, doc.file, principal.actor, synthetic=synthetic
+            container.personnel.add_employee,
+            state,
+            fields,
+            doc.file,
+            principal.actor,
+            synthetic=synthetic,
         )
     return _employee(employee, 201)
 
 
-@router.get("/states/{code}/employees/{employee_id}", response_model=EmployeePublic,
-            responses={200: AN_EMPLOYEE, **READ_PROBLEMS})
+@router.get(
+    "/states/{code}/employees/{employee_id}",
+    response_model=EmployeePublic,
+    responses={200: AN_EMPLOYEE, **READ_PROBLEMS},
+)
 async def get_employee(request: Request, code: StateCode, employee_id: EmployeeId):
     state = resolve_tenant(request, code)
     return _employee(request.app.state.container.personnel.get_employee(state, employee_id))
 
 
-@router.patch("/states/{code}/employees/{employee_id}", response_model=EmployeePublic,
-              openapi_extra={"requestBody": EMPLOYEE_CHANGES},
-              responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE})
+@router.patch(
+    "/states/{code}/employees/{employee_id}",
+    response_model=EmployeePublic,
+    openapi_extra={"requestBody": EMPLOYEE_CHANGES},
+    responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE},
+)
 async def update_employee(
-    request: Request, state: TenantWrite, employee_id: EmployeeId, container: ContainerDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    request: Request,
+    state: TenantWrite,
+    employee_id: EmployeeId,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ):
     changes = await json_object(request)
     if any(v is None for v in changes.values()):
         name = next(k for k, v in changes.items() if v is None)
-        raise InvalidInput(f"{name} cannot be null; leave it out to keep the current value.", field=name)
+        raise InvalidInput(
+            f"{name} cannot be null; leave it out to keep the current value.", field=name
+        )
     check_employee_fields(changes, partial=True)
     employee = await run_in_threadpool(
-        container.personnel.update_employee, state, employee_id, changes, principal.actor,
+        container.personnel.update_employee,
+        state,
+        employee_id,
+        changes,
+        principal.actor,
         parse_if_match(if_match),
     )
     return _employee(employee)
 
 
-@router.delete("/states/{code}/employees/{employee_id}", status_code=204,
-               responses={**WRITE_PROBLEMS, **STALE})
+@router.delete(
+    "/states/{code}/employees/{employee_id}", status_code=204, responses={**WRITE_PROBLEMS, **STALE}
+)
 async def delete_employee(
-    state: TenantWrite, employee_id: EmployeeId, container: ContainerDep, principal: PrincipalDep,
+    state: TenantWrite,
+    employee_id: EmployeeId,
+    container: ContainerDep,
+    principal: PrincipalDep,
     if_match: IfMatch = None,
 ):
     await run_in_threadpool(
-        container.personnel.delete_employee, state, employee_id, principal.actor, parse_if_match(if_match)
+        container.personnel.delete_employee,
+        state,
+        employee_id,
+        principal.actor,
+        parse_if_match(if_match),
     )
     return Response(status_code=204)
 
 
-@router.put("/states/{code}/employees/{employee_id}/document", response_model=EmployeePublic,
-            openapi_extra={"requestBody": DOCUMENT_FORM},
-            responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE, **DOCUMENT_PROBLEMS})
+@router.put(
+    "/states/{code}/employees/{employee_id}/document",
+    response_model=EmployeePublic,
+    openapi_extra={"requestBody": DOCUMENT_FORM},
+    responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE, **DOCUMENT_PROBLEMS},
+)
 async def replace_document(
-    request: Request, state: TenantWrite, employee_id: EmployeeId, container: ContainerDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    request: Request,
+    state: TenantWrite,
+    employee_id: EmployeeId,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ):
     expected = parse_if_match(if_match)
     container.personnel.get_employee(state, employee_id)  # 404 before reading the upload
     async with read_form(request, container.settings.max_document_bytes) as form:
         doc = document_file(form)
         employee = await run_in_threadpool(
-            container.personnel.replace_document, state, employee_id, doc.file, principal.actor, expected
+            container.personnel.replace_document,
+            state,
+            employee_id,
+            doc.file,
+            principal.actor,
+            expected,
         )
     return _employee(employee)
 
 
-@router.get("/states/{code}/employees/{employee_id}/document", response_class=Response, responses={
-    200: {"description": "The PDF, as an attachment",
-          "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-    **READ_PROBLEMS})
+@router.get(
+    "/states/{code}/employees/{employee_id}/document",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The PDF, as an attachment",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **READ_PROBLEMS,
+    },
+)
 async def download_document(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
-    employee, chunks = await run_in_threadpool(container.personnel.open_document, state, employee_id)
-    assert employee.document is not None  # open_document answers NotFound for an employee without one
+    employee, chunks = await run_in_threadpool(
+        container.personnel.open_document, state, employee_id
+    )
+    assert (
+        employee.document is not None
+    )  # open_document answers NotFound for an employee without one
     headers = {
         "Content-Disposition": f'attachment; filename="{employee.id}.pdf"',
         "X-Content-Type-Options": "nosniff",
         "Content-Length": str(employee.document.size),
         "Cache-Control": "private, no-store",
     }
-    return StreamingResponse(iterate_in_threadpool(chunks), media_type="application/pdf", headers=headers)
+    return StreamingResponse(
+        iterate_in_threadpool(chunks), media_type="application/pdf", headers=headers
+    )
 
 
-@router.get("/states/{code}/employees/{employee_id}/history", response_model=list[HistoryEntryPublic],
-            responses=READ_PROBLEMS)
+@router.get(
+    "/states/{code}/employees/{employee_id}/history",
+    response_model=list[HistoryEntryPublic],
+    responses=READ_PROBLEMS,
+)
 async def employee_history(state: TenantRead, employee_id: EmployeeId, container: ContainerDep):
     return _json([history_json(h) for h in container.personnel.history(state, employee_id)])
 

@@ -70,13 +70,18 @@ def erasures_page(
 
 @pages_router.get("/erasure/dead-letters")
 def dead_letters_page(request: Request, admin: AdminPrincipal, container: ContainerDep):
-    return deps.render(request, "erasures/dead_letters.html", dead=container.erasures.dead_letters())
+    return deps.render(
+        request, "erasures/dead_letters.html", dead=container.erasures.dead_letters()
+    )
 
 
 @pages_router.post("/erasure/dead-letters/retry")
 def retry_dead_letters(
-    request: Request, admin: AdminPrincipal, container: ContainerDep,
-    csrf_token: Annotated[str, Form()] = "", intent_id: Annotated[str, Form()] = "",
+    request: Request,
+    admin: AdminPrincipal,
+    container: ContainerDep,
+    csrf_token: Annotated[str, Form()] = "",
+    intent_id: Annotated[str, Form()] = "",
 ):
     deps.require_csrf(request, csrf_token)
     container.erasures.retry(int(intent_id) if intent_id.strip().isdigit() else None)

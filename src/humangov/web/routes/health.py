@@ -37,7 +37,9 @@ async def readyz(container: ContainerDep):
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which part and why
             checks[name] = f"failing: {getattr(exc, 'detail', None) or type(exc).__name__}"
     if all(v == "ok" for v in checks.values()):
-        return Response(orjson.dumps({"status": "ok", "checks": checks}), media_type="application/json")
+        return Response(
+            orjson.dumps({"status": "ok", "checks": checks}), media_type="application/json"
+        )
     failing = ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
     return problem(503, "Not ready", f"HumanGov is not ready: {failing}.", checks=checks)
 

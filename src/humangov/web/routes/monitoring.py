@@ -28,7 +28,9 @@ _FALLBACK_BASE = (
     "</head><body>{% block content %}{% endblock %}</body></html>"
 )
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), DictLoader({"base.html": _FALLBACK_BASE})])
+templates.env.loader = ChoiceLoader(
+    [FileSystemLoader(str(TEMPLATES_DIR)), DictLoader({"base.html": _FALLBACK_BASE})]
+)
 templates.env.globals.update(bar_class=bar_class, bar_title=bar_title)
 
 api_router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
@@ -48,15 +50,20 @@ def _render(request: Request, name: str, context: dict):
 def _store(request: Request) -> RunStore:
     store = getattr(request.app.state, "monitoring_store", None)
     if store is None:
-        raise NotFound("Monitoring is not running in this process; start `humangov serve` without "
-                       "--no-monitoring, or run `humangov monitor`.")
+        raise NotFound(
+            "Monitoring is not running in this process; start `humangov serve` without "
+            "--no-monitoring, or run `humangov monitor`."
+        )
     return store
 
 
 def _checks(request: Request) -> list[dict]:
     """name, type, state of every known check: configured ones first, then any in the store."""
     config = getattr(request.app.state, "monitoring_config", None)
-    known = [{"name": c.name, "type": c.type, "state": c.state} for c in (config.checks if config else [])]
+    known = [
+        {"name": c.name, "type": c.type, "state": c.state}
+        for c in (config.checks if config else [])
+    ]
     names = {c["name"] for c in known}
     for name in _store(request).check_names():
         if name not in names:
@@ -68,16 +75,26 @@ def _require_check(request: Request, name: str) -> dict:
     for check in _checks(request):
         if check["name"] == name:
             return check
-    raise NotFound(f"There is no monitoring check named {name!r}. GET /api/v1/monitoring/checks lists them.")
+    raise NotFound(
+        f"There is no monitoring check named {name!r}. GET /api/v1/monitoring/checks lists them."
+    )
 
 
 def _run_json(run) -> dict:
     return {
-        "id": run.run_id, "check": run.check, "status": run.status, "trigger": run.trigger,
+        "id": run.run_id,
+        "check": run.check,
+        "status": run.status,
+        "trigger": run.trigger,
         "started_at": run.started_at.isoformat(),
         "scheduled_at": run.scheduled_at.isoformat() if run.scheduled_at else None,
-        "duration_ms": run.duration_ms, "error": run.error, "failing_step": run.failing_step,
-        "steps": [{"name": s.name, "status": s.status, "duration_ms": s.duration_ms, "error": s.error} for s in run.steps],
+        "duration_ms": run.duration_ms,
+        "error": run.error,
+        "failing_step": run.failing_step,
+        "steps": [
+            {"name": s.name, "status": s.status, "duration_ms": s.duration_ms, "error": s.error}
+            for s in run.steps
+        ],
         "artifacts": [f"/monitoring/artifacts/{run.run_id}/{Path(p).name}" for p in run.artifacts],
     }
 
@@ -88,18 +105,25 @@ def list_checks(request: Request) -> list[dict]:
     out = []
     for check in _checks(request):
         summary = store.summary(check["name"])
-        out.append({
-            "name": check["name"], "type": check["type"] or summary.check_type or None,
-            "state": check["state"], "last_status": summary.last_status,
-            "last_run_at": summary.last_run_at.isoformat() if summary.last_run_at else None,
-            "success_24h": summary.success_24h,
-        })
+        out.append(
+            {
+                "name": check["name"],
+                "type": check["type"] or summary.check_type or None,
+                "state": check["state"],
+                "last_status": summary.last_status,
+                "last_run_at": summary.last_run_at.isoformat() if summary.last_run_at else None,
+                "success_24h": summary.success_24h,
+            }
+        )
     return out
 
 
 @api_router.get("/checks/{name}/runs", responses={**ADMIN_PROBLEMS, **problems(422)})
 def list_runs(
-    request: Request, name: str, limit: int = Query(50, ge=1, le=500), cursor: str | None = None,
+    request: Request,
+    name: str,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
 ) -> dict:
     _require_check(request, name)
     runs, next_cursor = _store(request).list_runs(name, limit=limit, cursor=cursor)
@@ -110,7 +134,11 @@ def list_runs(
 def overview(request: Request):
     store = _store(request)
     rows = [
-        {"check": c, "summary": store.summary(c["name"]), "uptime": store.uptime(c["name"], buckets=24)}
+        {
+            "check": c,
+            "summary": store.summary(c["name"]),
+            "uptime": store.uptime(c["name"], buckets=24),
+        }
         for c in _checks(request)
     ]
     return _render(request, "monitoring/index.html", {"rows": rows})
@@ -123,10 +151,19 @@ def check_page(request: Request, name: str, cursor: str | None = None):
     hourly = store.uptime(name, buckets=24)
     daily = store.uptime(name, buckets=30, bucket=timedelta(days=1))
     runs, next_cursor = store.list_runs(name, limit=50, cursor=cursor)
-    return _render(request, "monitoring/check.html", {
-        "check": check, "summary": store.summary(name), "hourly": hourly, "daily": daily,
-        "chart": Markup(latency_svg(hourly)), "runs": runs, "next_cursor": next_cursor,
-    })
+    return _render(
+        request,
+        "monitoring/check.html",
+        {
+            "check": check,
+            "summary": store.summary(name),
+            "hourly": hourly,
+            "daily": daily,
+            "chart": Markup(latency_svg(hourly)),
+            "runs": runs,
+            "next_cursor": next_cursor,
+        },
+    )
 
 
 @pages_router.get("/monitoring/runs/{run_id}", response_class=HTMLResponse)
@@ -136,11 +173,16 @@ def run_page(request: Request, run_id: str):
         raise NotFound(f"There is no monitoring run {run_id!r}; it may be past retention.")
     slowest = max([s.duration_ms for s in run.steps] + [1.0])
     files = [Path(p).name for p in run.artifacts]
-    return _render(request, "monitoring/run.html", {
-        "run": run, "slowest": slowest,
-        "screenshots": [f for f in files if f.endswith(".png")],
-        "others": [f for f in files if not f.endswith(".png")],
-    })
+    return _render(
+        request,
+        "monitoring/run.html",
+        {
+            "run": run,
+            "slowest": slowest,
+            "screenshots": [f for f in files if f.endswith(".png")],
+            "others": [f for f in files if not f.endswith(".png")],
+        },
+    )
 
 
 @pages_router.get("/monitoring/artifacts/{run_id}/{filename}")
@@ -156,6 +198,14 @@ def artifact(request: Request, run_id: str, filename: str):
     for recorded in run.artifacts:
         path = Path(recorded).resolve()
         if path.name == filename and path.is_relative_to(root) and path.is_file():
-            media = "image/png" if filename.endswith(".png") else "application/zip" if filename.endswith(".zip") else "application/octet-stream"
-            return FileResponse(path, media_type=media, filename=filename if media != "image/png" else None)
+            media = (
+                "image/png"
+                if filename.endswith(".png")
+                else "application/zip"
+                if filename.endswith(".zip")
+                else "application/octet-stream"
+            )
+            return FileResponse(
+                path, media_type=media, filename=filename if media != "image/png" else None
+            )
     raise missing
