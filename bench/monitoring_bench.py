@@ -54,7 +54,8 @@ async def measure(
 ) -> dict:
     from humangov.monitoring.config import parse_config
     from humangov.monitoring.engine import MonitoringEngine
-    from humangov.monitoring.store import artifacts_dir_for, open_store
+    from humangov.monitoring.sqlite_store import SqliteRunStore
+    from humangov.monitoring.store import artifacts_dir_for
 
     config = parse_config({
         "max_concurrency": 200,
@@ -64,7 +65,8 @@ async def measure(
             for i in range(checks)
         ],
     })
-    store = open_store(data_dir)
+    store = SqliteRunStore(Path(data_dir) / "monitoring.db",
+                           artifacts_dir=artifacts_dir_for(data_dir))
     engine = MonitoringEngine(config, store, artifacts_dir_for(data_dir))
     await engine.start()
     # The first interval spreads the first runs and opens the connections: warm up over it.

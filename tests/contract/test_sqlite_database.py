@@ -30,8 +30,9 @@ from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.states import state_for
 from humangov.monitoring.alarms.store import AlarmStore
 from humangov.monitoring.alarms.store import metadata as alarm_tables
+from humangov.monitoring.sqlite_store import SqliteRunStore
 from humangov.monitoring.sqlite_store import metadata as monitoring_tables
-from humangov.monitoring.store import open_store
+from humangov.monitoring.store import artifacts_dir_for
 
 # Each SQLite file, by its alembic.ini section, with the tables its adapters query.
 TABLES = {"humangov": humangov_tables, "monitoring": monitoring_tables, "alarms": alarm_tables}
@@ -333,7 +334,7 @@ def test_a_data_directory_of_the_previous_release_upgrades_in_place_on_start(tmp
         ("monitoring", "runs"), ("alarms", "alarm_states"), ("alarms", "alarm_events")])
     # WHEN the app starts on it: the container, the run store and the alarm store
     container = bootstrap(Settings(environment="test", data_dir=tmp_path))
-    runs = open_store(tmp_path)
+    runs = SqliteRunStore(tmp_path / "monitoring.db", artifacts_dir=artifacts_dir_for(tmp_path))
     alarms = AlarmStore.open(files["alarms"])
     records = open_database(files["humangov"], migrate_to_head=False)
     try:

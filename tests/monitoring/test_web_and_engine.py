@@ -20,7 +20,8 @@ from humangov.monitoring.config import parse_config
 from humangov.monitoring.engine import MonitoringEngine
 from humangov.monitoring.metrics import CheckMetrics
 from humangov.monitoring.results import RunResult, StepResult, utcnow
-from humangov.monitoring.store import artifacts_dir_for, open_store
+from humangov.monitoring.sqlite_store import SqliteRunStore
+from humangov.monitoring.store import artifacts_dir_for
 from humangov.web import errors
 from humangov.web.routes.monitoring import api_router, pages_router
 from tests.monitoring.servers import refused_url, serve
@@ -38,7 +39,7 @@ def web(store, config=None) -> TestClient:
 
 @pytest.fixture
 def filled(tmp_path):
-    store = open_store(tmp_path)
+    store = SqliteRunStore(tmp_path / "monitoring.db", artifacts_dir=artifacts_dir_for(tmp_path))
     run_dir = artifacts_dir_for(tmp_path) / "browser" / "0000000000001-aaaaaaaa"
     run_dir.mkdir(parents=True)
     (run_dir / "01-login.png").write_bytes(b"\x89PNG fake")
@@ -134,7 +135,8 @@ async def test_the_engine_runs_checks_stores_results_and_counts_them_in_metrics(
             {"name": "down", "type": "heartbeat", "url": refused_url(),
              "interval": "1s", "timeout": "1s"},
         ]})
-        store = open_store(tmp_path)
+        artifacts = artifacts_dir_for(tmp_path)
+        store = SqliteRunStore(tmp_path / "monitoring.db", artifacts_dir=artifacts)
         engine = MonitoringEngine(
             config, store, artifacts_dir_for(tmp_path), [subscriber], metrics=CheckMetrics(registry)
         )

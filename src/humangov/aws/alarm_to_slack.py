@@ -61,10 +61,9 @@ def webhook_url() -> str:
         if _url is None:
             secret_id = os.environ.get(SECRET_ID_ENV)
             if secret_id:
-                from humangov.adapters.aws.clients import AwsClients
-                from humangov.config import Settings
+                from humangov.bootstrap import aws_clients
 
-                value = AwsClients(Settings()).secretsmanager.get_secret_value(
+                value = aws_clients().secretsmanager.get_secret_value(
                     SecretId=secret_id)["SecretString"].strip()
                 _url = json.loads(value)["url"] if value.startswith("{") else value
             else:

@@ -45,6 +45,12 @@ def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> 
     )
 
 
+def aws_clients(settings: Settings | None = None) -> AwsClients:
+    """The boto3 client factory alone, for a Lambda that calls one service directly (the
+    alarm Lambda reads its Slack webhook from Secrets Manager)."""
+    return AwsClients(settings or Settings(backend="aws"))
+
+
 @dataclass(frozen=True)
 class StreamRuntime:
     """What the erasure Lambda needs: the state of each stream's table, the state's bucket,

@@ -206,19 +206,6 @@ class MemoryRunStore(RunStore):
             del self._agg[key]
 
 
-def open_store(data_dir: Path | None, **kw) -> RunStore:
-    """SQLite at `<data_dir>/monitoring.db` with artifacts under `<data_dir>/monitoring/artifacts`,
-    or in memory when there is no data dir."""
-    if data_dir is None:
-        return MemoryRunStore(**kw)
-    from humangov.monitoring.sqlite_store import SqliteRunStore
-
-    data_dir = Path(data_dir)
-    return SqliteRunStore(
-        data_dir / "monitoring.db", artifacts_dir=artifacts_dir_for(data_dir), **kw
-    )
-
-
 def artifacts_dir_for(data_dir: Path) -> Path:
     return Path(data_dir) / "monitoring" / "artifacts"
 
