@@ -163,10 +163,14 @@ class Ledger(Protocol):
 
     def append(self, receipts: list[Receipt]) -> None: ...
     def has(self, change_id: str, key: str) -> bool: ...
+    # `synthetic` picks canary receipts (True), the state's own (False) or both (None).
     def receipts(
         self, state: str, *, limit: int, cursor: str | None, since: datetime | None = None,
+        synthetic: bool | None = None,
     ) -> tuple[list[Receipt], str | None]: ...  # newest first
-    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]: ...  # by reason
+    def totals(
+        self, state: str, since: datetime | None = None, *, synthetic: bool | None = None,
+    ) -> dict[str, int]: ...  # by reason
     def record_sweep(self, run: SweepRun) -> None: ...
     def latest_sweep(self, state: str) -> SweepRun | None: ...
 

@@ -3,6 +3,7 @@ users logged in with a session, real bearer tokens, the real CSRF check."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,8 +14,9 @@ from tests.web.conftest import csrf_of
 
 @pytest.fixture(scope="module", autouse=True)
 def receipts(web_container):
-    """Three receipts in CA, one in TX."""
-    web_container.ledger.append([_receipt(n) for n in range(3)] + [_receipt(7, "TX")])
+    """Three receipts in CA, one in TX, and one of a canary's synthetic record in CA."""
+    web_container.ledger.append([_receipt(n) for n in range(3)] + [_receipt(7, "TX")]
+                                + [replace(_receipt(5), synthetic=True)])
 
 
 @pytest.fixture
@@ -63,6 +65,15 @@ def test_another_states_receipts_answer_404(users, bearer):
 def test_the_erasures_page_lists_receipts(users):
     page = users.ca_viewer.get("/states/CA/erasures")
     assert page.status_code == 200 and "k2" in page.text and "k7" not in page.text
+
+
+def test_the_erasures_page_counts_canary_erasures_apart_and_lists_them_on_request(users):
+    own = users.ca_viewer.get("/states/CA/erasures")
+    assert "k2" in own.text and "k5" not in own.text
+    assert "Synthetic (canary) erasures: <strong>1</strong>" in own.text
+    assert 'href="?synthetic=true"' in own.text
+    canary = users.ca_viewer.get("/states/CA/erasures", params={"synthetic": "true"})
+    assert canary.status_code == 200 and "k5" in canary.text and "k2" not in canary.text
 
 
 def test_the_erasures_page_asks_a_stranger_to_log_in(users):

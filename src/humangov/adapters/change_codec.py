@@ -20,7 +20,7 @@ def change_to_row(change: DocumentChange) -> dict[str, str | int | None]:
         "old_size": old.size if old else None, "old_sha256": old.sha256 if old else None,
         # Only the new key and id are kept: the planner compares keys and never erases `new`.
         "new_document_id": new.id if new else None, "new_key": new.key if new else None,
-        "requested_at": to_text(change.requested_at),
+        "requested_at": to_text(change.requested_at), "synthetic": change.synthetic,
     }
 
 
@@ -36,4 +36,6 @@ def change_from_row(row: Mapping[Any, Any]) -> DocumentChange:
         change_id=row["change_id"], state=row["state"], employee_id=row["employee_id"],
         reason=row["reason"], old=old, new=new, actor=row["actor"],
         requested_at=from_text(row["requested_at"]),
+        # Absent in dead letters parked before the flag existed: those were the state's own.
+        synthetic=bool(row.get("synthetic") or False),
     )

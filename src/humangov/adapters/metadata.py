@@ -116,6 +116,7 @@ erasure_outbox = Table(
     Column("next_attempt_at", Text, nullable=False),
     Column("last_error", Text),
     Column("done_at", Text),
+    Column("synthetic", Boolean, nullable=False, server_default=text("0")),  # a canary's record
     Index("ix_erasure_outbox_due", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
@@ -135,6 +136,7 @@ erasure_receipts = Table(
     Column("requested_at", Text, nullable=False),
     Column("erased_at", Text, nullable=False),
     Column("result", Text, nullable=False),
+    Column("synthetic", Boolean, nullable=False, server_default=text("0")),  # a canary's record
     UniqueConstraint("change_id", "key", name="uq_erasure_receipts_change_key"),
     Index("ix_erasure_receipts_state", "state", "id"),
     sqlite_autoincrement=True,

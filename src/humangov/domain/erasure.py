@@ -16,7 +16,9 @@ class DocumentChange:
     """A change to an employee's document reference, as the outbox or a stream record sees it.
 
     `old` is the reference before the change and `new` the one after (None when the record is
-    gone or has no document). The erasure planner only looks at these two.
+    gone or has no document). The erasure planner only looks at these two. `synthetic` is the
+    changed employee's flag (a canary's record), copied into each receipt so reports keep
+    canary erasures apart from the state's own.
     """
 
     change_id: str
@@ -27,12 +29,15 @@ class DocumentChange:
     new: DocumentRef | None
     actor: str
     requested_at: datetime
+    synthetic: bool = False
 
 
 def new_change(state: str, employee_id: str, reason: str, old: DocumentRef | None,
-               new: DocumentRef | None, actor: str, at: datetime) -> DocumentChange:
+               new: DocumentRef | None, actor: str, at: datetime, *,
+               synthetic: bool = False) -> DocumentChange:
     """A change under a fresh id: the outbox keeps one intent per change id."""
-    return DocumentChange(str(uuid.uuid4()), state, employee_id, reason, old, new, actor, at)
+    return DocumentChange(str(uuid.uuid4()), state, employee_id, reason, old, new, actor, at,
+                          synthetic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class Receipt:
     erased_at: datetime
     result: str  # erased | already-absent
     versions: tuple[str, ...] = field(default_factory=tuple)
+    synthetic: bool = False  # erased for a canary's record, not one of the state's own
 
 
 @dataclass(frozen=True, slots=True)

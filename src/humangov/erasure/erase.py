@@ -44,7 +44,7 @@ def erase(
             state=state, key=key, size=size, sha256=sha256, reason=change.reason,
             change_id=change.change_id, actor=change.actor, requested_at=change.requested_at,
             erased_at=clock.now(), result="erased" if erased.existed else "already-absent",
-            versions=tuple(erased.versions),
+            versions=tuple(erased.versions), synthetic=change.synthetic,
         )
         ledger.append([receipt])
         receipts.append(receipt)

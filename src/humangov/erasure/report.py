@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from humangov.domain.erasure import REASONS
+from humangov.domain.erasure import REASONS, Receipt
 from humangov.domain.states import STATE_NAMES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "erasures"
@@ -17,13 +17,10 @@ PAGE = 500
 def build_report(
     state: str, *, ledger, outbox, now: datetime, since: datetime | None = None
 ) -> dict:
-    receipts, cursor = [], None
-    while True:
-        page, cursor = ledger.receipts(state, limit=PAGE, cursor=cursor, since=since)
-        receipts.extend(page)
-        if cursor is None:
-            break
-    totals = ledger.totals(state, since)
+    # Counsel's totals and receipts are the state's own; canary erasures are listed apart.
+    receipts = _all_receipts(ledger, state, since, synthetic=False)
+    synthetic = _all_receipts(ledger, state, since, synthetic=True)
+    totals = ledger.totals(state, since, synthetic=False)
     sweep = ledger.latest_sweep(state)
     dead = outbox.dead_letters(state)
     return {
@@ -46,14 +43,29 @@ def build_report(
             "scanned_files": sweep.scanned_files, "scanned_records": sweep.scanned_records,
             "orphans": sweep.orphans, "dangling": sweep.dangling, "purged": sweep.purged,
         },
-        "receipts": [
-            {"key": r.key, "size": r.size, "sha256": r.sha256, "versions": list(r.versions),
-             "reason": r.reason, "change_id": r.change_id, "actor": r.actor,
-             "requested_at": r.requested_at.isoformat(), "erased_at": r.erased_at.isoformat(),
-             "result": r.result}
-            for r in receipts
-        ],
+        "receipts": [_receipt(r) for r in receipts],
+        "synthetic_erased": len(synthetic),
+        "synthetic_receipts": [_receipt(r) for r in synthetic],
     }
+
+
+def _all_receipts(ledger, state: str, since: datetime | None, *,
+                  synthetic: bool) -> list[Receipt]:
+    receipts: list[Receipt] = []
+    cursor = None
+    while True:
+        page, cursor = ledger.receipts(state, limit=PAGE, cursor=cursor, since=since,
+                                       synthetic=synthetic)
+        receipts.extend(page)
+        if cursor is None:
+            return receipts
+
+
+def _receipt(r: Receipt) -> dict:
+    return {"key": r.key, "size": r.size, "sha256": r.sha256, "versions": list(r.versions),
+            "reason": r.reason, "change_id": r.change_id, "actor": r.actor,
+            "requested_at": r.requested_at.isoformat(), "erased_at": r.erased_at.isoformat(),
+            "result": r.result}
 
 
 def render_html(report: dict) -> str:

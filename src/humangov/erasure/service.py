@@ -39,9 +39,16 @@ class Erasures:
 
     # evidence ---------------------------------------------------------------------------
     def receipts(self, state: str, *, limit: int, cursor: str | None = None,
-                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
-        """A page of the state's receipts, newest first."""
-        return self.ledger.receipts(state, limit=limit, cursor=cursor, since=since)
+                 since: datetime | None = None,
+                 synthetic: bool | None = None) -> tuple[list[Receipt], str | None]:
+        """A page of the state's receipts, newest first: canary ones (`synthetic`), the
+        state's own (not `synthetic`) or both (None)."""
+        return self.ledger.receipts(state, limit=limit, cursor=cursor, since=since,
+                                    synthetic=synthetic)
+
+    def synthetic_count(self, state: str) -> int:
+        """How many receipts the canaries' records left (shown beside the state's own)."""
+        return sum(self.ledger.totals(state, synthetic=True).values())
 
     def pending(self, state: str | None = None) -> int:
         return self.outbox.pending_count(state)

@@ -60,6 +60,7 @@ def change_from_record(record: dict, state: str) -> DocumentChange | None:
         change_id=str(record["eventID"]), state=state, employee_id=str(old.get("id", "")),
         reason=reason, old=old_doc, new=new_doc, actor=str(actor),
         requested_at=_created(data.get("ApproximateCreationDateTime")),
+        synthetic=bool(old.get("synthetic", False)),  # absent on items older than the flag
     )
 
 

@@ -60,22 +60,30 @@ class DynamoDBLedger:
         return "Item" in got
 
     def receipts(self, state: str, *, limit: int, cursor: str | None,
-                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
-        kwargs = self._by_state(state, since)
+                 since: datetime | None = None,
+                 synthetic: bool | None = None) -> tuple[list[Receipt], str | None]:
+        kwargs = self._by_state(state, since, synthetic)
         if cursor:
             kwargs["ExclusiveStartKey"] = _start_key(state, cursors.decode(cursor, _seq))
+        items: list[dict] = []
         with translating("The erasure ledger"):
-            items = self._ddb.query(
-                **kwargs, ScanIndexForward=False, Limit=limit + 1
-            ).get("Items", [])
+            # Limit counts items read before the filter, so a page may come back short:
+            # read on until one more than the page matched, or the index ends.
+            while len(items) <= limit:
+                got = self._ddb.query(**kwargs, ScanIndexForward=False, Limit=limit + 1)
+                items.extend(got.get("Items", []))
+                if "LastEvaluatedKey" not in got:
+                    break
+                kwargs["ExclusiveStartKey"] = got["LastEvaluatedKey"]
         page = items[:limit]
         nxt = cursors.encode(page[-1]["seq"]["S"]) if len(items) > limit else None
         return [_receipt(from_item(i)) for i in page], nxt
 
-    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
+    def totals(self, state: str, since: datetime | None = None, *,
+               synthetic: bool | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
         with translating("The erasure ledger"):
-            for item in query_all(self._ddb, **self._by_state(state, since),
+            for item in query_all(self._ddb, **self._by_state(state, since, synthetic),
                                   ProjectionExpression="reason"):
                 reason = item["reason"]["S"]
                 out[reason] = out.get(reason, 0) + 1
@@ -101,14 +109,23 @@ class DynamoDBLedger:
                         int(v["scanned_files"]), int(v["scanned_records"]), int(v["orphans"]),
                         int(v["dangling"]), int(v["purged"]))
 
-    def _by_state(self, state: str, since: datetime | None) -> dict:
-        condition, values = "#s = :s", {":s": {"S": state}}
+    def _by_state(self, state: str, since: datetime | None, synthetic: bool | None) -> dict:
+        condition = "#s = :s"
+        values: dict[str, dict[str, Any]] = {":s": {"S": state}}
         if since is not None:
             condition += " AND seq >= :since"
             values[":since"] = {"S": to_text(since)}
-        return {"TableName": self.table, "IndexName": "by_state",
-                "KeyConditionExpression": condition, "ExpressionAttributeNames": {"#s": "state"},
-                "ExpressionAttributeValues": values}
+        query: dict[str, Any] = {
+            "TableName": self.table, "IndexName": "by_state",
+            "KeyConditionExpression": condition, "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": values}
+        if synthetic is not None:
+            values[":synthetic"] = {"BOOL": True}
+            # Receipts written before the flag existed have no attribute: the state's own.
+            query["FilterExpression"] = ("synthetic = :synthetic" if synthetic
+                                         else "attribute_not_exists(synthetic) "
+                                              "OR synthetic <> :synthetic")
+        return query
 
 
 def _receipt_pk(change_id: str, key: str) -> str:
@@ -122,7 +139,7 @@ def _receipt_item(r: Receipt) -> dict:
         "key": r.key, "size": r.size, "sha256": r.sha256, "versions": list(r.versions),
         "reason": r.reason, "change_id": r.change_id, "actor": r.actor,
         "requested_at": to_text(r.requested_at), "erased_at": to_text(r.erased_at),
-        "result": r.result,
+        "result": r.result, "synthetic": r.synthetic,
     })
 
 
@@ -132,6 +149,7 @@ def _receipt(v: dict) -> Receipt:
         sha256=v.get("sha256"), reason=v["reason"], change_id=v["change_id"], actor=v["actor"],
         requested_at=from_text(v["requested_at"]), erased_at=from_text(v["erased_at"]),
         result=v["result"], versions=tuple(v.get("versions", [])),
+        synthetic=bool(v.get("synthetic", False)),  # absent on receipts older than the flag
     )
 
 

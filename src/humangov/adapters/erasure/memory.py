@@ -132,7 +132,8 @@ class MemoryLedger:
         return (change_id, key) in self._seen
 
     def receipts(self, state: str, *, limit: int, cursor: str | None,
-                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
+                 since: datetime | None = None,
+                 synthetic: bool | None = None) -> tuple[list[Receipt], str | None]:
         # The cursor is the position below which the next page starts.
         below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
         out: list[Receipt] = []
@@ -141,18 +142,16 @@ class MemoryLedger:
             while i > 0 and len(out) < limit:
                 i -= 1
                 r = self._receipts[i]
-                if r.state == state and (since is None or r.erased_at >= since):
+                if _matches(r, state, since, synthetic):
                     out.append(r)
-            more = any(
-                r.state == state and (since is None or r.erased_at >= since)
-                for r in self._receipts[:i]
-            )
+            more = any(_matches(r, state, since, synthetic) for r in self._receipts[:i])
         return out, (cursors.encode(i) if more else None)
 
-    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
+    def totals(self, state: str, since: datetime | None = None, *,
+               synthetic: bool | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self._receipts:
-            if r.state == state and (since is None or r.erased_at >= since):
+            if _matches(r, state, since, synthetic):
                 out[r.reason] = out.get(r.reason, 0) + 1
         return out
 
@@ -163,3 +162,8 @@ class MemoryLedger:
     def latest_sweep(self, state: str) -> SweepRun | None:
         runs = [r for r in self._sweeps if r.state == state]
         return max(runs, key=lambda r: r.finished_at) if runs else None
+
+
+def _matches(r: Receipt, state: str, since: datetime | None, synthetic: bool | None) -> bool:
+    return (r.state == state and (since is None or r.erased_at >= since)
+            and synthetic in (None, r.synthetic))

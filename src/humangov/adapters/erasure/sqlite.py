@@ -175,12 +175,11 @@ class SqliteLedger:
                 receipts.c.change_id == change_id, receipts.c.key == key)).first() is not None
 
     def receipts(self, state: str, *, limit: int, cursor: str | None,
-                 since: datetime | None = None) -> tuple[list[Receipt], str | None]:
-        query = sa.select(receipts).where(receipts.c.state == state)
+                 since: datetime | None = None,
+                 synthetic: bool | None = None) -> tuple[list[Receipt], str | None]:
+        query = _of(sa.select(receipts), state, since, synthetic)
         if cursor:
             query = query.where(receipts.c.id < cursors.decode(cursor, cursors.row_id))
-        if since is not None:
-            query = query.where(receipts.c.erased_at >= to_text(since))
         with _read(self.engine) as conn:
             rows = conn.execute(
                 query.order_by(receipts.c.id.desc()).limit(limit + 1)
@@ -189,11 +188,10 @@ class SqliteLedger:
         nxt = cursors.encode(page[-1]["id"]) if len(rows) > limit else None
         return [_receipt(r) for r in page], nxt
 
-    def totals(self, state: str, since: datetime | None = None) -> dict[str, int]:
-        query = (sa.select(receipts.c.reason, sa.func.count()).where(receipts.c.state == state)
-                 .group_by(receipts.c.reason))
-        if since is not None:
-            query = query.where(receipts.c.erased_at >= to_text(since))
+    def totals(self, state: str, since: datetime | None = None, *,
+               synthetic: bool | None = None) -> dict[str, int]:
+        query = _of(sa.select(receipts.c.reason, sa.func.count()), state, since, synthetic)
+        query = query.group_by(receipts.c.reason)
         with _read(self.engine) as conn:
             return {reason: n for reason, n in conn.execute(query)}
 
@@ -221,12 +219,23 @@ class SqliteLedger:
         )
 
 
+def _of(query: sa.Select, state: str, since: datetime | None,
+        synthetic: bool | None) -> sa.Select:
+    """The state's receipts, erased since `since`, synthetic or not (None: both)."""
+    query = query.where(receipts.c.state == state)
+    if since is not None:
+        query = query.where(receipts.c.erased_at >= to_text(since))
+    if synthetic is not None:
+        query = query.where(receipts.c.synthetic == synthetic)
+    return query
+
+
 def _receipt_row(r: Receipt) -> dict:
     return {
         "state": r.state, "key": r.key, "size": r.size, "sha256": r.sha256,
         "versions": orjson.dumps(list(r.versions)).decode(), "reason": r.reason,
         "change_id": r.change_id, "actor": r.actor, "requested_at": to_text(r.requested_at),
-        "erased_at": to_text(r.erased_at), "result": r.result,
+        "erased_at": to_text(r.erased_at), "result": r.result, "synthetic": r.synthetic,
     }
 
 
@@ -235,5 +244,5 @@ def _receipt(r: sa.RowMapping) -> Receipt:
         state=r["state"], key=r["key"], size=r["size"], sha256=r["sha256"], reason=r["reason"],
         change_id=r["change_id"], actor=r["actor"], requested_at=from_text(r["requested_at"]),
         erased_at=from_text(r["erased_at"]), result=r["result"],
-        versions=tuple(orjson.loads(r["versions"])),
+        versions=tuple(orjson.loads(r["versions"])), synthetic=bool(r["synthetic"]),
     )

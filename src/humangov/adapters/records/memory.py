@@ -196,4 +196,5 @@ class MemoryRecordStore:
         actor: str, at: datetime,
     ) -> None:
         if self.on_change is not None:
-            self.on_change(new_change(employee.state, employee.id, reason, old, new, actor, at))
+            self.on_change(new_change(employee.state, employee.id, reason, old, new, actor, at,
+                                      synthetic=employee.synthetic))

@@ -90,13 +90,13 @@ class SqliteRecordStore:
         now = self.clock.now()
         with self._write() as conn:
             docs = conn.exec_driver_sql(
-                "SELECT id, doc_id, doc_key, doc_size, doc_sha256 FROM employees "
+                "SELECT id, doc_id, doc_key, doc_size, doc_sha256, synthetic FROM employees "
                 "WHERE state = ? AND doc_key IS NOT NULL ORDER BY id", (code,),
             ).all()
             insert_changes(conn, (
                 new_change(code, emp_id, "state-offboarded", DocumentRef(d_id, key, size, sha),
-                                   None, actor, now)
-                for emp_id, d_id, key, size, sha in docs
+                           None, actor, now, synthetic=bool(synthetic))
+                for emp_id, d_id, key, size, sha, synthetic in docs
             ))
             conn.exec_driver_sql("DELETE FROM history WHERE state = ?", (code,))
             removed = conn.exec_driver_sql(
@@ -165,7 +165,8 @@ class SqliteRecordStore:
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
             if old is not None and (doc is None or doc.key != old.key):
                 insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
-                                                 old, doc, entry.actor, entry.at)])
+                                                 old, doc, entry.actor, entry.at,
+                                                 synthetic=employee.synthetic)])
 
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
@@ -200,7 +201,8 @@ class SqliteRecordStore:
         )
         if employee.document is not None:
             insert_changes(conn, [new_change(state, employee_id, "record-deleted",
-                                             employee.document, None, actor, self.clock.now())])
+                                             employee.document, None, actor, self.clock.now(),
+                                             synthetic=employee.synthetic)])
         return employee
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:

@@ -20,6 +20,11 @@ pages_router = APIRouter(include_in_schema=False)
 
 MAX_LIMIT = 200
 
+# Canary erasures never mix with the state's own: a listing shows one kind or the other.
+SyntheticFilter = Annotated[bool, Query(description=(
+    "false (default): the state's own erasures; true: those of synthetic records the "
+    "monitoring canaries created and deleted."))]
+
 
 class ReceiptPublic(BaseModel):
     key: str
@@ -32,12 +37,14 @@ class ReceiptPublic(BaseModel):
     requested_at: datetime
     erased_at: datetime
     result: str
+    synthetic: bool
 
     @classmethod
     def of(cls, r: Receipt) -> ReceiptPublic:
         return cls(key=r.key, size=r.size, sha256=r.sha256, versions=list(r.versions),
                    reason=r.reason, change_id=r.change_id, actor=r.actor,
-                   requested_at=r.requested_at, erased_at=r.erased_at, result=r.result)
+                   requested_at=r.requested_at, erased_at=r.erased_at, result=r.result,
+                   synthetic=r.synthetic)
 
 
 class ReceiptPage(BaseModel):
@@ -52,9 +59,12 @@ def list_erasures(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, pattern=CURSOR_PATTERN,
                                         description=CURSOR_RULE)] = None,
+    synthetic: SyntheticFilter = False,
 ) -> ReceiptPage:
-    """Erasure receipts of the state, newest first."""
-    items, nxt = container.erasures.receipts(state, limit=limit, cursor=cursor)
+    """Erasure receipts of the state, newest first: by default the state's own;
+    `synthetic=true` lists those of the monitoring canaries' synthetic records instead."""
+    items, nxt = container.erasures.receipts(state, limit=limit, cursor=cursor,
+                                             synthetic=synthetic)
     return ReceiptPage(state=state, items=[ReceiptPublic.of(r) for r in items], next_cursor=nxt)
 
 
@@ -62,10 +72,13 @@ def list_erasures(
 def erasures_page(
     request: Request, state: TenantRead, container: ContainerDep,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    synthetic: SyntheticFilter = False,
 ):
-    items, nxt = container.erasures.receipts(state, limit=50, cursor=cursor)
+    erasures = container.erasures
+    items, nxt = erasures.receipts(state, limit=50, cursor=cursor, synthetic=synthetic)
     return deps.render(request, "erasures/list.html", state=state, receipts=items, next_cursor=nxt,
-                       pending=container.erasures.pending(state))
+                       pending=erasures.pending(state), synthetic=synthetic,
+                       synthetic_count=erasures.synthetic_count(state))
 
 
 @pages_router.get("/erasure/dead-letters")
