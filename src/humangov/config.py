@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     max_document_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # /readyz answers 503 when the documents disk has less free space than this (0: never).
+    min_free_bytes: int = Field(256 * 1024 * 1024, ge=0)
     login_attempts_per_minute: int = Field(5, ge=1)
 
     # erasure

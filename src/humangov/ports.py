@@ -141,6 +141,16 @@ class LeftoverUploads(Protocol):
     def reap_temp_files(self, state: str, older_than_seconds: float) -> int: ...
 
 
+@runtime_checkable
+class StateSpaces(Protocol):
+    """A blob store that keeps a space per state which provisioning must create (the
+    filesystem store's state folder; S3 buckets are created with the state's stack), and
+    whose free space readiness watches."""
+
+    def provision_state(self, state: str) -> None: ...
+    def free_bytes(self) -> int: ...
+
+
 class ErasureOutbox(Protocol):
     """The transactional outbox's reading side. Writers are the RecordStore's mutations."""
 

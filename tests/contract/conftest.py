@@ -76,7 +76,10 @@ def memory_blobs(tmp_path: Path) -> Iterator[BlobStore]:
 
 @contextmanager
 def filesystem_blobs(tmp_path: Path) -> Iterator[BlobStore]:
-    yield FilesystemBlobStore(tmp_path / "documents")
+    store = FilesystemBlobStore(tmp_path / "documents")
+    for state in ("CA", "TX"):  # as provisioning does: uploads never create a state's folder
+        store.provision_state(state)
+    yield store
 
 
 @contextmanager

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 
+import pytest
+
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore, decode_name, encode_name
+from humangov.domain.errors import StorageFull, StorageUnavailable
 
 KEY = "3f2a0b1c-0000-4000-8000-000000000001/9b1c0d2e-0000-4000-8000-000000000002.pdf"
 
 
 def test_a_document_lives_in_its_states_fan_out_folder(tmp_path):
     store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
     store.put("CA", KEY, [b"%PDF-1.7"])
     assert os.listdir(tmp_path / "CA") == ["3f"]
     assert os.listdir(tmp_path / "CA" / "3f") == [KEY.replace("/", "%2F")]
@@ -28,6 +33,7 @@ def test_names_encode_and_decode_exactly():
 def test_a_crashed_uploads_temp_file_is_never_listed_and_is_reaped(tmp_path):
     # GIVEN a temp file left by an upload that died before its rename, an hour ago
     store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
     store.put("CA", KEY, [b"%PDF-1.7"])
     temp = tmp_path / "CA" / "3f" / ".tmpcrash.tmp"
     temp.write_bytes(b"%PDF-partial")
@@ -40,3 +46,72 @@ def test_a_crashed_uploads_temp_file_is_never_listed_and_is_reaped(tmp_path):
     assert store.reap_temp_files("CA", older_than_seconds=600) == 1
     # THEN only the stale one is gone
     assert not temp.exists() and fresh.exists()
+
+
+class FullDisk(FilesystemBlobStore):
+    """A store on a disk that fills up mid-upload: part of the first chunk lands, then the
+    kernel's real error."""
+
+    def __init__(self, root, error=errno.ENOSPC):
+        super().__init__(root)
+        self.error = error
+
+    def _write(self, out, chunk):
+        out.write(chunk[: len(chunk) // 2])
+        out.flush()
+        raise OSError(self.error, os.strerror(self.error))
+
+
+def files_under(path):
+    return [os.path.join(d, n) for d, _, names in os.walk(path) for n in names]
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])
+def test_a_full_disk_is_storage_full_and_leaves_no_file_and_no_temporary(tmp_path, error):
+    store = FullDisk(tmp_path, error)
+    store.provision_state("CA")
+    with pytest.raises(StorageFull, match="Document storage is full: nothing was stored for CA"):
+        store.put("CA", KEY, [b"%PDF-1.7 " * 100])
+    assert files_under(tmp_path) == [] and os.listdir(tmp_path / "CA") == []
+
+
+def test_a_file_where_a_folder_belongs_is_storage_unavailable_and_stores_nothing(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
+    (tmp_path / "CA" / "3f").write_bytes(b"not a folder")
+    with pytest.raises(StorageUnavailable, match="Document storage failed"):
+        store.put("CA", KEY, [b"%PDF-1.7"])
+    assert files_under(tmp_path) == [str(tmp_path / "CA" / "3f")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through any permission")
+def test_a_read_only_folder_is_storage_unavailable_and_stores_nothing(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
+    (tmp_path / "CA").chmod(0o555)
+    try:
+        with pytest.raises(StorageUnavailable, match="Document storage is read-only"):
+            store.put("CA", KEY, [b"%PDF-1.7"])
+        assert os.listdir(tmp_path / "CA") == []
+    finally:
+        (tmp_path / "CA").chmod(0o755)
+
+
+def test_an_upload_never_recreates_a_missing_state_folder(tmp_path):
+    # GIVEN CA's folder moved away after provisioning
+    store = FilesystemBlobStore(tmp_path / "documents")
+    store.provision_state("CA")
+    (tmp_path / "documents" / "CA").rename(tmp_path / "CA-moved")
+    # WHEN a document is stored THEN it is refused, naming the state and the folder
+    with pytest.raises(StorageUnavailable, match="The documents folder of CA is missing: .*CA"):
+        store.put("CA", KEY, [b"%PDF-1.7"])
+    assert not (tmp_path / "documents" / "CA").exists()
+    assert files_under(tmp_path) == []
+
+
+def test_provisioning_creates_the_state_folder_and_is_idempotent(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
+    store.put("CA", KEY, [b"%PDF-1.7"])
+    store.provision_state("CA")
+    assert [info.key for info in store.list("CA")] == [KEY]

@@ -16,6 +16,8 @@ from .conftest import add, make_employee
 @pytest.fixture
 def parts(tmp_path, engine, sql_records, clock):
     blobs = FilesystemBlobStore(tmp_path / "documents")
+    for state in ("CA", "TX"):
+        blobs.provision_state(state)
     _, ledger = build_erasure_adapters(engine, clock)
     return blobs, sql_records, ledger
 

@@ -14,6 +14,7 @@ from .conftest import Refusing, Unreachable, add, make_employee
 @pytest.fixture
 def world(tmp_path, engine, sql_records, clock, settings):
     blobs = FilesystemBlobStore(tmp_path / "documents")
+    blobs.provision_state("CA")
     outbox, ledger = build_erasure_adapters(engine, clock)
     worker = ErasureWorker(outbox, blobs, sql_records, ledger, clock, settings, "w1")
     return worker

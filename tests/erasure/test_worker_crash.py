@@ -60,6 +60,7 @@ def test_a_worker_killed_mid_batch_finishes_every_intent_after_restart_without_d
     records = SqliteRecordStore(engine)
     records.add_state(state_for("CA"))
     blobs = FilesystemBlobStore(tmp_path / "documents")
+    blobs.provision_state("CA")
     employees = [add(records, make_employee(blobs=blobs)) for _ in range(30)]
     for e in employees:
         records.delete_employee("CA", e.id, "admin@ca")

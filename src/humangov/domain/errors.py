@@ -50,6 +50,12 @@ class StorageUnavailable(HumanGovError):
     title = "Storage unavailable"
 
 
+class StorageFull(HumanGovError):
+    """The store is out of space (or quota): nothing was stored; an operator must free some."""
+
+    title = "Insufficient storage"
+
+
 class ErasureRefused(HumanGovError):
     """The store kept the object and retrying will not change that (S3 Object Lock retention,
     a legal hold, access denied): the erasure is a dead letter at once, for a person to act on."""

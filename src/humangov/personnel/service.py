@@ -23,7 +23,7 @@ from humangov.domain.model import (
 )
 from humangov.domain.states import State, normalize_code, state_for
 from humangov.personnel.documents import pdf_chunks
-from humangov.ports import BlobStore, Clock, Page, RecordStore
+from humangov.ports import BlobStore, Clock, Page, RecordStore, StateSpaces
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,12 @@ class Personnel:
         return canonical
 
     def add_state(self, code: str) -> bool:
-        created = self.records.add_state(state_for(code))
+        state = state_for(code)
+        # The store first, so a provisioned state always has its space; idempotent, so
+        # provisioning again restores a space that was never created.
+        if isinstance(self.blobs, StateSpaces):
+            self.blobs.provision_state(state.code)
+        created = self.records.add_state(state)
         self._states_expire = 0.0
         return created
 

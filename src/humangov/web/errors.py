@@ -27,6 +27,7 @@ STATUS: dict[type[e.HumanGovError], int] = {
     e.UnsupportedDocument: 415,
     e.DocumentTooLarge: 413,
     e.StorageUnavailable: 503,
+    e.StorageFull: 507,
 }
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import bisect
 import builtins
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -27,7 +29,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
-from humangov.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from humangov.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StorageFull,
+    StorageUnavailable,
+)
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 TEMP_PREFIX = "."
@@ -45,27 +53,46 @@ class FilesystemBlobStore:
                 "disk and permissions."
             )
 
+    def provision_state(self, state: str) -> None:
+        """Create the state's folder. Only provisioning does: `put` refuses a missing one, so a
+        folder moved away is reported rather than silently replaced by an empty one."""
+        with storing(state):
+            os.makedirs(os.path.join(self.root, check_state(state)), exist_ok=True)
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.root).free
+
     def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
             max_size: int | None = None) -> StoredBlob:
         path = self._path(state, key)
         directory = os.path.dirname(path)
-        fd, temp = self._temp_file(directory)
+        with storing(state):
+            fd, temp = self._temp_file(state, directory)
         hasher = SizedHasher(max_size)
         try:
             with os.fdopen(fd, "wb") as out:
+                # Only our own file operations are storage errors: the upload stream's
+                # (a client gone, a body too large) pass through as they are.
                 for chunk in iter_chunks(chunks):
                     hasher.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
+                    with storing(state):
+                        self._write(out, chunk)
+                with storing(state):
+                    out.flush()
+                    os.fsync(out.fileno())
+                    os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             self._prune(state, directory)
             raise
-        _fsync_dir(directory)
+        with storing(state):
+            _fsync_dir(directory)
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
+
+    def _write(self, out: BinaryIO, chunk: bytes) -> None:
+        # The one low-level write, so tests can make it fail as a full disk does.
+        out.write(chunk)
 
     def open(self, state: str, key: str) -> Iterator[bytes]:
         try:
@@ -201,10 +228,19 @@ class FilesystemBlobStore:
             raise InvalidInput(f"The storage key {key[:40]!r}... is too long.", field="key")
         return os.path.join(self.root, state, key[:2], name)
 
-    def _temp_file(self, directory: str) -> tuple[int, str]:
+    def _temp_file(self, state: str, directory: str) -> tuple[int, str]:
         for _ in range(5):
             try:
-                os.makedirs(directory, exist_ok=True)
+                os.mkdir(directory)  # the fan-out folder only: never the state's own
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                raise StorageUnavailable(
+                    f"The documents folder of {state} is missing: {os.path.dirname(directory)}. "
+                    "Restore it (or provision the state again if it was never created); "
+                    "uploads do not recreate it."
+                ) from None
+            try:
                 return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=directory)
             except FileNotFoundError:
                 continue  # a concurrent delete pruned the directory just now; make it again
@@ -219,6 +255,37 @@ class FilesystemBlobStore:
             except OSError:  # not empty (another key lives here) or already gone
                 return
             directory = os.path.dirname(directory)
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT}
+READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextlib.contextmanager
+def storing(state: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise storage_error(exc, state) from exc
+
+
+def storage_error(exc: OSError, state: str) -> StorageFull | StorageUnavailable:
+    """The domain error for a failed write: a full disk is the operator's to free, a
+    read-only or broken folder the operator's to repair; neither is the user's fault."""
+    if exc.errno in FULL:
+        return StorageFull(
+            f"Document storage is full: nothing was stored for {state}. Free space on the "
+            "documents disk (or raise its quota), then try again."
+        )
+    if exc.errno in READ_ONLY:
+        return StorageUnavailable(
+            f"Document storage is read-only: nothing was stored for {state}. Check the "
+            "documents folder's mount and permissions, then try again."
+        )
+    return StorageUnavailable(
+        f"Document storage failed ({exc.strerror or exc}): nothing was stored for {state}. "
+        "Check the documents disk, then try again."
+    )
 
 
 def _read(handle: BufferedReader) -> Iterator[bytes]:

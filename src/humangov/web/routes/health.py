@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from humangov.ports import StateSpaces
 from humangov.web.deps import ContainerDep
 from humangov.web.errors import problem
 from humangov.web.openapi import PROBLEM_JSON, PROBLEM_REF
@@ -28,7 +29,7 @@ async def healthz():
     "description": "A dependency is failing; `checks` says which",
     "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}})
 async def readyz(container: ContainerDep):
-    """The database and the document store answer."""
+    """The database and the document store answer, and the documents disk has room."""
     checks = {}
     for name, part in (("database", container.records), ("documents", container.blobs)):
         try:
@@ -36,12 +37,28 @@ async def readyz(container: ContainerDep):
             checks[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which part and why
             checks[name] = f"failing: {getattr(exc, 'detail', None) or type(exc).__name__}"
+    if checks["documents"] == "ok" and isinstance(container.blobs, StateSpaces):
+        checks["documents"] = free_space(
+            await run_in_threadpool(container.blobs.free_bytes), container.settings.min_free_bytes
+        )
     if all(v == "ok" for v in checks.values()):
         return Response(
             orjson.dumps({"status": "ok", "checks": checks}), media_type="application/json"
         )
     failing = ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
     return problem(503, "Not ready", f"HumanGov is not ready: {failing}.", checks=checks)
+
+
+def free_space(free: int, minimum: int) -> str:
+    """A nearly full disk fails uploads with 507; say so before they do."""
+    if free >= minimum:
+        return "ok"
+    return (f"failing: only {_mib(free)} free on the documents disk, below the "
+            f"{_mib(minimum)} minimum (HUMANGOV_MIN_FREE_BYTES)")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
 
 
 @router.get("/metrics", include_in_schema=False)
