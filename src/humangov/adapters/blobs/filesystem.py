@@ -31,6 +31,7 @@ from humangov.adapters.blobs import (
     SizedHasher,
     check_key,
     check_state,
+    is_key,
     iter_chunks,
 )
 from humangov.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
@@ -299,19 +300,11 @@ def _split_names(directory: str, fan: str, names: list[str]) -> tuple[list[str],
             foreign += _files_under(os.path.dirname(directory), f"{fan}/{name}")
             continue
         key = decode_name(name)
-        if key[:2] == fan and encode_name(key) == name and _valid_key(key):
+        if key[:2] == fan and encode_name(key) == name and is_key(key):
             keys.append(key)
         else:
             foreign.append(f"{fan}/{name}")
     return keys, foreign
-
-
-def _valid_key(key: str) -> bool:
-    try:
-        check_key(key)
-    except InvalidInput:
-        return False
-    return True
 
 
 def _read(handle: BufferedReader) -> Iterator[bytes]:
