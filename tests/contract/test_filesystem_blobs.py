@@ -45,7 +45,8 @@ def test_names_encode_name_never_writes_are_foreign_whatever_they_look_like(tmp_
     # GIVEN a fan-out folder holding a key and names that decode to no key of that folder
     store = FilesystemBlobStore(tmp_path)
     store.put("CA", "ab/x.pdf", [b"%PDF"])
-    odd = ["ab%41.pdf", "ab%2F%2Fx", "ab%2F.hidden", "abc%2F", "cd%2Fy.pdf", "ab" + "x" * 201, "ab\\x"]
+    odd = ["ab%41.pdf", "ab%2F%2Fx", "ab%2F.hidden", "abc%2F", "cd%2Fy.pdf", "ab" + "x" * 201,
+           "ab\\x"]
     for name in odd:
         (tmp_path / "CA" / "ab" / name).write_bytes(b"?")
     (tmp_path / "CA" / "ab" / "abdir").mkdir()  # a folder whose name would pass for a key
