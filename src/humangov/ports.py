@@ -134,11 +134,16 @@ class SplitKeySpace(Protocol):
 
 
 @runtime_checkable
-class LeftoverUploads(Protocol):
-    """A blob store that writes uploads to temporary files first, which a killed process
-    can leave behind; the sweep removes them."""
+class ForeignFiles(Protocol):
+    """A blob store whose space can hold files under names HumanGov did not give them (anyone
+    can drop a file into a state's folder). Its listing also collects those files' paths, so
+    the sweep can report them, and `foreign_files()` stats, reads and erases by those paths."""
 
-    def reap_temp_files(self, state: str, older_than_seconds: float) -> int: ...
+    def list_key_chunks(
+        self, state: str, *, start: str | None = None, stop: str | None = None,
+        foreign: list[str] | None = None,
+    ) -> Iterator[list[str]]: ...
+    def foreign_files(self) -> BlobStore: ...
 
 
 @runtime_checkable

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 import pytest
@@ -62,7 +63,7 @@ def test_a_sweep_of_an_empty_state_reports_nothing(parts, clock):
     blobs, records, ledger = parts
     result = sweep("CA", blobs=blobs, records=records, ledger=ledger, clock=clock,
                    grace=timedelta(0), do_purge=True)
-    assert result.to_json() == {"state": "CA", "orphans": [], "dangling": [],
+    assert result.to_json() == {"state": "CA", "orphans": [], "foreign": [], "dangling": [],
                                 "scanned_files": 0, "scanned_records": 0}
 
 
@@ -82,6 +83,7 @@ def test_orphans_scan_prints_the_documented_json_and_refuses_a_malformed_grace(t
     container.personnel.add_state("CA")
     container.blobs.put("CA", "ff/orphan.pdf", [b"%PDF-x"])
     container.close()
+    (tmp_path / "documents" / "CA" / "legacy_john.pdf").write_bytes(b"%PDF-legacy")
 
     bad = _cli(tmp_path, "orphans", "scan", "--state", "CA", "--grace", "soon")
     assert bad.returncode == 2
@@ -95,7 +97,11 @@ def test_orphans_scan_prints_the_documented_json_and_refuses_a_malformed_grace(t
     assert [o["key"] for o in out["orphans"]] == ["ff/orphan.pdf"]
     assert set(out["orphans"][0]) == {"key", "size", "last_modified"}
     assert (out["state"], out["dangling"]) == ("CA", [])
-    assert (out["scanned_files"], out["scanned_records"]) == (1, 0)
+    assert out["foreign"] == [{"path": "legacy_john.pdf", "size": 11,
+                               "last_modified": out["foreign"][0]["last_modified"]}]
+    assert (out["scanned_files"], out["scanned_records"]) == (2, 0)
+    table = _cli(tmp_path, "orphans", "scan", "--state", "CA", "--grace", "0s")
+    assert "legacy_john.pdf" in table.stdout and "2 orphaned file(s)" in table.stdout
 
     report = _cli(tmp_path, "compliance", "report", "--state", "CA", "--format", "html")
     assert report.returncode == 0, report.stderr
@@ -208,6 +214,16 @@ def test_a_scan_in_two_worker_processes_finds_exactly_what_one_process_finds(par
             blobs.put("CA", f"{eid}/orphan.pdf", [b"%PDF-orphan"])
     add(records, make_employee("TX", blobs=blobs))
     [split] = blobs.key_split_points("CA", 2)
+    # AND files HumanGov never named: at the root, in a nested folder, and in fan-out folders
+    # on both sides of the split (a dot-file, a killed upload's temporary, a foreign name)
+    state_dir = Path(blobs.root) / "CA"
+    fans = sorted(p.name for p in state_dir.iterdir())
+    planted = ["legacy_john.pdf", "old/2019/x.pdf", f"{fans[0]}/.DS_Store",
+               f"{fans[0]}/nested/y.pdf", f"{fans[-1]}/.tmpdead.tmp",
+               f"{fans[-1]}/0b7a1e7c-5d2f-4c8e-9a61-3f0e2b7d9c14.pdf"]
+    for path in planted:
+        (state_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (state_dir / path).write_bytes(b"%PDF-legacy")
     now = SystemClock().now()
     # WHEN scanned in this process, and in two workers forked from a fresh single-threaded
     # interpreter (as the CLI is; this test process may hold other tests' threads)
@@ -224,4 +240,5 @@ def test_a_scan_in_two_worker_processes_finds_exactly_what_one_process_finds(par
     assert {o.key < split for o in one.orphans} == {True, False}
     assert {d.key < split for d in one.dangling} == {True, False}
     assert (len(one.orphans), len(one.dangling)) == (4, 4)
-    assert (one.scanned_files, one.scanned_records) == (16, 16)
+    assert [f.key for f in one.foreign] == sorted(planted)
+    assert (one.scanned_files, one.scanned_records) == (16 + len(planted), 16)

@@ -106,7 +106,7 @@ def _show_progress(bar: Progress, task: TaskID, scanned: int) -> None:
 
 
 def _confirm_purge(result: ScanResult) -> bool:
-    confirm(f"Erase {len(result.orphans)} orphaned file(s) in {result.state}? "
+    confirm(f"Erase {result.orphan_count} orphaned file(s) in {result.state}? "
             "This cannot be undone.")
     return True
 
@@ -120,6 +120,9 @@ def _print_sweeps(results: list[ScanResult], fmt: str, many: bool) -> None:
         for r in results:
             for o in r.orphans:
                 writer.writerow([r.state, "orphan", o.key, o.size, o.last_modified.isoformat(), ""])
+            for f in r.foreign:  # not a HumanGov key: its path in the state's folder
+                writer.writerow([r.state, "foreign", f.key, f.size, f.last_modified.isoformat(),
+                                 ""])
             for d in r.dangling:
                 writer.writerow([r.state, "dangling", d.key, "", "", d.employee_id])
     else:
@@ -131,10 +134,14 @@ def _print_sweeps(results: list[ScanResult], fmt: str, many: bool) -> None:
             for o in r.orphans:
                 table.add_row("orphan", o.key, str(o.size),
                               o.last_modified.isoformat(timespec="seconds"))
+            for f in r.foreign:
+                table.add_row("foreign (path)", f.key, str(f.size),
+                              f.last_modified.isoformat(timespec="seconds"))
             for d in r.dangling:
                 table.add_row("dangling", d.key, "", d.employee_id)
             out.print(table)
-            out.print(f"{len(r.orphans)} orphaned file(s), "
+            out.print(f"{r.orphan_count} orphaned file(s) ({len(r.foreign)} not named by "
+                      "HumanGov, shown by path), "
                       f"{len(r.dangling)} dangling reference(s).")
 
 

@@ -77,14 +77,14 @@ class Erasures:
         started = self.clock.now()
         result = scan(state, blobs=self.blobs, records=self.records, now=started, grace=grace,
                       progress=progress, workers=workers, open_stores=self.open_stores)
-        if purge_orphans and result.orphans and (confirm is None or confirm(result)):
+        if purge_orphans and result.orphan_count and (confirm is None or confirm(result)):
             purge(
                 result, blobs=self.blobs, records=self.records, ledger=self.ledger, clock=self.clock
             )
         self.ledger.record_sweep(SweepRun(
             state=state, started_at=started, finished_at=self.clock.now(),
             scanned_files=result.scanned_files, scanned_records=result.scanned_records,
-            orphans=len(result.orphans), dangling=len(result.dangling), purged=result.purged,
+            orphans=result.orphan_count, dangling=len(result.dangling), purged=result.purged,
         ))
         return result
 

@@ -7,6 +7,9 @@ chunk rather than by the number of objects.
 With `workers=2` the key range is split in two and each half is joined in its own forked
 process (the join is CPU-bound Python, so threads would share one core under the GIL); the
 parent then stats the few unreferenced files and looks up the few missing files' owners.
+
+Files under names the store did not give them (see `ForeignFiles`) are collected apart while
+listing, since they are few and have no place in key order, and are reported by their path.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
-import logging
 import multiprocessing
 import multiprocessing.connection
 import threading
@@ -31,13 +33,11 @@ from humangov.ports import (
     BlobInfo,
     BlobStore,
     Clock,
+    ForeignFiles,
     Ledger,
-    LeftoverUploads,
     RecordStore,
     SplitKeySpace,
 )
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]  # called with the number of objects scanned since last call
 PROGRESS_EVERY = 10_000
@@ -53,16 +53,24 @@ class Dangling:
 class ScanResult:
     state: str
     orphans: list[BlobInfo] = field(default_factory=list)
+    # Files whose name is not a HumanGov key, older than the grace: `key` is their path.
+    foreign: list[BlobInfo] = field(default_factory=list)
     dangling: list[Dangling] = field(default_factory=list)
     scanned_files: int = 0
     scanned_records: int = 0
     purged: int = 0
+
+    @property
+    def orphan_count(self) -> int:
+        return len(self.orphans) + len(self.foreign)
 
     def to_json(self) -> dict:
         return {
             "state": self.state,
             "orphans": [{"key": o.key, "size": o.size, "last_modified": o.last_modified.isoformat()}
                         for o in self.orphans],
+            "foreign": [{"path": f.key, "size": f.size,
+                         "last_modified": f.last_modified.isoformat()} for f in self.foreign],
             "dangling": [{"employee_id": d.employee_id, "key": d.key} for d in self.dangling],
             "scanned_files": self.scanned_files,
             "scanned_records": self.scanned_records,
@@ -180,12 +188,13 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
     """
     result = ScanResult(state)
     plan = _parallel_plan(state, blobs, workers, open_stores)
+    foreign: list[str] = []  # filled as the listing runs
     if plan is None:
-        rounds: Iterable[Round] = merge_chunks(blobs.list_key_chunks(state),
+        rounds: Iterable[Round] = merge_chunks(_list_key_chunks(blobs, state, None, None, foreign),
                                                records.iter_document_key_chunks(state))
     else:
         ranges, opener = plan
-        rounds = _join_in_workers(state, ranges, opener, progress)
+        rounds = _join_in_workers(state, ranges, opener, progress, foreign)
     found = _resolve(rounds, stat=lambda key: blobs.stat(state, key),
                      owners=lambda keys: records.document_owners(state, keys),
                      cutoff=now - grace, result=result, progress=progress)
@@ -194,7 +203,29 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
             result.dangling.append(item)
         else:
             result.orphans.append(item)
+    if isinstance(blobs, ForeignFiles):
+        result.foreign = _stat_foreign(blobs.foreign_files(), state, foreign, now - grace)
+    result.scanned_files += len(foreign)
     return result
+
+
+def _list_key_chunks(blobs: BlobStore, state: str, start: str | None, stop: str | None,
+                     foreign: list[str]) -> Iterator[list[str]]:
+    if isinstance(blobs, ForeignFiles):
+        return blobs.list_key_chunks(state, start=start, stop=stop, foreign=foreign)
+    return blobs.list_key_chunks(state, start=start, stop=stop)
+
+
+def _stat_foreign(files: BlobStore, state: str, paths: list[str],
+                  cutoff: datetime) -> list[BlobInfo]:
+    """The foreign files last modified before `cutoff`, in path order (a young one may be an
+    upload still being written)."""
+    found = []
+    for path in sorted(paths):
+        info = files.stat(state, path)  # None: removed since it was listed
+        if info is not None and info.last_modified < cutoff:
+            found.append(info)
+    return found
 
 
 # Parallel scan ---------------------------------------------------------------------------
@@ -229,9 +260,10 @@ def _parallel_plan(
 
 
 def _join_in_workers(state: str, ranges: list[KeyRange], opener: StoreOpener,
-                     progress: Progress | None) -> list[Round]:
+                     progress: Progress | None, foreign: list[str]) -> list[Round]:
     """One forked process per key range runs `merge_chunks` over it; returns one round per
-    range, in range (so key) order."""
+    range, in range (so key) order, and adds the foreign files the workers found to
+    `foreign`."""
     ctx = multiprocessing.get_context("fork")
     # Move everything allocated so far out of the collector's reach, so that collections in
     # the workers don't write to (and so copy) every page they share with this process.
@@ -266,7 +298,9 @@ def _join_in_workers(state: str, ranges: list[KeyRange], opener: StoreOpener,
                     if progress is not None:
                         progress(sum(scanned))
                     continue
-                rounds[i] = tuple(payload)
+                *round_, found = payload
+                rounds[i] = tuple(round_)
+                foreign += found
                 del pending[conn]
                 conn.close()
     finally:
@@ -287,10 +321,11 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
         with opener() as (blobs, records):
             unreferenced: list[str] = []
             missing: list[str] = []
+            foreign: list[str] = []
             nf = nr = 0
             next_report = PROGRESS_EVERY
             for u, m, files, refs in merge_chunks(
-                blobs.list_key_chunks(state, start=start, stop=stop),
+                _list_key_chunks(blobs, state, start, stop, foreign),
                 records.iter_document_key_chunks(state, start=start, stop=stop),
             ):
                 unreferenced += u
@@ -300,7 +335,7 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
                 if nf + nr >= next_report:
                     conn.send(("progress", nf + nr))
                     next_report = nf + nr + PROGRESS_EVERY
-        conn.send(("done", unreferenced, missing, nf, nr))
+        conn.send(("done", unreferenced, missing, nf, nr, foreign))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
         try:
             conn.send(("error", exc))
@@ -312,17 +347,22 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
 
 def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
           clock: Clock, actor: str = "orphan-sweep") -> int:
-    """Erase the orphans found by `scan`, each through `erase`, which re-checks references."""
+    """Erase the orphans found by `scan`, each through `erase`, which re-checks references;
+    a foreign file's receipt names it by its path."""
     now = clock.now()
     sweep_id = uuid.uuid4().hex
     purged = 0
-    for orphan in result.orphans:
-        change = DocumentChange(
-            change_id=f"sweep:{sweep_id}:{orphan.key}", state=result.state, employee_id="",
-            reason="orphan-sweep", old=None, new=None, actor=actor, requested_at=now,
-        )
-        purged += len(erase(result.state, [orphan.key], change, blobs=blobs,
-                            is_referenced=records.is_referenced, ledger=ledger, clock=clock))
+    batches = [(blobs, result.orphans)]
+    if result.foreign and isinstance(blobs, ForeignFiles):
+        batches.append((blobs.foreign_files(), result.foreign))
+    for store, found in batches:
+        for orphan in found:
+            change = DocumentChange(
+                change_id=f"sweep:{sweep_id}:{orphan.key}", state=result.state, employee_id="",
+                reason="orphan-sweep", old=None, new=None, actor=actor, requested_at=now,
+            )
+            purged += len(erase(result.state, [orphan.key], change, blobs=store,
+                                is_referenced=records.is_referenced, ledger=ledger, clock=clock))
     result.purged = purged
     return purged
 
@@ -334,15 +374,9 @@ def sweep(state: str, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
     result = scan(state, blobs=blobs, records=records, now=started, grace=grace, progress=progress)
     if do_purge:
         purge(result, blobs=blobs, records=records, ledger=ledger, clock=clock)
-        if isinstance(blobs, LeftoverUploads):
-            # Temporary files of uploads a killed process never finished: no record can own them.
-            reaped = blobs.reap_temp_files(state, older_than_seconds=grace.total_seconds())
-            if reaped:
-                log.info("sweep %s: removed %d unfinished upload(s) older than the grace",
-                         state, reaped)
     ledger.record_sweep(SweepRun(
         state=state, started_at=started, finished_at=clock.now(),
         scanned_files=result.scanned_files, scanned_records=result.scanned_records,
-        orphans=len(result.orphans), dangling=len(result.dangling), purged=result.purged,
+        orphans=result.orphan_count, dangling=len(result.dangling), purged=result.purged,
     ))
     return result

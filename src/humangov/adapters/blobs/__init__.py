@@ -57,6 +57,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def is_key(key: str) -> bool:
+    """Whether `check_key` accepts `key`: a listing asks it of names it did not write."""
+    try:
+        check_key(key)
+    except InvalidInput:
+        return False
+    return True
+
+
 def iter_chunks(chunks: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
     read = getattr(chunks, "read", None)
     if read is None:

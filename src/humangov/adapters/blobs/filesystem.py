@@ -19,16 +19,24 @@ import builtins
 import contextlib
 import errno
 import os
+import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from io import BufferedReader
 from pathlib import Path
 from typing import BinaryIO
 
-from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
+from humangov.adapters.blobs import (
+    CHUNK,
+    MAX_KEY,
+    SizedHasher,
+    check_key,
+    check_state,
+    is_key,
+    iter_chunks,
+)
 from humangov.domain.errors import (
     Conflict,
     InvalidInput,
@@ -146,7 +154,8 @@ class FilesystemBlobStore:
             yield from chunk
 
     def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[builtins.list[str]]:
+                        stop: str | None = None,
+                        foreign: builtins.list[str] | None = None) -> Iterator[builtins.list[str]]:
         """One unsorted list per fan-out directory, the directories in order: one directory
         read per fan-out, no stat and no sort per file, which is what makes the orphan sweep
         fast (it stats only the files no record references).
@@ -154,18 +163,34 @@ class FilesystemBlobStore:
         Every key in directory `fan` starts with `fan`, so a directory lies wholly inside or
         outside [start, stop) unless a bound falls within its prefix: only then are its
         keys compared one by one (never for bounds that are fan-out names, as the sweep's are).
+
+        Files whose name is not a key this store wrote there (anything else put in the
+        state's folder, upload temporaries, nested folders) are appended to `foreign` as
+        paths relative to the state's folder: those in a fan-out directory by the range that
+        holds the directory's name, those elsewhere by the range that starts at the bottom.
         """
         base = os.path.join(self.root, check_state(state))
+        if foreign is not None and start is None:
+            foreign += _outside_fan_outs(base)
         for fan in _sorted_dirs(base):
+            if not _is_fan_out(fan):
+                continue
             if stop is not None and fan >= stop:
                 return  # every key here and in later directories is >= fan >= stop
             if start is not None and fan < start[:len(fan)]:
                 continue  # every key here sorts before start
+            directory = os.path.join(base, fan)
             try:
-                names = os.listdir(os.path.join(base, fan))
+                names = os.listdir(directory)
             except FileNotFoundError:
                 continue
-            keys = decode_names(names)
+            if _plain_keys(directory, fan, names):
+                keys = decode_names(names)
+            else:
+                keys, others = _split_names(directory, fan, names)
+                if foreign is not None and (start is None or fan >= start) and (
+                        stop is None or fan < stop):
+                    foreign += others
             if (start is not None and fan < start) or (stop is not None and fan >= stop[:len(fan)]):
                 keys = [
                     k for k in keys if (start is None or k >= start) and (stop is None or k < stop)
@@ -173,11 +198,16 @@ class FilesystemBlobStore:
             if keys:
                 yield keys
 
+    def foreign_files(self) -> FilesystemBlobStore:
+        """This store with keys read as the paths `list_key_chunks` reports as foreign."""
+        return _ForeignFiles(Path(self.root))
+
     def key_split_points(self, state: str, parts: int) -> builtins.list[str]:
         """Up to `parts - 1` fan-out directory names that split the state's keys into `parts`
         ranges of about as many directories each (keys spread evenly over the fan-outs when
         they start with random ids). Ranges are [None, p0), [p0, p1), ..., [pn, None)."""
-        dirs = _sorted_dirs(os.path.join(self.root, check_state(state)))
+        dirs = [d for d in _sorted_dirs(os.path.join(self.root, check_state(state)))
+                if _is_fan_out(d)]
         if parts < 2 or len(dirs) < parts:
             return []
         return [dirs[len(dirs) * i // parts] for i in range(1, parts)]
@@ -200,25 +230,6 @@ class FilesystemBlobStore:
                 f"The state {state} still holds {left} documents; erase them before dropping "
                 "its storage."
             )
-
-    def reap_temp_files(self, state: str, older_than_seconds: float) -> int:
-        """Remove the temporary files of uploads that crashed before their rename.
-
-        `list` skips them, so the orphan sweep never sees them; call this from the sweep.
-        """
-        base = os.path.join(self.root, check_state(state))
-        cutoff = time.time() - older_than_seconds
-        removed = 0
-        for directory, _dirs, files in os.walk(base):
-            for name in files:
-                path = os.path.join(directory, name)
-                if not name.startswith(TEMP_PREFIX):
-                    continue
-                with contextlib.suppress(FileNotFoundError):  # renamed or reaped meanwhile
-                    if os.stat(path).st_mtime < cutoff:
-                        os.unlink(path)
-                        removed += 1
-        return removed
 
     # helpers ------------------------------------------------------------------------------
     def _path(self, state: str, key: str) -> str:
@@ -288,6 +299,88 @@ def storage_error(exc: OSError, state: str) -> StorageFull | StorageUnavailable:
     )
 
 
+class _ForeignFiles(FilesystemBlobStore):
+    def _path(self, state: str, key: str) -> str:
+        base = os.path.join(self.root, check_state(state))
+        path = os.path.normpath(os.path.join(base, key))
+        if os.path.isabs(key) or not path.startswith(base + os.sep):
+            raise InvalidInput(f"{key[:80]!r} is not a path inside {state}'s folder.", field="key")
+        return path
+
+
+def _is_fan_out(name: str) -> bool:
+    return len(name) == 2 and not name.startswith(TEMP_PREFIX)
+
+
+def _outside_fan_outs(base: str) -> list[str]:
+    """Paths, relative to `base`, of the files not in a fan-out directory of `base`."""
+    found = []
+    try:
+        with os.scandir(base) as it:
+            entries = list(it)
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            found.append(entry.name)
+        elif not _is_fan_out(entry.name):
+            found += _files_under(base, entry.name)
+    return found
+
+
+def _files_under(base: str, folder: str) -> list[str]:
+    found = []
+    for directory, dirs, files in os.walk(os.path.join(base, folder)):
+        rel = os.path.relpath(directory, base).replace(os.sep, "/")
+        links = [d for d in dirs if os.path.islink(os.path.join(directory, d))]  # not walked
+        found += [f"{rel}/{name}" for name in files + links]
+    return found
+
+
+def _plain_keys(directory: str, fan: str, names: list[str]) -> bool:
+    """Whether every name in the fan-out `directory` is a file named by `encode_name` for a
+    valid key starting with `fan`: checked on the names joined, with a substring count and a
+    regular expression search that run in C, so the common case costs no Python per name
+    (measured at 300,000 names: 80 ms, against 290 ms to list and decode them). False means
+    only "look closer" (`_split_names`)."""
+    if "%" in fan or "\\" in fan:
+        return False
+    joined = "\0" + "\0".join(names) + "\0"
+    return (
+        # Each name starts with the fan-out's name, so none starts with '.' and its first
+        # part has at least two characters.
+        joined.count("\0" + fan) == len(names)
+        and not _NOT_ENCODED.search(joined)
+        and "\\" not in joined
+        and max(map(len, names), default=0) <= MAX_KEY
+        # A directory's link count is 2 plus its subdirectories on ext4, xfs and tmpfs; any
+        # other count (btrfs answers 1) makes us look at each entry's type.
+        and os.stat(directory).st_nlink == 2
+    )
+
+
+# A '%' that `decode_name` would not undo exactly, or an encoded '/' starting an empty part,
+# a part starting with '.', or ending the name.
+_NOT_ENCODED = re.compile("%(?!25|2F)|%2F(?:%2F|[.\0])")
+
+
+def _split_names(directory: str, fan: str, names: list[str]) -> tuple[list[str], list[str]]:
+    """The keys among a fan-out directory's names, and the paths (relative to the state's
+    folder) of every other file in it, nested ones included."""
+    keys, foreign = [], []
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            foreign += _files_under(os.path.dirname(directory), f"{fan}/{name}")
+            continue
+        key = decode_name(name)
+        if key[:2] == fan and encode_name(key) == name and is_key(key):
+            keys.append(key)
+        else:
+            foreign.append(f"{fan}/{name}")
+    return keys, foreign
+
+
 def _read(handle: BufferedReader) -> Iterator[bytes]:
     with handle:
         while chunk := handle.read(CHUNK):
@@ -318,12 +411,10 @@ def encode_name(key: str) -> str:
 
 
 def decode_names(names: list[str]) -> list[str]:
-    """`decode_name` over a directory's names, skipping temporary files. Inlined rather than
-    calling `decode_name`: at a million names the call costs more than the replaces, and
-    decoding one joined string in bulk measured no faster."""
-    return [
-        n.replace("%2F", "/").replace("%25", "%") for n in names if not n.startswith(TEMP_PREFIX)
-    ]
+    """`decode_name` over a directory's names. Inlined rather than calling `decode_name`: at a
+    million names the call costs more than the replaces, and decoding one joined string in
+    bulk measured no faster."""
+    return [n.replace("%2F", "/").replace("%25", "%") for n in names]
 
 
 def decode_name(name: str) -> str:

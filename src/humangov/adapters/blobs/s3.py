@@ -25,9 +25,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.naming import Naming
-from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
+from humangov.adapters.blobs import (
+    CHUNK,
+    SizedHasher,
+    check_key,
+    check_state,
+    is_key,
+    iter_chunks,
+)
 from humangov.adapters.dynamo_items import code, translating
-from humangov.domain.errors import Conflict, ErasureRefused, NotFound
+from humangov.domain.errors import Conflict, ErasureRefused, InvalidInput, NotFound
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 if TYPE_CHECKING:
@@ -43,6 +50,8 @@ T = TypeVar("T")
 
 
 class S3BlobStore:
+    _check = staticmethod(check_key)  # what open, stat and delete accept as a key
+
     def __init__(self, clients: AwsClients, naming: Naming) -> None:
         self.clients = clients
         self.naming = naming
@@ -98,7 +107,7 @@ class S3BlobStore:
         return {"PartNumber": number, "ETag": got["ETag"]}
 
     def open(self, state: str, key: str) -> Iterator[bytes]:
-        bucket, key = self._bucket(state), check_key(key)
+        bucket, key = self._bucket(state), self._check(key)
         with translating("Document storage"):
             try:
                 body = self._s3.get_object(Bucket=bucket, Key=key)["Body"]
@@ -109,7 +118,7 @@ class S3BlobStore:
         return _stream(body)
 
     def stat(self, state: str, key: str) -> BlobInfo | None:
-        bucket, key = self._bucket(state), check_key(key)
+        bucket, key = self._bucket(state), self._check(key)
         with translating("Document storage"):
             try:
                 head = self._s3.head_object(Bucket=bucket, Key=key)
@@ -123,7 +132,7 @@ class S3BlobStore:
         return self.stat(state, key) is not None
 
     def delete(self, state: str, key: str) -> Erased:
-        bucket, key = self._bucket(state), check_key(key)
+        bucket, key = self._bucket(state), self._check(key)
         versions, existed = self._versions(bucket, key)
         refused: list[str] = []
         for start in range(0, len(versions), DELETE_BATCH):
@@ -184,8 +193,25 @@ class S3BlobStore:
         # ListObjectsV2 returns keys in UTF-8 binary order, the order the sweep merges on.
         return (info.key for info in self.list(state))
 
-    def list_key_chunks(self, state: str, *, start: str | None = None,
-                        stop: str | None = None) -> Iterator[builtins.list[str]]:
+    def list_key_chunks(self, state: str, *, start: str | None = None, stop: str | None = None,
+                        foreign: builtins.list[str] | None = None,
+                        ) -> Iterator[builtins.list[str]]:
+        """Keys in [start, stop), in pages. Objects whose key is not one HumanGov could have
+        written (`.DS_Store`, `scans//x.pdf`, a leading slash, an overlong key) go to
+        `foreign` instead: the sweep reports them by key rather than failing on them."""
+        for chunk in self._key_pages(state, start, stop):
+            keys = [k for k in chunk if is_key(k)]
+            if foreign is not None and len(keys) < len(chunk):
+                foreign += (k for k in chunk if not is_key(k))
+            yield keys
+
+    def foreign_files(self) -> S3BlobStore:
+        """This store with any object key accepted, for the keys `list_key_chunks` reports
+        as foreign."""
+        return _ForeignObjects(self.clients, self.naming)
+
+    def _key_pages(self, state: str, start: str | None,
+                   stop: str | None) -> Iterator[builtins.list[str]]:
         # StartAfter is exclusive and there is no "largest key below start" to pass, so start
         # after start's parent prefix (which sorts before start) and drop the few keys between.
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
@@ -225,6 +251,14 @@ class S3BlobStore:
                     raise NotFound(f"The documents bucket {bucket} does not exist; add the state "
                                    "with `humangov states add` first.") from None
                 raise
+
+
+class _ForeignObjects(S3BlobStore):
+    @staticmethod
+    def _check(key: str) -> str:
+        if not key:
+            raise InvalidInput("An object key is empty.", field="key")
+        return key
 
 
 def _stream(body: StreamingBody) -> Iterator[bytes]:
