@@ -47,6 +47,7 @@ def files_on_disk(folder) -> int:
 @pytest.fixture
 def parts(tmp_path, engine, sql_records, clock):
     blobs = FilesystemBlobStore(tmp_path / "documents")
+    blobs.provision_state("CA")
     _, ledger = build_erasure_adapters(engine, clock)
     return blobs, sql_records, ledger
 
