@@ -141,6 +141,14 @@ def _sendable(ctx, case) -> bool:
     return not any(m.operator == "change_type" for m in mutations)
 
 
+def _judged(check, sample: str) -> bool:
+    """Whether a failed check speaks of the API. A negative multipart body can reach the
+    server as text the document allows (in one CI run a mutated name did, and was rightly
+    accepted): "schema-violating request accepted" is not judged for multipart bodies, which
+    tests/api/test_bad_input.py and the web form tests cover; it is for every other body."""
+    return not (check.name == "negative_data_rejection" and "multipart/form-data" in sample)
+
+
 def _execute(schema) -> Run:
     cases, failures = 0, []
     for event in from_schema(schema).execute():
@@ -148,8 +156,9 @@ def _execute(schema) -> Run:
             cases += len(event.recorder.cases)
             for checks in event.recorder.checks.values():
                 for check in checks:
-                    if check.failure_info is not None:
-                        failure, sample = check.failure_info.failure, check.failure_info.code_sample
+                    info = check.failure_info
+                    if info is not None and _judged(check, info.code_sample):
+                        failure, sample = info.failure, info.code_sample
                         failures.append(f"{event.recorder.label}: {failure.title}\n"
                                         f"  {failure.message}\n  {sample}")
         elif isinstance(event, events.NonFatalError):
