@@ -51,3 +51,25 @@ def test_unusual_object_keys_are_reported_by_key_and_erased_never_aborting_a_sca
     assert blob_store.clients.s3.list_objects_v2(Bucket=bucket).get("Contents", []) == []
     receipts = ledger.receipts("CA", limit=10, cursor=None)[0]
     assert sorted(r.key for r in receipts) == sorted([*UNUSUAL, "ab/orphan.pdf"])
+
+
+def test_a_missing_bucket_is_a_failure_never_already_absent(blob_store):
+    from datetime import UTC, datetime
+
+    from humangov.adapters.clock import SystemClock
+    from humangov.adapters.erasure.memory import MemoryLedger
+    from humangov.domain.erasure import new_change
+    from humangov.domain.errors import StorageUnavailable
+    from humangov.erasure.erase import erase
+
+    # GIVEN CA's bucket gone (deleted, or the state pointed at a wrong name)
+    bucket = blob_store.naming.bucket("CA")
+    blob_store.clients.s3.delete_bucket(Bucket=bucket)
+    ledger = MemoryLedger()
+    change = new_change("CA", "e1", "record-deleted", None, None, "admin@ca", datetime.now(UTC))
+    # WHEN a document of CA is erased
+    # THEN it fails, naming the bucket (to be retried), and no receipt says "already absent"
+    with pytest.raises(StorageUnavailable, match=f"The bucket {bucket} does not exist"):
+        erase("CA", ["ab/gone.pdf"], change, blobs=blob_store, is_referenced=lambda s, k: False,
+              ledger=ledger, clock=SystemClock())
+    assert ledger.receipts("CA", limit=10, cursor=None)[0] == []

@@ -34,7 +34,13 @@ from humangov.adapters.blobs import (
     iter_chunks,
 )
 from humangov.adapters.dynamo_items import code, translating
-from humangov.domain.errors import Conflict, ErasureRefused, InvalidInput, NotFound
+from humangov.domain.errors import (
+    Conflict,
+    ErasureRefused,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 if TYPE_CHECKING:
@@ -45,7 +51,10 @@ if TYPE_CHECKING:
 
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; documents are usually one part
 DELETE_BATCH = 1000  # DeleteObjects' limit
-_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchVersion")
+# The object (or version) is not there. A missing bucket is another matter: the state's store
+# itself is gone, and nothing may be receipted as "already absent" from it.
+_NO_OBJECT = ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
+_MISSING = (*_NO_OBJECT, "NoSuchBucket")
 T = TypeVar("T")
 
 
@@ -170,10 +179,19 @@ class S3BlobStore:
                         m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key
                     ]
             except ClientError as exc:
-                if code(exc) in _MISSING:
+                if code(exc) == "NoSuchBucket":
+                    raise self._bucket_missing(bucket) from None
+                if code(exc) in _NO_OBJECT:
                     return [], False
                 raise
         return ids, existed
+
+    @staticmethod
+    def _bucket_missing(bucket: str) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"The bucket {bucket} does not exist: nothing can be erased from it, and nothing is "
+            "receipted until it is back. Restore the bucket (or point the state at the right "
+            "one); the erasure is retried.")
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
         bucket = self._bucket(state)
@@ -186,6 +204,8 @@ class S3BlobStore:
                     for obj in page.get("Contents", []):
                         yield BlobInfo(obj["Key"], obj["Size"], obj["LastModified"])
             except ClientError as exc:
+                # A missing bucket lists as empty for now (the contract's dropped and never
+                # provisioned states); the state's store identity will make it a failure.
                 if code(exc) not in _MISSING:
                     raise
 
@@ -239,6 +259,8 @@ class S3BlobStore:
             try:
                 self._s3.delete_bucket(Bucket=bucket)
             except ClientError as exc:
+                # A missing bucket lists as empty for now (the contract's dropped and never
+                # provisioned states); the state's store identity will make it a failure.
                 if code(exc) not in _MISSING:
                     raise
 
