@@ -8,6 +8,7 @@ from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
 from humangov.adapters.metadata import api_tokens, users
+from humangov.adapters.sql import reading
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.auth import ApiToken, User
 from humangov.domain.errors import StorageUnavailable
@@ -65,7 +66,7 @@ class SqliteAccountStore:
 
     def _read(self, statement: Executable) -> list[Row]:
         try:
-            with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+            with reading(self.engine) as conn:
                 return list(conn.execute(statement))
         except sa_exc.OperationalError as exc:
             raise _unavailable() from exc

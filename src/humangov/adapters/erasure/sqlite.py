@@ -22,16 +22,12 @@ from humangov.adapters.clock import SystemClock
 from humangov.adapters.metadata import erasure_outbox as outbox
 from humangov.adapters.metadata import erasure_receipts as receipts
 from humangov.adapters.metadata import sweep_runs
+from humangov.adapters.sql import reading
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.ports import Clock
 
 MAX_ERROR = 500
-
-
-def _read(engine: sa.Engine) -> sa.Connection:
-    # A plain read must not take the write lock (sql.py begins IMMEDIATE by default).
-    return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
 
 class SqliteOutbox:
@@ -45,7 +41,7 @@ class SqliteOutbox:
 
     def has_due(self, now: datetime) -> bool:
         # A read: an idle worker asks this instead of claiming, so it takes no write lock.
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             hit = conn.execute(sa.select(outbox.c.id).where(_due(to_text(now))).limit(1)).first()
         return hit is not None
 
@@ -94,7 +90,7 @@ class SqliteOutbox:
         query = sa.select(outbox).where(outbox.c.status == "dead").order_by(outbox.c.id)
         if state is not None:
             query = query.where(outbox.c.state == state)
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             return [_intent(r) for r in conn.execute(query).mappings()]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
@@ -116,7 +112,7 @@ class SqliteOutbox:
         if state is not None:
             query = query.where(outbox.c.state == state)
         out = {"pending": 0, "done": 0, "dead": 0}
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             for status, n in conn.execute(query):
                 out[status] = n
         return out
@@ -170,7 +166,7 @@ class SqliteLedger:
             )
 
     def has(self, change_id: str, key: str) -> bool:
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(receipts.c.id).where(
                 receipts.c.change_id == change_id, receipts.c.key == key)).first() is not None
 
@@ -180,7 +176,7 @@ class SqliteLedger:
         query = _of(sa.select(receipts), state, since, synthetic)
         if cursor:
             query = query.where(receipts.c.id < cursors.decode(cursor, cursors.row_id))
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 query.order_by(receipts.c.id.desc()).limit(limit + 1)
             ).mappings().all()
@@ -192,7 +188,7 @@ class SqliteLedger:
                synthetic: bool | None = None) -> dict[str, int]:
         query = _of(sa.select(receipts.c.reason, sa.func.count()), state, since, synthetic)
         query = query.group_by(receipts.c.reason)
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             return {reason: n for reason, n in conn.execute(query)}
 
     def record_sweep(self, run: SweepRun) -> None:
@@ -207,7 +203,7 @@ class SqliteLedger:
     def latest_sweep(self, state: str) -> SweepRun | None:
         query = (sa.select(sweep_runs).where(sweep_runs.c.state == state)
                  .order_by(sweep_runs.c.finished_at.desc(), sweep_runs.c.id.desc()).limit(1))
-        with _read(self.engine) as conn:
+        with reading(self.engine) as conn:
             r = conn.execute(query).mappings().first()
         if r is None:
             return None
