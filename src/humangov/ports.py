@@ -117,6 +117,11 @@ class BlobStore(Protocol):
     def open(self, state: str, key: str) -> Iterator[bytes]: ...  # raises NotFound
     def stat(self, state: str, key: str) -> BlobInfo | None: ...
     def delete(self, state: str, key: str) -> Erased: ...  # idempotent
+    # ^ reports `existed=False` only when the state's own space answered that the key is not
+    #   there: a missing space, or one without the state's identity, raises StorageUnavailable
+    def verify_space(self, state: str) -> None: ...
+    # ^ raises StorageUnavailable, saying what is wrong, unless the state's space (its folder,
+    #   its bucket) exists and carries the identity written when the state was provisioned
     def list_key_chunks(
         self, state: str, *, start: str | None = None, stop: str | None = None,
     ) -> Iterator[list[str]]: ...
