@@ -35,9 +35,15 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(5, ge=1)
 
     # erasure
+    # Who drains the erasure outbox: `serve` itself, or (off) a `humangov worker` run beside it.
+    erasure_worker: Literal["in-process", "off"] = "in-process"
+    # A failing erasure retries, backing off up to an hour, until this long after its request;
+    # then it is a dead letter (and alerts). Long enough that an outage of hours loses nothing.
+    erasure_retry_for: timedelta = timedelta(hours=24)
+    # The local `stream-worker` blocks its shard while it retries, so it counts attempts.
     erasure_max_attempts: int = Field(8, ge=1)
     erasure_base_backoff_seconds: float = Field(1.0, gt=0)
-    erasure_max_backoff_seconds: float = Field(300.0, gt=0)
+    erasure_max_backoff_seconds: float = Field(3600.0, gt=0)
     erasure_poll_seconds: float = Field(0.05, gt=0)
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)

@@ -71,8 +71,7 @@ def clock():
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(environment="test", data_dir=tmp_path, erasure_max_attempts=3,
-                    erasure_base_backoff_seconds=1, erasure_max_backoff_seconds=10)
+    return Settings(environment="test", data_dir=tmp_path)  # retries: 1 s up to 1 h, for 24 h
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ def test_a_claimed_intent_is_not_claimed_again_until_its_lease_expires(adapters)
     assert outbox.claim("w2", 10, T0 + timedelta(seconds=29), 30) == []
     [again] = outbox.claim("w2", 10, T0 + timedelta(seconds=31), 30)  # w1 died
     assert again.id == intent.id and again.attempts == 2
-    assert not outbox.complete(intent.id, "w1")  # the lease moved on
-    assert outbox.complete(intent.id, "w2")
+    assert outbox.complete([intent.id], "w1") == 0  # the lease moved on
+    assert outbox.complete([intent.id], "w2") == 1
     assert outbox.pending_count() == 0
 
 
@@ -52,7 +52,7 @@ def test_has_due_answers_whether_a_claim_would_find_an_intent(adapters):
     [intent] = outbox.claim("w1", 10, T0, lease_seconds=30)
     assert not outbox.has_due(T0 + timedelta(seconds=29))  # leased to w1
     assert outbox.has_due(T0 + timedelta(seconds=31))  # the lease ran out
-    outbox.complete(intent.id, "w1")
+    outbox.complete([intent.id], "w1")
     assert not outbox.has_due(T0 + timedelta(seconds=31))
 
 

@@ -34,27 +34,56 @@ def test_deleting_an_employee_erases_the_document_with_one_receipt(world):
     assert world.outbox.pending_count() == 0
 
 
-def test_an_unreachable_store_keeps_the_intent_pending_then_dead_then_retried(world, clock):
+def attempts_until(world, clock, hours: float) -> list[float]:
+    """Run the worker each minute of `hours` of virtual time; the times (s) it tried."""
+    tried = []
+    for minute in range(int(hours * 60)):
+        if world.run_once():
+            tried.append(minute * 60.0)
+        clock.advance(60)
+    return tried
+
+
+def test_an_outage_of_hours_retries_with_backoff_and_leaves_no_dead_letter(world, clock):
+    # GIVEN a deleted employee's document on a store that is down for six hours
     emp = add(world.records, make_employee(blobs=world.blobs))
     world.records.delete_employee("CA", emp.id, "admin@ca")
     real = world.blobs
     world.blobs = Unreachable(real)
-    # attempts 1..3 fail; each waits out its backoff (at most 10 s here)
-    for attempt in range(1, 4):
-        assert world.run_once() == 1
-        assert world.outbox.pending_count() == (0 if attempt == 3 else 1)
-        clock.advance(11)
+    tried = attempts_until(world, clock, hours=6)
+    # THEN it was retried, less and less often but never more than an hour apart
+    gaps = [b - a for a, b in zip(tried, tried[1:], strict=False)]
+    assert 5 <= len(tried) <= 40 and max(gaps) <= 3600 + 60
+    assert world.outbox.dead_letters() == [] and world.outbox.pending_count() == 1
+    # WHEN the store is back THEN the next attempt erases it
+    world.blobs.down = False
+    attempts_until(world, clock, hours=1.1)
+    assert not real.exists("CA", emp.document.key)
+    assert world.outbox.pending_count() == 0
+
+
+def test_an_erasure_failing_for_a_day_is_a_dead_letter_and_a_retry_opens_a_new_day(
+    world, clock
+):
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    real = world.blobs
+    world.blobs = Unreachable(real)
+    attempts_until(world, clock, hours=25.5)
     [dead] = world.outbox.dead_letters("CA")
-    assert "unreachable" in dead.last_error and dead.attempts == 3
+    assert "unreachable" in dead.last_error and dead.attempts > 5
     assert real.exists("CA", emp.document.key)
     metrics = {m.name: m.samples[0].value for m in ErasureCollector(world.outbox).collect()}
     assert metrics == {"humangov_erasure_pending": 0, "humangov_erasure_dead_letters": 1}
-    # WHEN storage is back and the dead letter is retried THEN the file is erased
-    world.blobs.down = False
+    # WHEN it is retried while storage is still down THEN it retries again for a new window
     assert world.outbox.retry_dead() == 1
     assert world.run_once() == 1
+    assert world.outbox.dead_letters() == [] and world.outbox.pending_count() == 1
+    # and once storage is back, the file is erased
+    world.blobs.down = False
+    attempts_until(world, clock, hours=1.1)
     assert not real.exists("CA", emp.document.key)
-    assert world.outbox.dead_letters() == []
+    assert world.outbox.counts() == {"pending": 0, "done": 1, "dead": 0}
 
 
 def test_a_refusal_retrying_cannot_lift_is_a_dead_letter_at_once(world):

@@ -40,7 +40,7 @@ def dead_letter(web_container, add_employee):
     yield intent
     outbox.retry_dead()
     for i in outbox.claim("cleanup", 100, later, 60):
-        outbox.complete(i.id, "cleanup")
+        outbox.complete([i.id], "cleanup")
 
 
 def test_the_erasures_api_pages_receipts_newest_first(users, bearer):

@@ -117,6 +117,7 @@ erasure_outbox = Table(
     Column("last_error", Text),
     Column("done_at", Text),
     Column("synthetic", Boolean, nullable=False, server_default=text("0")),  # a canary's record
+    Column("retry_from", Text),  # retries stop a duration after this (NULL: requested_at)
     Index("ix_erasure_outbox_due", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
 )

@@ -50,6 +50,12 @@ class ErasureIntent:
     status: str = "pending"  # pending | done | dead
     last_error: str | None = None
     next_attempt_at: datetime | None = None
+    retry_from: datetime | None = None  # failures count against the retry window from here
+
+    @property
+    def retrying_since(self) -> datetime:
+        """When the retry window opened: the request, or the last `retry` of a dead letter."""
+        return self.retry_from or self.change.requested_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,9 +213,13 @@ class DynamoDBDeadLetters:
             out.append(replace(_intent(v), attempts=int(v.get("attempts", 0)) + 1))
         return out
 
-    def complete(self, intent_id: int, worker: str) -> bool:
-        return self._update(intent_id, worker, "SET #st = :done REMOVE claimed_by, claimed_until",
-                            {":done": "done"})
+    def renew(self, intent_ids: list[int], worker: str, until: datetime) -> None:
+        for intent_id in intent_ids:
+            self._update(intent_id, worker, "SET claimed_until = :u", {":u": to_text(until)})
+
+    def complete(self, intent_ids: list[int], worker: str) -> int:
+        return sum(self._update(i, worker, "SET #st = :done REMOVE claimed_by, claimed_until",
+                                {":done": "done"}) for i in intent_ids)
 
     def fail(self, intent_id: int, worker: str, error: str,
              next_attempt_at: datetime | None) -> None:
@@ -242,7 +246,8 @@ class DynamoDBDeadLetters:
             with translating("The dead-letter table"):
                 self._ddb.update_item(
                     TableName=self.table, Key=_intent_key(v["id"]),
-                    UpdateExpression="SET #st = :pending, attempts = :zero, next_attempt_at = :now",
+                    UpdateExpression="SET #st = :pending, attempts = :zero,"
+                                     " next_attempt_at = :now, retry_from = :now",
                     ExpressionAttributeNames={"#st": "status"},
                     ExpressionAttributeValues=to_item({":pending": "pending", ":zero": 0,
                                                        ":now": now}))
@@ -321,5 +326,7 @@ def _intent_key(intent_id: int | Decimal) -> dict:
 
 
 def _intent(v: dict) -> ErasureIntent:
+    retry_from = v.get("retry_from")
     return ErasureIntent(int(v["id"]), change_from_row(v), int(v.get("attempts", 0)), v["status"],
-                         v.get("last_error"), from_text(v["next_attempt_at"]))
+                         v.get("last_error"), from_text(v["next_attempt_at"]),
+                         from_text(retry_from) if retry_from else None)

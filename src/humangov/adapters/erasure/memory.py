@@ -64,15 +64,24 @@ class MemoryOutbox:
                 out.append(row.intent)
         return out
 
-    def complete(self, intent_id: int, worker: str) -> bool:
+    def renew(self, intent_ids: list[int], worker: str, until: datetime) -> None:
         with self._lock:
-            row = self._rows.get(intent_id)
-            if row is None or row.claimed_by != worker or row.intent.status != "pending":
-                return False
-            row.intent = replace(row.intent, status="done")
-            row.claimed_by = row.claimed_until = None
-            row.done_at = self._now()
-            return True
+            for row in self._held(intent_ids, worker):
+                row.claimed_until = until
+
+    def complete(self, intent_ids: list[int], worker: str) -> int:
+        with self._lock:
+            held = self._held(intent_ids, worker)
+            for row in held:
+                row.intent = replace(row.intent, status="done")
+                row.claimed_by = row.claimed_until = None
+                row.done_at = self._now()
+        return len(held)
+
+    def _held(self, intent_ids: list[int], worker: str) -> list[_Row]:
+        rows = (self._rows.get(i) for i in intent_ids)
+        return [r for r in rows
+                if r is not None and r.claimed_by == worker and r.intent.status == "pending"]
 
     def fail(self, intent_id: int, worker: str, error: str,
              next_attempt_at: datetime | None) -> None:
@@ -98,7 +107,7 @@ class MemoryOutbox:
             for row in self._rows.values():
                 if row.intent.status == "dead" and intent_id in (None, row.intent.id):
                     row.intent = replace(row.intent, status="pending", attempts=0,
-                                         next_attempt_at=now)
+                                         next_attempt_at=now, retry_from=now)
                     n += 1
         return n
 

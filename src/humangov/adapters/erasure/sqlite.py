@@ -63,15 +63,21 @@ class SqliteOutbox:
         rows = sorted(rows, key=lambda r: r["id"])
         return [_intent(r) for r in rows]
 
-    def complete(self, intent_id: int, worker: str) -> bool:
+    def renew(self, intent_ids: list[int], worker: str, until: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(*_held(intent_ids, worker))
+                         .values(claimed_until=to_text(until)))
+
+    def complete(self, intent_ids: list[int], worker: str) -> int:
+        if not intent_ids:
+            return 0
         with self.engine.begin() as conn:
             result = conn.execute(
-                outbox.update().where(outbox.c.id == intent_id, outbox.c.claimed_by == worker,
-                                      outbox.c.status == "pending")
+                outbox.update().where(*_held(intent_ids, worker))
                 .values(status="done", done_at=to_text(self._now()), claimed_by=None,
                         claimed_until=None)
             )
-        return result.rowcount == 1
+        return result.rowcount
 
     def fail(self, intent_id: int, worker: str, error: str,
              next_attempt_at: datetime | None) -> None:
@@ -98,8 +104,9 @@ class SqliteOutbox:
         if intent_id is not None:
             query = query.where(outbox.c.id == intent_id)
         with self.engine.begin() as conn:
+            now = to_text(self._now())
             result = conn.execute(query.values(
-                status="pending", attempts=0, next_attempt_at=to_text(self._now()),
+                status="pending", attempts=0, next_attempt_at=now, retry_from=now,
                 claimed_by=None, claimed_until=None,
             ))
         return result.rowcount
@@ -116,6 +123,13 @@ class SqliteOutbox:
             for status, n in conn.execute(query):
                 out[status] = n
         return out
+
+
+def _held(intent_ids: list[int], worker: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """The intents among `intent_ids` still claimed by `worker` (a lease that expired may
+    have passed to another)."""
+    return (outbox.c.id.in_(intent_ids), outbox.c.claimed_by == worker,
+            outbox.c.status == "pending")
 
 
 def _due(now_t: str) -> sa.ColumnElement[bool]:
@@ -146,6 +160,7 @@ def _intent(r: sa.RowMapping) -> ErasureIntent:
     return ErasureIntent(
         id=r["id"], change=change_from_row(r), attempts=r["attempts"], status=r["status"],
         last_error=r["last_error"], next_attempt_at=from_text(r["next_attempt_at"]),
+        retry_from=from_text(r["retry_from"]) if r["retry_from"] else None,
     )
 
 
