@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,29 +97,114 @@ async def client(http: httpx.AsyncClient, folder: Path, watcher: Watcher, until:
             watcher.expect(current, "delete", time.perf_counter())
 
 
-def run_load(clients: int, seconds: int, erasure: bool) -> dict:
+class Serve:
+    """`humangov serve` on a data dir, in its own process."""
+
+    def __init__(self, data: Path, erasure: bool = True) -> None:
+        self.data, self.port = data, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "HUMANGOV_DATA_DIR": str(data), "HUMANGOV_PORT": str(self.port),
+               "HUMANGOV_MONITORING": "false", "HUMANGOV_ADMIN_PASSWORD": "bench-admin-password",
+               "HUMANGOV_ERASURE_WORKER": "in-process" if erasure else "off"}
+        prefix = os.environ.get("BENCH_SERVER_PREFIX", "").split()  # e.g. a profiler
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([*prefix, sys.executable, "-m", "humangov", "serve"],
+                                     env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("serve did not start") from None
+                time.sleep(0.05)
+        self.ready = time.perf_counter()
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+
+
+def new_data_dir(tmp: str) -> tuple[Path, str]:
     from humangov.bootstrap import bootstrap
     from humangov.config import Settings
 
+    data = Path(tmp)
+    container = bootstrap(Settings(data_dir=data, environment="test"))
+    container.personnel.add_state(STATE)
+    token, _ = container.accounts.create_token("editor", STATE, "bench")
+    container.close()
+    return data, token
+
+
+def run_load(clients: int, seconds: int, erasure: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        container = bootstrap(Settings(data_dir=data, environment="test"))
-        container.personnel.add_state(STATE)
-        token, _ = container.accounts.create_token("editor", STATE, "bench")
-        container.close()
-        port = free_port()
-        env = {**os.environ, "HUMANGOV_DATA_DIR": str(data), "HUMANGOV_PORT": str(port),
-               "HUMANGOV_MONITORING": "false", "HUMANGOV_ADMIN_PASSWORD": "bench-admin-password",
-               "HUMANGOV_ERASURE_WORKER": "in-process" if erasure else "off"}
-        prefix = os.environ.get("BENCH_SERVER_PREFIX", "").split()
-        server = subprocess.Popen([*prefix, sys.executable, "-m", "humangov", "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        data, token = new_data_dir(tmp)
+        server = Serve(data, erasure)
         try:
-            return asyncio.run(_drive(f"http://127.0.0.1:{port}", token, data, clients, seconds,
-                                      erasure))
+            return asyncio.run(_drive(server.base, token, data, clients, seconds, erasure))
         finally:
-            server.terminate()
-            server.wait(10)
+            server.stop()
+
+
+def resume_after_kill(clients: int, tries: int = 5) -> dict:
+    """SIGKILL `serve` under load until it dies holding claims; restart it; time how long
+    the new process takes to finish the dead one's claims."""
+    import sqlalchemy as sa
+
+    from humangov.adapters.sql import open_database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data, token = new_data_dir(tmp)
+        engine = open_database(data / "humangov.db")
+        try:
+            for attempt in range(1, tries + 1):
+                server = Serve(data)
+                asyncio.run(_load_then_kill(server, token, data, clients, seconds=5))
+                with engine.connect() as conn:
+                    claimed = [r[0] for r in conn.execute(sa.text(
+                        "SELECT id FROM erasure_outbox WHERE status = 'pending'"
+                        " AND claimed_by IS NOT NULL"))]
+                if not claimed and attempt < tries:
+                    continue
+                restarted = Serve(data)
+                try:
+                    while True:
+                        with engine.connect() as conn:
+                            left = conn.execute(sa.text(
+                                "SELECT count(*) FROM erasure_outbox WHERE status = 'pending'"
+                            )).scalar()
+                        if not left:
+                            break
+                        time.sleep(0.01)
+                    finished = time.perf_counter()
+                finally:
+                    restarted.stop()
+                return {"claimed": len(claimed), "attempts": attempt,
+                        "from_start": finished - restarted.started,
+                        "from_ready": finished - restarted.ready}
+        finally:
+            engine.dispose()
+    raise AssertionError("unreachable")
+
+
+async def _load_then_kill(server: Serve, token: str, data: Path, clients: int,
+                          seconds: float) -> None:
+    async def kill_later() -> None:
+        await asyncio.sleep(seconds)
+        server.kill()
+
+    killer = asyncio.create_task(kill_later())
+    with contextlib.suppress(httpx.HTTPError):  # the server dies under the clients
+        await _drive(server.base, token, data, clients, seconds * 10, erasure=False)
+    await killer
 
 
 async def _drive(base: str, token: str, data: Path, clients: int, seconds: int,
@@ -126,12 +213,6 @@ async def _drive(base: str, token: str, data: Path, clients: int, seconds: int,
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
                                  limits=limits, timeout=60) as http:
-        for _ in range(300):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
         watcher = Watcher()
         thread = threading.Thread(target=watcher.run, daemon=True)
         if erasure:
@@ -180,6 +261,11 @@ def main(argv: list[str] | None = None) -> None:
               f"(target <= 1), p99 {pct(lags, 0.99):.3f} s (target <= 5), "
               f"max {max(lags):.3f} s")
     print(f"  all: p50 {statistics.median(both):.3f} s, p99 {pct(both, 0.99):.3f} s")
+    resumed = resume_after_kill(args.clients)
+    print(f"  serve SIGKILLed under load holding {resumed['claimed']} claimed erasures "
+          f"(try {resumed['attempts']}); restarted, it finished them "
+          f"{resumed['from_start']:.1f} s after it was started (target <= 5), "
+          f"{resumed['from_ready']:.1f} s after it answered /healthz")
 
 
 if __name__ == "__main__":

@@ -172,6 +172,8 @@ class ErasureOutbox(Protocol):
     # ^ extends the worker's claims it still holds (a heartbeat while a batch runs long)
     def complete(self, intent_ids: list[int], worker: str) -> int: ...
     # ^ marks done those of the intents the worker still holds; returns how many
+    def claimants(self) -> set[str]: ...  # the workers holding claims now
+    def release(self, workers: list[str]) -> int: ...  # frees their claims (they are dead)
     def fail(
         self, intent_id: int, worker: str, error: str, next_attempt_at: datetime | None
     ) -> None: ...

@@ -176,3 +176,87 @@ async def test_an_idle_worker_takes_no_write_lock_and_still_sees_another_process
     assert not world.blobs.exists("CA", emp.document.key)
     assert world.ledger.totals("CA") == {"record-deleted": 1} and world.outbox.pending_count() == 0
     assert writes  # the claim, the receipt and the completion
+
+
+class FailingOutbox:
+    """Wraps an outbox that cannot be read, as on a full or locked database, until `up`."""
+
+    def __init__(self, inner):
+        self.inner, self.down = inner, True
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def has_due(self, now):
+        if self.down:
+            raise OSError(28, "No space left on device")
+        return self.inner.has_due(now)
+
+
+async def test_a_failing_outbox_backs_off_logs_once_per_try_and_ignores_wakes(
+    world, running, caplog
+):
+    # GIVEN an outbox that fails, and a deleted employee waiting
+    emp = add(world.records, make_employee(blobs=world.blobs))
+    world.records.delete_employee("CA", emp.id, "admin@ca")
+    world.outbox = FailingOutbox(world.outbox)
+    caplog.clear()
+    # WHEN the worker polls five times, woken after each delete in between
+    for _ in range(5):
+        world.wake()
+        await running.poll()
+    # THEN it paused twice as long after each failure, wakes did not cut a pause short,
+    # and it logged one line per try, with the traceback only the first time
+    poll = world.settings.erasure_poll_seconds
+    assert running.asked[-5:] == [poll * 2 ** n for n in range(1, 6)]
+    lines = [r for r in caplog.records if "outbox" in r.getMessage()]
+    assert len(lines) == 5 and "No space left" in lines[-1].getMessage()
+    assert [r.exc_info is not None for r in lines] == [True] + [False] * 4
+    # WHEN the outbox recovers THEN the next try erases, and polls are back to normal
+    world.outbox.down = False
+    await running.poll()
+    assert not world.blobs.exists("CA", emp.document.key)
+    assert running.asked[-1] == poll
+
+
+def test_a_long_batch_renews_the_claims_it_has_yet_to_finish(world, clock):
+    # GIVEN three deleted employees, and a worker whose every erasure takes 0.6 s
+    emps = [add(world.records, make_employee(blobs=world.blobs)) for _ in range(3)]
+    for e in emps:
+        world.records.delete_employee("CA", e.id, "admin@ca")
+    ticks = iter(range(100))
+    world._monotonic = lambda: next(ticks) * 0.6
+    renewed = []
+    renew = world.outbox.renew
+    world.outbox.renew = lambda ids, worker, until: (renewed.append(ids),
+                                                     renew(ids, worker, until))
+    # WHEN it runs the batch
+    assert world.run_once() == 3
+    # THEN, past a second in, it renewed the lease of the intents still to do, and all are done
+    assert renewed and all(len(ids) < 3 for ids in renewed)
+    assert world.outbox.counts()["done"] == 3
+
+
+def test_a_worker_frees_at_once_the_claims_of_a_dead_process_on_its_host_only(world, clock):
+    import socket
+    import subprocess
+    import sys
+
+    from humangov.erasure.worker import local_worker_id
+
+    # GIVEN claims held by a process of this host that has exited, and by another host's worker
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = f"serve@{socket.gethostname()}:{gone}"
+    elsewhere = "serve@another-host:1"
+    for claimant in (dead, elsewhere):
+        emp = add(world.records, make_employee(blobs=world.blobs))
+        world.records.delete_employee("CA", emp.id, "admin@ca")
+        assert len(world.outbox.claim(claimant, 1, clock.now(), 60)) == 1
+    # WHEN a worker of this host takes over, with no time passing
+    world.worker_id = local_worker_id("serve")
+    assert world.take_over_dead_claims() == 1
+    # THEN the dead process's claim is done now; the other host's waits for its lease
+    assert world.drain() == 1
+    assert world.outbox.claimants() == {elsewhere}
+    assert world.outbox.counts() == {"pending": 1, "done": 1, "dead": 0}

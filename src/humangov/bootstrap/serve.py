@@ -4,7 +4,6 @@ all built here before the app is created."""
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from humangov.config import Settings
 from humangov.domain.errors import Conflict
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.service import ErasureJobs
+from humangov.erasure.worker import local_worker_id
 from humangov.web.app import create_app, metrics_registry
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def server(
             "This password is shown only once."
         )
     metrics = metrics_registry()
-    jobs = ErasureJobs(container.erasures, f"serve-{os.getpid()}",
+    jobs = ErasureJobs(container.erasures, local_worker_id("serve"),
                        sweep_every=settings.sweep_interval, sweep_grace=settings.sweep_grace,
                        metrics=ErasureMetrics(metrics))
     container.change_listeners.append(jobs.wake)

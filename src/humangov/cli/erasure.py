@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import socket
 import sys
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -208,10 +207,10 @@ def report_command(
 
 def worker_command(data_dir: DataDir = None) -> None:
     """Drain the erasure queue until interrupted (Ctrl-C / SIGTERM)."""
-    from humangov.erasure.worker import run_worker_forever
+    from humangov.erasure.worker import local_worker_id, run_worker_forever
 
     with open_container(data_dir) as c:
-        worker = c.erasures.worker(f"{socket.gethostname()}:{os.getpid()}")
+        worker = c.erasures.worker(local_worker_id("worker"))
         err.print("Erasure worker running; Ctrl-C to stop.")
         run_worker_forever(worker)
 

@@ -14,9 +14,10 @@ batch's deletes and its commit redelivers those intents, and their receipts say
 `already-absent` (the store answered that the files are gone) instead of `erased`.
 
 Claims are short leases (`LEASE_SECONDS`) that the worker renews while a batch runs, so the
-claims of a killed process are taken over seconds later. Failures retry with full-jitter
-backoff until `erasure_retry_for` has passed since the request (24 h by default, as long as a
-DynamoDB stream keeps a record), then become dead letters.
+claims of a killed process are taken over seconds later; a worker starting on the machine of a
+dead one (a restarted `serve`) frees that one's claims at once, as its process is gone.
+Failures retry with full-jitter backoff until `erasure_retry_for` has passed since the request
+(24 h by default, as long as a DynamoDB stream keeps a record), then become dead letters.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -52,6 +55,28 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
     https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/"""
     ceiling = min(cap, base * 2 ** max(0, attempts - 1))
     return (rng or random).uniform(0, ceiling)
+
+
+def local_worker_id(role: str) -> str:
+    """`serve@host:pid`: who holds a claim, so a later process on this host can tell whether
+    that worker is still alive."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"
+
+
+def dead_here(worker_id: str) -> bool:
+    """A worker of this host whose process is gone. Another host's: not ours to judge."""
+    role_host, _, pid = worker_id.rpartition(":")
+    if role_host.partition("@")[2] != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False  # this process: a claim of an earlier worker object, still ours
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 class ErasureWorker:
@@ -128,6 +153,14 @@ class ErasureWorker:
                     intent.id, intent.attempts, delay, error)
         self.outbox.fail(intent.id, self.worker_id, error, now + timedelta(seconds=delay))
 
+    def take_over_dead_claims(self) -> int:
+        """Free the claims of workers on this host whose process has died."""
+        dead = [w for w in self.outbox.claimants() if dead_here(w)]
+        freed = self.outbox.release(dead) if dead else 0
+        if freed:
+            log.info("took over %d erasure claims of stopped workers %s", freed, ", ".join(dead))
+        return freed
+
     def drain(self, limit: int = BATCH) -> int:
         """Run batches until nothing is due; return the total claimed."""
         total = 0
@@ -150,6 +183,8 @@ class ErasureWorker:
         never = asyncio.Event()
         failures = 0
         try:
+            with contextlib.suppress(Exception):  # the loop below reports a failing outbox
+                await asyncio.to_thread(self.take_over_dead_claims)
             while not stop.is_set():
                 self._wakeup.clear()
                 self._pending_wake.clear()

@@ -221,6 +221,16 @@ class DynamoDBDeadLetters:
         return sum(self._update(i, worker, "SET #st = :done REMOVE claimed_by, claimed_until",
                                 {":done": "done"}) for i in intent_ids)
 
+    def claimants(self) -> set[str]:
+        return {v["claimed_by"] for v in self._intents()
+                if v["status"] == "pending" and v.get("claimed_by")}
+
+    def release(self, workers: list[str]) -> int:
+        return sum(self._update(int(v["id"]), v["claimed_by"],
+                                "REMOVE claimed_by, claimed_until", {})
+                   for v in self._intents()
+                   if v["status"] == "pending" and v.get("claimed_by") in workers)
+
     def fail(self, intent_id: int, worker: str, error: str,
              next_attempt_at: datetime | None) -> None:
         if next_attempt_at is None:

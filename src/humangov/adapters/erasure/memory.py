@@ -78,6 +78,19 @@ class MemoryOutbox:
                 row.done_at = self._now()
         return len(held)
 
+    def claimants(self) -> set[str]:
+        with self._lock:
+            return {r.claimed_by for r in self._rows.values()
+                    if r.claimed_by is not None and r.intent.status == "pending"}
+
+    def release(self, workers: list[str]) -> int:
+        with self._lock:
+            rows = [r for r in self._rows.values()
+                    if r.claimed_by in workers and r.intent.status == "pending"]
+            for r in rows:
+                r.claimed_by = r.claimed_until = None
+        return len(rows)
+
     def _held(self, intent_ids: list[int], worker: str) -> list[_Row]:
         rows = (self._rows.get(i) for i in intent_ids)
         return [r for r in rows

@@ -79,6 +79,18 @@ class SqliteOutbox:
             )
         return result.rowcount
 
+    def claimants(self) -> set[str]:
+        query = sa.select(outbox.c.claimed_by).distinct().where(
+            outbox.c.status == "pending", outbox.c.claimed_by.is_not(None))
+        with reading(self.engine) as conn:
+            return set(conn.execute(query).scalars())
+
+    def release(self, workers: list[str]) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(outbox.update().where(
+                outbox.c.status == "pending", outbox.c.claimed_by.in_(workers),
+            ).values(claimed_by=None, claimed_until=None)).rowcount
+
     def fail(self, intent_id: int, worker: str, error: str,
              next_attempt_at: datetime | None) -> None:
         values = {"last_error": error[:MAX_ERROR], "claimed_by": None, "claimed_until": None}
