@@ -173,6 +173,7 @@ def sweep_child(root: str, mode: str, limit: int) -> None:
     engine = open_database(Path(root) / "humangov.db")
     records = SqliteRecordStore(engine)
     blobs = FilesystemBlobStore(Path(root) / "documents")
+    blobs.provision_state(STATE)  # marks the folder `dataset` wrote as the state's
     cutoff = datetime.now(UTC) - timedelta(hours=24)
     sampler = subprocess.Popen([sys.executable, "-c", SAMPLER, str(os.getpid())],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

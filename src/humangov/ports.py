@@ -154,10 +154,20 @@ class ForeignFiles(Protocol):
 @runtime_checkable
 class StateSpaces(Protocol):
     """A blob store that keeps a space per state which provisioning must create (the
-    filesystem store's state folder; S3 buckets are created with the state's stack), and
-    whose free space readiness watches."""
+    filesystem store's state folder; S3 buckets are created with the state's stack).
 
-    def provision_state(self, state: str) -> None: ...
+    `provision_state` gives the space the state's identity (see `verify_space`). With
+    `create` it creates a missing space; without, a missing one raises StorageUnavailable:
+    a space moved away is reported, never replaced by an empty one whose silence would be
+    receipted as 'already absent'."""
+
+    def provision_state(self, state: str, *, create: bool = True) -> None: ...
+
+
+@runtime_checkable
+class FreeSpace(Protocol):
+    """A blob store on a local disk, whose free space readiness watches."""
+
     def free_bytes(self) -> int: ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PDF
+from tests.stored import stored_files
 
 FIELDS = {"first_name": "Ada", "last_name": "Lovelace", "role": "Analyst", "salary": "85000"}
 
@@ -12,7 +13,7 @@ FIELDS = {"first_name": "Ada", "last_name": "Lovelace", "role": "Analyst", "sala
 def nothing_left(client, callers, container):
     listed = client.get("/api/v1/states/CA/employees", headers=callers.admin).json()["items"]
     root = container.settings.documents_dir
-    files = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    files = stored_files(root)
     return listed == [] and files == []
 
 

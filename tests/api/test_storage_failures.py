@@ -8,6 +8,7 @@ import os
 import pytest
 
 from tests.conftest import PDF
+from tests.stored import stored_files
 
 FIELDS = {"first_name": "Ada", "last_name": "Lovelace", "role": "Analyst", "salary": "85000"}
 
@@ -18,8 +19,7 @@ def upload(client, callers, state="CA"):
                        headers=callers.ca_editor)
 
 
-def files_under(path):
-    return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names)
+files_under = stored_files
 
 
 def fill_disk(monkeypatch, container, error=errno.ENOSPC):

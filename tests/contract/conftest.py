@@ -71,15 +71,20 @@ def sqlite_records(tmp_path: Path) -> Iterator[RecordHarness]:
 
 @contextmanager
 def memory_blobs(tmp_path: Path) -> Iterator[BlobStore]:
-    yield MemoryBlobStore()
+    yield provisioned(MemoryBlobStore())
 
 
 @contextmanager
 def filesystem_blobs(tmp_path: Path) -> Iterator[BlobStore]:
-    store = FilesystemBlobStore(tmp_path / "documents")
-    for state in ("CA", "TX"):  # as provisioning does: uploads never create a state's folder
+    yield provisioned(FilesystemBlobStore(tmp_path / "documents"))
+
+
+def provisioned(store: MemoryBlobStore | FilesystemBlobStore):
+    """The store with CA and TX provisioned: a state's space exists only once provisioned
+    (uploads never create it, deletes and listings of a missing one fail)."""
+    for state in ("CA", "TX"):
         store.provision_state(state)
-    yield store
+    return store
 
 
 @contextmanager

@@ -7,11 +7,13 @@ import io
 import itertools
 import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from humangov.domain.errors import DocumentTooLarge, InvalidInput, NotFound
+from humangov.adapters.blobs.filesystem import MARKER
+from humangov.domain.errors import DocumentTooLarge, InvalidInput, NotFound, StorageUnavailable
 from humangov.domain.model import DocumentRef
 from humangov.ports import BlobStore
 
@@ -29,11 +31,20 @@ def read(store, state, k) -> bytes:
 
 
 def leftovers(store) -> list[str]:
-    """Files an adapter left on disk, temporary ones included (filesystem adapter only)."""
+    """Files an adapter left on disk, temporary ones included, but not the states' identity
+    markers (filesystem adapter only)."""
     root = getattr(store, "root", None)
     if root is None:
         return []
-    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files]
+    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f != MARKER]
+
+
+@pytest.fixture
+def provision(blob_store) -> Callable[[str], None]:
+    """Gives a state its space as provisioning does (the factories provision CA and TX). A
+    suite whose store cannot provision itself (S3: a state's bucket is created and tagged
+    with its stack) overrides this fixture."""
+    return blob_store.provision_state
 
 
 def test_a_stored_document_reads_back_with_its_size_and_sha256(blob_store):
@@ -159,14 +170,44 @@ def test_a_state_that_is_not_a_code_is_refused(blob_store, bad):
         list(blob_store.list(bad))
 
 
-def test_dropping_an_emptied_state_is_idempotent(blob_store):
+def test_a_provisioned_space_answers_that_a_key_is_absent(blob_store, provision):
+    assert blob_store.verify_space("CA") is None
+    assert blob_store.delete("CA", key()).existed is False
+    # provisioning again keeps what the space holds
+    k = key()
+    blob_store.put("CA", k, [b"kept"])
+    provision("CA")
+    assert read(blob_store, "CA", k) == b"kept"
+
+
+def _assert_no_space(blob_store, state):
+    """Nothing may be answered from a space that is not there: not 'absent', not 'empty'."""
+    with pytest.raises(StorageUnavailable, match=state):
+        blob_store.verify_space(state)
+    with pytest.raises(StorageUnavailable):
+        blob_store.delete(state, key())
+    with pytest.raises(StorageUnavailable):
+        blob_store.put(state, key(), [b"x"])
+    with pytest.raises(StorageUnavailable):
+        list(blob_store.list_key_chunks(state))
+    with pytest.raises(StorageUnavailable):
+        list(blob_store.list(state))
+
+
+def test_a_state_never_provisioned_has_no_space_and_no_absent_keys(blob_store):
+    _assert_no_space(blob_store, "NV")
+
+
+def test_a_dropped_space_answers_nothing_until_provisioned_again(blob_store, provision):
     k = key()
     blob_store.put("CA", k, [b"x"])
     blob_store.delete("CA", k)
     blob_store.drop_state("CA")
-    blob_store.drop_state("CA")
-    assert list(blob_store.list("CA")) == []
+    blob_store.drop_state("CA")  # dropping is idempotent
+    _assert_no_space(blob_store, "CA")
     assert leftovers(blob_store) == []
+    provision("CA")
+    assert blob_store.delete("CA", k).existed is False
 
 
 def test_the_adapter_implements_the_port_and_pings(blob_store):
@@ -186,7 +227,6 @@ def test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before(blo
     # THEN together they are exactly the keys, and chunks come in key order
     assert sorted(k for c in chunks for k in c) == sorted(keys)
     assert all(max(a) < min(b) for a, b in itertools.pairwise(chunks))
-    assert list(blob_store.list_key_chunks("NV")) == []
 
 
 @pytest.mark.parametrize("start, stop", [

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 
 import pytest
 
-from humangov.adapters.blobs.filesystem import FilesystemBlobStore, decode_name, encode_name
+from humangov.adapters.blobs.filesystem import (
+    MARKER,
+    FilesystemBlobStore,
+    decode_name,
+    encode_name,
+)
 from humangov.domain.errors import StorageFull, StorageUnavailable
 
 KEY = "3f2a0b1c-0000-4000-8000-000000000001/9b1c0d2e-0000-4000-8000-000000000002.pdf"
+
+
+def documents(folder) -> list[str]:
+    """What a state's folder holds besides its identity marker."""
+    return sorted(set(os.listdir(folder)) - {MARKER})
 
 
 def test_a_document_lives_in_its_states_fan_out_folder(tmp_path):
     store = FilesystemBlobStore(tmp_path)
     store.provision_state("CA")
     store.put("CA", KEY, [b"%PDF-1.7"])
-    assert os.listdir(tmp_path / "CA") == ["3f"]
+    assert documents(tmp_path / "CA") == ["3f"]
     assert os.listdir(tmp_path / "CA" / "3f") == [KEY.replace("/", "%2F")]
     store.delete("CA", KEY)
-    assert os.listdir(tmp_path / "CA") == []  # the emptied fan-out folder goes too
+    assert documents(tmp_path / "CA") == []  # the emptied fan-out folder goes too
 
 
 def test_names_encode_and_decode_exactly():
@@ -81,7 +92,8 @@ class FullDisk(FilesystemBlobStore):
 
 
 def files_under(path):
-    return [os.path.join(d, n) for d, _, names in os.walk(path) for n in names]
+    """Every file under `path` but the states' identity markers."""
+    return [os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n != MARKER]
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])
@@ -90,7 +102,7 @@ def test_a_full_disk_is_storage_full_and_leaves_no_file_and_no_temporary(tmp_pat
     store.provision_state("CA")
     with pytest.raises(StorageFull, match="Document storage is full: nothing was stored for CA"):
         store.put("CA", KEY, [b"%PDF-1.7 " * 100])
-    assert files_under(tmp_path) == [] and os.listdir(tmp_path / "CA") == []
+    assert files_under(tmp_path) == [] and documents(tmp_path / "CA") == []
 
 
 def test_a_file_where_a_folder_belongs_is_storage_unavailable_and_stores_nothing(tmp_path):
@@ -110,7 +122,7 @@ def test_a_read_only_folder_is_storage_unavailable_and_stores_nothing(tmp_path):
     try:
         with pytest.raises(StorageUnavailable, match="Document storage is read-only"):
             store.put("CA", KEY, [b"%PDF-1.7"])
-        assert os.listdir(tmp_path / "CA") == []
+        assert documents(tmp_path / "CA") == []
     finally:
         (tmp_path / "CA").chmod(0o755)
 
@@ -133,3 +145,67 @@ def test_provisioning_creates_the_state_folder_and_is_idempotent(tmp_path):
     store.put("CA", KEY, [b"%PDF-1.7"])
     store.provision_state("CA")
     assert [info.key for info in store.list("CA")] == [KEY]
+
+
+def test_provisioning_marks_the_state_folder_as_the_states(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
+    assert json.loads((tmp_path / "CA" / MARKER).read_text()) == {"state": "CA"}
+    store.verify_space("CA")
+
+
+def test_a_moved_folder_is_not_recreated_unless_asked_and_deletes_fail_meanwhile(tmp_path):
+    # GIVEN CA's folder, with a document, moved away
+    store = FilesystemBlobStore(tmp_path / "documents")
+    store.provision_state("CA")
+    store.put("CA", KEY, [b"%PDF-1.7"])
+    (tmp_path / "documents" / "CA").rename(tmp_path / "CA-moved")
+    # THEN deleting, verifying and provisioning without `create` fail, creating nothing
+    for attempt in (lambda: store.delete("CA", KEY), lambda: store.verify_space("CA"),
+                    lambda: store.provision_state("CA", create=False)):
+        with pytest.raises(StorageUnavailable, match="--recreate-missing-store"):
+            attempt()
+    assert not (tmp_path / "documents" / "CA").exists()
+    # AND once it is back, the document is there to erase
+    (tmp_path / "CA-moved").rename(tmp_path / "documents" / "CA")
+    assert store.delete("CA", KEY).existed is True
+    # AND an operator may recreate a lost folder on purpose
+    (tmp_path / "documents" / "CA").rename(tmp_path / "CA-lost")
+    store.provision_state("CA", create=True)
+    assert store.delete("CA", KEY).existed is False
+
+
+def test_an_unmarked_folder_is_refused_until_provisioning_adopts_it(tmp_path):
+    # GIVEN a folder at CA's path without the marker (as earlier releases left them)
+    store = FilesystemBlobStore(tmp_path)
+    (tmp_path / "CA" / "3f").mkdir(parents=True)
+    (tmp_path / "CA" / "3f" / encode_name(KEY)).write_bytes(b"%PDF-1.7")
+    # THEN nothing is answered from it
+    with pytest.raises(StorageUnavailable, match=f"does not carry its identity .*{MARKER}"):
+        store.put("CA", KEY, [b"%PDF-1.7"])
+    with pytest.raises(StorageUnavailable, match="humangov states add CA"):
+        store.delete("CA", "ab/absent.pdf")
+    with pytest.raises(StorageUnavailable):
+        list(store.list_key_chunks("CA", foreign=[]))
+    # WHEN provisioning finds it, even without `create`, THEN it is adopted, files and all
+    store.provision_state("CA", create=False)
+    assert [k for c in store.list_key_chunks("CA") for k in c] == [KEY]
+
+
+def test_a_folder_marked_for_another_state_is_refused_and_never_remarked(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("TX")
+    (tmp_path / "TX").rename(tmp_path / "CA")
+    for attempt in (lambda: store.verify_space("CA"), lambda: store.provision_state("CA")):
+        with pytest.raises(StorageUnavailable, match="is not CA's: its .* names TX"):
+            attempt()
+    assert json.loads((tmp_path / "CA" / MARKER).read_text()) == {"state": "TX"}
+
+
+def test_the_marker_is_neither_a_key_nor_a_foreign_file(tmp_path):
+    store = FilesystemBlobStore(tmp_path)
+    store.provision_state("CA")
+    (tmp_path / "CA" / "legacy.pdf").write_bytes(b"%PDF")
+    foreign: list[str] = []
+    assert [k for c in store.list_key_chunks("CA", foreign=foreign) for k in c] == []
+    assert foreign == ["legacy.pdf"]

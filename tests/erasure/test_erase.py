@@ -20,7 +20,7 @@ def _erase(change, blobs, ledger, referenced=frozenset()):
 
 def test_erasing_a_deleted_records_document_removes_the_file_and_writes_a_receipt():
     # GIVEN a stored document whose record was deleted
-    blobs, ledger = MemoryBlobStore(FakeClock()), MemoryLedger()
+    blobs, ledger = provisioned_blobs(), MemoryLedger()
     emp = make_employee(blobs=blobs)
     # WHEN it is erased
     receipts = _erase(_change(emp), blobs, ledger)
@@ -32,7 +32,7 @@ def test_erasing_a_deleted_records_document_removes_the_file_and_writes_a_receip
 
 
 def test_a_redelivered_change_writes_no_second_receipt():
-    blobs, ledger = MemoryBlobStore(FakeClock()), MemoryLedger()
+    blobs, ledger = provisioned_blobs(), MemoryLedger()
     emp = make_employee(blobs=blobs)
     _erase(_change(emp), blobs, ledger)
     assert _erase(_change(emp), blobs, ledger) == []
@@ -40,14 +40,14 @@ def test_a_redelivered_change_writes_no_second_receipt():
 
 
 def test_a_file_already_gone_is_a_success_recorded_as_already_absent():
-    blobs, ledger = MemoryBlobStore(FakeClock()), MemoryLedger()
+    blobs, ledger = provisioned_blobs(), MemoryLedger()
     emp = make_employee(blobs=None)
     [receipt] = _erase(_change(emp), blobs, ledger)
     assert receipt.result == "already-absent"
 
 
 def test_a_key_a_live_record_still_references_is_never_erased(caplog):
-    blobs, ledger = MemoryBlobStore(FakeClock()), MemoryLedger()
+    blobs, ledger = provisioned_blobs(), MemoryLedger()
     emp = make_employee(blobs=blobs)
     receipts = _erase(_change(emp), blobs, ledger, referenced={emp.document.key})
     assert receipts == []
@@ -60,8 +60,14 @@ def test_a_storage_failure_propagates_so_the_caller_retries():
 
     from .conftest import Unreachable
 
-    blobs, ledger = MemoryBlobStore(FakeClock()), MemoryLedger()
+    blobs, ledger = provisioned_blobs(), MemoryLedger()
     emp = make_employee(blobs=blobs)
     with pytest.raises(StorageUnavailable):
         _erase(_change(emp), Unreachable(blobs), ledger)
     assert ledger.receipts("CA", limit=10, cursor=None)[0] == []
+
+
+def provisioned_blobs() -> MemoryBlobStore:
+    blobs = MemoryBlobStore(FakeClock())
+    blobs.provision_state("CA")
+    return blobs

@@ -217,7 +217,7 @@ def test_a_scan_in_two_worker_processes_finds_exactly_what_one_process_finds(par
     # AND files HumanGov never named: at the root, in a nested folder, and in fan-out folders
     # on both sides of the split (a dot-file, a killed upload's temporary, a foreign name)
     state_dir = Path(blobs.root) / "CA"
-    fans = sorted(p.name for p in state_dir.iterdir())
+    fans = sorted(p.name for p in state_dir.iterdir() if p.is_dir())
     planted = ["legacy_john.pdf", "old/2019/x.pdf", f"{fans[0]}/.DS_Store",
                f"{fans[0]}/nested/y.pdf", f"{fans[-1]}/.tmpdead.tmp",
                f"{fans[-1]}/0b7a1e7c-5d2f-4c8e-9a61-3f0e2b7d9c14.pdf"]

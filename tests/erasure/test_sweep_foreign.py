@@ -13,6 +13,7 @@ from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure import build_erasure_adapters
 from humangov.erasure.sweep import sweep
+from tests.stored import stored_files
 
 from .conftest import add, make_employee
 
@@ -41,7 +42,7 @@ def plant(root, path: str, age: float, data: bytes = b"%PDF-1.4 legacy") -> None
 
 
 def files_on_disk(folder) -> int:
-    return sum(len(files) for _, _, files in os.walk(folder))
+    return len(stored_files(folder))
 
 
 @pytest.fixture
@@ -83,8 +84,7 @@ def test_every_file_in_the_state_folder_is_referenced_or_reported_and_purged_by_
     receipts = ledger.receipts("CA", limit=50, cursor=None)[0]
     assert sorted(r.key for r in receipts) == sorted([*PLANTED, "zzzz0000-orphan/x.pdf"])
     assert all(r.result == "erased" and r.size for r in receipts)
-    left = sorted(os.path.relpath(os.path.join(d, f), folder)
-                  for d, _, fs in os.walk(folder) for f in fs)
+    left = sorted(os.path.relpath(path, folder) for path in stored_files(folder))
     assert left == sorted(["zz/.tmpyoung.tmp", *(
         f"{e.document.key[:2]}/{e.document.key.replace('/', '%2F')}" for e in kept)])
     assert not (state_root / "old scans").exists()  # emptied folders go with their files

@@ -3,6 +3,7 @@ built on them."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,11 +11,14 @@ from dataclasses import dataclass, field
 from humangov.accounts.service import Accounts
 from humangov.config import Settings
 from humangov.domain.auth import Principal
+from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
 from humangov.erasure.sweep import StoreOpener
 from humangov.personnel.service import Personnel
 from humangov.ports import AccountStore, BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
+
+log = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 10.0
 
@@ -67,8 +71,15 @@ class Container:
         return principal
 
     def provision_all_states(self) -> int:
-        """Provision the 50 states; returns how many were new."""
-        return sum(self.personnel.add_state(code) for code in STATE_NAMES)
+        """Provision the 50 states; returns how many were new. A state whose store is missing
+        stays so (see `Personnel.add_state`): logged here, named by /readyz."""
+        new = 0
+        for code in STATE_NAMES:
+            try:
+                new += self.personnel.add_state(code)
+            except StorageUnavailable as exc:
+                log.warning("%s", exc.detail)
+        return new
 
     def close(self) -> None:
         self.on_close()

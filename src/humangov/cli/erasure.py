@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from humangov.cli.common import DataDir, confirm, err, open_container, out
-from humangov.domain.errors import NotFound
+from humangov.domain.errors import NotFound, StorageUnavailable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from humangov.bootstrap import Container
     from humangov.erasure.sweep import ScanResult
 
 orphans = typer.Typer(help="Find and erase files no employee record uses.", no_args_is_help=True)
@@ -75,29 +76,38 @@ def purge_command(
 
 def _sweep(data_dir: Path | None, state: str | None, all_states: bool, grace: timedelta,
            fmt: str, *, purge: bool, yes: bool = False) -> None:
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     if bool(state) == all_states:
         raise typer.BadParameter("give either --state CA or --all.", param_hint="--state / --all")
     with open_container(data_dir) as c:
         codes = ([c.personnel.require_state(state)] if state
                  else [s.code for s in c.personnel.list_states()])
-        results = []
+        results, failed = [], []
         for code in codes:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                          TextColumn("{task.completed:,} objects"), TimeElapsedColumn(),
-                          console=err, transient=True, auto_refresh=False) as bar:
-                # auto_refresh would start a thread, and the scan forks its workers only from
-                # a single-threaded process; progress arrives every 10,000 objects anyway.
-                task = bar.add_task(f"Scanning {code}", total=None)
-                result = c.erasures.sweep(
-                    code, grace=grace, purge_orphans=purge, confirm=None if yes else _confirm_purge,
-                    workers=min(os.cpu_count() or 1, 2),
-                    progress=partial(_show_progress, bar, task))
-            if result.purged:
-                err.print(f"{code}: erased {result.purged} orphaned file(s); receipts written.")
-            results.append(result)
-    _print_sweeps(results, fmt, all_states)
+            try:
+                results.append(_sweep_one(c, code, grace, purge, yes))
+            except StorageUnavailable as exc:  # that state's store is gone; scan the others
+                failed.append(f"{code}: {exc.detail}")
+    if results:
+        _print_sweeps(results, fmt, all_states)
+    if failed:
+        raise StorageUnavailable("\n".join(failed))
+
+
+def _sweep_one(c: Container, code: str, grace: timedelta, purge: bool, yes: bool) -> ScanResult:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                  TextColumn("{task.completed:,} objects"), TimeElapsedColumn(),
+                  console=err, transient=True, auto_refresh=False) as bar:
+        # auto_refresh would start a thread, and the scan forks its workers only from a
+        # single-threaded process; progress arrives every 10,000 objects anyway.
+        task = bar.add_task(f"Scanning {code}", total=None)
+        result = c.erasures.sweep(
+            code, grace=grace, purge_orphans=purge, confirm=None if yes else _confirm_purge,
+            workers=min(os.cpu_count() or 1, 2), progress=partial(_show_progress, bar, task))
+    if result.purged:
+        err.print(f"{code}: erased {result.purged} orphaned file(s); receipts written.")
+    return result
 
 
 def _show_progress(bar: Progress, task: TaskID, scanned: int) -> None:

@@ -28,13 +28,19 @@ def states_list(data_dir: DataDir = None) -> None:
 def states_add(
     codes: Annotated[list[str], typer.Argument(help="USPS codes, or ALL")],
     data_dir: DataDir = None,
+    recreate: Annotated[bool, typer.Option(
+        "--recreate-missing-store",
+        help="Create an empty documents store for a state whose store is missing. Only after "
+             "its documents are truly lost: pending erasures of them are then receipted "
+             "'already absent'.")] = False,
 ) -> None:
-    """Provision states (idempotent)."""
+    """Provision states (idempotent). A provisioned state's missing store is not recreated
+    unless --recreate-missing-store says so."""
     from humangov.domain.states import STATE_NAMES
 
     with open_container(data_dir) as c:
         for code in (list(STATE_NAMES) if [x.upper() for x in codes] == ["ALL"] else codes):
-            created = c.personnel.add_state(code)
+            created = c.personnel.add_state(code, recreate_missing_store=recreate)
             out.print(f"{code.upper()}: {'provisioned' if created else 'already provisioned'}")
 
 

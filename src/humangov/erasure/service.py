@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
+from humangov.domain.errors import StorageUnavailable
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.report import build_report
 from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
@@ -105,6 +106,8 @@ class Erasures:
                                                      purge_orphans=True)
                     log.info("sweep %s: %d orphans purged, %d dangling references",
                              st.code, result.purged, len(result.dangling))
+                except StorageUnavailable as exc:  # the state's store is gone: say so, go on
+                    log.error("scheduled sweep of %s failed: %s", st.code, exc.detail)
                 except Exception:
                     log.exception("scheduled sweep of %s failed", st.code)
 

@@ -186,6 +186,9 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
     as with one. It falls back to one process when forking is not safe or possible:
     see `_parallel_plan`.
     """
+    # A missing store, or one that is not the state's, would list empty and report every
+    # record as dangling: it fails the scan instead (StorageUnavailable, saying what to do).
+    blobs.verify_space(state)
     result = ScanResult(state)
     plan = _parallel_plan(state, blobs, workers, open_stores)
     foreign: list[str] = []  # filled as the listing runs

@@ -64,12 +64,17 @@ class Personnel:
             raise NotFound(f"The state {canonical} is not provisioned in this HumanGov.")
         return canonical
 
-    def add_state(self, code: str) -> bool:
+    def add_state(self, code: str, *, recreate_missing_store: bool = False) -> bool:
+        """Provision a state; True if it is new. The store first, so a provisioned state
+        always has its space. A state already provisioned keeps the space it has: its space
+        is marked as the state's if it is not yet (data from an earlier release), but a
+        missing one is not recreated (StorageUnavailable says so) unless the operator says
+        its documents are lost (`recreate_missing_store`), since an empty space in its place
+        would have every pending erasure receipted 'already absent'."""
         state = state_for(code)
-        # The store first, so a provisioned state always has its space; idempotent, so
-        # provisioning again restores a space that was never created.
         if isinstance(self.blobs, StateSpaces):
-            self.blobs.provision_state(state.code)
+            known = any(s.code == state.code for s in self.records.list_states())
+            self.blobs.provision_state(state.code, create=recreate_missing_store or not known)
         created = self.records.add_state(state)
         self._states_expire = 0.0
         return created

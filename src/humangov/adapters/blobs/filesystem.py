@@ -10,6 +10,12 @@ the orphan sweep lists every key every day.
 Writes go to a dot-named temporary file in the target directory, are fsynced, then renamed
 into place (rename is atomic within a filesystem: https://man7.org/linux/man-pages/man2/rename.2.html),
 so a reader sees the whole old file or the whole new one and a failed upload leaves nothing.
+
+A state's folder carries its identity, `<root>/<STATE>/.humangov-state` (JSON naming the
+state), written when the state is provisioned. "Already absent", an upload and a sweep all
+rest on it: a folder that is missing, or that is not the state's, is a storage failure, so a
+folder renamed away never yields an empty listing, a false 'already-absent' receipt or a
+fresh empty folder. The marker is the store's own: sweeps neither list nor count it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import bisect
 import builtins
 import contextlib
 import errno
+import json
 import os
 import re
 import shutil
@@ -47,6 +54,7 @@ from humangov.domain.errors import (
 from humangov.ports import BlobInfo, Erased, StoredBlob
 
 TEMP_PREFIX = "."
+MARKER = ".humangov-state"  # the state's identity, in its folder
 
 
 class FilesystemBlobStore:
@@ -61,11 +69,46 @@ class FilesystemBlobStore:
                 "disk and permissions."
             )
 
-    def provision_state(self, state: str) -> None:
-        """Create the state's folder. Only provisioning does: `put` refuses a missing one, so a
-        folder moved away is reported rather than silently replaced by an empty one."""
+    def provision_state(self, state: str, *, create: bool = True) -> None:
+        """Make the state's folder carry its identity. With `create` (a new state, or an
+        operator recreating a lost store on purpose) a missing folder is created; without,
+        it raises StorageUnavailable, so a folder moved away is reported, never replaced by an
+        empty one. A folder there without the marker (data from an earlier release) is adopted:
+        it is at the state's path. A marker naming another state is never overwritten."""
+        base = self._base(state)
         with storing(state):
-            os.makedirs(os.path.join(self.root, check_state(state)), exist_ok=True)
+            if create:
+                os.makedirs(base, exist_ok=True)
+            if not os.path.isdir(base):
+                raise StorageUnavailable(_missing(state, base))
+            if _marked_state(base) is None:
+                _write_marker(base, state)
+        self.verify_space(state)
+
+    def verify_space(self, state: str) -> None:
+        base = self._base(state)
+        try:
+            named = _marked_state(base)
+        except OSError as exc:
+            raise StorageUnavailable(
+                f"The documents folder of {state} cannot be read ({exc.strerror or exc}): "
+                f"{base}. Check the documents disk and its permissions."
+            ) from exc
+        if named == state:
+            return
+        if not os.path.isdir(base):
+            raise StorageUnavailable(_missing(state, base))
+        if named is None:
+            raise StorageUnavailable(
+                f"The documents folder of {state} does not carry its identity ({MARKER} is "
+                f"missing): {base}. If it is {state}'s folder, run `humangov states add "
+                f"{state}` to mark it; otherwise restore {state}'s own folder in its place."
+            )
+        raise StorageUnavailable(
+            f"The documents folder at {base} is not {state}'s: its {MARKER} names "
+            f"{named or 'no state (it is unreadable)'}. Put {state}'s own folder back in its "
+            "place."
+        )
 
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.root).free
@@ -74,6 +117,7 @@ class FilesystemBlobStore:
             max_size: int | None = None) -> StoredBlob:
         path = self._path(state, key)
         directory = os.path.dirname(path)
+        self.verify_space(state)
         with storing(state):
             fd, temp = self._temp_file(state, directory)
         hasher = SizedHasher(max_size)
@@ -125,6 +169,8 @@ class FilesystemBlobStore:
         try:
             os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
+            # Absent only if the state's own folder says so: checked here, off the usual path.
+            self.verify_space(state)
             return Erased(existed=False)
         # Make the unlink durable before anyone records it as erased.
         _fsync_dir(directory)
@@ -132,7 +178,8 @@ class FilesystemBlobStore:
         return Erased(existed=True)
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
-        base = os.path.join(self.root, check_state(state))
+        base = self._base(state)
+        self.verify_space(state)
         for fan in _sorted_dirs(base):
             # Every key in the fan-out directory `fan` starts with `fan`.
             if after is not None and after[:2] > fan:
@@ -168,8 +215,11 @@ class FilesystemBlobStore:
         state's folder, upload temporaries, nested folders) are appended to `foreign` as
         paths relative to the state's folder: those in a fan-out directory by the range that
         holds the directory's name, those elsewhere by the range that starts at the bottom.
+        The state's identity marker is neither: the folder is verified before it is listed, so
+        a missing folder fails the sweep rather than making every record look dangling.
         """
-        base = os.path.join(self.root, check_state(state))
+        base = self._base(state)
+        self.verify_space(state)
         if foreign is not None and start is None:
             foreign += _outside_fan_outs(base)
         for fan in _sorted_dirs(base):
@@ -219,7 +269,8 @@ class FilesystemBlobStore:
         left = 0
         for directory, _dirs, files in os.walk(base, topdown=False):
             for name in files:
-                if name.startswith(TEMP_PREFIX):  # a crashed upload's remains: never a record's
+                # A crashed upload's remains, or the state's marker: never a record's.
+                if name.startswith(TEMP_PREFIX):
                     os.unlink(os.path.join(directory, name))
                 else:
                     left += 1
@@ -232,6 +283,9 @@ class FilesystemBlobStore:
             )
 
     # helpers ------------------------------------------------------------------------------
+    def _base(self, state: str) -> str:
+        return os.path.join(self.root, check_state(state))
+
     def _path(self, state: str, key: str) -> str:
         check_state(state), check_key(key)
         name = encode_name(key)
@@ -246,11 +300,7 @@ class FilesystemBlobStore:
             except FileExistsError:
                 pass
             except FileNotFoundError:
-                raise StorageUnavailable(
-                    f"The documents folder of {state} is missing: {os.path.dirname(directory)}. "
-                    "Restore it (or provision the state again if it was never created); "
-                    "uploads do not recreate it."
-                ) from None
+                raise StorageUnavailable(_missing(state, os.path.dirname(directory))) from None
             try:
                 return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=directory)
             except FileNotFoundError:
@@ -266,6 +316,45 @@ class FilesystemBlobStore:
             except OSError:  # not empty (another key lives here) or already gone
                 return
             directory = os.path.dirname(directory)
+
+
+def _missing(state: str, base: str) -> str:
+    return (
+        f"The documents folder of {state} is missing: {base}. Restore it (move it back); "
+        "HumanGov does not recreate it, since erasures would then record its documents as "
+        "already absent. If they are truly lost, recreate it empty with `humangov states add "
+        f"{state} --recreate-missing-store`."
+    )
+
+
+def _marked_state(base: str) -> str | None:
+    """The state the folder's marker names; None if it has none (or no folder)."""
+    try:
+        with open(os.path.join(base, MARKER), "rb") as f:
+            data = f.read(4096)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        named = json.loads(data).get("state")
+    except (ValueError, AttributeError):
+        return ""  # unreadable: not this state's, and not to be overwritten
+    return str(named)
+
+
+def _write_marker(base: str, state: str) -> None:
+    """Written whole or not at all: a temporary file, fsynced, renamed over the marker."""
+    fd, temp = tempfile.mkstemp(prefix=MARKER, suffix=".tmp", dir=base)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(json.dumps({"state": state}).encode() + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, os.path.join(base, MARKER))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(base)
 
 
 FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -321,6 +410,8 @@ def _outside_fan_outs(base: str) -> list[str]:
     except FileNotFoundError:
         return []
     for entry in entries:
+        if entry.name == MARKER:
+            continue  # the store's own, not a document
         if not entry.is_dir(follow_symlinks=False):
             found.append(entry.name)
         elif not _is_fan_out(entry.name):

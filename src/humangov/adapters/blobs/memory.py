@@ -1,4 +1,7 @@
-"""An in-memory BlobStore: the working fake for tests and the reference for the contract."""
+"""An in-memory BlobStore: the working fake for tests and the reference for the contract.
+
+A state's space exists once provisioned, as a folder or a bucket does: until then (or after
+`drop_state`) uploads, deletes and listings of that state raise StorageUnavailable."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import BinaryIO
 
 from humangov.adapters.blobs import CHUNK, SizedHasher, check_key, check_state, iter_chunks
 from humangov.adapters.clock import SystemClock
-from humangov.domain.errors import Conflict, NotFound
+from humangov.domain.errors import Conflict, NotFound, StorageUnavailable
 from humangov.ports import BlobInfo, Clock, Erased, StoredBlob
 
 
@@ -24,6 +27,24 @@ class MemoryBlobStore:
     def ping(self) -> None:
         return None
 
+    def provision_state(self, state: str, *, create: bool = True) -> None:
+        check_state(state)
+        with self._lock:
+            if create:
+                self._blobs.setdefault(state, {})
+        self.verify_space(state)
+
+    def verify_space(self, state: str) -> None:
+        check_state(state)
+        if state not in self._blobs:
+            raise StorageUnavailable(f"The document space of {state} was never provisioned "
+                                     "(or was dropped).")
+
+    def _space(self, state: str) -> dict[str, tuple[bytes, datetime]]:
+        """The state's documents; the caller holds the lock."""
+        self.verify_space(state)
+        return self._blobs[state]
+
     def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
             max_size: int | None = None) -> StoredBlob:
         check_state(state), check_key(key)
@@ -33,7 +54,7 @@ class MemoryBlobStore:
             hasher.update(chunk)
             parts.append(bytes(chunk))
         with self._lock:
-            self._blobs.setdefault(state, {})[key] = (b"".join(parts), self.clock.now())
+            self._space(state)[key] = (b"".join(parts), self.clock.now())
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
 
     def open(self, state: str, key: str) -> Iterator[bytes]:
@@ -57,20 +78,18 @@ class MemoryBlobStore:
     def delete(self, state: str, key: str) -> Erased:
         check_state(state), check_key(key)
         with self._lock:
-            return Erased(existed=self._blobs.get(state, {}).pop(key, None) is not None)
+            return Erased(existed=self._space(state).pop(key, None) is not None)
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
-        check_state(state)
         with self._lock:
-            items = sorted(self._blobs.get(state, {}).items())
+            items = sorted(self._space(state).items())
         for key, (data, modified) in items:
             if after is None or key > after:
                 yield BlobInfo(key, len(data), modified)
 
     def list_keys(self, state: str) -> Iterator[str]:
-        check_state(state)
         with self._lock:
-            keys = sorted(self._blobs.get(state, {}))
+            keys = sorted(self._space(state))
         yield from keys
 
     def list_key_chunks(self, state: str, *, start: str | None = None,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from humangov.ports import StateSpaces
+from humangov.domain.errors import StorageUnavailable
+from humangov.ports import FreeSpace
 from humangov.web.deps import ContainerDep
 from humangov.web.errors import problem
 from humangov.web.openapi import PROBLEM_JSON, PROBLEM_REF
+
+if TYPE_CHECKING:
+    from humangov.bootstrap import Container
 
 PUBLIC: dict[str, Any] = {"security": []}  # no credentials needed
 
@@ -29,7 +33,8 @@ async def healthz():
     "description": "A dependency is failing; `checks` says which",
     "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}})
 async def readyz(container: ContainerDep):
-    """The database and the document store answer, and the documents disk has room."""
+    """The database and the document store answer, every state's store is there and is the
+    state's, and the documents disk has room."""
     checks = {}
     for name, part in (("database", container.records), ("documents", container.blobs)):
         try:
@@ -37,7 +42,9 @@ async def readyz(container: ContainerDep):
             checks[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which part and why
             checks[name] = f"failing: {getattr(exc, 'detail', None) or type(exc).__name__}"
-    if checks["documents"] == "ok" and isinstance(container.blobs, StateSpaces):
+    if checks["documents"] == "ok" and checks["database"] == "ok":
+        checks["documents"] = await run_in_threadpool(state_spaces, container)
+    if checks["documents"] == "ok" and isinstance(container.blobs, FreeSpace):
         checks["documents"] = free_space(
             await run_in_threadpool(container.blobs.free_bytes), container.settings.min_free_bytes
         )
@@ -47,6 +54,21 @@ async def readyz(container: ContainerDep):
         )
     failing = ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
     return problem(503, "Not ready", f"HumanGov is not ready: {failing}.", checks=checks)
+
+
+def state_spaces(container: Container) -> str:
+    """Each provisioned state's space verified: a folder or bucket moved away, or not the
+    state's, would make every erasure of it fail (and retry) until it is back."""
+    failing = []
+    for state in container.records.list_states():
+        try:
+            container.blobs.verify_space(state.code)
+        except StorageUnavailable as exc:
+            failing.append(f"{state.code}: {exc.detail}")
+    if not failing:
+        return "ok"
+    return f"failing: the document stores of {len(failing)} state(s) are unavailable: " + (
+        " ".join(failing))
 
 
 def free_space(free: int, minimum: int) -> str:
