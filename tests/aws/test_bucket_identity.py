@@ -5,7 +5,6 @@ bucket by adding the tag to the ones it has."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -14,30 +13,14 @@ import pytest
 from humangov.adapters.aws.naming import IDENTITY_TAG
 from humangov.adapters.aws.provision import provision_state
 from humangov.adapters.blobs.s3 import S3BlobStore
-from humangov.bootstrap import bootstrap
 from humangov.bootstrap import stream_worker as build_stream_worker
 from humangov.domain.errors import Conflict, StorageUnavailable
 from humangov.erasure.sweep import scan
 from humangov.erasure.worker import ErasureWorker
-from tests.contract.test_record_store import added, employee
+from tests.aws.conftest import stored_employee
+from tests.contract.test_record_store import employee
 
 BUCKET = "humangov-ca-documents"
-
-
-@pytest.fixture
-def app_on_aws(aws_local):
-    settings = aws_local.settings.model_copy(update={
-        "erasure_max_attempts": 2, "erasure_base_backoff_seconds": 0.001})
-    container = bootstrap(settings)
-    container.personnel.add_state("CA")
-    return settings, container
-
-
-def stored_employee(container):
-    e = employee()
-    container.blobs.put("CA", e.document.key, io.BytesIO(b"%PDF-1.4 identity"))
-    container.records.add_employee(e, added(e))
-    return e
 
 
 def remove_every_version(s3, prefix: str = "") -> None:
