@@ -296,13 +296,15 @@ class SharedStack(Stack):
             resources=[f"{bucket_arn}/*"], conditions=own_account,
         ))
         role.add_to_policy(iam.PolicyStatement(
-            # The sweep lists keys in order; erasure lists a key's versions; `states add`
-            # heads the bucket; and without ListBucket a HeadObject of a missing key is a
-            # 403, not the 404 the runtime reads as "absent":
+            # The sweep lists every version in order; erasure lists a key's versions;
+            # `states add` heads the bucket; and without ListBucket a HeadObject of a missing
+            # key is a 403, not the 404 the runtime reads as "absent":
             # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+            # GetBucketTagging reads the bucket's identity tag (humangov:state), without which
+            # erasure, the sweep and uploads refuse the bucket.
             sid="ListStateDocuments",
-            actions=["s3:ListBucket", "s3:ListBucketVersions"], resources=[bucket_arn],
-            conditions=own_account,
+            actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging"],
+            resources=[bucket_arn], conditions=own_account,
         ))
         printed_table = (f"arn:<AWS::Partition>:dynamodb:{self.config.region}:<AWS::AccountId>"
                          f":table/{table}")

@@ -124,8 +124,11 @@ class StateStack(Stack):
         # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
         # ListBucket makes HeadObject of an already-erased key a 404 ("already-absent")
         # rather than a 403: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+        # "Already absent" also needs the bucket's identity tag (humangov:state, from the tags
+        # of this stack), read with GetBucketTagging.
         role.add_to_policy(iam.PolicyStatement(
-            sid="FindVersions", actions=["s3:ListBucket", "s3:ListBucketVersions"],
+            sid="FindVersions",
+            actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging"],
             resources=[self.bucket.bucket_arn]))
         role.add_to_policy(iam.PolicyStatement(
             sid="EraseDocuments", actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],

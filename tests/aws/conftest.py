@@ -6,6 +6,7 @@ from empty AWS state: a fresh `mock_aws` context, or a reset of the server.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,24 @@ def aws_local(monkeypatch, tmp_path) -> Iterator[Aws]:
 def aws_server(monkeypatch, tmp_path, moto_server) -> Iterator[Aws]:
     with on_server(monkeypatch, tmp_path, moto_server) as env:
         yield env
+
+
+@pytest.fixture
+def app_on_aws(aws_local):
+    """CA provisioned on in-process moto, with erasure retried quickly and 3 times at most."""
+    from humangov.bootstrap import bootstrap
+
+    settings = aws_local.settings.model_copy(update={
+        "erasure_max_attempts": 3, "erasure_base_backoff_seconds": 0.001})
+    container = bootstrap(settings)
+    container.personnel.add_state("CA")
+    return settings, container
+
+
+def stored_employee(container, pdf=b"%PDF-1.4 test"):
+    from tests.contract.test_record_store import added, employee
+
+    e = employee()
+    container.blobs.put("CA", e.document.key, io.BytesIO(pdf))
+    container.records.add_employee(e, added(e))
+    return e

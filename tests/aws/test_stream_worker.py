@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 
-import pytest
 from botocore.exceptions import ClientError
 
 from humangov.bootstrap import bootstrap
 from humangov.bootstrap import stream_worker as build_stream_worker
-from tests.contract.test_record_store import added, employee
-
-
-@pytest.fixture
-def app_on_aws(aws_local):
-    settings = aws_local.settings.model_copy(update={
-        "erasure_max_attempts": 3, "erasure_base_backoff_seconds": 0.001})
-    container = bootstrap(settings)
-    container.personnel.add_state("CA")
-    return settings, container
-
-
-def stored_employee(container, pdf=b"%PDF-1.4 test"):
-    e = employee()
-    container.blobs.put("CA", e.document.key, io.BytesIO(pdf))
-    container.records.add_employee(e, added(e))
-    return e
+from tests.aws.conftest import stored_employee
 
 
 def worker(settings, **kw):

@@ -45,6 +45,7 @@ ACTIONS = {
     "s3.AbortMultipartUpload": {"s3:AbortMultipartUpload"},
     "s3.ListObjectsV2": {"s3:ListBucket"}, "s3.HeadBucket": {"s3:ListBucket"},
     "s3.ListObjectVersions": {"s3:ListBucketVersions"},
+    "s3.GetBucketTagging": {"s3:GetBucketTagging"},
     "s3.DeleteObjects": {"s3:DeleteObject", "s3:DeleteObjectVersion"},
 }
 # Calls in the app's adapters the CDK deployment deliberately does not allow.

@@ -57,6 +57,27 @@ def test_each_state_bucket_is_private_encrypted_versioned_and_cleans_old_version
     })
 
 
+def test_each_state_bucket_carries_its_identity_and_both_roles_may_read_it(synthesised):
+    from humangov.adapters.aws.naming import IDENTITY_TAG
+
+    for state in synthesised.config.states:
+        # GIVEN the state's stack
+        template = synthesised.template_json(f"HumanGov-{state}")
+        # THEN its bucket carries the tag the S3 store checks before erasing, sweeping, storing
+        [bucket] = [r["Properties"] for r in template["Resources"].values()
+                    if r["Type"] == "AWS::S3::Bucket"]
+        assert {"Key": IDENTITY_TAG, "Value": state} in bucket["Tags"]
+    # AND the erasure role and the app role may read it on the bucket (not its objects),
+    # with the version listing the sweep and erasure make
+    erasure = {s.get("Sid"): s for s in _statements(synthesised.template_json("HumanGov-CA"),
+                                                  "ErasureRole")}["FindVersions"]
+    app = {s.get("Sid"): s for s in _statements(synthesised.template_json("HumanGov-Shared"),
+                                                "AppTaskRole")}["ListStateDocuments"]
+    for statement in (erasure, app):
+        assert {"s3:GetBucketTagging", "s3:ListBucketVersions"} <= _actions(statement)
+        assert "/*" not in str(statement["Resource"])
+
+
 def test_each_state_bucket_refuses_requests_without_tls(ca):
     Match = _m()
     ca.has_resource_properties("AWS::S3::BucketPolicy", {
@@ -112,7 +133,7 @@ def test_the_erasure_role_reads_its_stream_and_records_erases_in_its_bucket_writ
     # THEN it holds the actions of the stream_cleanup path and no others
     assert granted == {
         "logs:CreateLogStream", "logs:PutLogEvents",
-        "s3:GetObject", "s3:ListBucket", "s3:ListBucketVersions",
+        "s3:GetObject", "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging",
         "s3:DeleteObject", "s3:DeleteObjectVersion",
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
         "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",

@@ -11,6 +11,11 @@ from humangov.domain.states import STATE_NAMES
 if TYPE_CHECKING:
     from humangov.config import Settings
 
+# The tag that makes a bucket a state's: provisioning writes `humangov:state=CA` on CA's
+# bucket (the CDK app tags every resource of the state's stack with it), and the S3 store
+# erases from and sweeps only a bucket that carries it.
+IDENTITY_TAG = "humangov:state"
+
 
 @dataclass(frozen=True, slots=True)
 class Naming:

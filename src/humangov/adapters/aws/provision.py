@@ -2,7 +2,8 @@
 
 The CDK app in infra/ is the production path; this is what `humangov states add CA` does with
 HUMANGOV_BACKEND=aws, and what local development mode on moto_server relies on. Every step
-is idempotent: a table or bucket that exists is left as it is.
+is idempotent: a table or bucket that exists is left as it is, except that a state's bucket
+without the state's identity tag gets it (the S3 store refuses a bucket without it).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import logging
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.clients import AwsClients
-from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.naming import IDENTITY_TAG, Naming
 from humangov.config import Settings
+from humangov.domain.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +96,13 @@ def ensure_table(clients: AwsClients, spec: dict, *, ttl: bool = False) -> bool:
     return True
 
 
-def ensure_bucket(clients: AwsClients, name: str) -> bool:
-    """Create a private, versioned, encrypted bucket if absent. True if created."""
+def ensure_bucket(clients: AwsClients, name: str, *, state: str) -> bool:
+    """Create a private, versioned, encrypted bucket if absent, and tag it as `state`'s.
+    True if created."""
     s3 = clients.s3
     try:
         s3.head_bucket(Bucket=name)
+        tag_bucket(clients, name, state)
         return False
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
@@ -120,8 +124,32 @@ def ensure_bucket(clients: AwsClients, name: str) -> bool:
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
          "BucketKeyEnabled": True}]})
+    tag_bucket(clients, name, state)
     log.info("created S3 bucket %s", name)
     return True
+
+
+def tag_bucket(clients: AwsClients, name: str, state: str) -> None:
+    """Give the bucket the state's identity tag unless it has it, keeping its other tags
+    (PutBucketTagging replaces the whole set). A bucket tagged as another state's is refused:
+    retagging it would hand that state's documents to this one."""
+    s3 = clients.s3
+    try:
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchTagSet":
+            raise
+        tags = {}
+    found = tags.get(IDENTITY_TAG)
+    if found == state:
+        return
+    if found is not None:
+        raise Conflict(f"The bucket {name} is tagged {IDENTITY_TAG}={found}, not {state}: it "
+                         f"holds another state's documents. Point {state} at its own bucket.")
+    tags[IDENTITY_TAG] = state
+    s3.put_bucket_tagging(Bucket=name, Tagging={
+        "TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
+    log.info("tagged S3 bucket %s as %s's", name, state)
 
 
 def shared_table_specs(settings: Settings) -> list[dict]:
@@ -144,4 +172,4 @@ def provision_state(settings: Settings, code: str, clients: AwsClients | None = 
     clients = clients or AwsClients(settings)
     naming = Naming.from_settings(settings)
     ensure_table(clients, records_table_spec(naming.table(code)), ttl=True)
-    ensure_bucket(clients, naming.bucket(code))
+    ensure_bucket(clients, naming.bucket(code), state=code)

@@ -12,6 +12,14 @@
   Erasure removes every version and every delete marker of the key with DeleteObjects, at
   most 1000 per request, and reads the per-key `Errors` of each response: S3 answers 200
   even when Object Lock or a legal hold refuses some versions.
+- identity: a bucket is the state's only while it carries the tag `humangov:state=<CODE>`
+  written when the state was provisioned. Before answering "already absent", before listing
+  and before storing, the store checks it (GetBucketTagging); a good answer is kept for
+  `identity_ttl`, a bad one never, so a bucket that is restored or tagged counts at once.
+- the sweep's listing reads versions (ListObjectVersions, in key order like ListObjectsV2):
+  a key whose latest version is data is stored as usual; a key left with only noncurrent
+  versions or a delete marker on top (a "deleted" file whose data remains) goes with the
+  foreign keys, reported and erased by its raw key through `foreign_files()`.
 """
 
 from __future__ import annotations
@@ -19,12 +27,14 @@ from __future__ import annotations
 import builtins
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice, takewhile
+from datetime import datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from botocore.exceptions import ClientError
 
-from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.naming import IDENTITY_TAG, Naming
 from humangov.adapters.blobs import (
     CHUNK,
     SizedHasher,
@@ -33,6 +43,7 @@ from humangov.adapters.blobs import (
     is_key,
     iter_chunks,
 )
+from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, translating
 from humangov.domain.errors import (
     Conflict,
@@ -41,7 +52,7 @@ from humangov.domain.errors import (
     NotFound,
     StorageUnavailable,
 )
-from humangov.ports import BlobInfo, Erased, StoredBlob
+from humangov.ports import BlobInfo, Clock, Erased, StoredBlob
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
@@ -51,19 +62,26 @@ if TYPE_CHECKING:
 
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; documents are usually one part
 DELETE_BATCH = 1000  # DeleteObjects' limit
-# The object (or version) is not there. A missing bucket is another matter: the state's store
-# itself is gone, and nothing may be receipted as "already absent" from it.
-_NO_OBJECT = ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
-_MISSING = (*_NO_OBJECT, "NoSuchBucket")
+LIST_CHUNK = 1000  # keys per chunk of the sweep's listing: one ListObjectVersions page
+# How long a bucket's identity, once checked, is trusted: readiness over fifty states and every
+# erasure would otherwise ask S3 each time.
+IDENTITY_TTL = timedelta(seconds=60)
+# What open and stat read as "no such document". Erasure, listing and put treat a missing
+# bucket apart: the state's store itself is gone (StorageUnavailable, never "already absent").
+_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchVersion", "NoSuchBucket")
 T = TypeVar("T")
 
 
 class S3BlobStore:
     _check = staticmethod(check_key)  # what open, stat and delete accept as a key
 
-    def __init__(self, clients: AwsClients, naming: Naming) -> None:
+    def __init__(self, clients: AwsClients, naming: Naming, *, clock: Clock | None = None,
+                 identity_ttl: timedelta = IDENTITY_TTL) -> None:
         self.clients = clients
         self.naming = naming
+        self.clock = clock or SystemClock()
+        self.identity_ttl = identity_ttl
+        self._verified: dict[str, datetime] = {}  # bucket -> until when its identity holds
 
     @property
     def _s3(self) -> S3Client:
@@ -76,9 +94,50 @@ class S3BlobStore:
         with translating("Document storage"):
             self._s3.list_buckets(MaxBuckets=1)
 
+    def verify_space(self, state: str) -> None:
+        bucket = self._bucket(state)
+        now = self.clock.now()
+        if self._verified.get(bucket, now) > now:
+            return
+        found = self._tags(bucket, state).get(IDENTITY_TAG)
+        if found != state:
+            tagged = f" (it is tagged {IDENTITY_TAG}={found})" if found else ""
+            raise StorageUnavailable(
+                f"The bucket {bucket} is not {state}'s: it lacks the tag {IDENTITY_TAG}={state}"
+                f"{tagged}, so nothing is erased from it, listed in it or stored in it. If it "
+                f"is {state}'s bucket, tag it (`humangov states add {state}` adds the tag and "
+                "keeps the others); erasures are retried.")
+        self._verified[bucket] = now + self.identity_ttl
+
+    def _tags(self, bucket: str, state: str) -> dict[str, str]:
+        with translating("Document storage"):
+            try:
+                tag_set = self._s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+            except ClientError as exc:
+                if code(exc) == "NoSuchTagSet":
+                    return {}
+                if code(exc) == "NoSuchBucket":
+                    raise self._bucket_missing(bucket, state) from None
+                if code(exc) in ("AccessDenied", "403"):
+                    raise StorageUnavailable(
+                        f"HumanGov may not read the tags of the bucket {bucket} "
+                        "(s3:GetBucketTagging is denied), so it cannot tell whether the bucket "
+                        f"is {state}'s; grant s3:GetBucketTagging on the state buckets to "
+                        "its role.") from None
+                raise
+        return {t["Key"]: t["Value"] for t in tag_set}
+
+    def _bucket_missing(self, bucket: str, state: str) -> StorageUnavailable:
+        self._verified.pop(bucket, None)
+        return StorageUnavailable(
+            f"The bucket {bucket} of {state} does not exist: nothing is erased from it, listed "
+            "in it or stored in it, and nothing is receipted until it is back. Restore the "
+            "bucket (or point the state at the right one); erasures are retried.")
+
     def put(self, state: str, key: str, chunks: BinaryIO | Iterable[bytes], *,
             max_size: int | None = None) -> StoredBlob:
         bucket, key = self._bucket(state), check_key(key)
+        self.verify_space(state)  # never store into a bucket that is not the state's
         hasher = SizedHasher(max_size)
         buffer = bytearray()
         upload_id: str | None = None
@@ -89,19 +148,19 @@ class S3BlobStore:
                 buffer += chunk
                 if len(buffer) >= PART_SIZE:
                     if upload_id is None:
-                        upload_id = self._call(bucket, self._s3.create_multipart_upload,
+                        upload_id = self._call(state, self._s3.create_multipart_upload,
                                                Bucket=bucket, Key=key,
                                                ContentType="application/pdf")["UploadId"]
-                    parts.append(self._part(bucket, key, upload_id, len(parts) + 1, bytes(buffer)))
+                    parts.append(self._part(state, key, upload_id, len(parts) + 1, bytes(buffer)))
                     buffer.clear()
             if upload_id is None:
-                self._call(bucket, self._s3.put_object, Bucket=bucket, Key=key, Body=bytes(buffer),
-                           ContentType="application/pdf")
+                self._call(state, self._s3.put_object, Bucket=bucket, Key=key,
+                           Body=bytes(buffer), ContentType="application/pdf")
             else:
                 if buffer:
-                    parts.append(self._part(bucket, key, upload_id, len(parts) + 1, bytes(buffer)))
-                self._call(bucket, self._s3.complete_multipart_upload, Bucket=bucket, Key=key,
-                           UploadId=upload_id, MultipartUpload={"Parts": parts})
+                    parts.append(self._part(state, key, upload_id, len(parts) + 1, bytes(buffer)))
+                self._call(state, self._s3.complete_multipart_upload, Bucket=bucket,
+                           Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
         except BaseException:
             if upload_id is not None:
                 # If this fails too, a bucket lifecycle rule aborts the upload later (infra/).
@@ -110,9 +169,9 @@ class S3BlobStore:
             raise
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
 
-    def _part(self, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> dict:
-        got = self._call(bucket, self._s3.upload_part, Bucket=bucket, Key=key, UploadId=upload_id,
-                         PartNumber=number, Body=data)
+    def _part(self, state: str, key: str, upload_id: str, number: int, data: bytes) -> dict:
+        got = self._call(state, self._s3.upload_part, Bucket=self._bucket(state), Key=key,
+                         UploadId=upload_id, PartNumber=number, Body=data)
         return {"PartNumber": number, "ETag": got["ETag"]}
 
     def open(self, state: str, key: str) -> Iterator[bytes]:
@@ -142,7 +201,12 @@ class S3BlobStore:
 
     def delete(self, state: str, key: str) -> Erased:
         bucket, key = self._bucket(state), self._check(key)
-        versions, existed = self._versions(bucket, key)
+        found = self._entries(bucket, state, key)
+        versions = [entry["VersionId"] for _, entry in found]
+        existed = any(not marker for marker, _ in found)
+        if not existed:
+            # "Already absent" is recorded only on the answer of the state's own bucket.
+            self.verify_space(state)
         refused: list[str] = []
         for start in range(0, len(versions), DELETE_BATCH):
             batch = versions[start:start + DELETE_BATCH]
@@ -162,38 +226,27 @@ class S3BlobStore:
             )
         return Erased(existed=existed, versions=tuple(versions))
 
-    def _versions(self, bucket: str, key: str) -> tuple[list[str], bool]:
-        """Every version id and delete-marker id of exactly `key`; and whether data existed."""
-        ids: list[str] = []
-        existed = False
+    def _entries(self, bucket: str, state: str,
+                 key: str) -> builtins.list[tuple[bool, Any]]:
+        """(is a delete marker, entry) for every version and delete marker of exactly `key`."""
+        found: builtins.list[tuple[bool, Any]] = []
         with translating("Document storage"):
             try:
                 for page in self._s3.get_paginator("list_object_versions").paginate(
                     Bucket=bucket, Prefix=key
                 ):
-                    for v in page.get("Versions", []):
-                        if v["Key"] == key:  # Prefix also matches longer keys
-                            ids.append(v["VersionId"])
-                            existed = True
-                    ids += [
-                        m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key
-                    ]
+                    # Prefix also matches longer keys
+                    found += ((False, v) for v in page.get("Versions", []) if v["Key"] == key)
+                    found += ((True, m) for m in page.get("DeleteMarkers", []) if m["Key"] == key)
             except ClientError as exc:
                 if code(exc) == "NoSuchBucket":
-                    raise self._bucket_missing(bucket) from None
-                if code(exc) in _NO_OBJECT:
-                    return [], False
+                    raise self._bucket_missing(bucket, state) from None
                 raise
-        return ids, existed
-
-    @staticmethod
-    def _bucket_missing(bucket: str) -> StorageUnavailable:
-        return StorageUnavailable(
-            f"The bucket {bucket} does not exist: nothing can be erased from it, and nothing is "
-            "receipted until it is back. Restore the bucket (or point the state at the right "
-            "one); the erasure is retried.")
+        return found
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
+        """The live objects with their sizes; not the sweep's listing (`list_key_chunks`,
+        which checks the bucket is the state's first and sees every version)."""
         bucket = self._bucket(state)
         kwargs: dict[str, Any] = {"Bucket": bucket}
         if after:
@@ -204,8 +257,6 @@ class S3BlobStore:
                     for obj in page.get("Contents", []):
                         yield BlobInfo(obj["Key"], obj["Size"], obj["LastModified"])
             except ClientError as exc:
-                # A missing bucket lists as empty for now (the contract's dropped and never
-                # provisioned states); the state's store identity will make it a failure.
                 if code(exc) not in _MISSING:
                     raise
 
@@ -216,41 +267,74 @@ class S3BlobStore:
     def list_key_chunks(self, state: str, *, start: str | None = None, stop: str | None = None,
                         foreign: builtins.list[str] | None = None,
                         ) -> Iterator[builtins.list[str]]:
-        """Keys in [start, stop), in pages. Objects whose key is not one HumanGov could have
-        written (`.DS_Store`, `scans//x.pdf`, a leading slash, an overlong key) go to
-        `foreign` instead: the sweep reports them by key rather than failing on them."""
-        for chunk in self._key_pages(state, start, stop):
-            keys = [k for k in chunk if is_key(k)]
-            if foreign is not None and len(keys) < len(chunk):
-                foreign += (k for k in chunk if not is_key(k))
-            yield keys
+        """Keys in [start, stop) whose latest version is data, in pages. To `foreign` go the
+        keys the sweep reports by raw key: objects under keys HumanGov could not have written
+        (`.DS_Store`, `scans//x.pdf`, a leading slash, an overlong key), and keys with only
+        noncurrent versions or a delete marker on top. Fails (StorageUnavailable) unless the
+        bucket is the state's, so a missing bucket is never swept as an empty one."""
+        self.verify_space(state)
+        chunk: builtins.list[str] = []
+        for key, live in self._keys(state, start, stop):
+            if live and is_key(key):
+                chunk.append(key)
+                if len(chunk) == LIST_CHUNK:
+                    yield chunk
+                    chunk = []
+            elif foreign is not None:
+                foreign.append(key)
+        if chunk:
+            yield chunk
+
+    def _keys(self, state: str, start: str | None,
+              stop: str | None) -> Iterator[tuple[str, bool]]:
+        """(key, whether its latest version is data) for each key in [start, stop), in key
+        order. ListObjectVersions returns keys in the order of ListObjectsV2, each key's
+        versions and delete markers in two lists of one page (a key may run on into the
+        next page), so grouping the merged, key-sorted entries of the pages is streaming.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html"""
+        bucket = self._bucket(state)
+        # No KeyMarker for `start`: only the parallel sweep lists a range, which S3 (no
+        # SplitKeySpace) never does; and moto drops the first entry after a bare KeyMarker.
+        for key, group in groupby(self._version_rows(bucket, state), key=itemgetter(0)):
+            if start is not None and key < start:
+                continue
+            if stop is not None and key >= stop:
+                return
+            yield key, any(latest for _, latest in group)
+
+    def _version_rows(self, bucket: str, state: str) -> Iterator[tuple[str, bool]]:
+        """(key, is the latest data version) for every version and delete marker."""
+        with translating("Document storage"):
+            try:
+                for page in self._s3.get_paginator("list_object_versions").paginate(
+                    Bucket=bucket
+                ):
+                    rows = [(v["Key"], v["IsLatest"]) for v in page.get("Versions", [])]
+                    rows += [(m["Key"], False) for m in page.get("DeleteMarkers", [])]
+                    rows.sort(key=itemgetter(0))
+                    yield from rows
+            except ClientError as exc:
+                if code(exc) == "NoSuchBucket":
+                    raise self._bucket_missing(bucket, state) from None
+                raise
 
     def foreign_files(self) -> S3BlobStore:
         """This store with any object key accepted, for the keys `list_key_chunks` reports
-        as foreign."""
-        return _ForeignObjects(self.clients, self.naming)
-
-    def _key_pages(self, state: str, start: str | None,
-                   stop: str | None) -> Iterator[builtins.list[str]]:
-        # StartAfter is exclusive and there is no "largest key below start" to pass, so start
-        # after start's parent prefix (which sorts before start) and drop the few keys between.
-        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
-        after = (start[:-1] or None) if start else None
-        keys = takewhile(
-            lambda k: stop is None or k < stop,
-            (info.key for info in self.list(state, after=after)
-             if start is None or info.key >= start))
-        while chunk := list(islice(keys, 1000)):  # one ListObjectsV2 page
-            yield chunk
+        as foreign; its `stat` also describes a key that has only hidden versions."""
+        files = _ForeignObjects(self.clients, self.naming, clock=self.clock,
+                                identity_ttl=self.identity_ttl)
+        files._verified = self._verified  # one bucket, one identity check
+        return files
 
     def drop_state(self, state: str) -> None:
         bucket = self._bucket(state)
+        self._verified.pop(bucket, None)
         with translating("Document storage"):
             try:
                 left = self._s3.list_object_versions(Bucket=bucket, MaxKeys=1)
             except ClientError as exc:
                 if code(exc) in _MISSING:
-                    return
+                    return  # dropped already
                 raise
             if left.get("Versions") or left.get("DeleteMarkers"):
                 raise Conflict(
@@ -259,19 +343,16 @@ class S3BlobStore:
             try:
                 self._s3.delete_bucket(Bucket=bucket)
             except ClientError as exc:
-                # A missing bucket lists as empty for now (the contract's dropped and never
-                # provisioned states); the state's store identity will make it a failure.
-                if code(exc) not in _MISSING:
+                if code(exc) not in _MISSING:  # dropped meanwhile
                     raise
 
-    def _call(self, bucket: str, method: Callable[..., T], **kwargs: Any) -> T:
+    def _call(self, state: str, method: Callable[..., T], **kwargs: Any) -> T:
         with translating("Document storage"):
             try:
                 return method(**kwargs)
             except ClientError as exc:
-                if code(exc) == "NoSuchBucket":
-                    raise NotFound(f"The documents bucket {bucket} does not exist; add the state "
-                                   "with `humangov states add` first.") from None
+                if code(exc) == "NoSuchBucket":  # gone since its identity was checked
+                    raise self._bucket_missing(self._bucket(state), state) from None
                 raise
 
 
@@ -281,6 +362,20 @@ class _ForeignObjects(S3BlobStore):
         if not key:
             raise InvalidInput("An object key is empty.", field="key")
         return key
+
+    def stat(self, state: str, key: str) -> BlobInfo | None:
+        """The live object; else, for a key with only noncurrent versions or a delete marker
+        on top, its newest data version (the data that remains), or with no data at all its
+        newest delete marker (size 0)."""
+        live = super().stat(state, key)
+        if live is not None:
+            return live
+        found = self._entries(self._bucket(state), state, self._check(key))
+        if not found:
+            return None
+        data = [e for marker, e in found if not marker] or [e for _, e in found]
+        newest = max(data, key=itemgetter("LastModified"))
+        return BlobInfo(key, newest.get("Size", 0), newest["LastModified"])
 
 
 def _stream(body: StreamingBody) -> Iterator[bytes]:
