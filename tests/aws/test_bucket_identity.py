@@ -40,11 +40,11 @@ def erase_deleted(settings, container, e):
 
 
 def retried_error(settings, container) -> str:
-    """Retry the dead letter through the ErasureWorker (one attempt allowed); what it failed
-    with."""
+    """Retry the dead letter through the ErasureWorker (no retry window: one attempt); what
+    it failed with."""
     [dead] = container.outbox.dead_letters("CA")
     assert container.outbox.retry_dead(dead.id) == 1
-    once = settings.model_copy(update={"erasure_max_attempts": 1})
+    once = settings.model_copy(update={"erasure_retry_for": timedelta(0)})
     assert ErasureWorker(container.outbox, container.blobs, container.records, container.ledger,
                          container.clock, once, "w1").run_once() == 1
     [again] = container.outbox.dead_letters("CA")

@@ -9,11 +9,6 @@ from humangov.adapters.aws.provision import ensure_bucket
 from humangov.adapters.blobs.s3 import S3BlobStore
 from tests.contract.test_blob_store import *
 
-# The shared version still lists a never-provisioned state (NV) as empty; on S3 that is a
-# StorageUnavailable (issue 11), asserted by the test of an unprovisioned state below. Drop this
-# once the shared contract asserts the same for every store.
-del test_key_chunks_hold_every_key_once_with_each_chunk_after_the_one_before  # noqa: F821
-
 
 @pytest.fixture
 def blob_store(aws) -> S3BlobStore:
@@ -21,6 +16,12 @@ def blob_store(aws) -> S3BlobStore:
     for state in ("CA", "TX"):
         ensure_bucket(aws.clients, naming.bucket(state), state=state)
     return S3BlobStore(aws.clients, naming)
+
+
+@pytest.fixture
+def provision(aws, blob_store):
+    """On AWS a state's bucket is created and tagged by provisioning, not by the store."""
+    return lambda state: ensure_bucket(aws.clients, blob_store.naming.bucket(state), state=state)
 
 
 UNUSUAL = ["scans//x.pdf", "J/john.pdf", ".DS_Store", "/leading.pdf", "ab/" + "x" * 211]

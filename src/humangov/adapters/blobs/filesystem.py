@@ -122,7 +122,9 @@ class FilesystemBlobStore:
             fd, temp = self._temp_file(state, directory)
         hasher = SizedHasher(max_size)
         try:
-            with os.fdopen(fd, "wb") as out:
+            # Unbuffered: a buffer flushed on close would raise a full disk's error after the
+            # `storing` blocks, as an unexplained 500.
+            with os.fdopen(fd, "wb", buffering=0) as out:
                 # Only our own file operations are storage errors: the upload stream's
                 # (a client gone, a body too large) pass through as they are.
                 for chunk in iter_chunks(chunks):
@@ -143,8 +145,11 @@ class FilesystemBlobStore:
         return StoredBlob(hasher.size, hasher.sha.hexdigest())
 
     def _write(self, out: BinaryIO, chunk: bytes) -> None:
-        # The one low-level write, so tests can make it fail as a full disk does.
-        out.write(chunk)
+        # The one low-level write, so tests can make it fail as a full disk does. A raw
+        # write may take only part of the chunk.
+        view = memoryview(chunk)
+        while view:
+            view = view[out.write(view):]
 
     def open(self, state: str, key: str) -> Iterator[bytes]:
         try:

@@ -246,9 +246,9 @@ class S3BlobStore:
 
     def list(self, state: str, *, after: str | None = None) -> Iterator[BlobInfo]:
         """The live objects with their sizes; not the sweep's listing (`list_key_chunks`,
-        which checks the bucket is the state's first and sees every version)."""
-        bucket = self._bucket(state)
-        kwargs: dict[str, Any] = {"Bucket": bucket}
+        which sees every version)."""
+        self.verify_space(state)
+        kwargs: dict[str, Any] = {"Bucket": self._bucket(state)}
         if after:
             kwargs["StartAfter"] = after
         with translating("Document storage"):
@@ -257,8 +257,9 @@ class S3BlobStore:
                     for obj in page.get("Contents", []):
                         yield BlobInfo(obj["Key"], obj["Size"], obj["LastModified"])
             except ClientError as exc:
-                if code(exc) not in _MISSING:
-                    raise
+                if code(exc) in _MISSING:
+                    raise self._bucket_missing(self._bucket(state), state) from exc
+                raise
 
     def list_keys(self, state: str) -> Iterator[str]:
         # ListObjectsV2 returns keys in UTF-8 binary order, the order the sweep merges on.
