@@ -1,5 +1,5 @@
-"""Erasure benchmarks: delete-to-gone latency, and orphan-sweep throughput against a naive
-per-object cleanup script, run side by side.
+"""Erasure benchmarks: delete-to-gone lag under load (bench/erasure_lag.py) and on an idle
+server, and orphan-sweep throughput against a naive per-object cleanup script, side by side.
 
     python -m bench.erasure_bench [--files 1000000] [--deletes 1000] [--naive-sample 100000]
 
@@ -233,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="objects the naive script runs over; its rate is per object")
     args = parser.parse_args(argv)
 
+    from bench import erasure_lag
+
+    erasure_lag.main([])  # lag under load, beside the same load with erasure off
     lat = latency(args.deletes)
     print(f"erasure latency over {lat['deletes']} deletes (HTTP DELETE response -> file gone): "
           f"p50 {lat['p50_ms']:.1f} ms (target <= 50), p99 {lat['p99_ms']:.1f} ms (target <= 250), "

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 # bucket (the CDK app tags every resource of the state's stack with it), and the S3 store
 # erases from and sweeps only a bucket that carries it.
 IDENTITY_TAG = "humangov:state"
+# The tag that lets HumanGov erase from an earlier application's bucket for a state (issue 12):
+# `humangov:legacy-state=CA`, written when the bucket is attached, never by that application.
+LEGACY_TAG = "humangov:legacy-state"
 
 
 @dataclass(frozen=True, slots=True)

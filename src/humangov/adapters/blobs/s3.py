@@ -76,9 +76,12 @@ class S3BlobStore:
     _check = staticmethod(check_key)  # what open, stat and delete accept as a key
 
     def __init__(self, clients: AwsClients, naming: Naming, *, clock: Clock | None = None,
-                 identity_ttl: timedelta = IDENTITY_TTL) -> None:
+                 identity_ttl: timedelta = IDENTITY_TTL, identity_tag: str = IDENTITY_TAG) -> None:
         self.clients = clients
         self.naming = naming
+        # The tag naming the bucket's state: HumanGov's own, or (LEGACY_TAG) an earlier
+        # application's bucket that HumanGov erases from on its behalf.
+        self.identity_tag = identity_tag
         self.clock = clock or SystemClock()
         self.identity_ttl = identity_ttl
         self._verified: dict[str, datetime] = {}  # bucket -> until when its identity holds
@@ -99,11 +102,12 @@ class S3BlobStore:
         now = self.clock.now()
         if self._verified.get(bucket, now) > now:
             return
-        found = self._tags(bucket, state).get(IDENTITY_TAG)
+        tag = self.identity_tag
+        found = self._tags(bucket, state).get(tag)
         if found != state:
-            tagged = f" (it is tagged {IDENTITY_TAG}={found})" if found else ""
+            tagged = f" (it is tagged {tag}={found})" if found else ""
             raise StorageUnavailable(
-                f"The bucket {bucket} is not {state}'s: it lacks the tag {IDENTITY_TAG}={state}"
+                f"The bucket {bucket} is not {state}'s: it lacks the tag {tag}={state}"
                 f"{tagged}, so nothing is erased from it, listed in it or stored in it. If it "
                 f"is {state}'s bucket, tag it (`humangov states add {state}` adds the tag and "
                 "keeps the others); erasures are retried.")
@@ -323,7 +327,7 @@ class S3BlobStore:
         """This store with any object key accepted, for the keys `list_key_chunks` reports
         as foreign; its `stat` also describes a key that has only hidden versions."""
         files = _ForeignObjects(self.clients, self.naming, clock=self.clock,
-                                identity_ttl=self.identity_ttl)
+                                identity_ttl=self.identity_ttl, identity_tag=self.identity_tag)
         files._verified = self._verified  # one bucket, one identity check
         return files
 
