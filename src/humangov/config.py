@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # users, tokens and the states registry; and stream records that exhausted their retries
     aws_platform_table: str = "humangov-platform"
     aws_dead_letter_table: str = "humangov-erasure-dead-letters"
+    # Earlier applications' tables whose streams the erasure Lambda and `stream-worker` read
+    # (issue 12), per state: {"CA": {"table": "humangov-california-dynamodb",
+    # "bucket": "humangov-california-s3-abcd"}}; HUMANGOV_AWS_LEGACY takes it as JSON.
+    aws_legacy: dict[str, dict[str, str]] = {}
 
     @field_validator("admin_password", "secret_key")
     @classmethod

@@ -25,11 +25,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from humangov.adapters.aws.changes import change_from_record
 from humangov.adapters.aws.naming import table_from_arn
 from humangov.domain.erasure import Receipt
-from humangov.domain.errors import HumanGovError
+from humangov.domain.errors import HumanGovError, StorageUnavailable
 from humangov.erasure.erase import erase
 from humangov.erasure.plan import plan
 
 if TYPE_CHECKING:
+    from humangov.adapters.aws.legacy_source import LegacySource
     from humangov.bootstrap.on_aws import StreamRuntime
 
 log = logging.getLogger(__name__)
@@ -58,22 +59,51 @@ def handle_record(raw: dict, runtime: StreamRuntime) -> list[Receipt]:
     """Erase what one stream record obliges us to; raise to mark it failed."""
     event_id = raw.get("eventID", "?")
     table = table_from_arn(raw.get("eventSourceARN") or "")
+    source = runtime.legacy.get(table or "")
+    if source is not None:
+        return _handle_legacy(raw, source, runtime)
     state = runtime.naming.state_of_table(table) if table else None
     if state is None:
         raise UnknownTable(
             f"Stream record {event_id} comes from table {table!r}, which is no state's records "
-            f"table (pattern {runtime.naming.table_pattern!r}). Check HUMANGOV_AWS_TABLE_PATTERN "
-            "and the function's event source mappings.")
+            f"table (pattern {runtime.naming.table_pattern!r}) and no earlier application's "
+            "table with a bucket configured (HUMANGOV_AWS_LEGACY). Check those settings and "
+            "the function's event source mappings.")
     change = change_from_record(raw, state)
     if change is None:
         return []
     receipts = erase(state, plan(change), change, blobs=runtime.blobs,
                      is_referenced=runtime.records.is_referenced, ledger=runtime.ledger,
                      clock=runtime.clock)
+    _log(receipts, state, event_id)
+    return receipts
+
+
+def _handle_legacy(raw: dict, source: LegacySource, runtime: StreamRuntime) -> list[Receipt]:
+    """A record of an earlier application's table: its objects are erased from its own bucket,
+    by raw key, and receipted in the state's ledger like HumanGov's."""
+    state = source.state
+    change = change_from_record(raw, state)
+    if change is None:
+        return []
+    try:  # before anything is read, erased or receipted: never another bucket's answer
+        source.objects.verify_space(state)
+    except StorageUnavailable as exc:
+        raise StorageUnavailable(
+            f"{exc.detail} This is the earlier application's bucket of {state}: "
+            f"`humangov legacy attach --state {state} --legacy-table {source.table} "
+            f"--legacy-bucket {source.bucket}` tags it.") from None
+    receipts = erase(state, plan(change), change, blobs=source.objects,
+                     is_referenced=lambda _state, key: source.names(change.employee_id, key),
+                     ledger=runtime.ledger, clock=runtime.clock)
+    _log(receipts, state, raw.get("eventID", "?"))
+    return receipts
+
+
+def _log(receipts: list[Receipt], state: str, event_id: str) -> None:
     for r in receipts:
         log.info("erased %s/%s (%s, %s, %d versions) for %s", state, r.key, r.reason, r.result,
                  len(r.versions), event_id)
-    return receipts
 
 
 def handler(

@@ -102,11 +102,14 @@ class StreamWorker:
     def run_once(self, *, drain: bool = True) -> Stats:
         """One pass over every provisioned state's stream, up to its current end."""
         stats = Stats()
-        for state in self.records.list_states():
-            stats.states.append(state.code)
-            arn = self._stream_arn(self.naming.table(state.code))
+        tables = [(s.code, self.naming.table(s.code)) for s in self.records.list_states()]
+        # and the earlier applications' tables attached to a state (Settings.aws_legacy)
+        tables += [(source.state, table) for table, source in self.runtime.legacy.items()]
+        for code, table in tables:
+            stats.states.append(code)
+            arn = self._stream_arn(table)
             if arn is None:
-                log.warning("table for %s has no stream; nothing to read", state.code)
+                log.warning("table %s of %s has no stream; nothing to read", table, code)
                 continue
             for shard in self._shards(arn):
                 self._read_shard(arn, shard, stats, drain=drain)
@@ -230,8 +233,15 @@ class StreamWorker:
 
     def _dead_letter(self, record: dict, attempts: int) -> None:
         table = table_from_arn(record.get("eventSourceARN", "")) or ""
-        state = self.naming.state_of_table(table)
+        source = self.runtime.legacy.get(table)
+        state = source.state if source else self.naming.state_of_table(table)
         change = change_from_record(record, state) if state else None
+        legacy_key = change.old.key if source and change and change.old else None
+        if source is not None:
+            # Parked without its key: `erasure retry` replays into the state's own bucket,
+            # where a raw key of the earlier bucket would be receipted "already absent". The
+            # object stays in the earlier bucket's backlog, which the legacy sweep purges.
+            change = None
         if change is None:
             change = DocumentChange(
                 change_id=str(record.get("eventID")), state=state or "", employee_id="",
@@ -239,6 +249,9 @@ class StreamWorker:
                 requested_at=self.runtime.clock.now())
         error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
                  f"failed {attempts} times; see the stream worker's log for the cause")
+        if legacy_key is not None:
+            error += (f"; it obliged erasing {legacy_key} from the earlier bucket "
+                      f"{source.bucket if source else ''}, left to the legacy backlog sweep")
         log.error("dead letter: %s", error)
         self.dead_letters.dead_letter(change, error, attempts)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
 from humangov.adapters.aws.clients import AwsClients
+from humangov.adapters.aws.legacy_source import LegacySource, legacy_sources
 from humangov.adapters.aws.naming import Naming
 from humangov.adapters.aws.provision import ensure_platform, provision_state
 from humangov.adapters.blobs.s3 import S3BlobStore
@@ -54,13 +55,15 @@ def aws_clients(settings: Settings | None = None) -> AwsClients:
 @dataclass(frozen=True)
 class StreamRuntime:
     """What the erasure Lambda needs: the state of each stream's table, the state's bucket,
-    the records (to re-check references) and the ledger."""
+    the records (to re-check references) and the ledger; and the earlier applications'
+    tables it also reads, by table name (Settings.aws_legacy)."""
 
     naming: Naming
     blobs: BlobStore
     records: RecordStore
     ledger: Ledger
     clock: Clock
+    legacy: dict[str, LegacySource] = field(default_factory=dict)
 
 
 def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None = None,
@@ -73,6 +76,7 @@ def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None 
         naming=naming, blobs=S3BlobStore(clients, naming),
         records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table, clock),
         ledger=DynamoDBLedger(clients, settings.aws_ledger_table), clock=clock,
+        legacy=legacy_sources(clients, settings.aws_legacy),
     )
 
 
