@@ -5,8 +5,10 @@ Pure Python (no CDK imports), so the rules are tested without starting jsii.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,9 @@ class InfraConfig:
     chatbot_channel_id: str | None = None
     canary_alarm_datapoints: int = 3
     canary_alarm_periods: int = 5
+    # Earlier applications' tables to stop orphans on (issue 12), per state:
+    # {"CA": {"table": ..., "bucket": ..., "stream_arn": ...}}; see docs/aws.md.
+    legacy: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table_name(self, state: str) -> str:
         return self.table_pattern.format(state=state.lower())
@@ -135,7 +140,41 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("table_pattern", "bucket_pattern"):
         if "{state}" not in str(values.get(key, "{state}")):
             raise InfraConfigError(f"{key}: must contain {{state}}")
+    if "legacy" in values:
+        values["legacy"] = parse_legacy(values["legacy"], values["states"])
     return values
+
+
+LEGACY_KEYS = ("table", "bucket", "stream_arn")
+_STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/([^/]+)/stream/.+")
+
+
+def parse_legacy(value: Any, states: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`legacy` (a mapping, or its JSON from `-c legacy=...`) -> {state: {table, bucket,
+    stream_arn}}, each for a deployed state, the stream ARN on that very table."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InfraConfigError(f"legacy: not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise InfraConfigError('legacy: expected {"CA": {"table": ..., "bucket": ..., '
+                               '"stream_arn": ...}}')
+    out: dict[str, dict[str, str]] = {}
+    for state, entry in value.items():
+        code = str(state).upper()
+        if code not in states:
+            raise InfraConfigError(f"legacy: {state} is not among the deployed states")
+        missing = [k for k in LEGACY_KEYS if not isinstance(entry, dict) or not entry.get(k)]
+        if missing:
+            raise InfraConfigError(f"legacy: {code} needs {', '.join(missing)}")
+        match = _STREAM_ARN.fullmatch(entry["stream_arn"])
+        if match is None or match[1] != entry["table"]:
+            raise InfraConfigError(
+                f"legacy: {code}'s stream_arn must be the stream of {entry['table']} "
+                "(aws dynamodb describe-table --query Table.LatestStreamArn)")
+        out[code] = {k: str(entry[k]) for k in LEGACY_KEYS}
+    return out
 
 
 def _check_together(config: InfraConfig) -> None:

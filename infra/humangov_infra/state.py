@@ -4,6 +4,7 @@ app's states registry."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +41,23 @@ RETRY_ATTEMPTS = 5
 MAX_RECORD_AGE = Duration.hours(6)
 BATCH_SIZE = 100
 DLQ_RETENTION = Duration.days(14)  # SQS's maximum: time for an operator to replay
+
+
+def stream_source(table: dynamodb.ITable, dlq: sqs.IQueue) -> sources.DynamoEventSource:
+    """The erasure function's mapping on a table's stream: bisect, bounded retries, DLQ."""
+    return sources.DynamoEventSource(
+        table,
+        starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+        batch_size=BATCH_SIZE,
+        bisect_batch_on_error=True,
+        retry_attempts=RETRY_ATTEMPTS,
+        max_record_age=MAX_RECORD_AGE,
+        report_batch_item_failures=True,
+        on_failure=sources.SqsDlq(dlq),
+        # Only deletions and changes can orphan a document; inserts never reach the code.
+        filters=[lambda_.FilterCriteria.filter(
+            {"eventName": lambda_.FilterRule.or_("REMOVE", "MODIFY")})],
+    )
 
 
 class StateStack(Stack):
@@ -161,19 +179,10 @@ class StateStack(Stack):
         )
         # The mapping's own grants: the stream read actions on this table's stream, and
         # SendMessage on the DLQ. ListStreams has no resource-level permissions (hence "*").
-        function.add_event_source(sources.DynamoEventSource(
-            self.table,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=BATCH_SIZE,
-            bisect_batch_on_error=True,
-            retry_attempts=RETRY_ATTEMPTS,
-            max_record_age=MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(dlq),
-            # Only deletions and changes can orphan a document; inserts never reach the code.
-            filters=[lambda_.FilterCriteria.filter(
-                {"eventName": lambda_.FilterRule.or_("REMOVE", "MODIFY")})],
-        ))
+        function.add_event_source(stream_source(self.table, dlq))
+        legacy = config.legacy.get(self.state)
+        if legacy is not None:
+            self._legacy(function, role, dlq, legacy)
         acknowledge(function, [{
             "id": "AwsSolutions-L1",
             "reason": "Python 3.11 is the version the app is built and tested on; the "
@@ -199,6 +208,40 @@ class StateStack(Stack):
         )
         alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
         alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+
+    def _legacy(self, function: lambda_.Function, role: iam.Role, dlq: sqs.IQueue,
+                legacy: dict[str, str]) -> None:
+        """The earlier application's table and bucket, imported by name (never created,
+        changed or replaced here: they stay that application's): its stream on the same
+        function, and the calls stream_cleanup makes for it (docs/aws.md, "Stopping the
+        bleeding")."""
+        # CDK cannot read an imported table's stream ARN; the context gives it (the stream
+        # must already be on, NEW_AND_OLD_IMAGES).
+        table = dynamodb.Table.from_table_attributes(
+            self, "EarlierRecords", table_name=legacy["table"],
+            table_stream_arn=legacy["stream_arn"])
+        bucket = s3.Bucket.from_bucket_name(self, "EarlierDocuments", legacy["bucket"])
+        function.add_environment("HUMANGOV_AWS_LEGACY", json.dumps(
+            {self.state: {"table": legacy["table"], "bucket": legacy["bucket"]}}))
+        function.add_event_source(stream_source(table, dlq))
+        # A deleted record put back before its REMOVE is handled keeps its file.
+        role.add_to_policy(iam.PolicyStatement(
+            sid="CheckEarlierReferences", actions=["dynamodb:GetItem"],
+            resources=[table.table_arn]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="EraseEarlierDocuments",
+            actions=["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=[bucket.arn_for_objects("*")]))
+        # GetBucketTagging: nothing is erased before the bucket shows humangov:legacy-state.
+        role.add_to_policy(iam.PolicyStatement(
+            sid="FindEarlierVersions",
+            actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging"],
+            resources=[bucket.bucket_arn]))
+        acknowledge(role, [{
+            "id": f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{legacy['bucket']}/*]",
+            "reason": "Objects of the earlier application's bucket of this state: their keys "
+                      "are known only when a record is deleted or edited.",
+        }])
 
     def _register(self, config: InfraConfig, registered_at: datetime) -> None:
         # After the table and bucket: CloudFormation creates the registration once they exist,
