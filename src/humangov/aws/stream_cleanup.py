@@ -1,4 +1,6 @@
-"""Lambda: erase documents when their records go, from the records tables' DynamoDB streams.
+"""Lambda: erase documents when their records go, from the records tables' DynamoDB streams,
+and from the streams of earlier applications' tables (HUMANGOV_AWS_LEGACY), whose objects are
+erased from their own bucket.
 
 Each record is handled on its own by Powertools' BatchProcessor, which returns
 `batchItemFailures` so one bad record never blocks its shard (the event source mapping needs

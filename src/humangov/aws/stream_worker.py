@@ -1,6 +1,7 @@
 """`humangov stream-worker`: Lambda's DynamoDB event source mapping, on one machine.
 
-It reads each provisioned state's table stream the way the mapping does
+It reads each provisioned state's table stream, and each earlier application's table attached
+in HUMANGOV_AWS_LEGACY (docs/aws.md), the way the mapping does
 (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html): shard by shard, in batches,
 from a checkpoint; it hands each batch to `stream_cleanup.handler` as a Lambda event and honours
 `batchItemFailures` (the checkpoint advances only to just before the first failed record,
@@ -236,22 +237,21 @@ class StreamWorker:
         source = self.runtime.legacy.get(table)
         state = source.state if source else self.naming.state_of_table(table)
         change = change_from_record(record, state) if state else None
-        legacy_key = change.old.key if source and change and change.old else None
+        error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
+                 f"failed {attempts} times; see the stream worker's log for the cause")
         if source is not None:
             # Parked without its key: `erasure retry` replays into the state's own bucket,
             # where a raw key of the earlier bucket would be receipted "already absent". The
             # object stays in the earlier bucket's backlog, which the legacy sweep purges.
+            if change is not None and change.old is not None:
+                error += (f"; it obliged erasing {change.old.key} from the earlier bucket "
+                          f"{source.bucket}, left to the legacy backlog sweep")
             change = None
         if change is None:
             change = DocumentChange(
                 change_id=str(record.get("eventID")), state=state or "", employee_id="",
                 reason="unknown", old=None, new=None, actor="stream-worker",
                 requested_at=self.runtime.clock.now())
-        error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
-                 f"failed {attempts} times; see the stream worker's log for the cause")
-        if legacy_key is not None:
-            error += (f"; it obliged erasing {legacy_key} from the earlier bucket "
-                      f"{source.bucket if source else ''}, left to the legacy backlog sweep")
         log.error("dead letter: %s", error)
         self.dead_letters.dead_letter(change, error, attempts)
 
