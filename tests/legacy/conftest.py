@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.aws.conftest import aws_local, moto_server  # noqa: F401 - fixtures used here
+from tests.aws.conftest import aws, moto_server  # noqa: F401 - fixtures used here
 
 TABLE = "humangov-california-dynamodb"
 BUCKET = "humangov-california-s3-7f3a"
@@ -72,17 +72,17 @@ def build_earlier(clients) -> Earlier:
 
 
 @pytest.fixture
-def on_aws(aws_local, monkeypatch):  # noqa: F811 - the fixture imported above
-    """HumanGov on in-process moto with CA added, the earlier layout beside it, and the CLI's
-    settings in the environment."""
+def on_aws(aws, monkeypatch):  # noqa: F811 - the fixture imported above
+    """HumanGov on moto (in-process and moto_server) with CA added, the earlier layout
+    beside it, and the CLI's settings in the environment."""
     from humangov.bootstrap import bootstrap
 
-    settings = aws_local.settings
+    settings = aws.settings
     monkeypatch.setenv("HUMANGOV_BACKEND", "aws")
     monkeypatch.setenv("HUMANGOV_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUMANGOV_ENVIRONMENT", "test")
     monkeypatch.setenv("HUMANGOV_MONITORING", "false")
     container = bootstrap(settings)
     container.personnel.add_state("CA")
-    earlier = build_earlier(aws_local.clients)
-    return aws_local, container, earlier
+    earlier = build_earlier(aws.clients)
+    return aws, container, earlier
