@@ -220,3 +220,25 @@ class AccountStore(Protocol):
     def count_users(self) -> int: ...
     def add_token(self, token: ApiToken) -> None: ...
     def find_token(self, token_hash: str) -> ApiToken | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierApp:
+    """A state's earlier application (issue 12): its table and bucket, attached to HumanGov."""
+
+    state: str
+    table: str
+    bucket: str
+
+
+class EarlierApplications(Protocol):
+    """The earlier applications' tables and buckets, attached per state (AWS only).
+
+    While a state has one attached, its table's `pdf` values are live references in every
+    sweep of the state, so no living earlier employee's file is ever an orphan."""
+
+    def attach(self, app: EarlierApp) -> None: ...  # checks the table, tags the bucket
+    def detach(self, state: str) -> bool: ...  # False if nothing was attached
+    def attached(self, state: str | None = None) -> list[EarlierApp]: ...  # by state
+    def references(self, table: str) -> set[str]: ...  # the object keys its records name
+    def objects(self, app: EarlierApp) -> BlobStore: ...  # its bucket, as a raw-key store

@@ -1,7 +1,8 @@
 """A state's bucket is the state's only while it carries the identity tag provisioning wrote:
 a bucket removed or untagged makes erasure fail and retry (never an "already absent"
 receipt), the sweep of that state fail, and uploads refuse; `states add` adopts an untagged
-bucket by adding the tag to the ones it has."""
+bucket by adding the tag to the ones it has, but only beside the state's own HumanGov table (a
+deployment from before the tag): alone, an untagged bucket is refused (tests/legacy)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,9 @@ def test_an_untagged_bucket_is_refused_until_states_add_adopts_it_keeping_its_ta
     assert erase_deleted(settings, container, e).dead_lettered == 1
     assert not_ca in retried_error(settings, container)
     assert container.ledger.receipts("CA", limit=10, cursor=None)[0] == []
-    # WHEN `states add CA` runs again
+    # WHEN `states add CA` runs again, CA's HumanGov table beside the bucket
+    assert container.records.clients.dynamodb.describe_table(
+        TableName="humangov-ca-records")["Table"]["KeySchema"][0]["AttributeName"] == "pk"
     container.personnel.add_state("CA")
     # THEN the bucket is CA's, with its other tag kept, and the same store accepts it at once
     assert tags(s3) == {"team": "hr", IDENTITY_TAG: "CA"}

@@ -50,6 +50,8 @@ ARGUMENTS = {
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
+    "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
+    "legacy list": [], "legacy detach": ["--state", "CA"],
 }
 
 

@@ -16,7 +16,15 @@ from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
 from humangov.erasure.sweep import StoreOpener
 from humangov.personnel.service import Personnel
-from humangov.ports import AccountStore, BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
+from humangov.ports import (
+    AccountStore,
+    BlobStore,
+    Clock,
+    EarlierApplications,
+    ErasureOutbox,
+    Ledger,
+    RecordStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,8 @@ class Container:
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
     on_close: Callable[[], None] = field(default=lambda: None)
+    # The earlier applications attached to states (AWS only; see `humangov legacy`).
+    earlier: EarlierApplications | None = None
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
     erasures: Erasures = field(init=False)
@@ -51,7 +61,7 @@ class Container:
         self.accounts = Accounts(self.account_store, self.clock)
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
-            open_stores=self.open_stores, queued=self.changed,
+            open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
         )
 
     def changed(self) -> None:

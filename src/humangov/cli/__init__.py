@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import typer
 
-from humangov.cli import accounts, employees, erasure, monitor, serve, states, stream_worker
+from humangov.cli import (
+    accounts,
+    employees,
+    erasure,
+    legacy,
+    monitor,
+    serve,
+    states,
+    stream_worker,
+)
 from humangov.cli.common import Commands
 
 app = typer.Typer(
@@ -23,6 +32,7 @@ app.command("monitor")(monitor.monitor)
 app.add_typer(erasure.orphans, name="orphans")
 app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")
+app.add_typer(legacy.app, name="legacy")
 app.command("stream-worker")(stream_worker.stream_worker)
 
 __all__ = ["app"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from humangov.bootstrap import Container
     from humangov.erasure.sweep import ScanResult
+    from humangov.ports import EarlierApp
 
 orphans = typer.Typer(help="Find and erase files no employee record uses.", no_args_is_help=True)
 erasure = typer.Typer(help="The erasure queue: dead letters and retries.", no_args_is_help=True)
@@ -54,13 +55,24 @@ GraceOpt = Annotated[timedelta, typer.Option(
     help="Only files older than this: 90s, 30m, 24h, 7d \\[default: 24h]")]
 DAY = timedelta(hours=24)
 SweepFormat = Annotated[Literal["table", "json", "csv"], typer.Option("--format")]
+LegacyOpt = Annotated[bool, typer.Option(
+    "--legacy", help="Sweep the earlier application's bucket attached to the state (its "
+                     "legacy backlog) instead of the state's own.")]
+LegacyTableOpt = Annotated[str | None, typer.Option(
+    "--legacy-table", help="With --legacy-bucket: sweep this earlier application's bucket; "
+                           "the table's records keep their files.")]
+LegacyBucketOpt = Annotated[str | None, typer.Option(
+    "--legacy-bucket", help="The earlier bucket (tagged by `humangov legacy attach`).")]
 
 
 @orphans.command("scan")
 def scan_command(state: StateOpt = None, all_states: AllOpt = False, grace: GraceOpt = DAY,
-                 fmt: SweepFormat = "table", data_dir: DataDir = None) -> None:
+                 fmt: SweepFormat = "table", data_dir: DataDir = None,
+                 legacy: LegacyOpt = False, legacy_table: LegacyTableOpt = None,
+                 legacy_bucket: LegacyBucketOpt = None) -> None:
     """Report orphaned files and dangling references."""
-    _sweep(data_dir, state, all_states, grace, fmt, purge=False)
+    _sweep(data_dir, state, all_states, grace, fmt, purge=False,
+           legacy=(legacy, legacy_table, legacy_bucket))
 
 
 @orphans.command("purge")
@@ -69,22 +81,31 @@ def purge_command(
     fmt: SweepFormat = "table", data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report.")] = False,
+    legacy: LegacyOpt = False, legacy_table: LegacyTableOpt = None,
+    legacy_bucket: LegacyBucketOpt = None,
 ) -> None:
     """Erase orphaned files, writing a receipt for each."""
-    _sweep(data_dir, state, all_states, grace, fmt, purge=not dry_run, yes=yes)
+    _sweep(data_dir, state, all_states, grace, fmt, purge=not dry_run, yes=yes,
+           legacy=(legacy, legacy_table, legacy_bucket))
 
 
 def _sweep(data_dir: Path | None, state: str | None, all_states: bool, grace: timedelta,
-           fmt: str, *, purge: bool, yes: bool = False) -> None:
+           fmt: str, *, purge: bool, yes: bool = False,
+           legacy: tuple[bool, str | None, str | None] = (False, None, None)) -> None:
     if bool(state) == all_states:
         raise typer.BadParameter("give either --state CA or --all.", param_hint="--state / --all")
+    backlog = any(legacy)
+    if backlog and all_states:
+        raise typer.BadParameter("the legacy backlog is swept one state at a time: give "
+                                 "--state CA.", param_hint="--legacy")
     with open_container(data_dir) as c:
         codes = ([c.personnel.require_state(state)] if state
                  else [s.code for s in c.personnel.list_states()])
+        earlier = c.erasures.earlier_app(codes[0], *legacy[1:]) if backlog else None
         results, failed = [], []
         for code in codes:
             try:
-                results.append(_sweep_one(c, code, grace, purge, yes))
+                results.append(_sweep_one(c, code, grace, purge, yes, earlier))
             except StorageUnavailable as exc:  # that state's store is gone; scan the others
                 failed.append(f"{code}: {exc.detail}")
     if results:
@@ -93,7 +114,8 @@ def _sweep(data_dir: Path | None, state: str | None, all_states: bool, grace: ti
         raise StorageUnavailable("\n".join(failed))
 
 
-def _sweep_one(c: Container, code: str, grace: timedelta, purge: bool, yes: bool) -> ScanResult:
+def _sweep_one(c: Container, code: str, grace: timedelta, purge: bool, yes: bool,
+               earlier: EarlierApp | None) -> ScanResult:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
@@ -104,7 +126,8 @@ def _sweep_one(c: Container, code: str, grace: timedelta, purge: bool, yes: bool
         task = bar.add_task(f"Scanning {code}", total=None)
         result = c.erasures.sweep(
             code, grace=grace, purge_orphans=purge, confirm=None if yes else _confirm_purge,
-            workers=min(os.cpu_count() or 1, 2), progress=partial(_show_progress, bar, task))
+            workers=min(os.cpu_count() or 1, 2), progress=partial(_show_progress, bar, task),
+            backlog=earlier)
     if result.purged:
         err.print(f"{code}: erased {result.purged} orphaned file(s); receipts written.")
     return result

@@ -15,12 +15,20 @@ from datetime import datetime, timedelta
 
 from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
-from humangov.domain.errors import StorageUnavailable
+from humangov.domain.errors import InvalidInput, StorageUnavailable
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.report import build_report
 from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
 from humangov.erasure.worker import ErasureWorker
-from humangov.ports import BlobStore, Clock, ErasureOutbox, Ledger, RecordStore
+from humangov.ports import (
+    BlobStore,
+    Clock,
+    EarlierApp,
+    EarlierApplications,
+    ErasureOutbox,
+    Ledger,
+    RecordStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,8 @@ class Erasures:
     open_stores: StoreOpener | None = None
     # Called after something was queued for erasure (wakes the in-process worker).
     queued: Callable[[], None] = field(default=lambda: None)
+    # The earlier applications attached to states (AWS only): their records' files are live.
+    earlier: EarlierApplications | None = None
 
     # evidence ---------------------------------------------------------------------------
     def receipts(self, state: str, *, limit: int, cursor: str | None = None,
@@ -72,22 +82,75 @@ class Erasures:
     # sweeps -----------------------------------------------------------------------------
     def sweep(self, state: str, *, grace: timedelta, purge_orphans: bool,
               confirm: Callable[[ScanResult], bool] | None = None,
-              progress: Progress | None = None, workers: int = 1) -> ScanResult:
+              progress: Progress | None = None, workers: int = 1,
+              backlog: EarlierApp | None = None) -> ScanResult:
         """Scan a state for orphans and dangling references; erase the orphans (each with a
-        receipt) when `purge_orphans` and `confirm(result)` agree; record the run."""
+        receipt) when `purge_orphans` and `confirm(result)` agree; record the run.
+
+        With `backlog`, the store scanned is that earlier application's bucket (its legacy
+        backlog, issue 12) instead of the state's. Either way the `pdf` values of the earlier
+        table attached to the state (and of `backlog`'s table) are live references."""
+        blobs = self.blobs if backlog is None else self._earlier().objects(backlog)
         started = self.clock.now()
-        result = scan(state, blobs=self.blobs, records=self.records, now=started, grace=grace,
-                      progress=progress, workers=workers, open_stores=self.open_stores)
+        result = scan(state, blobs=blobs, records=self.records, now=started, grace=grace,
+                      progress=progress, workers=workers, open_stores=self.open_stores,
+                      extra_refs=self._earlier_references(state, backlog))
+        if backlog is not None:
+            # HumanGov's own records hold their files in the state's bucket, not this one:
+            # that they are missing here says nothing.
+            result.dangling.clear()
         if purge_orphans and result.orphan_count and (confirm is None or confirm(result)):
-            purge(
-                result, blobs=self.blobs, records=self.records, ledger=self.ledger, clock=self.clock
-            )
+            # Read again: what the earlier records name now, not when the scan began.
+            purge(result, blobs=blobs, records=self.records, ledger=self.ledger,
+                  clock=self.clock, extra_refs=self._earlier_references(state, backlog))
         self.ledger.record_sweep(SweepRun(
             state=state, started_at=started, finished_at=self.clock.now(),
             scanned_files=result.scanned_files, scanned_records=result.scanned_records,
             orphans=result.orphan_count, dangling=len(result.dangling), purged=result.purged,
         ))
         return result
+
+    # earlier applications -----------------------------------------------------------------
+    def attach_earlier(self, app: EarlierApp) -> None:
+        """Attach an earlier application's table and bucket to its state (issue 12)."""
+        self._earlier().attach(app)
+
+    def detach_earlier(self, state: str) -> bool:
+        """Forget the state's earlier application; its bucket keeps the tag."""
+        return self._earlier().detach(state)
+
+    def attached_earlier(self) -> list[EarlierApp]:
+        return self._earlier().attached()
+
+    def earlier_app(self, state: str, table: str | None = None,
+                    bucket: str | None = None) -> EarlierApp:
+        """The earlier application to sweep: the one named, or else the one attached."""
+        if table and bucket:
+            return EarlierApp(state, table, bucket)
+        if table or bucket:
+            raise InvalidInput("Give both --legacy-table and --legacy-bucket, or neither to "
+                               "use the earlier application attached to the state.")
+        attached = self._earlier().attached(state)
+        if not attached:
+            raise InvalidInput(f"No earlier application is attached to {state}: name it with "
+                               "--legacy-table and --legacy-bucket, or attach it with "
+                               f"`humangov legacy attach --state {state}`.")
+        return attached[0]
+
+    def _earlier(self) -> EarlierApplications:
+        if self.earlier is None:
+            raise InvalidInput("Earlier applications are read on the AWS backend only; on the "
+                               "embedded backend they are adopted with "
+                               "`humangov employees import --documents DIR`.")
+        return self.earlier
+
+    def _earlier_references(self, state: str, backlog: EarlierApp | None) -> set[str]:
+        if self.earlier is None:
+            return set()
+        tables = {app.table for app in self.earlier.attached(state)}
+        if backlog is not None:
+            tables.add(backlog.table)
+        return set().union(*(self.earlier.references(t) for t in tables))
 
     async def run_scheduled_sweeps(self, stop: asyncio.Event, *, every: timedelta,
                                    grace: timedelta) -> None:

@@ -10,6 +10,11 @@ parent then stats the few unreferenced files and looks up the few missing files'
 
 Files under names the store did not give them (see `ForeignFiles`) are collected apart while
 listing, since they are few and have no place in key order, and are reported by their path.
+
+References the records do not hold (`extra_refs`: an attached earlier application's `pdf`
+values, issue 12) arrive as one set, sorted once and merged into the records' stream of
+keys: an earlier table has at most a few hundred thousand records, whose keys (under 100
+bytes each) take tens of megabytes at most; only the records side has to stream.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
+import heapq
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
@@ -178,8 +185,12 @@ def _resolve(
 
 def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, grace: timedelta,
          progress: Progress | None = None, workers: int = 1,
-         open_stores: StoreOpener | None = None) -> ScanResult:
+         open_stores: StoreOpener | None = None,
+         extra_refs: Collection[str] = ()) -> ScanResult:
     """Orphans and dangling references of `state`, each list in key order.
+
+    `extra_refs` are keys live elsewhere (an earlier application's records): never orphans,
+    never dangling (no HumanGov record owns them).
 
     `workers=2` joins two key ranges in forked processes, each opening its own stores with
     `open_stores` (the composition root's `Container.open_stores`); the result is the same
@@ -190,11 +201,13 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
     # record as dangling: it fails the scan instead (StorageUnavailable, saying what to do).
     blobs.verify_space(state)
     result = ScanResult(state)
-    plan = _parallel_plan(state, blobs, workers, open_stores)
+    # Workers would each need the extra references: stores that have them (S3) scan in one.
+    plan = None if extra_refs else _parallel_plan(state, blobs, workers, open_stores)
     foreign: list[str] = []  # filled as the listing runs
     if plan is None:
-        rounds: Iterable[Round] = merge_chunks(_list_key_chunks(blobs, state, None, None, foreign),
-                                               records.iter_document_key_chunks(state))
+        rounds: Iterable[Round] = merge_chunks(
+            _list_key_chunks(blobs, state, None, None, foreign),
+            _with_extra(records.iter_document_key_chunks(state), extra_refs))
     else:
         ranges, opener = plan
         rounds = _join_in_workers(state, ranges, opener, progress, foreign)
@@ -210,10 +223,20 @@ def scan(state: str, *, blobs: BlobStore, records: RecordStore, now: datetime, g
         # A listed-apart key a live record holds (on S3, one with only hidden versions) is
         # that record's unreadable file: the join reported it dangling; it is no orphan.
         held = {d.key for d in result.dangling}
-        result.foreign = _stat_foreign(blobs.foreign_files(), state,
-                                       [p for p in foreign if p not in held], now - grace)
+        result.foreign = _stat_foreign(
+            blobs.foreign_files(), state,
+            [p for p in foreign if p not in held and p not in extra_refs], now - grace)
     result.scanned_files += len(foreign)
     return result
+
+
+def _with_extra(ref_chunks: Iterator[list[str]],
+                extra: Collection[str]) -> Iterator[list[str]]:
+    """The records' sorted reference chunks with the extra references merged in."""
+    if not extra:
+        return ref_chunks
+    merged = heapq.merge(itertools.chain.from_iterable(ref_chunks), sorted(extra))
+    return iter(lambda: list(itertools.islice(merged, 1000)), [])
 
 
 def _list_key_chunks(blobs: BlobStore, state: str, start: str | None, stop: str | None,
@@ -353,9 +376,14 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
 
 
 def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
-          clock: Clock, actor: str = "orphan-sweep") -> int:
-    """Erase the orphans found by `scan`, each through `erase`, which re-checks references;
-    a foreign file's receipt names it by its path."""
+          clock: Clock, actor: str = "orphan-sweep", extra_refs: Collection[str] = ()) -> int:
+    """Erase the orphans found by `scan`, each through `erase`, which re-checks references
+    (the records', and `extra_refs`, read again by the caller just before); a foreign file's
+    receipt names it by its path."""
+
+    def is_referenced(st: str, key: str) -> bool:
+        return key in extra_refs or records.is_referenced(st, key)
+
     now = clock.now()
     sweep_id = uuid.uuid4().hex
     purged = 0
@@ -369,7 +397,7 @@ def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger:
                 reason="orphan-sweep", old=None, new=None, actor=actor, requested_at=now,
             )
             purged += len(erase(result.state, [orphan.key], change, blobs=store,
-                                is_referenced=records.is_referenced, ledger=ledger, clock=clock))
+                                is_referenced=is_referenced, ledger=ledger, clock=clock))
     result.purged = purged
     return purged
 

@@ -4,6 +4,12 @@ The CDK app in infra/ is the production path; this is what `humangov states add 
 HUMANGOV_BACKEND=aws, and what local development mode on moto_server relies on. Every step
 is idempotent: a table or bucket that exists is left as it is, except that a state's bucket
 without the state's identity tag gets it (the S3 store refuses a bucket without it).
+
+It never takes over what HumanGov did not create (issue 12): an existing table must have
+HumanGov's key schema, an existing bucket HumanGov's `humangov:state` tag. The one exception
+is a deployment from before the tag: an untagged bucket is adopted only when the state's
+table already exists and is HumanGov's. An earlier application's table and bucket are
+attached (`humangov legacy attach`) or adopted (`humangov adopt`, docs/adopt.md) instead.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import logging
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.clients import AwsClients
-from humangov.adapters.aws.naming import IDENTITY_TAG, Naming
+from humangov.adapters.aws.naming import IDENTITY_TAG, LEGACY_TAG, Naming
 from humangov.config import Settings
 from humangov.domain.errors import Conflict
 
@@ -100,13 +106,9 @@ def ensure_bucket(clients: AwsClients, name: str, *, state: str) -> bool:
     """Create a private, versioned, encrypted bucket if absent, and tag it as `state`'s.
     True if created."""
     s3 = clients.s3
-    try:
-        s3.head_bucket(Bucket=name)
+    if bucket_exists(clients, name):
         tag_bucket(clients, name, state)
         return False
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
-            raise
     kwargs: dict = {"Bucket": name}
     if clients.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": clients.region}
@@ -129,17 +131,68 @@ def ensure_bucket(clients: AwsClients, name: str, *, state: str) -> bool:
     return True
 
 
+def bucket_exists(clients: AwsClients, name: str) -> bool:
+    try:
+        clients.s3.head_bucket(Bucket=name)
+        return True
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        return False
+
+
+def bucket_tags(clients: AwsClients, name: str) -> dict[str, str]:
+    try:
+        tag_set = clients.s3.get_bucket_tagging(Bucket=name)["TagSet"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchTagSet":
+            raise
+        return {}
+    return {t["Key"]: t["Value"] for t in tag_set}
+
+
+def _not_ours(what: str, why: str, state: str) -> Conflict:
+    return Conflict(
+        f"{what} exists and HumanGov did not create it ({why}); `states add {state}` does not "
+        f"take it over. If it is the earlier application's, attach it (`humangov legacy attach "
+        f"--state {state} --legacy-table NAME --legacy-bucket NAME`) and adopt it (`humangov "
+        f"adopt`, see docs/adopt.md); otherwise point {state} at other names "
+        "(HUMANGOV_AWS_TABLE_PATTERN, HUMANGOV_AWS_BUCKET_PATTERN).")
+
+
+def check_not_foreign(clients: AwsClients, table: str, bucket: str, state: str) -> None:
+    """Refuse, before creating anything, a state's existing table or bucket that is not
+    HumanGov's. Checked first so that a refused bucket leaves no new table behind, which a
+    rerun would take as a HumanGov deployment from before the identity tag."""
+    try:
+        found = clients.dynamodb.describe_table(TableName=table)["Table"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        found = None
+    if found is not None:
+        keys = [(k["AttributeName"], k["KeyType"]) for k in found["KeySchema"]]
+        if keys != [(k["AttributeName"], k["KeyType"]) for k in _key_schema("pk", "sk")]:
+            raise _not_ours(f"The table {table}", "its key is "
+                            + ", ".join(name for name, _ in keys) + ", not pk, sk", state)
+    if not bucket_exists(clients, bucket):
+        return
+    tags = bucket_tags(clients, bucket)
+    if LEGACY_TAG in tags:
+        raise _not_ours(f"The bucket {bucket}", f"it is tagged {LEGACY_TAG}="
+                        f"{tags[LEGACY_TAG]}, an earlier application's attached bucket", state)
+    if IDENTITY_TAG not in tags and found is None:
+        # Untagged: a HumanGov bucket from before the tag has its HumanGov table beside it.
+        raise _not_ours(f"The bucket {bucket}", f"it has no {IDENTITY_TAG} tag and {state} has "
+                        "no HumanGov table", state)
+
+
 def tag_bucket(clients: AwsClients, name: str, state: str) -> None:
     """Give the bucket the state's identity tag unless it has it, keeping its other tags
     (PutBucketTagging replaces the whole set). A bucket tagged as another state's is refused:
     retagging it would hand that state's documents to this one."""
     s3 = clients.s3
-    try:
-        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NoSuchTagSet":
-            raise
-        tags = {}
+    tags = bucket_tags(clients, name)
     found = tags.get(IDENTITY_TAG)
     if found == state:
         return
@@ -168,8 +221,10 @@ def ensure_platform(settings: Settings, clients: AwsClients) -> None:
 
 
 def provision_state(settings: Settings, code: str, clients: AwsClients | None = None) -> None:
-    """The state's records table (stream on) and documents bucket, created if absent."""
+    """The state's records table (stream on) and documents bucket, created if absent;
+    refused (Conflict) if either exists and HumanGov did not create it."""
     clients = clients or AwsClients(settings)
     naming = Naming.from_settings(settings)
+    check_not_foreign(clients, naming.table(code), naming.bucket(code), code)
     ensure_table(clients, records_table_spec(naming.table(code)), ttl=True)
     ensure_bucket(clients, naming.bucket(code), state=code)
