@@ -50,6 +50,7 @@ ARGUMENTS = {
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
+    "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from humangov.cli import accounts, employees, erasure, monitor, serve, states, stream_worker
+from humangov.cli import accounts, adopt, employees, erasure, monitor, serve, states, stream_worker
 from humangov.cli.common import Commands
 
 app = typer.Typer(
@@ -24,5 +24,6 @@ app.add_typer(erasure.orphans, name="orphans")
 app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")
 app.command("stream-worker")(stream_worker.stream_worker)
+app.command("adopt")(adopt.adopt)
 
 __all__ = ["app"]
