@@ -83,6 +83,6 @@ class Legacy:
         return [v["VersionId"] for v in got.get("Versions", []) + got.get("DeleteMarkers", [])
                 if v["Key"] == key]
 
-    def keys(self) -> set[str]:
+    def object_keys(self) -> set[str]:
         got = self.clients.s3.list_object_versions(Bucket=self.bucket)
         return {v["Key"] for v in got.get("Versions", []) + got.get("DeleteMarkers", [])}

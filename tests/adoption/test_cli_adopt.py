@@ -120,6 +120,6 @@ def test_sigkill_in_the_middle_then_a_rerun(aws_server):
     assert sorted(e.id for e in employees) == sorted(legacy.living)
     for e in employees:
         assert b"".join(container.blobs.open("CA", e.document.key)) == legacy.living[e.id][1]
-    assert legacy.keys() == set()
+    assert legacy.object_keys() == set()
     got = container.ledger.receipts("CA", limit=1000, cursor=None)[0]
     assert sorted(r.key for r in got) == sorted(key for key, _ in legacy.living.values())

@@ -75,7 +75,7 @@ def test_a_killed_run_is_finished_by_the_next(aws_local, kill, nth):
         content = legacy.living[e.id][1]
         assert e.document.sha256 == hashlib.sha256(content).hexdigest()
         assert b"".join(container.blobs.open("CA", e.document.key)) == content
-    assert legacy.keys() == set()
+    assert legacy.object_keys() == set()
     got = container.ledger.receipts("CA", limit=100, cursor=None)[0]
     assert sorted(r.key for r in got) == sorted(key for key, _ in legacy.living.values())
     assert all(r.sha256 == hashlib.sha256(legacy.living[r.change_id.split(":")[2]][1]).hexdigest()

@@ -27,10 +27,7 @@ def pdf_chunks(stream: BinaryIO, max_size: int) -> Iterator[bytes]:
     if not head:
         raise UnsupportedDocument("The document is empty. Upload the scanned ID as a PDF file.")
     if not is_pdf_head(head):
-        raise UnsupportedDocument(
-            "The document is not a PDF (its content does not start with a PDF header). "
-            "Upload the scanned ID as a PDF file."
-        )
+        raise not_a_pdf()
     total = len(head)
     if total > max_size:
         raise too_large(max_size)
@@ -45,6 +42,13 @@ def pdf_chunks(stream: BinaryIO, max_size: int) -> Iterator[bytes]:
 def is_pdf_head(head: bytes) -> bool:
     """Whether a file's first bytes (at least HEADER_WINDOW of them, or all) hold a PDF header."""
     return b"%PDF-" in head[:HEADER_WINDOW]
+
+
+def not_a_pdf() -> UnsupportedDocument:
+    return UnsupportedDocument(
+        "The document is not a PDF (its content does not start with a PDF header). "
+        "Upload the scanned ID as a PDF file."
+    )
 
 
 def too_large(max_size: int) -> DocumentTooLarge:

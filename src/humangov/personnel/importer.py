@@ -39,7 +39,7 @@ from humangov.domain.model import (
     new_id,
     validate_fields,
 )
-from humangov.personnel.documents import HEADER_WINDOW, is_pdf_head
+from humangov.personnel.documents import HEADER_WINDOW, is_pdf_head, not_a_pdf
 from humangov.personnel.service import Personnel
 from humangov.ports import ImportBatch
 
@@ -195,7 +195,7 @@ class _Parser:
             with path.open("rb") as stream:
                 if self.bad:
                     if not is_pdf_head(stream.read(HEADER_WINDOW)):
-                        raise UnsupportedDocument("The document is not a PDF.")
+                        raise not_a_pdf()
                     return None
                 doc = self.personnel.store_document(self.state, employee_id, stream)
         except (UnsupportedDocument, DocumentTooLarge) as exc:
