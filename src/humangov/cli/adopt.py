@@ -98,17 +98,14 @@ def _print_plan(report: Report, table: str, bucket: str) -> None:
     from humangov.adoption.service import ADOPTED, ALREADY, KEPT, NO_DOCUMENT, SKIPPED
 
     n = report.outcomes
-    out.print(f"{report.state}: plan for {table} and {bucket} (dry run: nothing was changed)",
-              markup=False, highlight=False)
-    out.print(f"  records: {report.records}: {n[ADOPTED] + n[KEPT]} to adopt with their "
+    _say(f"{report.state}: plan for {table} and {bucket} (dry run: nothing was changed)")
+    _say(f"  records: {report.records}: {n[ADOPTED] + n[KEPT]} to adopt with their "
               f"document, {n[NO_DOCUMENT]} without one, {n[ALREADY]} already adopted, "
-              f"{n[SKIPPED]} to skip", markup=False, highlight=False)
-    out.print(f"  objects to copy, verify and erase: {report.to_move - n[KEPT]}"
-              + (f" (and {n[KEPT]} to copy but keep)" if n[KEPT] else ""),
-              markup=False, highlight=False)
-    out.print(f"  legacy backlog: {report.backlog} object(s) that no record names, left alone "
-              "(see `humangov orphans scan` with --legacy-table and --legacy-bucket)",
-              markup=False, highlight=False)
+              f"{n[SKIPPED]} to skip")
+    _say(f"  objects to copy, verify and erase: {report.to_move - n[KEPT]}"
+              + (f" (and {n[KEPT]} to copy but keep)" if n[KEPT] else ""))
+    _say(f"  legacy backlog: {report.backlog} object(s) that no record names, left alone "
+              "(see `humangov orphans scan` with --legacy-table and --legacy-bucket)")
     _print_problems(report)
 
 
@@ -116,19 +113,21 @@ def _print_summary(report: Report) -> None:
     from humangov.adoption.service import ADOPTED, ALREADY, KEPT, NO_DOCUMENT, SKIPPED
 
     n, secs = report.outcomes, max(report.seconds, 1e-9)
-    out.print(
+    _say(
         f"{report.state}: {report.records} record(s): adopted {n[ADOPTED] + n[KEPT]} with their "
         f"document and {n[NO_DOCUMENT]} without, {n[ALREADY]} already adopted, {n[SKIPPED]} "
         f"skipped; {report.moved} document(s) copied and verified, {report.erased} earlier "
         f"object(s) erased with a legacy-rekeyed receipt; {report.seconds:.1f} s, "
-        f"{report.records / secs:.1f} records/s, {report.moved / secs:.1f} objects/s",
-        markup=False, highlight=False, soft_wrap=True)
+        f"{report.records / secs:.1f} records/s, {report.moved / secs:.1f} objects/s")
     _print_problems(report)
 
 
 def _print_problems(report: Report) -> None:
     if report.problems:
-        out.print(f"  problems ({len(report.problems)}):", markup=False, highlight=False)
+        _say(f"  problems ({len(report.problems)}):")
     for o in report.problems:
-        out.print(f"    {o.record_id}: {o.problem} -> {o.what}", markup=False, highlight=False,
-                  soft_wrap=True)
+        _say(f"    {o.record_id}: {o.problem} -> {o.what}")
+
+
+def _say(line: str) -> None:
+    out.print(line, markup=False, highlight=False, soft_wrap=True)
