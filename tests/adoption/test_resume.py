@@ -61,13 +61,12 @@ def test_a_killed_run_is_finished_by_the_next(aws_local, kill, nth):
     for n in range(9):
         legacy.add(f"Person{n}", f"Number {n}")
 
-    first = adoption(container, "CA", TABLE, BUCKET, actor="test", batch=3)
-    first.workers = 1
+    first = adoption(container, "CA", TABLE, BUCKET, actor="test", batch=3, workers=1)
     kill(first, nth)
     with pytest.raises(Killed):
         first.run()
 
-    adoption(container, "CA", TABLE, BUCKET, actor="test", batch=3).run()
+    adoption(container, "CA", TABLE, BUCKET, actor="test", batch=3, workers=1).run()
 
     employees = list(container.records.iter_employees("CA"))
     assert sorted(e.id for e in employees) == sorted(legacy.living)

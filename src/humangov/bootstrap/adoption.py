@@ -6,14 +6,15 @@ from __future__ import annotations
 from humangov.adapters.aws.clients import AwsClients
 from humangov.adapters.aws.legacy import LegacyTable, legacy_objects
 from humangov.adoption import Adoption, LegacySource
-from humangov.adoption.service import BATCH
+from humangov.adoption.service import BATCH, WORKERS
 from humangov.bootstrap.container import Container
 from humangov.domain.errors import InvalidInput
 from humangov.domain.states import normalize_code
 
 
 def adoption(container: Container, state: str, legacy_table: str, legacy_bucket: str, *,
-             actor: str, batch: int = BATCH) -> Adoption:
+             actor: str, batch: int = BATCH,
+             workers: int = WORKERS) -> Adoption:
     if container.settings.backend != "aws":
         raise InvalidInput(
             "adopt reads an earlier application's DynamoDB table and S3 bucket, so it runs on "
@@ -24,4 +25,5 @@ def adoption(container: Container, state: str, legacy_table: str, legacy_bucket:
     source = LegacySource(state, LegacyTable(clients, legacy_table), legacy_bucket,
                           legacy_objects(clients, legacy_bucket))
     return Adoption(source, records=container.records, blobs=container.blobs,
-                    ledger=container.ledger, clock=container.clock, actor=actor, batch=batch)
+                    ledger=container.ledger, clock=container.clock, actor=actor, batch=batch,
+                    workers=workers)

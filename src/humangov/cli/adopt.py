@@ -33,6 +33,8 @@ def adopt(
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, max=5000, help="Records copied, written and erased together")
     ] = 200,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="S3 and DynamoDB calls in flight")] = 16,
     data_dir: DataDir = None,
 ) -> None:
     """Adopt an earlier HumanGov's records and documents (AWS backend).
@@ -45,7 +47,7 @@ def adopt(
         from humangov.bootstrap.adoption import adoption
 
         runs = [adoption(c, n.state, n.legacy_table, n.legacy_bucket, actor=actor(),
-                         batch=batch_size) for n in named]
+                         batch=batch_size, workers=workers) for n in named]
         if dry_run:
             for run in runs:
                 _print_plan(run.plan(), run.source.table.name, run.source.bucket)
