@@ -12,15 +12,12 @@ record writes, the erase of every version and the receipt).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from bench.aws_bench import _env
+from bench.aws_bench import on_moto_server
 
 TABLE, BUCKET, COPY = "humangov-california-dynamodb", "humangov-california-s3-bench", "plain-copy"
 
@@ -79,29 +76,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     args = parser.parse_args(argv)
-    from moto.server import ThreadedMotoServer
-
+    from humangov.adapters.aws.clients import AwsClients
     from humangov.adoption.service import WORKERS
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        _env(f"http://{host}:{port}")
-        from humangov.adapters.aws.clients import AwsClients
-        from humangov.config import Settings
-
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                environment="test", backend="aws", data_dir=Path(tmp), monitoring=False
-            )
-            clients = AwsClients(settings)
-            keys = seed(clients, args.records, WORKERS)
-            floor = plain_copy(clients, keys, WORKERS)
-            objects, records = adopt(settings, args.records)
-    finally:
-        server.stop()
+    with on_moto_server() as settings:
+        clients = AwsClients(settings)
+        keys = seed(clients, args.records, WORKERS)
+        floor = plain_copy(clients, keys, WORKERS)
+        objects, records = adopt(settings, args.records)
     print("adopt on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)")
     print(f"  plain boto3 copy: {floor:8.1f} objects/s   (GetObject + PutObject, "
           f"{WORKERS} threads, {args.records} objects)")
