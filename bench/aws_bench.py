@@ -16,8 +16,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from humangov.config import Settings
 
 
 def _env(endpoint: str) -> None:
@@ -77,14 +83,14 @@ def bench_sweep(settings, n: int) -> float:
     return n / elapsed
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=300)
-    parser.add_argument("--objects", type=int, default=1000)
-    args = parser.parse_args(argv)
+@contextmanager
+def on_moto_server() -> Iterator[Settings]:
+    """AWS settings pointed at a moto_server on 127.0.0.1, for as long as the block runs."""
     import logging
 
     from moto.server import ThreadedMotoServer
+
+    from humangov.config import Settings
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -92,16 +98,22 @@ def main(argv: list[str] | None = None) -> None:
     try:
         host, port = server.get_host_and_port()
         _env(f"http://{host}:{port}")
-        from humangov.config import Settings
-
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
+            yield Settings(
                 environment="test", backend="aws", data_dir=Path(tmp), monitoring=False
             )
-            stream = bench_stream_worker(settings, args.records)
-            swept = bench_sweep(settings, args.objects)
     finally:
         server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=300)
+    parser.add_argument("--objects", type=int, default=1000)
+    args = parser.parse_args(argv)
+    with on_moto_server() as settings:
+        stream = bench_stream_worker(settings, args.records)
+        swept = bench_sweep(settings, args.objects)
     print(
         "AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)"
     )

@@ -52,6 +52,7 @@ ARGUMENTS = {
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],
+    "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
 }
 
 

@@ -7,6 +7,7 @@ import typer
 
 from humangov.cli import (
     accounts,
+    adopt,
     employees,
     erasure,
     legacy,
@@ -34,5 +35,6 @@ app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")
 app.add_typer(legacy.app, name="legacy")
 app.command("stream-worker")(stream_worker.stream_worker)
+app.command("adopt")(adopt.adopt)
 
 __all__ = ["app"]

@@ -19,10 +19,16 @@ app = typer.Typer(help="Import, export and delete employees.", no_args_is_help=T
 def employees_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     state: StateOpt, data_dir: DataDir = None,
+    documents: Annotated[Path | None, typer.Option(
+        "--documents", exists=True, file_okay=False, readable=True,
+        help="Folder of the PDFs that the CSV's document column names (only read, never "
+             "changed)")] = None,
 ) -> None:
-    """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete).
+    """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete, and
+    document naming a PDF in --documents DIR, stored under a new key with its sha256).
 
-    All or nothing: one bad row and nothing is imported."""
+    All or nothing: one bad row (a missing or non-PDF document too) and nothing is imported.
+    The files in DIR are left as they are."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from humangov.personnel.importer import ImportRejected, import_csv
@@ -36,7 +42,8 @@ def employees_import(
               file.open(newline="", encoding="utf-8-sig") as source, no_cyclic_gc()):
             task = progress.add_task("import", total=total)
             result = import_csv(c.personnel, state, source, actor(),
-                                progress=lambda n: progress.advance(task, n))
+                                progress=lambda n: progress.advance(task, n),
+                                documents=documents)
     except ImportRejected as exc:
         for row in exc.errors:
             err.print(f"{file}:{row.line}: {row.reason}",

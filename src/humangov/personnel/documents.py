@@ -26,11 +26,8 @@ def pdf_chunks(stream: BinaryIO, max_size: int) -> Iterator[bytes]:
         head += more
     if not head:
         raise UnsupportedDocument("The document is empty. Upload the scanned ID as a PDF file.")
-    if b"%PDF-" not in head:
-        raise UnsupportedDocument(
-            "The document is not a PDF (its content does not start with a PDF header). "
-            "Upload the scanned ID as a PDF file."
-        )
+    if not is_pdf_head(head):
+        raise not_a_pdf()
     total = len(head)
     if total > max_size:
         raise too_large(max_size)
@@ -40,6 +37,18 @@ def pdf_chunks(stream: BinaryIO, max_size: int) -> Iterator[bytes]:
         if total > max_size:
             raise too_large(max_size)
         yield chunk
+
+
+def is_pdf_head(head: bytes) -> bool:
+    """Whether a file's first bytes (at least HEADER_WINDOW of them, or all) hold a PDF header."""
+    return b"%PDF-" in head[:HEADER_WINDOW]
+
+
+def not_a_pdf() -> UnsupportedDocument:
+    return UnsupportedDocument(
+        "The document is not a PDF (its content does not start with a PDF header). "
+        "Upload the scanned ID as a PDF file."
+    )
 
 
 def too_large(max_size: int) -> DocumentTooLarge:

@@ -6,25 +6,49 @@ written unless every row is good. Rows add employees, or, with `action` = `delet
 Batches stream into one open transaction, so memory stays flat however long the file is;
 a bad row makes the batch stream raise at its end, which rolls it all back. (Parsing in a
 second thread was measured slower: the GIL is the bottleneck, not SQLite.)
+
+With a folder of documents (`documents`), an optional `document` column names a PDF in that
+folder for each added employee: it is stored under a new opaque key with its sha256, as an
+upload would be. A missing or non-PDF file is the row's error. The folder's files are only
+read, never moved or deleted (they are the operator's export). Documents are stored before
+the rows commit: if the import is rejected or fails they are erased at once, and a crash in
+between leaves files that the orphan sweep erases after its grace period.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
-from humangov.domain.errors import HumanGovError, InvalidInput
-from humangov.domain.model import Employee, FieldChange, HistoryEntry, new_id, validate_fields
+from humangov.domain.errors import (
+    DocumentTooLarge,
+    HumanGovError,
+    InvalidInput,
+    UnsupportedDocument,
+)
+from humangov.domain.model import (
+    DocumentRef,
+    Employee,
+    FieldChange,
+    HistoryEntry,
+    new_id,
+    validate_fields,
+)
+from humangov.personnel.documents import HEADER_WINDOW, is_pdf_head, not_a_pdf
 from humangov.personnel.service import Personnel
 from humangov.ports import ImportBatch
 
 COLUMNS = ("first_name", "last_name", "role", "salary")
-OPTIONAL = ("id", "action")
+OPTIONAL = ("id", "action", "document")
 EXPORT_COLUMNS = ("id", *COLUMNS, "has_document", "created_at", "updated_at", "version")
 BATCH = 5_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,11 +74,17 @@ class ImportResult:
 def import_csv(
     personnel: Personnel, state: str, source: TextIO, actor: str,
     *, progress: Callable[[int], None] = lambda n: None, max_errors: int = 1000,
+    documents: Path | None = None,
 ) -> ImportResult:
-    """Import a CSV (first_name,last_name,role,salary[,id,action]) into `state`."""
+    """Import a CSV (first_name,last_name,role,salary[,id,action,document]) into `state`;
+    `document` names a file in the folder `documents`."""
     state = personnel.require_state(state)
-    parser = _Parser(personnel, state, source, actor, max_errors)
-    personnel.records.apply_import(state, parser.batches(progress), actor)
+    parser = _Parser(personnel, state, source, actor, max_errors, documents)
+    try:
+        personnel.records.apply_import(state, parser.batches(progress), actor)
+    except BaseException:
+        parser.forget_documents()
+        raise
     if parser.result.deleted:
         personnel.erasure_queued()
     return parser.result
@@ -72,8 +102,10 @@ def export_rows(personnel: Personnel, state: str) -> Iterator[list[str]]:
 
 class _Parser:
     def __init__(self, personnel: Personnel, state: str, source: TextIO, actor: str,
-                 max_errors: int):
+                 max_errors: int, documents: Path | None):
         self.personnel, self.state, self.actor = personnel, state, actor
+        self.documents = documents
+        self.stored: list[str] = []  # keys of the documents stored so far
         self.max_errors = max_errors
         self.reader = csv.reader(source)
         self.result = ImportResult()
@@ -132,6 +164,9 @@ class _Parser:
                 f"line 1: the header lacks {', '.join(missing)}; it must name {', '.join(COLUMNS)} "
                 f"(and optionally {', '.join(OPTIONAL)})."
             )
+        if "document" in names and self.documents is None:
+            raise InvalidInput("line 1: the header has a document column: pass --documents "
+                               "DIR, the folder holding the files it names.")
         return {c: names.index(c) for c in (*COLUMNS, *OPTIONAL) if c in names}, len(names)
 
     def _add(self, row: list[str], index: dict[str, int], employees: list[Employee],
@@ -140,11 +175,41 @@ class _Parser:
         first, last = values["first_name"], values["last_name"]
         role, salary = values["role"], values["salary"]
         employee_id, state, now = new_id(), self.state, self.now
-        employees.append(Employee(employee_id, state, first, last, role, salary, None, now, now))
+        name = row[index["document"]].strip() if "document" in index else ""
+        doc = self._document(name, employee_id) if name else None
+        employees.append(Employee(employee_id, state, first, last, role, salary, doc, now, now))
         entries.append(HistoryEntry(employee_id, state, "added", self.actor, now, (
             FieldChange("first_name", None, first), FieldChange("last_name", None, last),
             FieldChange("role", None, role), FieldChange("salary", None, str(salary)),
-        )))
+        ) + ((FieldChange("document", None, "added"),) if doc else ())))
+
+    def _document(self, name: str, employee_id: str) -> DocumentRef | None:
+        """Store the named file for the employee (checked only once a row is bad, since
+        nothing will be kept)."""
+        assert self.documents is not None  # the header check requires it
+        folder = self.documents.resolve()
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            raise InvalidInput(f"document {name!r} is not a file in {self.documents}")
+        try:
+            with path.open("rb") as stream:
+                if self.bad:
+                    if not is_pdf_head(stream.read(HEADER_WINDOW)):
+                        raise not_a_pdf()
+                    return None
+                doc = self.personnel.store_document(self.state, employee_id, stream)
+        except (UnsupportedDocument, DocumentTooLarge) as exc:
+            raise InvalidInput(f"document {name!r}: {exc.detail}") from None
+        self.stored.append(doc.key)
+        return doc
+
+    def forget_documents(self) -> None:
+        """Erase the documents stored for an import that is not kept."""
+        for key in self.stored:
+            try:
+                self.personnel.blobs.delete(self.state, key)
+            except Exception:  # the orphan sweep is the safety net
+                log.exception("could not erase %s/%s of a rejected import", self.state, key)
 
     def _delete_target(self, row: list[str], index: dict[str, int], seen: set[str]) -> str:
         raw = row[index["id"]].strip() if "id" in index else ""

@@ -95,7 +95,7 @@ class Personnel:
         state = self.require_state(state)
         now = self.clock.now()
         employee_id = new_id()
-        doc = self._store_document(state, employee_id, document) if document is not None else None
+        doc = self.store_document(state, employee_id, document) if document is not None else None
         employee = Employee(
             id=employee_id, state=state, created_at=now, updated_at=now, document=doc,
             synthetic=synthetic, **values,
@@ -150,7 +150,7 @@ class Personnel:
         expected_version: int | None = None,
     ) -> Employee:
         current = self.get_employee(state, employee_id)
-        doc = self._store_document(current.state, current.id, document)
+        doc = self.store_document(current.state, current.id, document)
         now = self.clock.now()
         updated = replace(current, document=doc, updated_at=now, version=current.version + 1)
         change = FieldChange("document", "present" if current.document else None, "replaced")
@@ -188,7 +188,8 @@ class Personnel:
         return entries
 
     # helpers ------------------------------------------------------------------------------
-    def _store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
+    def store_document(self, state: str, employee_id: str, stream: BinaryIO) -> DocumentRef:
+        """Store a PDF under a new opaque key of the employee's; the caller records it."""
         doc_id = new_id()
         key = DocumentRef.key_for(employee_id, doc_id)
         stored = self.blobs.put(state, key, pdf_chunks(stream, self.max_document_bytes),
