@@ -131,6 +131,15 @@ class BlobStore(Protocol):
 
 
 @runtime_checkable
+class BulkLoad(Protocol):
+    """A record store that writes many new employees faster without a transaction than
+    `apply_import` with one (DynamoDB's BatchWriteItem). No condition guards the writes: the
+    caller must know the employees are new (adoption reads what exists first)."""
+
+    def load_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
+
+
+@runtime_checkable
 class SplitKeySpace(Protocol):
     """A blob store whose keys spread evenly over known names, so a sweep can scan them in
     parallel ranges (the filesystem store's fan-out folders)."""

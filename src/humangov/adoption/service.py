@@ -23,13 +23,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from humangov.domain.erasure import DocumentChange
+from humangov.domain.erasure import Receipt
 from humangov.domain.errors import InvalidInput, NotFound, StorageUnavailable
 from humangov.domain.legacy import LegacyRecord
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
-from humangov.erasure.erase import erase
 from humangov.personnel.documents import HEADER_WINDOW, is_pdf_head
-from humangov.ports import BlobStore, Clock, ForeignFiles, ImportBatch, Ledger, RecordStore
+from humangov.ports import (
+    BlobStore,
+    BulkLoad,
+    Clock,
+    ForeignFiles,
+    ImportBatch,
+    Ledger,
+    RecordStore,
+)
 
 # Document ids are uuid5(NAMESPACE, "<record id>:<earlier key>"): the same on every run.
 NAMESPACE = uuid.UUID("5f0c6a3e-1b7d-4f44-9a52-6d1e0c2b9a71")
@@ -52,6 +59,16 @@ class LegacyRecords(Protocol):
     def records(self) -> Iterator[LegacyRecord]: ...
 
 
+class LegacyObjects(BlobStore, Protocol):
+    """An earlier bucket by raw key, whose versions are listed and erased in bulk: one listing
+    of the bucket and one call per thousand versions, where erasing key by key would list and
+    delete once per key."""
+
+    def all_versions(self, state: str) -> dict[str, list[str]]: ...
+    def delete_versions(self, state: str,
+                        versions: dict[str, list[str]]) -> dict[str, str]: ...  # key: refusal
+
+
 @dataclass(frozen=True)
 class LegacySource:
     """One state's earlier table and bucket (`objects`: its raw keys, erased every version)."""
@@ -59,7 +76,7 @@ class LegacySource:
     state: str
     table: LegacyRecords
     bucket: str
-    objects: BlobStore
+    objects: LegacyObjects
 
 
 @dataclass(frozen=True)
@@ -176,24 +193,29 @@ class Adoption:
         on_start(len(found))
         report = Report(self.state, records=len(found))
         shared = _shared(found)
+        # One read of each side up front, instead of a lookup per record: what an earlier run
+        # already wrote, and every version of every earlier object.
+        existing = {e.id: e for e in self.records.iter_employees(self.state)}
+        versions = self.source.objects.all_versions(self.state)
         with ThreadPoolExecutor(self.workers) as pool:
             for start in range(0, len(found), self.batch):
                 chunk = found[start:start + self.batch]
-                steps = list(pool.map(lambda r: self._copy(r, shared), chunk))
+                steps = list(pool.map(lambda r: self._copy(r, shared, existing), chunk))
                 self._write([s for s in steps if s.employee is not None])
-                for outcome in pool.map(self._erase, steps):
+                for outcome in self._erase(steps, versions):
                     report.count(outcome)
                     on_record(outcome)
                 report.moved += sum(s.copied for s in steps)
         report.seconds = time.monotonic() - started
         return report
 
-    def _copy(self, record: LegacyRecord, shared: set[str]) -> _Step:
+    def _copy(self, record: LegacyRecord, shared: set[str],
+              adopted: dict[str, Employee]) -> _Step:
         """Copy and verify the record's object; the employee to write if it is not yet."""
         problem = _problem(record)
         if problem:
             return _Step(record, Outcome(record.id, SKIPPED, problem=problem))
-        existing = self.records.get_employee(self.state, record.id)
+        existing = adopted.get(record.id)
         if existing is not None:
             return self._resume(record, existing, shared)
         if record.pdf is None:
@@ -240,7 +262,10 @@ class Adoption:
         if not employees:
             return
         entries = [self._entry(e) for e in employees]
-        self.records.apply_import(self.state, [ImportBatch(employees, entries)], self.actor)
+        if isinstance(self.records, BulkLoad):  # `run` read what exists: these are new
+            self.records.load_employees(employees, entries)
+        else:
+            self.records.apply_import(self.state, [ImportBatch(employees, entries)], self.actor)
 
     def _entry(self, e: Employee) -> HistoryEntry:
         changes: tuple[FieldChange, ...] = (FieldChange("first_name", None, e.first_name),
@@ -251,17 +276,42 @@ class Adoption:
             changes += (FieldChange("document", None, "added"),)
         return HistoryEntry(e.id, self.state, "adopted", self.actor, e.created_at, changes)
 
-    def _erase(self, step: _Step) -> Outcome:
-        if step.erase is None or step.record.pdf is None:
-            return step.outcome
-        old = replace(step.erase, key=step.record.pdf)  # the same bytes, under the earlier key
-        change = DocumentChange(
-            change_id(self.state, step.record.id), self.state, step.record.id, "legacy-rekeyed",
-            old=old, new=step.erase, actor=self.actor, requested_at=self.clock.now())
-        written = erase(self.state, [old.key], change, blobs=self.source.objects,
-                        is_referenced=self.records.is_referenced, ledger=self.ledger,
-                        clock=self.clock)
-        return replace(step.outcome, erased=bool(written))
+    def _erase(self, steps: list[_Step], versions: dict[str, list[str]]) -> list[Outcome]:
+        """Erase the batch's verified earlier objects, every version, and receipt each.
+
+        An object whose versions are gone from the listing was erased by an earlier run,
+        killed before its receipt: it is receipted `already-absent` unless it has one. No
+        HumanGov record names a key of the earlier bucket, so there is no reference to check.
+        """
+        todo = {s.record.pdf: s for s in steps if s.erase is not None and s.record.pdf}
+        gone = {key: versions.pop(key, []) for key in todo}
+        refused = self.source.objects.delete_versions(
+            self.state, {key: v for key, v in gone.items() if v})
+        receipts: list[Receipt] = []
+        outcomes: list[Outcome] = []
+        for step in steps:
+            key = step.record.pdf
+            if key not in todo or step.erase is None:
+                outcomes.append(step.outcome)
+                continue
+            change = change_id(self.state, step.record.id)
+            if key in refused:
+                outcomes.append(replace(step.outcome, problem=(
+                    f"S3 refused to erase {key}: {refused[key]}; the copy is kept and so is "
+                    "the earlier object: lift the hold, then run adopt again")))
+                continue
+            if not gone[key] and self.ledger.has(change, key):
+                outcomes.append(step.outcome)  # erased and receipted by an earlier run
+                continue
+            now = self.clock.now()
+            receipts.append(Receipt(
+                state=self.state, key=key, size=step.erase.size, sha256=step.erase.sha256,
+                reason="legacy-rekeyed", change_id=change, actor=self.actor, requested_at=now,
+                erased_at=now, result="erased" if gone[key] else "already-absent",
+                versions=tuple(gone[key])))
+            outcomes.append(replace(step.outcome, erased=True))
+        self.ledger.append(receipts)
+        return outcomes
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,35 @@ class S3BlobStore:
             )
         return Erased(existed=existed, versions=tuple(versions))
 
+    def all_versions(self, state: str) -> dict[str, builtins.list[str]]:
+        """Every key's versions and delete markers, from one listing of the whole bucket: one
+        call per thousand versions, where erasing key by key lists once per key (and, on an
+        emulator, copies the whole bucket each time). Verifies the bucket first."""
+        self.verify_space(state)
+        bucket = self._bucket(state)
+        found: dict[str, builtins.list[str]] = {}
+        with translating("Document storage"):
+            for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+                for entry in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
+                    found.setdefault(entry["Key"], []).append(entry["VersionId"])
+        return found
+
+    def delete_versions(self, state: str,
+                        versions: dict[str, builtins.list[str]]) -> dict[str, str]:
+        """Erase the given versions, a thousand per call; returns, per key, why S3 refused
+        any of its versions (Object Lock), for the keys it refused."""
+        bucket = self._bucket(state)
+        pairs = [(k, v) for k, vs in versions.items() for v in vs]
+        refused: dict[str, str] = {}
+        for start in range(0, len(pairs), DELETE_BATCH):
+            batch = pairs[start:start + DELETE_BATCH]
+            with translating("Document storage"):
+                got = self._s3.delete_objects(Bucket=bucket, Delete={
+                    "Objects": [{"Key": k, "VersionId": v} for k, v in batch], "Quiet": True})
+            for e in got.get("Errors", []):
+                refused[e["Key"]] = f"{e.get('Code', 'Error')} ({e.get('Message', '')})"
+        return refused
+
     def _entries(self, bucket: str, state: str,
                  key: str) -> builtins.list[tuple[bool, Any]]:
         """(is a delete marker, entry) for every version and delete marker of exactly `key`."""

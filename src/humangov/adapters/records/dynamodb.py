@@ -171,6 +171,25 @@ class DynamoDBRecordStore:
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
 
+    def load_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+        """BatchWriteItem, 25 items a call: half the write units of a transaction, and no
+        condition, so the caller must know the employees are new (adoption checks)."""
+        if not employees and not entries:
+            return
+        for state in sorted({e.state for e in employees} | {h.state for h in entries}):
+            if not self._is_registered(state):
+                raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
+        versions = {e.id: e.version for e in employees}
+        puts = [(self.naming.table(e.state), _employee_item(e)) for e in employees]
+        puts += [(self.naming.table(h.state), self._history_item(h, versions.get(h.employee_id, 0)))
+                 for h in entries]
+        with translating("The records store"):
+            for start in range(0, len(puts), 25):
+                requests: dict[str, list[WriteRequestUnionTypeDef]] = {}
+                for table, item in puts[start:start + 25]:
+                    requests.setdefault(table, []).append({"PutRequest": {"Item": item}})
+                self._batch_write(requests)
+
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         item = self._get(state, employee_id)
         return _employee(item) if item is not None else None
@@ -332,15 +351,16 @@ class DynamoDBRecordStore:
 
     def _batch_delete(self, table: str, keys: list[dict]) -> None:
         for start in range(0, len(keys), 25):
-            requests: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
-                table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
-            while requests:
-                unprocessed = self._ddb.batch_write_item(
-                    RequestItems=requests
-                ).get("UnprocessedItems")
-                requests = unprocessed or {}
-                if requests:
-                    time.sleep(0.05)
+            self._batch_write(
+                {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]})
+
+    def _batch_write(self, requests: Mapping[str, Sequence[WriteRequestUnionTypeDef]]) -> None:
+        """One BatchWriteItem, its unprocessed items sent again until none are left."""
+        while requests:
+            unprocessed = self._ddb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
+            requests = unprocessed or {}
+            if requests:
+                time.sleep(0.05)
 
     def _transact(self, actions: Sequence[TransactWriteItemTypeDef],
                   conflict: Callable[[], Exception]) -> None:
