@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,6 +39,14 @@ class Accounts:
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        self._canaries: set[str] = set()  # token hashes and emails of the canary identity
+
+    def mark_canary(self, *, token: str | None = None, email: str | None = None) -> None:
+        """Make this token or user the canary: only its records are synthetic."""
+        if token:
+            self._canaries.add(hash_token(token))
+        if email:
+            self._canaries.add(email.strip().lower())
 
     def add_user(self, email: str, password: str, role: str, state: str | None = None) -> User:
         email = email.strip().lower()
@@ -84,11 +93,14 @@ class Accounts:
         token = self.store.find_token(hash_token(plain))
         if token is None:
             return None
-        return Principal(f"token:{token.name}", token.role, token.state)
+        return Principal(f"token:{token.name}", token.role, token.state,
+                         canary=token.token_hash in self._canaries)
 
     def principal_for_user(self, user_id: str) -> Principal | None:
         user = self.store.get_user(user_id)
-        return None if user is None else principal_of(user)
+        if user is None:
+            return None
+        return replace(principal_of(user), canary=user.email in self._canaries)
 
     def ensure_first_admin(self, email: str, password: str | None) -> str | None:
         """Create the first platform admin if there are no users; return a generated password

@@ -132,8 +132,11 @@ def require_csrf(request: Request, submitted: object) -> None:
 
 
 def is_synthetic(request: Request) -> bool:
-    """Canaries mark what they create, so reports and lists can leave it out."""
-    return request.headers.get("x-humangov-synthetic", "").lower() in ("1", "true")
+    """What the canary creates is synthetic, so reports and lists can leave it out. The
+    identity decides, not the request: an `X-HumanGov-Synthetic` header or `synthetic`
+    form field from anyone else is ignored, so no editor can hide a record."""
+    principal = principal_of(request)
+    return principal is not None and principal.canary
 
 
 def csrf_field(request: Request) -> Markup:
