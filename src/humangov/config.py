@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from humangov.private_files import private_file
+
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin"}
 
 
@@ -96,7 +98,5 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
+            private_file(path).write_text(secrets.token_urlsafe(48))
         return path.read_text().strip()
