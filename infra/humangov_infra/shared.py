@@ -211,6 +211,8 @@ class SharedStack(Stack):
             environment={
                 "HUMANGOV_BACKEND": "aws",
                 "HUMANGOV_ENVIRONMENT": "production",
+                # Only the load balancer (inside the VPC) may say who the client is.
+                "HUMANGOV_FORWARDED_ALLOW_IPS": vpc.vpc_cidr_block,
                 "HUMANGOV_MONITORING": "false",  # Synthetics canaries monitor on AWS
                 "HUMANGOV_AWS_REGION": Aws.REGION,
                 "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from humangov.private_files import private_file
+
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin"}
 
 
@@ -32,7 +34,11 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     # /readyz answers 503 when the documents disk has less free space than this (0: never).
     min_free_bytes: int = Field(256 * 1024 * 1024, ge=0)
+    # Failed logins (per client, per account) before each further try must wait a delay.
     login_attempts_per_minute: int = Field(5, ge=1)
+    # The proxies (comma-separated addresses or CIDRs, "*" for any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. Empty: none, the client is the TCP peer.
+    forwarded_allow_ips: str = ""
 
     # erasure
     # Who drains the erasure outbox: `serve` itself, or (off) a `humangov worker` run beside it.
@@ -92,7 +98,5 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
+            private_file(path).write_text(secrets.token_urlsafe(48))
         return path.read_text().strip()

@@ -51,3 +51,23 @@ def test_a_webhook_url_is_shown_only_by_its_host_and_first_characters():
     assert redact_url(url) == "https://hooks.slack.com/services/T0…"
     assert "abcdefgh" not in redact_url(url) and "B0456" not in redact_url(url)
     assert redact_url("not a url") == "…"
+
+
+def test_text_from_a_check_cannot_ping_the_channel_or_disguise_a_link():
+    # GIVEN an error and a step name, as a hostile page could make a check report them
+    event = AlarmEvent(check="ca-home", new_state="ALARM", failing_step="<!channel> & co",
+                       error="<!channel> see <http://evil.example|the runbook>",
+                       reason="<!here>")
+    message = build_slack_message(event)
+    # THEN every place Slack reads as mrkdwn shows them as text
+    every_text = [message["text"], *(str(b) for b in message["blocks"])]
+    assert not any("<!channel>" in t or "<http://" in t or "<!here>" in t for t in every_text)
+    assert "&lt;!channel&gt; see &lt;http://evil.example|the runbook&gt;" in message["text"]
+    assert "&lt;!channel&gt; &amp; co" in str(message["blocks"])
+
+
+def test_a_long_escaped_error_is_cut_without_half_an_entity():
+    from humangov.monitoring.alarms.messages import escape_mrkdwn
+
+    assert escape_mrkdwn("ab<cd", 5) == "ab"
+    assert escape_mrkdwn("a&b", 10) == "a&amp;b"

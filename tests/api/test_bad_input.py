@@ -72,6 +72,24 @@ def test_a_missing_field_answers_422_naming_it(client, callers, container, missi
     assert nothing_left(client, callers, container)
 
 
+@pytest.mark.parametrize("field, value", [
+    ("first_name", "Null\x00Byte"), ("last_name", "Esc\x1b[2J"), ("role", "Del\x7fete"),
+    ("last_name", "Evil\u202egnp.exe"), ("first_name", "Iso\u2068late"),
+])
+def test_control_and_direction_characters_answer_422_naming_the_field(
+    client, callers, container, field, value
+):
+    r = post(client, callers, data=FIELDS | {field: value})
+    assert r.status_code == 422 and r.json()["field"] == field
+    assert "control or text-direction character" in r.json()["detail"]
+    assert nothing_left(client, callers, container)
+    # AND a change to an existing record is refused the same way
+    created = post(client, callers).json()
+    patch = client.patch(f"/api/v1/states/CA/employees/{created['id']}", json={field: value},
+                         headers={**callers.ca_editor, "If-Match": '"1"'})
+    assert patch.status_code == 422 and patch.json()["field"] == field
+
+
 def test_a_missing_document_answers_422(client, callers, container):
     r = client.post(
         "/api/v1/states/CA/employees",

@@ -18,18 +18,25 @@ SYNTHETIC = {"X-HumanGov-Synthetic": "1"}
 
 
 @pytest.fixture
-def deleted(client, callers, container, add_employee):
+def canary(container) -> dict:
+    """The canary's headers: a token marked as the canary (only its records are synthetic)."""
+    token, _ = container.accounts.create_token("editor", "CA", name="canary")
+    container.accounts.mark_canary(token=token)
+    return {"Authorization": f"Bearer {token}", **SYNTHETIC}
+
+
+@pytest.fixture
+def deleted(client, callers, container, add_employee, canary):
     """One canary-style and one ordinary employee, each deleted through the API by an admin,
     and the worker run: returns their document keys."""
-    canary = add_employee(headers={**callers.admin, **SYNTHETIC}, first_name="Canary")
+    synthetic = add_employee(headers=canary, first_name="Canary")
     own = add_employee(headers=callers.admin)
-    for employee in (canary, own):
+    for employee in (synthetic, own):
         r = client.delete(f"/api/v1/states/CA/employees/{employee['id']}",
-                          headers={**callers.admin, **SYNTHETIC} if employee is canary
-                          else callers.admin)
+                          headers=canary if employee is synthetic else callers.admin)
         assert r.status_code == 204, r.text
     assert container.erasures.worker("test").drain() == 2
-    return {"canary": key_of(container, canary), "own": key_of(container, own)}
+    return {"canary": key_of(container, synthetic), "own": key_of(container, own)}
 
 
 def key_of(container, employee: dict) -> str:
@@ -78,12 +85,12 @@ def test_the_compliance_report_counts_canary_erasures_apart_from_the_states_own(
 
 
 def test_a_replaced_synthetic_document_is_a_synthetic_erasure(
-    client, callers, container, add_employee, pdf_bytes
+    client, canary, container, add_employee, pdf_bytes
 ):
-    canary = add_employee(headers={**callers.admin, **SYNTHETIC})
-    r = client.put(f"/api/v1/states/CA/employees/{canary['id']}/document",
+    created = add_employee(headers=canary)
+    r = client.put(f"/api/v1/states/CA/employees/{created['id']}/document",
                    files={"document": ("new.pdf", pdf_bytes + b"%new", "application/pdf")},
-                   headers={**callers.admin, **SYNTHETIC})
+                   headers=canary)
     assert r.status_code == 200, r.text
     assert container.erasures.worker("test").drain() == 1
     [receipt], _ = container.erasures.receipts("CA", limit=10, synthetic=True)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,9 @@ pytestmark = [
 ]
 
 
+SESSION_COOKIE = "session-cookie-value-5f2b9c"
+
+
 def page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(f"<!doctype html><html><body>{body}</body></html>", status)
 
@@ -36,7 +42,7 @@ def ui(password: str, *, ignored_deletes: int = 0):
             form = await request.form()
             if form.get("password") == password and form.get("csrf_token") == "tok":
                 response = RedirectResponse("/states", 303)
-                response.set_cookie("s", "1")
+                response.set_cookie("s", SESSION_COOKIE)
                 return response
             return page("<p>Wrong email or password.</p>", 400)
         return page('<form method="post" action="/login">'
@@ -120,15 +126,50 @@ async def test_the_browser_canary_logs_in_adds_and_deletes_an_employee(
     assert all(shot.startswith(b"\x89PNG") for shot in shots)
 
 
-async def test_a_failed_login_fails_the_run_and_keeps_a_trace(tmp_path, clients, monkeypatch):
+async def test_a_failed_login_fails_the_run_and_keeps_its_screenshot(
+    tmp_path, clients, monkeypatch
+):
     monkeypatch.setenv("TEST_CANARY_PASSWORD", "wrong password")
     app, _, _ = ui("correct horse")
     with serve(app) as base:
         result = await run(browser_check(base), clients, tmp_path)
     assert result.status == "fail" and result.failing_step == "login"
     assert "wrong password" not in result.error
-    names = {Path(p).name for p in result.artifacts}
-    assert {"01-login.png", "trace.zip"} <= names
+    assert {Path(p).name for p in result.artifacts} == {"01-login.png"}
+
+
+def _contents(path: Path) -> list[bytes]:
+    """The file's bytes, and each member's if it is a zip (a Playwright trace is one)."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return [archive.read(name) for name in archive.namelist()]
+    return [path.read_bytes()]
+
+
+async def test_a_failed_run_leaves_no_secret_in_its_artifacts_and_keeps_them_private(
+    tmp_path, clients, monkeypatch
+):
+    # GIVEN a run that fails after logging in (typed password, session cookie), umask 022
+    monkeypatch.setenv("TEST_CANARY_PASSWORD", "correct horse battery")
+    app, _, _ = ui("correct horse battery", ignored_deletes=1)
+    old = os.umask(0o022)
+    try:
+        with serve(app) as base:
+            result = await run(browser_check(base), clients, tmp_path / "artifacts")
+    finally:
+        os.umask(old)
+    assert result.status == "fail" and result.artifacts
+    # THEN no file holds the password or the cookie, files are 0600 and folders 0700
+    files = [p for p in (tmp_path / "artifacts").rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        for blob in _contents(path):
+            assert b"correct horse battery" not in blob, path
+            assert SESSION_COOKIE.encode() not in blob, path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for folder in [tmp_path / "artifacts", *(p for p in (tmp_path / "artifacts").rglob("*")
+                                              if p.is_dir())]:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 async def test_a_run_that_fails_after_adding_still_deletes_its_employee(

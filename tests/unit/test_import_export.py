@@ -123,3 +123,39 @@ def test_the_cli_imports_then_exports_the_same_people(settings, container, tmp_p
                                    "--data-dir", str(settings.data_dir)])
     rows = list(csv.reader(io.StringIO(exported.stdout)))
     assert [r[1:5] for r in rows[1:]] == [["Ada", "Lovelace", "Analyst", "85000.00"]]
+
+
+def test_the_export_neutralises_formula_cells_and_shows_control_characters(container):
+    # GIVEN names a spreadsheet would run as formulas, and one stored before control
+    # characters were refused (written to the store directly)
+    from dataclasses import replace
+
+    from humangov.domain.model import HistoryEntry
+
+    import_csv(container.personnel, "CA", csv_text(
+        "first_name,last_name,role,salary",
+        '"=HYPERLINK(""http://x"",""y"")",Plus,+Clerk,1',
+        "-Minus,@SUM(A1),Clerk,2",
+        "Old,Name,Clerk,3",
+    ), "t")
+    old = next(e for e in container.records.iter_employees("CA") if e.last_name == "Name")
+    container.records.update_employee(
+        replace(old, first_name="Esc\x1b[31m\u202e", version=old.version + 1), old.version,
+        HistoryEntry(old.id, "CA", "changed", "t", old.updated_at))
+    # THEN every formula cell starts with ', and control characters show as U+FFFD
+    rows = list(export_rows(container.personnel, "CA"))[1:]
+    cells = {cell for row in rows for cell in row[1:4]}
+    assert cells == {"'=HYPERLINK(\"http://x\",\"y\")", "Plus", "'+Clerk", "'-Minus",
+                     "'@SUM(A1)", "Clerk", "Esc\ufffd[31m\ufffd", "Name"}
+
+
+@pytest.mark.parametrize("bad", ["Null\x00Byte", "Esc\x1b[2J", "Del\x7f", "Tab\there",
+                                 "Evil\u202egnp.exe", "Iso\u2066late"])
+def test_an_import_refuses_control_and_direction_characters_per_row(container, bad):
+    with pytest.raises(ImportRejected) as rejected:
+        import_csv(container.personnel, "CA", csv_text(
+            "first_name,last_name,role,salary", "Ada,Lovelace,Analyst,1", f"{bad},X,Clerk,1",
+        ), "t")
+    [error] = rejected.value.errors
+    assert error.line == 3 and "control or text-direction character" in error.reason
+    assert roster(container) == []

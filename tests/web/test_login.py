@@ -88,18 +88,44 @@ def test_login_without_a_csrf_token_is_refused(browser):
     assert browser.get("/states/CA", follow_redirects=False).status_code == 303
 
 
-def test_repeated_failures_are_throttled_even_with_the_right_password(browser, web_container):
-    # GIVEN the module's limit of 3 failures a minute, used up for one email
+def client_at(app, address: str) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False, client=(address, 50000))
+
+
+def test_a_failing_client_must_wait_but_the_real_user_elsewhere_gets_in(app, web_container):
+    # GIVEN the module's 3 free failures, used up by one client guessing one account
     web_container.accounts.add_user("throttled@example.gov", PASSWORD, "viewer", "CA")
-    for _ in range(3):
-        assert log_in(browser, "throttled@example.gov", "not the password").status_code == 400
-    # WHEN the right password comes next
-    r = log_in(browser, "throttled@example.gov")
-    # THEN it is refused, saying how long to wait
+    with client_at(app, "10.9.0.1") as guesser, client_at(app, "10.9.0.2") as user:
+        for _ in range(3):
+            assert log_in(guesser, "throttled@example.gov", "not the password").status_code \
+                == 400
+        # WHEN the guesser tries again, even with the right password
+        r = log_in(guesser, "throttled@example.gov")
+        # THEN it must wait, and is told how long
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+        assert "Too many failed attempts. Wait" in r.text
+        # AND the real user, from a client that has not been failing, logs in
+        assert log_in(user, "throttled@example.gov").status_code == 303
+
+
+def test_guesses_spread_over_clients_are_slowed_per_account(app, web_container):
+    # GIVEN an account whose 3 free failures were used from several clients
+    web_container.accounts.add_user("spread@example.gov", PASSWORD, "viewer", "CA")
+    clients = [client_at(app, f"10.8.0.{n}") for n in range(4)]
+    for c in clients[:3]:
+        assert log_in(c, "spread@example.gov", "not the password").status_code == 400
+    # WHEN a fourth client fails once (its first try is always checked), then tries again
+    assert log_in(clients[3], "spread@example.gov", "not the password").status_code == 400
+    r = log_in(clients[3], "spread@example.gov", "still not it")
+    # THEN that next guess must wait for the account's delay
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert "Too many failed attempts. Wait" in r.text
-    # and another user from the same client is not locked out
-    assert log_in(browser, "ca.viewer@example.gov").status_code == 303
+
+
+def test_an_overlong_email_or_password_is_refused_before_any_lookup(app):
+    with client_at(app, "10.7.0.1") as c:
+        r = log_in(c, "a" * 255 + "@example.gov")
+        assert r.status_code == 400 and "longer than any HumanGov account" in r.text
+        assert log_in(c, "ca.viewer@example.gov", "x" * 1025).status_code == 400
 
 
 def test_logging_out_ends_the_session(browser):

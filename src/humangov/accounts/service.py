@@ -9,10 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
-import time
 import uuid
-from collections import deque
+from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +22,10 @@ from humangov.ports import AccountStore, Clock
 
 TOKEN_PREFIX = "hg_"
 MIN_PASSWORD = 12
+# RFC 5321's longest usable address; longer input is refused before any lookup.
+MAX_EMAIL = 254
+MAX_TOKEN = 200  # ours are 46 characters; longer is refused before any lookup or cache
+MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a stranger can ask for
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -38,14 +40,23 @@ class Accounts:
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        self._canaries: set[str] = set()  # token hashes and emails of the canary identity
+
+    def mark_canary(self, *, token: str | None = None, email: str | None = None) -> None:
+        """Make this token or user the canary: only its records are synthetic."""
+        if token:
+            self._canaries.add(hash_token(token))
+        if email:
+            self._canaries.add(email.strip().lower())
 
     def add_user(self, email: str, password: str, role: str, state: str | None = None) -> User:
         email = email.strip().lower()
-        if not EMAIL.match(email):
+        if len(email) > MAX_EMAIL or not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
-        if len(password) < MIN_PASSWORD:
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise InvalidInput(
-                f"The password must have at least {MIN_PASSWORD} characters.", field="password"
+                f"The password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters.",
+                field="password",
             )
         state = normalize_code(state) if state else None
         check_role(role, state)
@@ -84,11 +95,14 @@ class Accounts:
         token = self.store.find_token(hash_token(plain))
         if token is None:
             return None
-        return Principal(f"token:{token.name}", token.role, token.state)
+        return Principal(f"token:{token.name}", token.role, token.state,
+                         canary=token.token_hash in self._canaries)
 
     def principal_for_user(self, user_id: str) -> Principal | None:
         user = self.store.get_user(user_id)
-        return None if user is None else principal_of(user)
+        if user is None:
+            return None
+        return replace(principal_of(user), canary=user.email in self._canaries)
 
     def ensure_first_admin(self, email: str, password: str | None) -> str | None:
         """Create the first platform admin if there are no users; return a generated password
@@ -105,33 +119,3 @@ class Accounts:
 
 def principal_of(user: User) -> Principal:
     return Principal(f"user:{user.email}", user.role, user.state)
-
-
-class LoginThrottle:
-    """At most `limit` failed logins per minute per (client, email); then wait."""
-
-    def __init__(self, limit: int, window: float = 60.0):
-        self.limit, self.window = limit, window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str, email: str) -> float:
-        """Seconds to wait before another try; 0 if allowed now."""
-        with self._lock:
-            q = self._prune((client, email.strip().lower()))
-            return 0.0 if len(q) < self.limit else max(0.0, q[0] + self.window - time.monotonic())
-
-    def failed(self, client: str, email: str) -> None:
-        with self._lock:
-            self._prune((client, email.strip().lower())).append(time.monotonic())
-
-    def succeeded(self, client: str, email: str) -> None:
-        with self._lock:
-            self._failures.pop((client, email.strip().lower()), None)
-
-    def _prune(self, key: tuple[str, str]) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        cutoff = time.monotonic() - self.window
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q

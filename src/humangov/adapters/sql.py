@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy
 from sqlalchemy import event
 
+from humangov.private_files import private_file
+
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.pool import ConnectionPoolEntry
@@ -43,7 +45,11 @@ def open_sqlite(path: Path, schema: str, *, migrate_to_head: bool = True,
     skips loading Alembic, and `memory_mapped=False` keeps the pages it walks once from
     counting as its resident memory."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Before SQLite opens it: the -wal and -shm files it creates take the database's mode.
+    private_file(path)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists():  # made by an earlier release with the umask's mode
+            private_file(companion)
     engine = sqlalchemy.create_engine(
         f"sqlite:///{path}",
         # The pool hands a connection to one thread at a time, so sharing across threads is safe.
@@ -139,7 +145,7 @@ def migrate(engine: sqlalchemy.Engine, path: Path, schema: str) -> None:
     from alembic import command  # here, so processes that never migrate never load Alembic
 
     lock_path = path.with_name(path.name + ".migrate.lock")
-    with _migrate_lock, open(lock_path, "a") as lock_file:
+    with _migrate_lock, open(private_file(lock_path), "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             with engine.begin() as connection:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from humangov.accounts.service import Accounts
+from humangov.accounts.service import Accounts, hash_token
 from humangov.config import Settings
 from humangov.domain.auth import Principal
 from humangov.domain.errors import StorageUnavailable
@@ -71,13 +71,14 @@ class Container:
     def token_principal(self, token: str) -> Principal | None:
         """Resolve a bearer token, caching briefly so hot API paths skip the lookup."""
         now = time.monotonic()
-        hit = self._tokens.get(token)
+        key = hash_token(token)  # a fixed-size key: never the caller's raw header
+        hit = self._tokens.get(key)
         if hit and hit[0] > now:
             return hit[1]
         principal = self.accounts.principal_for_token(token)
         if len(self._tokens) > 10_000:
             self._tokens.clear()
-        self._tokens[token] = (now + TOKEN_CACHE_SECONDS, principal)
+        self._tokens[key] = (now + TOKEN_CACHE_SECONDS, principal)
         return principal
 
     def provision_all_states(self) -> int:

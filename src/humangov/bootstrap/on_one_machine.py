@@ -15,6 +15,7 @@ from humangov.adapters.sql import open_database
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, RecordStore
+from humangov.private_files import private_dir
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class EmbeddedStores:
 
 
 def embedded(settings: Settings, clock: Clock) -> Container:
+    private_dir(settings.data_dir)  # records, accounts and secrets: the owner's alone
     engine = open_database(settings.database_path)
     return Container(
         settings, clock,

@@ -19,6 +19,7 @@ from humangov.domain.errors import Conflict
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.service import ErasureJobs
 from humangov.erasure.worker import local_worker_id
+from humangov.private_files import private_file
 from humangov.web.app import create_app, metrics_registry
 
 log = logging.getLogger(__name__)
@@ -74,36 +75,43 @@ def _canaries(container: Container, metrics: CollectorRegistry) -> Monitoring:
     settings = container.settings
     if settings.monitoring_config:
         return monitoring(settings, load_config(settings.monitoring_config), metrics=metrics)
-    canary = ensure_canary_credentials(container)
     states = [s.code for s in container.personnel.list_states()]
+    canary_state = states[0] if states else "CA"
+    canary = ensure_canary_credentials(container, canary_state)
     browser = Path(CHROMIUM).exists()
     if not browser:
         log.warning("the browser canary is off: %s is missing (apt-get install chromium)", CHROMIUM)
     config = default_config(settings.public_url, states, CANARY_TOKEN, email=CANARY_EMAIL,
-                            password_env=CANARY_PASSWORD, browser=browser)
+                            password_env=CANARY_PASSWORD, browser=browser,
+                            canary_state=canary_state)
     return monitoring(settings, config, metrics=metrics,
                       secrets={CANARY_TOKEN: canary.token, CANARY_PASSWORD: canary.password})
 
 
-def ensure_canary_credentials(container: Container) -> CanaryCredentials:
+def ensure_canary_credentials(container: Container, state: str) -> CanaryCredentials:
     """The built-in canaries act as a user: an API token for the lifecycle check and a login
-    for the browser check. Both are kept (0600) in the data dir."""
+    for the browser check, both an editor of the one state they check (never a platform
+    admin), marked as the canary so that what they create is synthetic. Both secrets are
+    kept (0600) in the data dir."""
+    accounts = container.accounts
     data_dir: Path = container.settings.data_dir
     token_file, password_file = data_dir / "canary_token", data_dir / "canary_password"
     token = _read_secret(token_file)
-    if token is None or container.accounts.principal_for_token(token) is None:
-        token, _ = container.accounts.create_token("admin", name="canary")
+    held = accounts.principal_for_token(token) if token else None
+    if token is None or held is None or (held.role, held.state) != ("editor", state):
+        token, _ = accounts.create_token("editor", state, name="canary")
         _write_secret(token_file, token)
     password = _read_secret(password_file)
     if password is None:
         password = secrets.token_urlsafe(24)
         try:
-            container.accounts.add_user(CANARY_EMAIL, password, "admin")
+            accounts.add_user(CANARY_EMAIL, password, "editor", state)
         except Conflict:
             log.warning("the canary user exists but its password file is gone; the browser "
                         "canary will fail until %s is restored or the user is recreated",
                         password_file)
         _write_secret(password_file, password)
+    accounts.mark_canary(token=token, email=CANARY_EMAIL)
     return CanaryCredentials(token, password)
 
 
@@ -112,6 +120,4 @@ def _read_secret(path: Path) -> str | None:
 
 
 def _write_secret(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    private_file(path).write_text(value)

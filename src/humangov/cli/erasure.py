@@ -15,6 +15,7 @@ import typer
 
 from humangov.cli.common import DataDir, confirm, err, open_container, out
 from humangov.domain.errors import NotFound, StorageUnavailable
+from humangov.domain.model import csv_safe
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -151,10 +152,11 @@ def _print_sweeps(results: list[ScanResult], fmt: str, many: bool) -> None:
         writer.writerow(["state", "kind", "key", "size", "last_modified", "employee_id"])
         for r in results:
             for o in r.orphans:
-                writer.writerow([r.state, "orphan", o.key, o.size, o.last_modified.isoformat(), ""])
+                writer.writerow([r.state, "orphan", csv_safe(o.key), o.size,
+                                 o.last_modified.isoformat(), ""])
             for f in r.foreign:  # not a HumanGov key: its path in the state's folder
-                writer.writerow([r.state, "foreign", f.key, f.size, f.last_modified.isoformat(),
-                                 ""])
+                writer.writerow([r.state, "foreign", csv_safe(f.key), f.size,
+                                 f.last_modified.isoformat(), ""])
             for d in r.dangling:
                 writer.writerow([r.state, "dangling", d.key, "", "", d.employee_id])
     else:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from humangov.cli.common import DataDir, load_settings, out
+from humangov.config import Settings
 
 
 def serve(
@@ -33,4 +34,14 @@ def serve(
     out.print(f"HumanGov is serving on [bold]{settings.public_url}[/] "
               f"(data in {settings.data_dir})")
     uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="info",
-                access_log=False, proxy_headers=True)
+                access_log=False, **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict:
+    """uvicorn's forwarded-header options. With none configured, forwarded headers are
+    ignored: uvicorn would otherwise believe any client on 127.0.0.1, and the login throttle
+    would count guesses per made-up address."""
+    allowed = settings.forwarded_allow_ips.strip()
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}

@@ -37,6 +37,9 @@ class Principal:
     actor: str
     role: str
     state: str | None = None  # None for platform admins
+    # The monitoring canary: what it creates is synthetic (left out of lists, exports and
+    # reports). Set only by Accounts, for the identities `serve` registered as its canary.
+    canary: bool = False
 
     @property
     def is_admin(self) -> bool:

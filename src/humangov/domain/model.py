@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -92,15 +93,34 @@ class HistoryEntry:
     changes: tuple[FieldChange, ...] = field(default_factory=tuple)
 
 
+# C0 controls, DEL, and the bidi embeddings, overrides and isolates that make text display
+# in another order than it is stored (a name that reads differently than it sorts and exports).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def clean_text(name: str, value: Any, max_len: int) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be text.", field=name)
+    if (bad := FORBIDDEN_CHARACTERS.search(value)) is not None:
+        raise InvalidInput(
+            f"{name} contains a control or text-direction character "
+            f"(U+{ord(bad.group()):04X}); remove it.", field=name)
     text = " ".join(value.split())
     if not text:
         raise InvalidInput(f"{name} is required and cannot be blank.", field=name)
     if len(text) > max_len:
         raise InvalidInput(f"{name} must be at most {max_len} characters.", field=name)
     return text
+
+
+def csv_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading formula character gets a `'` first, and
+    control or text-direction characters (in data stored before they were refused) show as
+    U+FFFD."""
+    text = FORBIDDEN_CHARACTERS.sub("\ufffd", cell)
+    return "'" + text if cell.startswith(FORMULA_STARTS) else text
 
 
 def parse_salary(value: Any) -> Decimal:

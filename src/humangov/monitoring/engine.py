@@ -15,6 +15,7 @@ from humangov.monitoring.http import Clients
 from humangov.monitoring.metrics import CheckMetrics
 from humangov.monitoring.scheduler import Scheduler, Subscriber
 from humangov.monitoring.store import RunStore
+from humangov.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class MonitoringEngine:
     async def start(self) -> None:
         if self._clients is None:
             self._clients = Clients(secrets=self._secrets)
-        self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.artifacts_dir)
         await self.scheduler.start()
         self._retention = asyncio.create_task(self._retention_loop(), name="monitoring-retention")
 

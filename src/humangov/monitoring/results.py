@@ -3,12 +3,13 @@ evaluator) read it."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+from humangov.private_files import private_dir
 
 Status = Literal["ok", "fail"]
 
@@ -68,9 +69,7 @@ class RunContext:
 
     def run_dir(self) -> Path:
         """Created on first use: most runs (heartbeats) never write a file."""
-        path = self.artifacts_dir / self.check / self.run_id
-        os.makedirs(path, exist_ok=True)
-        return path
+        return private_dir(self.artifacts_dir / self.check / self.run_id)
 
     def add_artifact(self, path: Path) -> None:
         self.artifacts.append(str(path))

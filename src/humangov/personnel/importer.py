@@ -36,6 +36,7 @@ from humangov.domain.model import (
     Employee,
     FieldChange,
     HistoryEntry,
+    csv_safe,
     new_id,
     validate_fields,
 )
@@ -95,9 +96,9 @@ def export_rows(personnel: Personnel, state: str) -> Iterator[list[str]]:
     for e in personnel.records.iter_employees(personnel.require_state(state)):
         if e.synthetic:
             continue
-        yield [e.id, e.first_name, e.last_name, e.role, f"{e.salary:.2f}",
-               "yes" if e.document else "no", e.created_at.isoformat(), e.updated_at.isoformat(),
-               str(e.version)]
+        yield [e.id, csv_safe(e.first_name), csv_safe(e.last_name), csv_safe(e.role),
+               f"{e.salary:.2f}", "yes" if e.document else "no", e.created_at.isoformat(),
+               e.updated_at.isoformat(), str(e.version)]
 
 
 class _Parser:

@@ -20,7 +20,7 @@ from prometheus_client import (
 from starlette.middleware.sessions import SessionMiddleware
 
 import humangov
-from humangov.accounts.service import LoginThrottle
+from humangov.accounts.throttle import LoginThrottle
 from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache

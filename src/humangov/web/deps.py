@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Path, Request, Response
 from markupsafe import Markup
 
+from humangov.accounts.service import MAX_TOKEN
 from humangov.domain.auth import Principal
 from humangov.domain.errors import Forbidden, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
@@ -38,6 +39,8 @@ def principal_of(request: Request) -> Principal | None:
     auth = request.headers.get("authorization")
     principal = None
     if auth:
+        if len(auth) > MAX_TOKEN + len("Bearer "):
+            raise Unauthenticated("The Authorization header is longer than any HumanGov token.")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.")
@@ -132,8 +135,11 @@ def require_csrf(request: Request, submitted: object) -> None:
 
 
 def is_synthetic(request: Request) -> bool:
-    """Canaries mark what they create, so reports and lists can leave it out."""
-    return request.headers.get("x-humangov-synthetic", "").lower() in ("1", "true")
+    """What the canary creates is synthetic, so reports and lists can leave it out. The
+    identity decides, not the request: an `X-HumanGov-Synthetic` header or `synthetic`
+    form field from anyone else is ignored, so no editor can hide a record."""
+    principal = principal_of(request)
+    return principal is not None and principal.canary
 
 
 def csrf_field(request: Request) -> Markup:

@@ -23,9 +23,12 @@ from humangov.domain.model import (
     validate_fields,
 )
 
-# What str.split() treats as space, which is what the domain collapses in names: a name
-# must have something else in it.
-HAS_TEXT = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# No control or text-direction character (the domain's FORBIDDEN_CHARACTERS) anywhere, and
+# something besides what str.split() treats as space (which the domain collapses in names).
+_ALLOWED = r"[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+_VISIBLE = (r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f"
+            r"\u2066-\u2069\u3000]")
+HAS_TEXT = rf"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
 # Digits, at most two decimals, up to the cap: the cap itself, or fewer digits than it has.
 SALARY_PATTERN = (rf"^({MAX_SALARY}(\.0{{1,2}})?"
                   rf"|[0-9]{{1,{len(str(MAX_SALARY)) - 1}}}(\.[0-9]{{1,2}})?)$")

@@ -16,26 +16,32 @@ PAGE_HEADERS = {
 }
 
 
+# Pages and answers carry salaries and names: no browser or proxy may keep a copy.
+NO_STORE = {b"cache-control": b"no-store"}
+
+
 class PageSecurityHeaders:
     """Adds PAGE_HEADERS to every response outside /api/ that does not set them itself
     (the inline PDF view sets its own, stricter, sandbox policy). /docs keeps FastAPI's
-    defaults, since Swagger UI needs scripts."""
+    defaults, since Swagger UI needs scripts. Every response but the static assets also
+    gets NO_STORE unless it set its own Cache-Control."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(
-            ("/api/", "/docs", "/openapi.json", "/redoc")
-        ):
+        if scope["type"] != "http" or path.startswith("/static/"):
             await self.app(scope, receive, send)
             return
+        headers = dict(NO_STORE)
+        if not path.startswith(("/api/", "/docs", "/openapi.json", "/redoc")):
+            headers |= PAGE_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in PAGE_HEADERS.items() if k not in present]
+                extra = [(k, v) for k, v in headers.items() if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

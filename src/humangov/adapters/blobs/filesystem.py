@@ -52,6 +52,7 @@ from humangov.domain.errors import (
     StorageUnavailable,
 )
 from humangov.ports import BlobInfo, Erased, StoredBlob
+from humangov.private_files import private_dir
 
 TEMP_PREFIX = "."
 MARKER = ".humangov-state"  # the state's identity, in its folder
@@ -60,7 +61,7 @@ MARKER = ".humangov-state"  # the state's identity, in its folder
 class FilesystemBlobStore:
     def __init__(self, root: Path):
         self.root = os.fspath(Path(root).resolve())
-        os.makedirs(self.root, exist_ok=True)
+        private_dir(Path(self.root))  # personnel documents: the owner's alone
 
     def ping(self) -> None:
         if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
@@ -78,7 +79,7 @@ class FilesystemBlobStore:
         base = self._base(state)
         with storing(state):
             if create:
-                os.makedirs(base, exist_ok=True)
+                os.makedirs(base, mode=0o700, exist_ok=True)
             if not os.path.isdir(base):
                 raise StorageUnavailable(_missing(state, base))
             if _marked_state(base) is None:
@@ -301,7 +302,7 @@ class FilesystemBlobStore:
     def _temp_file(self, state: str, directory: str) -> tuple[int, str]:
         for _ in range(5):
             try:
-                os.mkdir(directory)  # the fan-out folder only: never the state's own
+                os.mkdir(directory, 0o700)  # the fan-out folder only: never the state's own
             except FileExistsError:
                 pass
             except FileNotFoundError:

@@ -91,8 +91,21 @@ def headline(event: AlarmEvent) -> str:
     return text
 
 
+def escape_mrkdwn(text: str, limit: int | None = None) -> str:
+    """Text shown as itself in Slack: `&`, `<` and `>` as entities, so a check's error cannot
+    ping `<!channel>` or disguise a link as `<http://x|y>`
+    (https://api.slack.com/reference/surfaces/formatting#escaping). Cut to `limit` without
+    leaving half an entity."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    amp = cut.rfind("&", max(0, limit - 4))
+    return cut[:amp] if amp >= 0 and ";" not in cut[amp:] else cut
+
+
 def _field(label: str, value: str) -> dict:
-    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+    return {"type": "mrkdwn", "text": f"*{label}*\n{escape_mrkdwn(value)}"}
 
 
 def _button(label: str, url: str) -> dict:
@@ -101,7 +114,7 @@ def _button(label: str, url: str) -> dict:
 
 def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
-    text = headline(event)
+    text = escape_mrkdwn(headline(event))  # the fallback is mrkdwn too
     if event.kind == DEGRADED:
         title = (
             "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
@@ -127,11 +140,12 @@ def build_slack_message(event: AlarmEvent) -> dict:
         items.append(_field("Down for", humanize(event.down_for)))
     blocks.append({"type": "section", "fields": items[:10]})  # Slack allows 10 fields
     if event.error:
-        error = f"*Error*\n```{event.error[:2800]}```"
+        error = f"*Error*\n```{escape_mrkdwn(event.error, 2800)}```"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error}})
     if event.reason and event.kind != DEGRADED:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": event.reason[:2000]}]}
+            {"type": "context",
+             "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(event.reason, 2000)}]}
         )
     links = []
     if event.run_url:

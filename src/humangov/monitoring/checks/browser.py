@@ -7,8 +7,9 @@ UI contract it relies on (HumanGov's own pages):
   leading to (or itself being) a form with first_name, last_name, role, salary, document;
 - after adding, the employee's page or the list shows the name; a "Delete" link or button
   leads to a confirmation page whose submit button deletes.
-A screenshot is saved per step; a Playwright trace is kept only when the run fails
-(https://playwright.dev/python/docs/api/class-tracing).
+A screenshot is saved per step (0600 files in a 0700 folder). No Playwright trace is kept:
+a trace records typed values, request bodies and cookies, that is the canary's password and
+session (https://playwright.dev/python/docs/api/class-tracing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from humangov.monitoring.checks.pdf import canary_pdf
 from humangov.monitoring.config import BrowserCheck
 from humangov.monitoring.http import Clients
 from humangov.monitoring.results import RunContext, RunResult
+from humangov.private_files import private_file
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -58,7 +60,6 @@ async def _body(check: BrowserCheck, password: str, ctx: RunContext) -> None:
         try:
             context = await browser.new_context(extra_http_headers={"X-HumanGov-Synthetic": "1"})
             context.set_default_timeout(ACTION_TIMEOUT_MS)
-            await context.tracing.start(screenshots=True, snapshots=True)
             page = await context.new_page()
             try:
                 await _steps(check, ctx, page, base, password, last_name)
@@ -66,7 +67,6 @@ async def _body(check: BrowserCheck, password: str, ctx: RunContext) -> None:
             finally:
                 if failed:
                     await _clean_up(page, base, ctx)
-                await _finish_tracing(context, ctx, failed)
                 await context.close()
         finally:
             await browser.close()
@@ -89,26 +89,11 @@ async def _clean_up(page, base: str, ctx: RunContext) -> None:
             log.warning("could not clean up canary employee %s", created, exc_info=True)
 
 
-async def _finish_tracing(context, ctx: RunContext, failed: bool) -> None:
-    async def stop() -> None:
-        if failed:
-            path = ctx.run_dir() / "trace.zip"
-            await context.tracing.stop(path=str(path))
-            ctx.add_artifact(path)
-        else:
-            await context.tracing.stop()
-
-    try:
-        # Shielded: on a hard timeout we are being cancelled, and the trace is what explains it.
-        await asyncio.wait_for(asyncio.shield(stop()), 10)
-    except Exception:
-        log.warning("could not save the Playwright trace for %s", ctx.run_id, exc_info=True)
-
-
 async def _shot(ctx: RunContext, page, name: str) -> None:
     # Taken after the step is recorded, so the count is this step's number.
     path = ctx.run_dir() / f"{len(ctx.steps):02d}-{name}.png"
     try:
+        private_file(path)
         await page.screenshot(path=str(path), full_page=True)
         ctx.add_artifact(path)
     except Exception:

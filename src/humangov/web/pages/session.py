@@ -1,4 +1,5 @@
-"""Logging in and out. Failures are throttled per client and email (LoginThrottle)."""
+"""Logging in and out. Failures slow further guesses per client and per account
+(accounts/throttle.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from humangov.accounts.service import MAX_EMAIL, MAX_PASSWORD
 from humangov.domain.errors import Unauthenticated
 from humangov.web.deps import ContainerDep, render, require_csrf
 from humangov.web.pages.kit import (
@@ -42,6 +44,11 @@ async def login(request: Request, container: ContainerDep):
         text(form, "password"),
         safe_next(text(form, "next")),
     )
+    if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        # Refused before the throttle or the user table see it: no entry, no lookup.
+        return render(request, "login.html", 400, next=target, email="",
+                      errors={"": "The email or password is longer than any HumanGov "
+                                  "account's."})
     throttle = request.app.state.login_throttle
     client = client_of(request)
     wait = throttle.retry_after(client, email)

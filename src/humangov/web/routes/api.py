@@ -127,7 +127,6 @@ async def create_employee(
     synthetic = is_synthetic(request)
     async with read_form(request, container.settings.max_document_bytes) as form:
         fields = text_fields(form, EDITABLE_FIELDS)
-        synthetic = synthetic or str(form.get("synthetic", "")).lower() in ("1", "true")
         check_employee_fields(fields, partial=False)  # field errors (422) before file errors (415)
         doc = document_file(form)
         employee = await run_in_threadpool(
