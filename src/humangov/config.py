@@ -26,13 +26,17 @@ class Settings(BaseSettings):
 
     admin_email: str = "admin@humangov.local"
     admin_password: SecretStr | None = None
-    # Signs session cookies; generated and kept in the data dir when unset.
+    # Signs the cookie that carries a visitor's form token and messages before they log in;
+    # generated and kept in the data dir when unset.
     secret_key: SecretStr | None = None
 
     max_document_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     # /readyz answers 503 when the documents disk has less free space than this (0: never).
     min_free_bytes: int = Field(256 * 1024 * 1024, ge=0)
     login_attempts_per_minute: int = Field(5, ge=1)
+    # A login ends after this long without a request, and this long after it began, whatever.
+    session_idle: timedelta = timedelta(minutes=30)
+    session_lifetime: timedelta = timedelta(hours=12)
 
     # erasure
     # Who drains the erasure outbox: `serve` itself, or (off) a `humangov worker` run beside it.

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SESSION_SECONDS = 8 * 3600
+PRE_LOGIN_SECONDS = 8 * 3600
 
 
 class BackgroundService(Protocol):
@@ -97,11 +97,13 @@ def create_app(
     templates.env.globals["csrf_field"] = csrf_field
     app.state.templates = templates
 
+    # Logins are server-side sessions (deps.login_of); this signed cookie only carries what a
+    # visitor needs before logging in (the login form's CSRF token) and one-time messages.
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),
-        session_cookie="humangov_session",
-        max_age=SESSION_SECONDS,
+        session_cookie="humangov_form",
+        max_age=PRE_LOGIN_SECONDS,
         same_site="lax",
         https_only=container.settings.public_url.startswith("https://"),
     )
