@@ -16,13 +16,13 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from humangov.domain.auth import ApiToken, LoginSession, Principal, User, check_role
-from humangov.domain.errors import InvalidInput, NotFound, Unauthenticated
+from humangov.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
 
@@ -101,6 +101,8 @@ class Accounts:
                 f"A token name is printable text of at most {MAX_TOKEN_NAME} characters.",
                 field="name")
         now = self.clock.now()
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)  # as every stored time is
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("The expiry must be in the future.", field="expires_at")
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -108,6 +110,26 @@ class Accounts:
                          owner, expires_at)
         self.store.add_token(token)
         return plain, token
+
+    def create_token_for(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        expires_at: datetime | None = None,
+        role: str | None = None,
+        state: str | None = None,
+    ) -> tuple[str, ApiToken]:
+        """A token owned by the principal's user, with their role and state unless they may
+        grant another (Principal.may_grant)."""
+        if role is None:
+            role, state = principal.role, principal.state
+        state = normalize_code(state) if state else None
+        if not principal.may_grant(role, state):
+            raise Forbidden("You can only create tokens with your own role (or viewer) "
+                            "in your own state.")
+        return self.create_token(role, state, name, owner=principal.user_id,
+                                 expires_at=expires_at)
 
     def principal_for_token(self, plain: str) -> Principal | None:
         """The token's principal; None if it is unknown, revoked or expired."""
