@@ -50,7 +50,7 @@ async def create_token(request: Request, principal: PrincipalDep, container: Con
     except InvalidInput as exc:
         status, errors = form_error(exc)
         return await run_in_threadpool(account_page, request, container, principal, status,
-                                       errors=errors, name=name)
+                                       errors=errors, token_name=name)
     # Shown on this answer only (never in a redirect's cookie): it is stored as a hash.
     return await run_in_threadpool(account_page, request, container, principal, 200,
                                    created=plain, created_name=token.name)
