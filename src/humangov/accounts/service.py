@@ -91,8 +91,10 @@ class Accounts:
         *,
         owner: str | None = None,
         expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
     ) -> tuple[str, ApiToken]:
-        """Return the token (shown once) and its stored record (hash only)."""
+        """Return the token (shown once) and its stored record (hash only). It expires at
+        `expires_at`, or `expires_in` after now, or never."""
         state = normalize_code(state) if state else None
         check_role(role, state)
         name = name.strip() or f"{role}-{state or 'all'}"
@@ -101,6 +103,8 @@ class Accounts:
                 f"A token name is printable text of at most {MAX_TOKEN_NAME} characters.",
                 field="name")
         now = self.clock.now()
+        if expires_in is not None:
+            expires_at = now + expires_in
         if expires_at is not None and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)  # as every stored time is
         if expires_at is not None and expires_at <= now:
@@ -117,6 +121,7 @@ class Accounts:
         name: str,
         *,
         expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
         role: str | None = None,
         state: str | None = None,
     ) -> tuple[str, ApiToken]:
@@ -129,7 +134,7 @@ class Accounts:
             raise Forbidden("You can only create tokens with your own role (or viewer) "
                             "in your own state.")
         return self.create_token(role, state, name, owner=principal.user_id,
-                                 expires_at=expires_at)
+                                 expires_at=expires_at, expires_in=expires_in)
 
     def principal_for_token(self, plain: str) -> Principal | None:
         """The token's principal; None if it is unknown, revoked or expired."""

@@ -58,8 +58,7 @@ def tokens_create(
     """Create an API token and print it alone on stdout (it is shown only once)."""
     lifetime = parse_duration(expires) if expires else None
     with open_container(data_dir) as c:
-        expires_at = c.clock.now() + lifetime if lifetime else None
-        plain, _ = c.accounts.create_token(role, state, name, expires_at=expires_at)
+        plain, _ = c.accounts.create_token(role, state, name, expires_in=lifetime)
     print(plain)
 
 
@@ -70,10 +69,11 @@ def tokens_list(data_dir: DataDir = None) -> None:
 
     with open_container(data_dir) as c:
         listed = c.accounts.list_tokens(SYSTEM)
-    table = Table("id", "name", "role", "state", "created", "expires", "last used")
+    table = Table("name", "role", "state", "created", "expires", "last used")
+    table.add_column("id", no_wrap=True, min_width=36)  # whole, to paste into `revoke`
     for t in listed:
-        table.add_row(t.id, t.name, t.role, t.state or "all", _minute(t.created_at),
-                      _minute(t.expires_at) or "never", _minute(t.last_used_at) or "never")
+        table.add_row(t.name, t.role, t.state or "all", _minute(t.created_at),
+                      _minute(t.expires_at) or "never", _minute(t.last_used_at) or "never", t.id)
     out.print(table)
 
 

@@ -44,9 +44,8 @@ async def create_token(request: Request, principal: PrincipalDep, container: Con
     name = text(form, "name")
     try:
         days = expiry_days(text(form, "expires_days"))
-        expires_at = None if days is None else container.clock.now() + days
         plain, token = await run_in_threadpool(
-            lambda: container.accounts.create_token_for(principal, name, expires_at=expires_at))
+            lambda: container.accounts.create_token_for(principal, name, expires_in=days))
     except InvalidInput as exc:
         status, errors = form_error(exc)
         return await run_in_threadpool(account_page, request, container, principal, status,
