@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from humangov.domain.auth import ApiToken, LoginSession, Principal, User, check_role
-from humangov.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from humangov.domain.errors import InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
 
@@ -30,6 +30,10 @@ TOKEN_PREFIX = "hg_"
 MIN_PASSWORD = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MAX_TOKEN_NAME = 100
+MAX_TOKEN_DAYS = 3650
+# What a token name may not hold: control characters (C0, DEL, C1) and bidi controls, which
+# would make a listing lie about what it shows.
+TOKEN_NAME_PATTERN = "^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
 # Last-seen and last-used times are this coarse, so a busy client costs no write per request.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -98,9 +102,10 @@ class Accounts:
         state = normalize_code(state) if state else None
         check_role(role, state)
         name = name.strip() or f"{role}-{state or 'all'}"
-        if len(name) > MAX_TOKEN_NAME or not name.isprintable():
+        if len(name) > MAX_TOKEN_NAME or not re.match(TOKEN_NAME_PATTERN, name):
             raise InvalidInput(
-                f"A token name is printable text of at most {MAX_TOKEN_NAME} characters.",
+                f"A token name is text of at most {MAX_TOKEN_NAME} characters, without "
+                "control characters.",
                 field="name")
         now = self.clock.now()
         if expires_in is not None:
@@ -120,21 +125,11 @@ class Accounts:
         principal: Principal,
         name: str,
         *,
-        expires_at: datetime | None = None,
         expires_in: timedelta | None = None,
-        role: str | None = None,
-        state: str | None = None,
     ) -> tuple[str, ApiToken]:
-        """A token owned by the principal's user, with their role and state unless they may
-        grant another (Principal.may_grant)."""
-        if role is None:
-            role, state = principal.role, principal.state
-        state = normalize_code(state) if state else None
-        if not principal.may_grant(role, state):
-            raise Forbidden("You can only create tokens with your own role (or viewer) "
-                            "in your own state.")
-        return self.create_token(role, state, name, owner=principal.user_id,
-                                 expires_at=expires_at, expires_in=expires_in)
+        """A token acting for the principal's user: their role and state, owned by them."""
+        return self.create_token(principal.role, principal.state, name,
+                                 owner=principal.user_id, expires_in=expires_in)
 
     def principal_for_token(self, plain: str) -> Principal | None:
         """The token's principal; None if it is unknown, revoked or expired."""

@@ -85,11 +85,6 @@ class Principal:
         """Admins manage every token; anyone else the tokens they created."""
         return self.is_admin or (self.user_id is not None and token.owner == self.user_id)
 
-    def may_grant(self, role: str, state: str | None) -> bool:
-        """Whether a token this principal creates may carry `role` in `state`: admins any,
-        anyone else their own role, or viewer, in their own state."""
-        return self.is_admin or (state == self.state and role in (self.role, "viewer"))
-
 
 def check_role(role: str, state: str | None) -> None:
     if role not in ROLES:

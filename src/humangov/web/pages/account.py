@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from humangov.accounts.service import MAX_TOKEN_DAYS
 from humangov.domain.auth import Principal
 from humangov.domain.errors import InvalidInput
 from humangov.web.deps import ContainerDep, PrincipalDep, render, require_csrf
@@ -14,7 +15,6 @@ from humangov.web.pages.kit import flash, form_error, see_other, small_form, tex
 from humangov.web.pages.session import signed_out
 
 router = APIRouter(include_in_schema=False)
-MAX_DAYS = 3650
 
 
 def account_page(request: Request, container, principal: Principal, status: int = 200, **ctx):
@@ -31,8 +31,8 @@ def account(request: Request, principal: PrincipalDep, container: ContainerDep):
 def expiry_days(raw: str) -> timedelta | None:
     if not raw.strip():
         return None
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_DAYS:
-        raise InvalidInput(f"Give a whole number of days from 1 to {MAX_DAYS}, or leave it "
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"Give a whole number of days from 1 to {MAX_TOKEN_DAYS}, or leave it "
                            "empty for a token that does not expire.", field="expires_days")
     return timedelta(days=int(raw))
 

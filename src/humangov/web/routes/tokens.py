@@ -4,14 +4,14 @@ to its creation only; listings name tokens by id."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from humangov.accounts.service import MAX_TOKEN_NAME
+from humangov.accounts.service import MAX_TOKEN_DAYS, MAX_TOKEN_NAME, TOKEN_NAME_PATTERN
 from humangov.domain.auth import ApiToken
 from humangov.web.deps import ContainerDep, PrincipalDep
 from humangov.web.openapi import problems
@@ -35,10 +35,10 @@ class TokenCreated(TokenPublic):
 
 
 class TokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=MAX_TOKEN_NAME)
-    expires_at: datetime | None = Field(None, description="When it stops working; null: never")
-    role: str | None = Field(None, description="Default: yours. Only admins may choose freely.")
-    state: str | None = Field(None, max_length=8)
+    name: str = Field(min_length=1, max_length=MAX_TOKEN_NAME, pattern=TOKEN_NAME_PATTERN)
+    expires_in_days: int | None = Field(
+        None, ge=1, le=MAX_TOKEN_DAYS, description="It stops working this many days from now; "
+        "null: never. The answer's `expires_at` says when.")
 
 
 def token_public(t: ApiToken) -> TokenPublic:
@@ -49,7 +49,7 @@ def token_public(t: ApiToken) -> TokenPublic:
 
 @router.get("/tokens", response_model=list[TokenPublic], responses=problems(401, 503))
 async def list_tokens(principal: PrincipalDep, container: ContainerDep):
-    """The tokens you may manage: all of them for an admin, else the ones you created."""
+    """The tokens you may manage: all of them for a platform admin, else the ones you created."""
     tokens = await run_in_threadpool(container.accounts.list_tokens, principal)
     return [token_public(t) for t in tokens]
 
@@ -57,13 +57,15 @@ async def list_tokens(principal: PrincipalDep, container: ContainerDep):
 @router.post("/tokens", status_code=201, response_model=TokenCreated,
              responses=problems(401, 403, 422, 503))
 async def create_token(body: TokenRequest, principal: PrincipalDep, container: ContainerDep):
+    """A token acting for you, with your role and state."""
+    days = None if body.expires_in_days is None else timedelta(days=body.expires_in_days)
     plain, token = await run_in_threadpool(
-        lambda: container.accounts.create_token_for(
-            principal, body.name, expires_at=body.expires_at, role=body.role, state=body.state))
+        lambda: container.accounts.create_token_for(principal, body.name, expires_in=days))
     return TokenCreated(token=plain, **token_public(token).model_dump())
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses=problems(401, 404, 503))
+@router.delete("/tokens/{token_id}", status_code=204,
+               responses=problems(401, 403, 404, 422, 503))
 async def revoke_token(
     token_id: Annotated[str, Path(max_length=64)], principal: PrincipalDep,
     container: ContainerDep,
