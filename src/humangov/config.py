@@ -28,7 +28,8 @@ class Settings(BaseSettings):
 
     admin_email: str = "admin@humangov.local"
     admin_password: SecretStr | None = None
-    # Signs session cookies; generated and kept in the data dir when unset.
+    # Signs the cookie that carries a visitor's form token and messages before they log in;
+    # generated and kept in the data dir when unset.
     secret_key: SecretStr | None = None
 
     max_document_bytes: int = Field(10 * 1024 * 1024, ge=1024)
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     # The proxies (comma-separated addresses or CIDRs, "*" for any) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed. Empty: none, the client is the TCP peer.
     forwarded_allow_ips: str = ""
+    # A login ends after this long without a request, and this long after it began, whatever.
+    session_idle: timedelta = timedelta(minutes=30)
+    session_lifetime: timedelta = timedelta(hours=12)
 
     # erasure
     # Who drains the erasure outbox: `serve` itself, or (off) a `humangov worker` run beside it.

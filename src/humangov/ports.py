@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from humangov.domain.auth import ApiToken, User
+from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.states import State
@@ -229,6 +229,14 @@ class AccountStore(Protocol):
     def count_users(self) -> int: ...
     def add_token(self, token: ApiToken) -> None: ...
     def find_token(self, token_hash: str) -> ApiToken | None: ...
+    def list_tokens(self) -> list[ApiToken]: ...  # oldest first
+    def delete_token(self, token_id: str) -> bool: ...  # False if there was none
+    def touch_token(self, token_hash: str, at: datetime) -> None: ...  # sets last_used_at
+    def add_session(self, session: LoginSession) -> None: ...
+    def find_session(self, id_hash: str) -> LoginSession | None: ...
+    def touch_session(self, id_hash: str, at: datetime) -> None: ...  # sets last_seen_at
+    def delete_session(self, id_hash: str) -> None: ...
+    def delete_user_sessions(self, user_id: str) -> int: ...  # how many ended
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import gc
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -45,7 +46,7 @@ ARGUMENTS = {
     "serve": [], "worker": [], "monitor": ["--config", "{checks}"], "stream-worker": [],
     "states list": [], "states add": ["CA"], "states remove": ["CA"],
     "users add": ["ada@example.org", "--role", "admin"], "users list": [],
-    "tokens create": ["--role", "admin"],
+    "tokens create": ["--role", "admin"], "tokens list": [], "tokens revoke": ["x"],
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
@@ -256,3 +257,41 @@ def test_the_installed_command_reports_an_error_without_a_traceback_and_imports_
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                             timeout=60, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_tokens_are_listed_by_id_and_revoked_at_once_even_for_a_running_app(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from humangov.bootstrap import bootstrap
+    from humangov.config import Settings
+    from humangov.web.app import create_app
+
+    assert humangov("states", "add", "CA", "--data-dir", tmp_path).exit_code == 0
+    made = humangov("tokens", "create", "--role", "viewer", "--state", "CA", "--name", "ci",
+                    "--expires", "30d", "--data-dir", tmp_path)
+    assert made.exit_code == 0, made.output
+    plain = made.stdout.strip()
+    listed = humangov("tokens", "list", "--data-dir", tmp_path)
+    assert listed.exit_code == 0 and plain not in listed.stdout
+    container = bootstrap(Settings(environment="test", data_dir=tmp_path, monitoring=False))
+    try:
+        [token] = container.accounts.store.list_tokens()
+        assert token.expires_at - token.created_at == timedelta(days=30)
+        token_id = token.id
+        assert token_id in listed.stdout
+        with TestClient(create_app(container)) as app:
+            auth = {"Authorization": f"Bearer {plain}"}
+            assert app.get("/api/v1/states/CA/employees", headers=auth).status_code == 200
+            revoked = humangov("tokens", "revoke", token_id, "--data-dir", tmp_path)
+            assert revoked.exit_code == 0 and revoked.stdout == f"revoked ci ({token_id})\n"
+            assert app.get("/api/v1/states/CA/employees", headers=auth).status_code == 401
+    finally:
+        container.close()
+    again = humangov("tokens", "revoke", token_id, "--data-dir", tmp_path)
+    assert again.exit_code == 1 and f"There is no token {token_id}" in again.stderr
+
+
+def test_a_token_expiry_must_be_a_duration(tmp_path):
+    result = humangov("tokens", "create", "--role", "admin", "--expires", "soon",
+                      "--data-dir", tmp_path)
+    assert result.exit_code == 2 and "must be a duration such as" in result.output

@@ -1,7 +1,10 @@
-"""Accounts: argon2-hashed passwords for people, sha256-hashed bearer tokens for machines.
+"""Accounts: argon2-hashed passwords for people, sha256-hashed bearer tokens for machines,
+and server-side login sessions.
 
-Tokens are 256 random bits, so a fast hash is enough to make a stolen table useless; passwords
-are chosen by people, so they get argon2 (https://www.rfc-editor.org/rfc/rfc9106).
+Tokens and session ids are 256 random bits, so a fast hash is enough to make a stolen table
+useless; passwords are chosen by people, so they get argon2
+(https://www.rfc-editor.org/rfc/rfc9106). Sessions follow OWASP's session management advice:
+an idle timeout and an absolute lifetime, both enforced on the server.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import re
 import secrets
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from humangov.domain.auth import ApiToken, Principal, User, check_role
-from humangov.domain.errors import InvalidInput, Unauthenticated
+from humangov.domain.auth import ApiToken, LoginSession, Principal, User, check_role
+from humangov.domain.errors import InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
 
@@ -27,6 +31,13 @@ MAX_EMAIL = 254
 MAX_TOKEN = 200  # ours are 46 characters; longer is refused before any lookup or cache
 MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a stranger can ask for
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+MAX_TOKEN_NAME = 100
+MAX_TOKEN_DAYS = 3650
+# What a token name may not hold: control characters (C0, DEL, C1) and bidi controls, which
+# would make a listing lie about what it shows.
+TOKEN_NAME_PATTERN = "^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+# Last-seen and last-used times are this coarse, so a busy client costs no write per request.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -34,9 +45,17 @@ def hash_token(token: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: AccountStore, clock: Clock):
+    def __init__(
+        self,
+        store: AccountStore,
+        clock: Clock,
+        *,
+        session_idle: timedelta = timedelta(minutes=30),
+        session_lifetime: timedelta = timedelta(hours=12),
+    ):
         self.store = store
         self.clock = clock
+        self.session_idle, self.session_lifetime = session_idle, session_lifetime
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
@@ -80,23 +99,104 @@ class Accounts:
         return user
 
     def create_token(
-        self, role: str, state: str | None = None, name: str = ""
+        self,
+        role: str,
+        state: str | None = None,
+        name: str = "",
+        *,
+        owner: str | None = None,
+        expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
     ) -> tuple[str, ApiToken]:
-        """Return the token (shown once) and its stored record (hash only)."""
+        """Return the token (shown once) and its stored record (hash only). It expires at
+        `expires_at`, or `expires_in` after now, or never."""
         state = normalize_code(state) if state else None
         check_role(role, state)
+        name = name.strip() or f"{role}-{state or 'all'}"
+        if len(name) > MAX_TOKEN_NAME or not re.match(TOKEN_NAME_PATTERN, name):
+            raise InvalidInput(
+                f"A token name is text of at most {MAX_TOKEN_NAME} characters, without "
+                "control characters.",
+                field="name")
+        now = self.clock.now()
+        if expires_in is not None:
+            expires_at = now + expires_in
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)  # as every stored time is
+        if expires_at is not None and expires_at <= now:
+            raise InvalidInput("The expiry must be in the future.", field="expires_at")
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = ApiToken(str(uuid.uuid4()), name or f"{role}-{state or 'all'}", role, state,
-                         hash_token(plain), self.clock.now())
+        token = ApiToken(str(uuid.uuid4()), name, role, state, hash_token(plain), now,
+                         owner, expires_at)
         self.store.add_token(token)
         return plain, token
 
+    def create_token_for(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        expires_in: timedelta | None = None,
+    ) -> tuple[str, ApiToken]:
+        """A token acting for the principal's user: their role and state, owned by them."""
+        return self.create_token(principal.role, principal.state, name,
+                                 owner=principal.user_id, expires_in=expires_in)
+
     def principal_for_token(self, plain: str) -> Principal | None:
+        """The token's principal; None if it is unknown, revoked or expired."""
         token = self.store.find_token(hash_token(plain))
-        if token is None:
+        now = self.clock.now()
+        if token is None or token.expired(now):
             return None
+        if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+            self.store.touch_token(token.token_hash, now)
         return Principal(f"token:{token.name}", token.role, token.state,
-                         canary=token.token_hash in self._canaries)
+                         user_id=token.owner, canary=token.token_hash in self._canaries)
+
+    def list_tokens(self, principal: Principal) -> list[ApiToken]:
+        return [t for t in self.store.list_tokens() if principal.may_manage_token(t)]
+
+    def revoke_token(self, principal: Principal, token_id: str) -> ApiToken:
+        """Delete the token: it stops working on its next request."""
+        token = next((t for t in self.list_tokens(principal) if t.id == token_id), None)
+        # Someone else's token answers as if it did not exist.
+        if token is None or not self.store.delete_token(token_id):
+            raise NotFound(f"There is no token {token_id} among yours.")
+        return token
+
+    def start_session(self, user_id: str) -> tuple[str, LoginSession]:
+        """Return the session id for the cookie (never stored) and the stored session."""
+        plain = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        session = LoginSession(hash_token(plain), user_id, now, now, secrets.token_urlsafe(32))
+        self.store.add_session(session)
+        return plain, session
+
+    def resume_session(self, plain: str) -> tuple[Principal, LoginSession] | None:
+        """The user and session behind a cookie; None (and the row gone) once it has ended."""
+        id_hash = hash_token(plain)
+        session = self.store.find_session(id_hash)
+        if session is None:
+            return None
+        now = self.clock.now()
+        user = self.store.get_user(session.user_id)
+        if (
+            user is None
+            or now - session.last_seen_at >= self.session_idle
+            or now - session.created_at >= self.session_lifetime
+        ):
+            self.store.delete_session(id_hash)
+            return None
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            self.store.touch_session(id_hash, now)
+        return replace(principal_of(user), canary=user.email in self._canaries), session
+
+    def end_session(self, plain: str) -> None:
+        self.store.delete_session(hash_token(plain))
+
+    def end_sessions(self, user_id: str) -> int:
+        """End every session of the user (sign out everywhere); returns how many ended."""
+        return self.store.delete_user_sessions(user_id)
 
     def principal_for_user(self, user_id: str) -> Principal | None:
         user = self.store.get_user(user_id)
@@ -118,4 +218,4 @@ class Accounts:
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(f"user:{user.email}", user.role, user.state)
+    return Principal(f"user:{user.email}", user.role, user.state, user_id=user.id)

@@ -90,6 +90,19 @@ api_tokens = Table(
     Column("state", String),
     Column("token_hash", String, nullable=False, unique=True),
     Column("created_at", String, nullable=False),
+    Column("owner", String),
+    Column("expires_at", String),
+    Column("last_used_at", String),
+)
+
+# Browser logins, kept on the server (only the hash of the cookie's random id).
+login_sessions = Table(
+    "login_sessions", metadata,
+    Column("id_hash", String, primary_key=True),
+    Column("user_id", String, nullable=False, index=True),
+    Column("created_at", String, nullable=False),
+    Column("last_seen_at", String, nullable=False),
+    Column("csrf", String, nullable=False),
 )
 
 # The transactional outbox of erasure intents. The RecordStore writes rows in the same

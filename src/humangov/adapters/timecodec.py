@@ -23,6 +23,10 @@ def to_text(moment: datetime) -> str:
 from_text = datetime.fromisoformat
 
 
+def to_optional_text(moment: datetime | None) -> str | None:
+    return None if moment is None else to_text(moment)
+
+
 def from_optional_text(value: str | None) -> datetime | None:
     """For nullable columns: None (or an empty value) stays None."""
     return from_text(value) if value else None

@@ -4,13 +4,11 @@ built on them."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from humangov.accounts.service import Accounts, hash_token
+from humangov.accounts.service import Accounts
 from humangov.config import Settings
-from humangov.domain.auth import Principal
 from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
@@ -27,8 +25,6 @@ from humangov.ports import (
 )
 
 log = logging.getLogger(__name__)
-
-TOKEN_CACHE_SECONDS = 10.0
 
 
 @dataclass
@@ -51,14 +47,17 @@ class Container:
     erasures: Erasures = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
-    _tokens: dict[str, tuple[float, Principal | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.personnel = Personnel(
             self.records, self.blobs, self.clock,
             max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
         )
-        self.accounts = Accounts(self.account_store, self.clock)
+        self.accounts = Accounts(
+            self.account_store, self.clock,
+            session_idle=self.settings.session_idle,
+            session_lifetime=self.settings.session_lifetime,
+        )
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
@@ -67,19 +66,6 @@ class Container:
     def changed(self) -> None:
         for listener in self.change_listeners:
             listener()
-
-    def token_principal(self, token: str) -> Principal | None:
-        """Resolve a bearer token, caching briefly so hot API paths skip the lookup."""
-        now = time.monotonic()
-        key = hash_token(token)  # a fixed-size key: never the caller's raw header
-        hit = self._tokens.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-        principal = self.accounts.principal_for_token(token)
-        if len(self._tokens) > 10_000:
-            self._tokens.clear()
-        self._tokens[key] = (now + TOKEN_CACHE_SECONDS, principal)
-        return principal
 
     def provision_all_states(self) -> int:
         """Provision the 50 states; returns how many were new. A state whose store is missing

@@ -1,13 +1,16 @@
-"""`humangov users add|list` and `humangov tokens create`."""
+"""`humangov users add|list` and `humangov tokens create|list|revoke`."""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from humangov.cli.common import DataDir, open_container, out
+from humangov.cli.erasure import parse_duration
+from humangov.domain.auth import SYSTEM
 
 users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
 tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -48,9 +51,39 @@ def tokens_create(
     role: RoleOpt,
     state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
+    expires: Annotated[str | None, typer.Option(
+        help="Stop working after this long, such as 30d or 12h (default: never)")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only once)."""
+    lifetime = parse_duration(expires) if expires else None
     with open_container(data_dir) as c:
-        plain, _ = c.accounts.create_token(role, state, name)
+        plain, _ = c.accounts.create_token(role, state, name, expires_in=lifetime)
     print(plain)
+
+
+@tokens.command("list")
+def tokens_list(data_dir: DataDir = None) -> None:
+    """List every token by id (the secrets themselves are not stored)."""
+    from rich.table import Table
+
+    with open_container(data_dir) as c:
+        listed = c.accounts.list_tokens(SYSTEM)
+    table = Table("name", "role", "state", "created", "expires", "last used")
+    table.add_column("id", no_wrap=True, min_width=36)  # whole, to paste into `revoke`
+    for t in listed:
+        table.add_row(t.name, t.role, t.state or "all", _minute(t.created_at),
+                      _minute(t.expires_at) or "never", _minute(t.last_used_at) or "never", t.id)
+    out.print(table)
+
+
+@tokens.command("revoke")
+def tokens_revoke(token_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a token by id: it stops working at once."""
+    with open_container(data_dir) as c:
+        token = c.accounts.revoke_token(SYSTEM, token_id)
+    out.print(f"revoked {token.name} ({token.id})")
+
+
+def _minute(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at else ""

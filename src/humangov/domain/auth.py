@@ -28,6 +28,24 @@ class ApiToken:
     state: str | None
     token_hash: str
     created_at: datetime
+    owner: str | None = None  # the user who created it; None for tokens made with the CLI
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSession:
+    """A browser's login, kept on the server: the cookie holds a random id, the store only its
+    hash, so a copied cookie dies with the row (logout, sign out everywhere, timeouts)."""
+
+    id_hash: str
+    user_id: str
+    created_at: datetime
+    last_seen_at: datetime
+    csrf: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,8 @@ class Principal:
     # The monitoring canary: what it creates is synthetic (left out of lists, exports and
     # reports). Set only by Accounts, for the identities `serve` registered as its canary.
     canary: bool = False
+    user_id: str | None = None  # the user acting, or who owns the token acting
+
 
     @property
     def is_admin(self) -> bool:
@@ -63,6 +83,10 @@ class Principal:
     def require_admin(self) -> None:
         if not self.is_admin:
             raise Forbidden("Only platform admins can do this.")
+
+    def may_manage_token(self, token: ApiToken) -> bool:
+        """Admins manage every token; anyone else the tokens they created."""
+        return self.is_admin or (self.user_id is not None and token.owner == self.user_id)
 
 
 def check_role(role: str, state: str | None) -> None:

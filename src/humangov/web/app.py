@@ -25,7 +25,7 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
-from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
+from humangov.web.routes import alarms, api, erasures, health, monitoring, pages, tokens
 from humangov.web.security import PageSecurityHeaders
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SESSION_SECONDS = 8 * 3600
+PRE_LOGIN_SECONDS = 8 * 3600
 
 
 class BackgroundService(Protocol):
@@ -97,11 +97,13 @@ def create_app(
     templates.env.globals["csrf_field"] = csrf_field
     app.state.templates = templates
 
+    # Logins are server-side sessions (deps.login_of); this signed cookie only carries what a
+    # visitor needs before logging in (the login form's CSRF token) and one-time messages.
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),
-        session_cookie="humangov_session",
-        max_age=SESSION_SECONDS,
+        session_cookie="humangov_form",
+        max_age=PRE_LOGIN_SECONDS,
         same_site="lax",
         https_only=container.settings.public_url.startswith("https://"),
     )
@@ -112,6 +114,7 @@ def create_app(
     app.include_router(api.router)
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
+    app.include_router(tokens.router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
     # Operations pages are for platform admins: they span every state.

@@ -14,7 +14,7 @@ from fastapi import Depends, Path, Request, Response
 from markupsafe import Markup
 
 from humangov.accounts.service import MAX_TOKEN
-from humangov.domain.auth import Principal
+from humangov.domain.auth import LoginSession, Principal
 from humangov.domain.errors import Forbidden, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from humangov.bootstrap import Container
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The login's random id (its hash is on the server). Before login, a visitor's form token and
+# messages ride in Starlette's signed cookie instead, so anonymous visits store nothing.
+SESSION_COOKIE = "humangov_session"
 
 
 async def get_container(request: Request) -> Container:
@@ -29,6 +32,15 @@ async def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated["Container", Depends(get_container)]
+
+
+def login_of(request: Request) -> tuple[Principal, LoginSession] | None:
+    """The live server-side session the cookie names, looked up once per request."""
+    if "humangov.login" not in request.scope:
+        plain = request.cookies.get(SESSION_COOKIE)
+        accounts = request.app.state.container.accounts
+        request.scope["humangov.login"] = accounts.resume_session(plain) if plain else None
+    return request.scope["humangov.login"]
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -44,16 +56,15 @@ def principal_of(request: Request) -> Principal | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.")
-        principal = container.token_principal(token.strip())
+        # Looked up every time, never cached: a revoked or expired token stops at once.
+        principal = container.accounts.principal_for_token(token.strip())
         if principal is None:
             raise Unauthenticated(
                 "The API token is not valid. Create one with `humangov tokens create`."
             )
-    elif "session" in request.scope and (user_id := request.session.get("uid")):
-        principal = container.accounts.principal_for_user(user_id)
-        if principal is None:
-            request.session.clear()
-        elif request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
+    elif (login := login_of(request)) is not None:
+        principal = login[0]
+        if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
             # A cookie rides along with any cross-site request; API writes made with the
             # session must prove they come from our pages.
             require_csrf(request, request.headers.get("x-csrf-token"))
@@ -113,6 +124,8 @@ AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
 
 # CSRF: a per-session secret, echoed in every form (and in X-CSRF-Token for API calls).
 def csrf_token(request: Request) -> str:
+    if (login := login_of(request)) is not None:
+        return login[1].csrf
     token = request.session.get("csrf")
     if not token:
         token = request.session["csrf"] = secrets.token_urlsafe(32)
@@ -122,7 +135,8 @@ def csrf_token(request: Request) -> str:
 def require_csrf(request: Request, submitted: object) -> None:
     """`submitted` is what the form or header carried: anything but the session's token
     (a missing field, a file posted under the field's name) is refused."""
-    expected = request.session.get("csrf")
+    login = login_of(request)
+    expected = login[1].csrf if login is not None else request.session.get("csrf")
     if (
         not expected
         or not isinstance(submitted, str)

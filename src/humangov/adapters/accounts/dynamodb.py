@@ -8,14 +8,20 @@ attributes: https://aws.amazon.com/blogs/database/simulating-amazon-dynamodb-uni
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
-from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.auth import ApiToken, User
+from humangov.adapters.timecodec import (
+    from_optional_text,
+    from_text,
+    to_optional_text,
+    to_text,
+)
+from humangov.domain.auth import ApiToken, LoginSession, User
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -63,16 +69,73 @@ class DynamoDBAccountStore:
     def add_token(self, token: ApiToken) -> None:
         item = to_item({"pk": "TOKEN", "sk": token.token_hash, "id": token.id, "name": token.name,
                         "role": token.role, "state": token.state,
-                        "created_at": to_text(token.created_at)})
-        guard = to_item({"pk": "TOKENID", "sk": token.id})
+                        "created_at": to_text(token.created_at), "owner": token.owner,
+                        "expires_at": to_optional_text(token.expires_at),
+                        "last_used_at": to_optional_text(token.last_used_at)})
+        guard = to_item({"pk": "TOKENID", "sk": token.id, "token_hash": token.token_hash})
         self._put_unique([item, guard], duplicate_token)
 
     def find_token(self, token_hash: str) -> ApiToken | None:
         v = self._get("TOKEN", token_hash)
-        if v is None:
-            return None
-        return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"],
-                        from_text(v["created_at"]))
+        return _token(v) if v else None
+
+    def list_tokens(self) -> list[ApiToken]:
+        tokens = [_token(from_item(i)) for i in self._query("TOKEN")]
+        return sorted(tokens, key=lambda t: (t.created_at, t.id))
+
+    def delete_token(self, token_id: str) -> bool:
+        guard = self._get("TOKENID", token_id)
+        if guard is None:
+            return False
+        # Guards written before tokens could be revoked do not name their token.
+        token_hash = guard.get("token_hash") or next(
+            (t.token_hash for t in self.list_tokens() if t.id == token_id), None)
+        keys = [("TOKENID", token_id)] + ([("TOKEN", token_hash)] if token_hash else [])
+        with translating("The accounts store"):
+            self._ddb.transact_write_items(TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": _key(pk, sk)}} for pk, sk in keys])
+        return True
+
+    def touch_token(self, token_hash: str, at: datetime) -> None:
+        self._set("TOKEN", token_hash, "last_used_at", at)
+
+    def add_session(self, session: LoginSession) -> None:
+        item = to_item({"pk": "SESSION", "sk": session.id_hash, "user_id": session.user_id,
+                        "created_at": to_text(session.created_at),
+                        "last_seen_at": to_text(session.last_seen_at), "csrf": session.csrf})
+        self._put_unique([item], duplicate_token)
+
+    def find_session(self, id_hash: str) -> LoginSession | None:
+        v = self._get("SESSION", id_hash)
+        return _session(v) if v else None
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        self._set("SESSION", id_hash, "last_seen_at", at)
+
+    def delete_session(self, id_hash: str) -> None:
+        with translating("The accounts store"):
+            self._ddb.delete_item(TableName=self.table, Key=_key("SESSION", id_hash))
+
+    def delete_user_sessions(self, user_id: str) -> int:
+        # Sessions are few (one per browser that logged in lately), so one partition read.
+        ended = [s for s in (_session(from_item(i)) for i in self._query("SESSION"))
+                 if s.user_id == user_id]
+        for s in ended:
+            self.delete_session(s.id_hash)
+        return len(ended)
+
+    def _set(self, pk: str, sk: str, name: str, at: datetime) -> None:
+        """Set one time attribute of an item that exists (and only if it still does)."""
+        with translating("The accounts store"):
+            try:
+                self._ddb.update_item(
+                    TableName=self.table, Key=_key(pk, sk), UpdateExpression="SET #n = :v",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#n": name},
+                    ExpressionAttributeValues={":v": {"S": to_text(at)}})
+            except ClientError as exc:
+                if code(exc) != "ConditionalCheckFailedException":
+                    raise
 
     def _put_unique(self, items: list[dict], conflict: Callable[[], Exception]) -> None:
         with translating("The accounts store"):
@@ -88,7 +151,7 @@ class DynamoDBAccountStore:
     def _get(self, pk: str, sk: str) -> dict | None:
         with translating("The accounts store"):
             got = self._ddb.get_item(TableName=self.table, ConsistentRead=True,
-                                     Key={"pk": {"S": pk}, "sk": {"S": sk}})
+                                     Key=_key(pk, sk))
         return from_item(got["Item"]) if "Item" in got else None
 
     def _query(self, pk: str) -> list[dict[str, Any]]:
@@ -101,3 +164,19 @@ class DynamoDBAccountStore:
 def _user(v: dict) -> User:
     return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"],
                 from_text(v["created_at"]))
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _token(v: dict) -> ApiToken:
+    return ApiToken(v["id"], v["name"], v["role"], v.get("state"), v["sk"],
+                    from_text(v["created_at"]), v.get("owner"),
+                    from_optional_text(v.get("expires_at")),
+                    from_optional_text(v.get("last_used_at")))
+
+
+def _session(v: dict) -> LoginSession:
+    return LoginSession(v["sk"], v["user_id"], from_text(v["created_at"]),
+                        from_text(v["last_seen_at"]), v["csrf"])

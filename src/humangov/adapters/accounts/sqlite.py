@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy
-from sqlalchemy import Executable, Row, func, insert, select
+from sqlalchemy import Executable, Row, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
-from humangov.adapters.metadata import api_tokens, users
+from humangov.adapters.metadata import api_tokens, login_sessions, users
 from humangov.adapters.sql import reading
-from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.auth import ApiToken, User
+from humangov.adapters.timecodec import (
+    from_optional_text,
+    from_text,
+    to_optional_text,
+    to_text,
+)
+from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.errors import StorageUnavailable
 
 
@@ -44,7 +51,9 @@ class SqliteAccountStore:
 
     def add_token(self, token: ApiToken) -> None:
         row = {"id": token.id, "name": token.name, "role": token.role, "state": token.state,
-               "token_hash": token.token_hash, "created_at": to_text(token.created_at)}
+               "token_hash": token.token_hash, "created_at": to_text(token.created_at),
+               "owner": token.owner, "expires_at": to_optional_text(token.expires_at),
+               "last_used_at": to_optional_text(token.last_used_at)}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(api_tokens), row)
@@ -55,14 +64,52 @@ class SqliteAccountStore:
 
     def find_token(self, token_hash: str) -> ApiToken | None:
         rows = self._read(select(api_tokens).where(api_tokens.c.token_hash == token_hash))
+        return _token(rows[0]) if rows else None
+
+    def list_tokens(self) -> list[ApiToken]:
+        rows = self._read(select(api_tokens).order_by(api_tokens.c.created_at, api_tokens.c.id))
+        return [_token(r) for r in rows]
+
+    def delete_token(self, token_id: str) -> bool:
+        return self._write(delete(api_tokens).where(api_tokens.c.id == token_id)) > 0
+
+    def touch_token(self, token_hash: str, at: datetime) -> None:
+        self._write(update(api_tokens).where(api_tokens.c.token_hash == token_hash)
+                    .values(last_used_at=to_text(at)))
+
+    def add_session(self, session: LoginSession) -> None:
+        self._write(insert(login_sessions).values(
+            id_hash=session.id_hash, user_id=session.user_id, csrf=session.csrf,
+            created_at=to_text(session.created_at), last_seen_at=to_text(session.last_seen_at)))
+
+    def find_session(self, id_hash: str) -> LoginSession | None:
+        rows = self._read(select(login_sessions).where(login_sessions.c.id_hash == id_hash))
         if not rows:
             return None
         r = rows[0]
-        return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at))
+        return LoginSession(r.id_hash, r.user_id, from_text(r.created_at),
+                            from_text(r.last_seen_at), r.csrf)
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        self._write(update(login_sessions).where(login_sessions.c.id_hash == id_hash)
+                    .values(last_seen_at=to_text(at)))
+
+    def delete_session(self, id_hash: str) -> None:
+        self._write(delete(login_sessions).where(login_sessions.c.id_hash == id_hash))
+
+    def delete_user_sessions(self, user_id: str) -> int:
+        return self._write(delete(login_sessions).where(login_sessions.c.user_id == user_id))
 
     def _one_user(self, statement: Executable) -> User | None:
         rows = self._read(statement)
         return _user(rows[0]) if rows else None
+
+    def _write(self, statement: Executable) -> int:
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(statement).rowcount
+        except sa_exc.OperationalError as exc:
+            raise _unavailable() from exc
 
     def _read(self, statement: Executable) -> list[Row]:
         try:
@@ -74,6 +121,11 @@ class SqliteAccountStore:
 
 def _user(r: Row) -> User:
     return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at))
+
+
+def _token(r: Row) -> ApiToken:
+    return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at),
+                    r.owner, from_optional_text(r.expires_at), from_optional_text(r.last_used_at))
 
 
 def _unavailable() -> StorageUnavailable:

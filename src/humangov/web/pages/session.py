@@ -1,16 +1,19 @@
 """Logging in and out. Failures slow further guesses per client and per account
-(accounts/throttle.py)."""
+(accounts/throttle.py).
+
+A login is a server-side session (Accounts.start_session): the cookie holds only its random
+id, so logging out deletes the row and a copy of the cookie taken before is worthless."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from humangov.accounts.service import MAX_EMAIL, MAX_PASSWORD
 from humangov.domain.errors import Unauthenticated
-from humangov.web.deps import ContainerDep, render, require_csrf
+from humangov.web.deps import SESSION_COOKIE, ContainerDep, login_of, render, require_csrf
 from humangov.web.pages.kit import (
     OptionalPrincipal,
     client_of,
@@ -76,16 +79,34 @@ async def login(request: Request, container: ContainerDep):
         throttle.failed(client, email)
         return render(request, "login.html", 400, next=target, email=email, errors={"": exc.detail})
     throttle.succeeded(client, email)
+    if previous := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(container.accounts.end_session, previous)
+    plain, _ = await run_in_threadpool(container.accounts.start_session, user.id)
     # A fresh session: nothing from before the login survives, and the CSRF token rotates.
     request.session.clear()
-    request.session["uid"] = user.id
-    return see_other(target)
+    response = see_other(target)
+    settings = container.settings
+    response.set_cookie(
+        SESSION_COOKIE, plain, max_age=int(settings.session_lifetime.total_seconds()),
+        httponly=True, samesite="lax", secure=settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+def signed_out(request: Request, message: str) -> Response:
+    """To the login page, the session cookie dropped (its server side already gone)."""
+    request.session.clear()
+    flash(request, message)
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
 
 
 @router.post("/logout")
-async def logout(request: Request):
+async def logout(request: Request, container: ContainerDep):
     form = await small_form(request)
+    if login_of(request) is None:  # already ended (timed out, or signed out elsewhere)
+        return signed_out(request, "You are logged out.")
     require_csrf(request, form.get("csrf_token"))
-    request.session.clear()
-    flash(request, "You are logged out.")
-    return see_other("/login")
+    await run_in_threadpool(container.accounts.end_session, request.cookies[SESSION_COOKIE])
+    return signed_out(request, "You are logged out.")

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Query, Request
 
 from humangov.domain.states import STATE_NAMES
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
-from humangov.web.pages import employees, session
+from humangov.web.pages import account, employees, session
 from humangov.web.pages.kit import see_other
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
+router.include_router(account.router)
 
 PAGE_SIZE = 50
 

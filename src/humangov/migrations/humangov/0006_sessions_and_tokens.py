@@ -1,0 +1,35 @@
+"""sessions and tokens: server-side login sessions; tokens get an owner, an expiry, a last use.
+
+Revision ID: 0006
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_sessions",
+        sa.Column("id_hash", sa.String, primary_key=True),
+        sa.Column("user_id", sa.String, nullable=False),
+        sa.Column("created_at", sa.String, nullable=False),
+        sa.Column("last_seen_at", sa.String, nullable=False),
+        sa.Column("csrf", sa.String, nullable=False),
+    )
+    op.create_index("ix_login_sessions_user_id", "login_sessions", ["user_id"])
+    for name in ("owner", "expires_at", "last_used_at"):
+        op.add_column("api_tokens", sa.Column(name, sa.String))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        for name in ("owner", "expires_at", "last_used_at"):
+            batch.drop_column(name)
+    op.drop_index("ix_login_sessions_user_id", "login_sessions")
+    op.drop_table("login_sessions")
