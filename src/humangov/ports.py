@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from humangov.domain.audit import AuditEvent
 from humangov.domain.auth import ApiToken, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
@@ -229,6 +230,16 @@ class AccountStore(Protocol):
     def count_users(self) -> int: ...
     def add_token(self, token: ApiToken) -> None: ...
     def find_token(self, token_hash: str) -> ApiToken | None: ...
+
+
+class AuditLog(Protocol):
+    """Append-only security events: appended, listed, never changed or removed."""
+
+    def append(self, event: AuditEvent) -> None: ...
+    def events(
+        self, *, limit: int, cursor: str | None, kind: str | None = None,
+        state: str | None = None, since: datetime | None = None, subject: str | None = None,
+    ) -> tuple[list[AuditEvent], str | None]: ...  # newest first; state None: every state's
 
 
 @dataclass(frozen=True, slots=True)

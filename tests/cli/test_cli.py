@@ -45,7 +45,7 @@ ARGUMENTS = {
     "serve": [], "worker": [], "monitor": ["--config", "{checks}"], "stream-worker": [],
     "states list": [], "states add": ["CA"], "states remove": ["CA"],
     "users add": ["ada@example.org", "--role", "admin"], "users list": [],
-    "tokens create": ["--role", "admin"],
+    "tokens create": ["--role", "admin"], "audit": [],
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],

@@ -13,11 +13,14 @@ import threading
 import time
 import uuid
 from collections import deque
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from humangov.domain.auth import ApiToken, Principal, User, check_role
+from humangov.audit.service import Audit
+from humangov.domain import audit
+from humangov.domain.auth import SYSTEM, ApiToken, Principal, User, check_role
 from humangov.domain.errors import InvalidInput, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
@@ -32,14 +35,16 @@ def hash_token(token: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: AccountStore, clock: Clock):
+    def __init__(self, store: AccountStore, clock: Clock, audit: Audit):
         self.store = store
         self.clock = clock
+        self.audit = audit
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
 
-    def add_user(self, email: str, password: str, role: str, state: str | None = None) -> User:
+    def add_user(self, email: str, password: str, role: str, state: str | None = None, *,
+                 actor: str = SYSTEM.actor, client: str | None = None) -> User:
         email = email.strip().lower()
         if not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
@@ -53,6 +58,8 @@ class Accounts:
             str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now()
         )
         self.store.add_user(user)
+        self.audit.record(audit.USER_ADDED, actor, state=state, subject=email, client=client,
+                          role=role)
         return user
 
     def list_users(self) -> list[User]:
@@ -69,7 +76,8 @@ class Accounts:
         return user
 
     def create_token(
-        self, role: str, state: str | None = None, name: str = ""
+        self, role: str, state: str | None = None, name: str = "", *,
+        actor: str = SYSTEM.actor, client: str | None = None,
     ) -> tuple[str, ApiToken]:
         """Return the token (shown once) and its stored record (hash only)."""
         state = normalize_code(state) if state else None
@@ -78,17 +86,35 @@ class Accounts:
         token = ApiToken(str(uuid.uuid4()), name or f"{role}-{state or 'all'}", role, state,
                          hash_token(plain), self.clock.now())
         self.store.add_token(token)
+        self.audit.record(audit.TOKEN_CREATED, actor, state=state, subject=token.id,
+                          client=client, name=token.name, role=role)
         return plain, token
 
     def principal_for_token(self, plain: str) -> Principal | None:
         token = self.store.find_token(hash_token(plain))
+        return None if token is None else principal_of_token(token)
+
+    def use_token(self, plain: str, client: str | None) -> Principal | None:
+        """The token's principal for a request from `client`; its first use is audited."""
+        token = self.store.find_token(hash_token(plain))
         if token is None:
             return None
-        return Principal(f"token:{token.name}", token.role, token.state)
+        principal = principal_of_token(token)
+        self.audit.record_once(audit.TOKEN_FIRST_USED, principal.actor, subject=token.id,
+                               state=token.state, client=client)
+        return principal
 
     def principal_for_user(self, user_id: str) -> Principal | None:
         user = self.store.get_user(user_id)
         return None if user is None else principal_of(user)
+
+    def record_login(self, kind: str, actor: str, email: str, client: str | None,
+                     **detail: Any) -> None:
+        """Audit a login or session event. The event names the account only if `email` is a
+        user's: what a client typed there may be a password in the wrong field."""
+        user = self.store.find_user(email.strip().lower())
+        self.audit.record(kind, actor, state=user.state if user else None,
+                          subject=user.email if user else None, client=client, **detail)
 
     def ensure_first_admin(self, email: str, password: str | None) -> str | None:
         """Create the first platform admin if there are no users; return a generated password
@@ -105,6 +131,10 @@ class Accounts:
 
 def principal_of(user: User) -> Principal:
     return Principal(f"user:{user.email}", user.role, user.state)
+
+
+def principal_of_token(token: ApiToken) -> Principal:
+    return Principal(f"token:{token.name}", token.role, token.state)
 
 
 class LoginThrottle:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from humangov.accounts.service import Accounts
+from humangov.audit.service import Audit
 from humangov.config import Settings
 from humangov.domain.auth import Principal
 from humangov.domain.errors import StorageUnavailable
@@ -18,6 +19,7 @@ from humangov.erasure.sweep import StoreOpener
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,
+    AuditLog,
     BlobStore,
     Clock,
     EarlierApplications,
@@ -40,6 +42,7 @@ class Container:
     account_store: AccountStore
     outbox: ErasureOutbox
     ledger: Ledger
+    audit_log: AuditLog
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -48,6 +51,7 @@ class Container:
     earlier: EarlierApplications | None = None
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
+    audit: Audit = field(init=False)
     erasures: Erasures = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -58,7 +62,8 @@ class Container:
             self.records, self.blobs, self.clock,
             max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
         )
-        self.accounts = Accounts(self.account_store, self.clock)
+        self.audit = Audit(self.audit_log, self.clock)
+        self.accounts = Accounts(self.account_store, self.clock, self.audit)
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
@@ -68,13 +73,14 @@ class Container:
         for listener in self.change_listeners:
             listener()
 
-    def token_principal(self, token: str) -> Principal | None:
-        """Resolve a bearer token, caching briefly so hot API paths skip the lookup."""
+    def token_principal(self, token: str, client: str | None = None) -> Principal | None:
+        """Resolve a bearer token, caching briefly so hot API paths skip the lookup. `client`
+        is the caller's address, recorded with the token's first use."""
         now = time.monotonic()
         hit = self._tokens.get(token)
         if hit and hit[0] > now:
             return hit[1]
-        principal = self.accounts.principal_for_token(token)
+        principal = self.accounts.use_token(token, client)
         if len(self._tokens) > 10_000:
             self._tokens.clear()
         self._tokens[token] = (now + TOKEN_CACHE_SECONDS, principal)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from humangov.cli.common import DataDir, open_container, out
+from humangov.cli.common import DataDir, actor, open_container, out
 
 users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
 tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -26,7 +26,7 @@ def users_add(
     password = os.environ.get("HUMANGOV_NEW_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True, err=True)
     with open_container(data_dir) as c:
-        user = c.accounts.add_user(email, password, role, state)
+        user = c.accounts.add_user(email, password, role, state, actor=actor())
     out.print(f"created {user.role} {user.email}" + (f" for {user.state}" if user.state else ""))
 
 
@@ -52,5 +52,5 @@ def tokens_create(
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only once)."""
     with open_container(data_dir) as c:
-        plain, _ = c.accounts.create_token(role, state, name)
+        plain, _ = c.accounts.create_token(role, state, name, actor=actor())
     print(plain)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from humangov.domain import audit
+from humangov.domain.audit import ANONYMOUS
 from humangov.domain.errors import Unauthenticated
-from humangov.web.deps import ContainerDep, render, require_csrf
+from humangov.web.deps import ContainerDep, audit_login, client_address, render, require_csrf
 from humangov.web.pages.kit import (
     OptionalPrincipal,
-    client_of,
     flash,
     safe_next,
     see_other,
@@ -43,7 +44,7 @@ async def login(request: Request, container: ContainerDep):
         safe_next(text(form, "next")),
     )
     throttle = request.app.state.login_throttle
-    client = client_of(request)
+    client = client_address(request)
     wait = throttle.retry_after(client, email)
     if wait > 0:
         seconds = int(wait) + 1
@@ -67,8 +68,13 @@ async def login(request: Request, container: ContainerDep):
         user = await run_in_threadpool(container.accounts.authenticate, email, password)
     except Unauthenticated as exc:
         throttle.failed(client, email)
+        await audit_login(request, audit.LOGIN_FAILED, ANONYMOUS, email)
+        # Once when the lockout starts, not per refused try: refusals cost a client nothing.
+        if throttle.retry_after(client, email) > 0:
+            await audit_login(request, audit.LOGIN_THROTTLED, ANONYMOUS, email)
         return render(request, "login.html", 400, next=target, email=email, errors={"": exc.detail})
     throttle.succeeded(client, email)
+    await audit_login(request, audit.LOGIN_SUCCEEDED, f"user:{user.email}", user.email)
     # A fresh session: nothing from before the login survives, and the CSRF token rotates.
     request.session.clear()
     request.session["uid"] = user.id
@@ -76,9 +82,12 @@ async def login(request: Request, container: ContainerDep):
 
 
 @router.post("/logout")
-async def logout(request: Request):
+async def logout(request: Request, principal: OptionalPrincipal):
     form = await small_form(request)
     require_csrf(request, form.get("csrf_token"))
     request.session.clear()
+    if principal is not None:
+        email = principal.actor.removeprefix("user:")
+        await audit_login(request, audit.SESSION_ENDED, principal.actor, email, reason="logout")
     flash(request, "You are logged out.")
     return see_other("/login")
