@@ -60,7 +60,7 @@ def test_the_events_filter_by_kind_and_state_and_page_on_a_cursor(client, caller
 
 def test_an_unknown_kind_is_a_clear_422(client, callers):
     r = client.get("/api/v1/audit", headers=callers.admin, params={"kind": "login.maybe"})
-    assert r.status_code == 422 and "login.failed" in r.json()["detail"]
+    assert r.status_code == 422 and "kind" in r.json()["detail"]
 
 
 def test_only_platform_admins_read_the_audit_log(client, callers):

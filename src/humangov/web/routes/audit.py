@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,9 +23,12 @@ pages_router = APIRouter(include_in_schema=False)
 MAX_LIMIT = 200
 PAGE = 50
 
-Kind = Annotated[str | None, Query(max_length=40, description=f"One of {', '.join(KINDS)}.")]
+# The kinds as a pattern, so the API's document says which values it takes.
+KIND_PATTERN = "^(" + "|".join(re.escape(k) for k in KINDS) + ")?$"
+Kind = Annotated[str | None, Query(max_length=40, pattern=KIND_PATTERN,
+                                   json_schema_extra={"pattern": KIND_PATTERN},
+                                   description=f"One of {', '.join(KINDS)}.")]
 StateFilter = Annotated[str | None, Query(max_length=8, description="USPS code, such as CA.")]
-Since = Annotated[datetime | None, Query(description="Only events at or after this time.")]
 Cursor = Annotated[str | None, Query(max_length=512, pattern=CURSOR_PATTERN,
                                      description=CURSOR_RULE)]
 
@@ -48,12 +52,12 @@ class AuditPage(BaseModel):
 def list_audit_events(
     principal: PrincipalDep, container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE,
-    cursor: Cursor = None, kind: Kind = None, state: StateFilter = None, since: Since = None,
+    cursor: Cursor = None, kind: Kind = None, state: StateFilter = None,
 ) -> AuditPage:
     """Security events, newest first: logins, lockouts, sessions ended, users and tokens."""
     items, nxt = container.audit.events(
         principal, limit=limit, cursor=cursor, kind=kind or None,
-        state=normalize_code(state) if state else None, since=since)
+        state=normalize_code(state) if state else None)
     return AuditPage(items=[AuditEventPublic(**dataclasses.asdict(e)) for e in items],
                      next_cursor=nxt)
 
