@@ -10,14 +10,9 @@ from tests.audit_rows import assert_no_secret, audit_rows
 from tests.web.conftest import PASSWORD, csrf_of, log_in, web_app
 
 
-@pytest.fixture(scope="module")
-def app(web_container):
-    return web_app(web_container)
-
-
 @pytest.fixture
-def browser(app):
-    with TestClient(app, raise_server_exceptions=False) as c:
+def browser(web_container):
+    with TestClient(web_app(web_container), raise_server_exceptions=False) as c:
         yield c
 
 

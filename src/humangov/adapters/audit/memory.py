@@ -26,14 +26,5 @@ class MemoryAuditLog:
             return (kind in (None, e.kind) and state in (None, e.state)
                     and subject in (None, e.subject) and (since is None or e.at >= since))
 
-        # The cursor is the position below which the next page starts.
-        below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
-        out: list[AuditEvent] = []
         with self._lock:
-            i = min(below, len(self._events))
-            while i > 0 and len(out) < limit:
-                i -= 1
-                if matches(self._events[i]):
-                    out.append(self._events[i])
-            more = any(matches(e) for e in self._events[:i])
-        return out, (cursors.encode(i) if more else None)
+            return cursors.newest_first(self._events, matches, limit, cursor)
