@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from humangov.domain.audit import AuditEvent
 from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
@@ -237,6 +238,16 @@ class AccountStore(Protocol):
     def touch_session(self, id_hash: str, at: datetime) -> None: ...  # sets last_seen_at
     def delete_session(self, id_hash: str) -> None: ...
     def delete_user_sessions(self, user_id: str) -> int: ...  # how many ended
+
+
+class AuditLog(Protocol):
+    """Append-only security events: appended, listed, never changed or removed."""
+
+    def append(self, event: AuditEvent) -> None: ...
+    def events(
+        self, *, limit: int, cursor: str | None, kind: str | None = None,
+        state: str | None = None, since: datetime | None = None, subject: str | None = None,
+    ) -> tuple[list[AuditEvent], str | None]: ...  # newest first; state None: every state's
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ ARGUMENTS = {
     "states list": [], "states add": ["CA"], "states remove": ["CA"],
     "users add": ["ada@example.org", "--role", "admin"], "users list": [],
     "tokens create": ["--role", "admin"], "tokens list": [], "tokens revoke": ["x"],
+    "audit": [],
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],

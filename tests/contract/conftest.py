@@ -1,7 +1,7 @@
 """Adapter registries for the contract suite.
 
-Each test takes `record_store`, `blob_store`, `account_store` or `ledger` and runs once per
-adapter.
+Each test takes `record_store`, `blob_store`, `account_store`, `ledger` or `audit_log` and runs
+once per adapter.
 A new adapter (DynamoDB, S3) joins by adding one factory to a registry below: a context
 manager taking pytest's `tmp_path` and yielding the adapter (for records, a RecordHarness
 that also reads back the document changes the store recorded). A factory may call
@@ -20,6 +20,8 @@ import sqlalchemy as sa
 
 from humangov.adapters.accounts.memory import MemoryAccountStore
 from humangov.adapters.accounts.sqlite import SqliteAccountStore
+from humangov.adapters.audit.memory import MemoryAuditLog
+from humangov.adapters.audit.sqlite import SqliteAuditLog
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.blobs.memory import MemoryBlobStore
 from humangov.adapters.change_codec import change_from_row
@@ -30,7 +32,7 @@ from humangov.adapters.records.memory import MemoryRecordStore
 from humangov.adapters.records.sqlite import SqliteRecordStore
 from humangov.adapters.sql import open_database
 from humangov.domain.erasure import DocumentChange
-from humangov.ports import AccountStore, BlobStore, Ledger, RecordStore
+from humangov.ports import AccountStore, AuditLog, BlobStore, Ledger, RecordStore
 
 
 @dataclass
@@ -109,12 +111,24 @@ def sqlite_ledger(tmp_path: Path) -> Iterator[Ledger]:
         yield SqliteLedger(engine)
 
 
+@contextmanager
+def memory_audit_log(tmp_path: Path) -> Iterator[AuditLog]:
+    yield MemoryAuditLog()
+
+
+@contextmanager
+def sqlite_audit_log(tmp_path: Path) -> Iterator[AuditLog]:
+    with sqlite_database(tmp_path) as engine:
+        yield SqliteAuditLog(engine)
+
+
 Factory = Callable[[Path], AbstractContextManager]
 
 RECORD_STORES: dict[str, Factory] = {"memory": memory_records, "sqlite": sqlite_records}
 BLOB_STORES: dict[str, Factory] = {"memory": memory_blobs, "filesystem": filesystem_blobs}
 ACCOUNT_STORES: dict[str, Factory] = {"memory": memory_accounts, "sqlite": sqlite_accounts}
 LEDGERS: dict[str, Factory] = {"memory": memory_ledger, "sqlite": sqlite_ledger}
+AUDIT_LOGS: dict[str, Factory] = {"memory": memory_audit_log, "sqlite": sqlite_audit_log}
 
 
 @pytest.fixture(params=list(RECORD_STORES))
@@ -149,3 +163,9 @@ def account_store(request, tmp_path) -> Iterator[AccountStore]:
 def ledger(request, tmp_path) -> Iterator[Ledger]:
     with LEDGERS[request.param](tmp_path) as store:
         yield store
+
+
+@pytest.fixture(params=list(AUDIT_LOGS))
+def audit_log(request, tmp_path) -> Iterator[AuditLog]:
+    with AUDIT_LOGS[request.param](tmp_path) as log:
+        yield log

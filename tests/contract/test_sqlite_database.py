@@ -314,7 +314,7 @@ def test_a_table_definition_changed_without_a_migration_is_reported(tmp_path, sc
 
 def rows(path: Path, like: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
     """Every row of every table, but the version markers, read without the app's code.
-    With `like`, only the columns those rows have (a later revision may add columns)."""
+    With `like`, only the tables and columns it has (a later revision may add both)."""
     with closing(sqlite3.connect(path)) as db:
         db.row_factory = sqlite3.Row
         tables = [name for (name,) in db.execute(

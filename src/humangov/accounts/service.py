@@ -15,11 +15,14 @@ import secrets
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from humangov.domain.auth import ApiToken, LoginSession, Principal, User, check_role
+from humangov.audit.service import Audit
+from humangov.domain import audit
+from humangov.domain.auth import SYSTEM, ApiToken, LoginSession, Principal, User, check_role
 from humangov.domain.errors import InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
@@ -49,12 +52,14 @@ class Accounts:
         self,
         store: AccountStore,
         clock: Clock,
+        audit: Audit,
         *,
         session_idle: timedelta = timedelta(minutes=30),
         session_lifetime: timedelta = timedelta(hours=12),
     ):
         self.store = store
         self.clock = clock
+        self.audit = audit
         self.session_idle, self.session_lifetime = session_idle, session_lifetime
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
@@ -68,7 +73,8 @@ class Accounts:
         if email:
             self._canaries.add(email.strip().lower())
 
-    def add_user(self, email: str, password: str, role: str, state: str | None = None) -> User:
+    def add_user(self, email: str, password: str, role: str, state: str | None = None, *,
+                 actor: str = SYSTEM.actor, client: str | None = None) -> User:
         email = email.strip().lower()
         if len(email) > MAX_EMAIL or not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
@@ -83,6 +89,8 @@ class Accounts:
             str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now()
         )
         self.store.add_user(user)
+        self.audit.record(audit.USER_ADDED, actor, state=state, subject=email, client=client,
+                          role=role)
         return user
 
     def list_users(self) -> list[User]:
@@ -107,6 +115,8 @@ class Accounts:
         owner: str | None = None,
         expires_at: datetime | None = None,
         expires_in: timedelta | None = None,
+        actor: str = SYSTEM.actor,
+        client: str | None = None,
     ) -> tuple[str, ApiToken]:
         """Return the token (shown once) and its stored record (hash only). It expires at
         `expires_at`, or `expires_in` after now, or never."""
@@ -129,6 +139,8 @@ class Accounts:
         token = ApiToken(str(uuid.uuid4()), name, role, state, hash_token(plain), now,
                          owner, expires_at)
         self.store.add_token(token)
+        self.audit.record(audit.TOKEN_CREATED, actor, state=state, subject=token.id,
+                          client=client, name=token.name, role=role)
         return plain, token
 
     def create_token_for(
@@ -145,8 +157,21 @@ class Accounts:
     def principal_for_token(self, plain: str) -> Principal | None:
         """The token's principal; None if it is unknown, revoked or expired."""
         token = self.store.find_token(hash_token(plain))
+        return None if token is None else self._token_principal(token)
+
+    def use_token(self, plain: str, client: str | None) -> Principal | None:
+        """`principal_for_token` for a request from `client`; its first use is audited."""
+        token = self.store.find_token(hash_token(plain))
+        principal = None if token is None else self._token_principal(token)
+        if token is not None and principal is not None:
+            self.audit.record_once(audit.TOKEN_FIRST_USED, principal.actor, subject=token.id,
+                                   state=token.state, client=client)
+        return principal
+
+    def _token_principal(self, token: ApiToken) -> Principal | None:
+        """None once the token has expired; its last use noted at most once a minute."""
         now = self.clock.now()
-        if token is None or token.expired(now):
+        if token.expired(now):
             return None
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             self.store.touch_token(token.token_hash, now)
@@ -203,6 +228,14 @@ class Accounts:
         if user is None:
             return None
         return replace(principal_of(user), canary=user.email in self._canaries)
+
+    def record_login(self, kind: str, actor: str, email: str, client: str | None,
+                     **detail: Any) -> None:
+        """Audit a login or session event. The event names the account only if `email` is a
+        user's: what a client typed there may be a password in the wrong field."""
+        user = self.store.find_user(email.strip().lower())
+        self.audit.record(kind, actor, state=user.state if user else None,
+                          subject=user.email if user else None, client=client, **detail)
 
     def ensure_first_admin(self, email: str, password: str | None) -> str | None:
         """Create the first platform admin if there are no users; return a generated password

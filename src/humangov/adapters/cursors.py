@@ -10,7 +10,7 @@ the API), before it can reach a database as a value the database refuses.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -58,3 +58,18 @@ def texts(count: int, max_length: int) -> Callable[[Any], tuple[str, ...]]:
             raise ValueError("not a list of texts")
         return tuple(value)
     return validate
+
+
+def newest_first(items: Sequence[T], matches: Callable[[T], bool], limit: int,
+                 cursor: str | None) -> tuple[list[T], str | None]:
+    """A page of an in-memory, oldest-first list, newest first: the items that match, below
+    the cursor's position (the memory adapters' listings)."""
+    below = decode(cursor, row_id) if cursor else MAX_ROW_ID
+    out: list[T] = []
+    i = min(below, len(items))
+    while i > 0 and len(out) < limit:
+        i -= 1
+        if matches(items[i]):
+            out.append(items[i])
+    more = any(matches(item) for item in items[:i])
+    return out, (encode(i) if more else None)

@@ -169,3 +169,20 @@ sweep_runs = Table(
     Column("purged", Integer, nullable=False),
     Index("ix_sweep_runs_state", "state", "finished_at"),
 )
+
+# The append-only security audit log: one row per event, never updated or deleted. `detail`
+# is a JSON object; no column holds a password, token or cookie.
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("state", Text),
+    Column("subject", Text),
+    Column("client", Text),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_events_state", "state", "id"),
+    Index("ix_audit_events_subject", "subject", "kind"),
+    sqlite_autoincrement=True,
+)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from humangov.accounts.service import Accounts
+from humangov.audit.service import Audit
 from humangov.config import Settings
 from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
@@ -16,6 +17,7 @@ from humangov.erasure.sweep import StoreOpener
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,
+    AuditLog,
     BlobStore,
     Clock,
     EarlierApplications,
@@ -36,6 +38,7 @@ class Container:
     account_store: AccountStore
     outbox: ErasureOutbox
     ledger: Ledger
+    audit_log: AuditLog
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -44,6 +47,7 @@ class Container:
     earlier: EarlierApplications | None = None
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
+    audit: Audit = field(init=False)
     erasures: Erasures = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -53,8 +57,9 @@ class Container:
             self.records, self.blobs, self.clock,
             max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
         )
+        self.audit = Audit(self.audit_log, self.clock)
         self.accounts = Accounts(
-            self.account_store, self.clock,
+            self.account_store, self.clock, self.audit,
             session_idle=self.settings.session_idle,
             session_lifetime=self.settings.session_lifetime,
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from humangov.adapters.accounts.dynamodb import DynamoDBAccountStore
+from humangov.adapters.audit.dynamodb import DynamoDBAuditLog
 from humangov.adapters.aws.attachments import EarlierApplicationsOnAws
 from humangov.adapters.aws.clients import AwsClients
 from humangov.adapters.aws.legacy_source import LegacySource, legacy_sources
@@ -44,6 +45,7 @@ def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> 
         account_store=DynamoDBAccountStore(clients, settings.aws_platform_table),
         outbox=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
         ledger=DynamoDBLedger(clients, settings.aws_ledger_table),
+        audit_log=DynamoDBAuditLog(clients, settings.aws_platform_table),
         earlier=EarlierApplicationsOnAws(clients, settings.aws_platform_table),
     )
 

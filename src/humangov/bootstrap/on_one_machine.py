@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from humangov.adapters.accounts.sqlite import SqliteAccountStore
+from humangov.adapters.audit.sqlite import SqliteAuditLog
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure.sqlite import SqliteLedger, SqliteOutbox
 from humangov.adapters.records.sqlite import SqliteRecordStore
@@ -46,6 +47,7 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         account_store=SqliteAccountStore(engine),
         outbox=SqliteOutbox(engine, clock),
         ledger=SqliteLedger(engine),
+        audit_log=SqliteAuditLog(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
         on_close=engine.dispose,
     )

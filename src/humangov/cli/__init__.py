@@ -8,6 +8,7 @@ import typer
 from humangov.cli import (
     accounts,
     adopt,
+    audit,
     employees,
     erasure,
     legacy,
@@ -27,6 +28,7 @@ app.command()(serve.serve)
 app.add_typer(states.app, name="states")
 app.add_typer(accounts.users, name="users")
 app.add_typer(accounts.tokens, name="tokens")
+app.command("audit")(audit.audit)
 app.add_typer(employees.app, name="employees")
 app.command("worker")(erasure.worker_command)
 app.command("monitor")(monitor.monitor)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from humangov.cli.common import DataDir, open_container, out
+from humangov.cli.common import DataDir, actor, open_container, out
 from humangov.cli.erasure import parse_duration
 from humangov.domain.auth import SYSTEM
 
@@ -29,7 +29,7 @@ def users_add(
     password = os.environ.get("HUMANGOV_NEW_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True, err=True)
     with open_container(data_dir) as c:
-        user = c.accounts.add_user(email, password, role, state)
+        user = c.accounts.add_user(email, password, role, state, actor=actor())
     out.print(f"created {user.role} {user.email}" + (f" for {user.state}" if user.state else ""))
 
 
@@ -58,7 +58,8 @@ def tokens_create(
     """Create an API token and print it alone on stdout (it is shown only once)."""
     lifetime = parse_duration(expires) if expires else None
     with open_container(data_dir) as c:
-        plain, _ = c.accounts.create_token(role, state, name, expires_in=lifetime)
+        plain, _ = c.accounts.create_token(role, state, name, expires_in=lifetime,
+                                           actor=actor())
     print(plain)
 
 

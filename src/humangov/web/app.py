@@ -25,7 +25,7 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
-from humangov.web.routes import alarms, api, erasures, health, monitoring, pages, tokens
+from humangov.web.routes import alarms, api, audit, erasures, health, monitoring, pages, tokens
 from humangov.web.security import PageSecurityHeaders
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
+    app.include_router(audit.api_router)
+    app.include_router(audit.pages_router)
     # Operations pages are for platform admins: they span every state.
     admins_only = [Depends(admin_principal)]
     app.include_router(monitoring.api_router, dependencies=admins_only)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Path, Request, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from humangov.accounts.service import MAX_TOKEN
 from humangov.domain.auth import LoginSession, Principal
@@ -57,7 +58,7 @@ def principal_of(request: Request) -> Principal | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.")
         # Looked up every time, never cached: a revoked or expired token stops at once.
-        principal = container.accounts.principal_for_token(token.strip())
+        principal = container.accounts.use_token(token.strip(), client_address(request))
         if principal is None:
             raise Unauthenticated(
                 "The API token is not valid. Create one with `humangov tokens create`."
@@ -71,6 +72,17 @@ def principal_of(request: Request) -> Principal | None:
     request.scope["humangov.principal"] = principal
     request.state.principal = principal
     return principal
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def audit_login(request: Request, kind: str, actor: str, email: str, **detail) -> None:
+    """Record a login or session event with the caller's address (see Accounts.record_login)."""
+    accounts = request.app.state.container.accounts
+    await run_in_threadpool(accounts.record_login, kind, actor, email, client_address(request),
+                            **detail)
 
 
 def require_principal(request: Request) -> Principal:

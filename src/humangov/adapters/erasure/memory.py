@@ -156,18 +156,9 @@ class MemoryLedger:
     def receipts(self, state: str, *, limit: int, cursor: str | None,
                  since: datetime | None = None,
                  synthetic: bool | None = None) -> tuple[list[Receipt], str | None]:
-        # The cursor is the position below which the next page starts.
-        below = cursors.decode(cursor, cursors.row_id) if cursor else cursors.MAX_ROW_ID
-        out: list[Receipt] = []
         with self._lock:
-            i = min(below, len(self._receipts))
-            while i > 0 and len(out) < limit:
-                i -= 1
-                r = self._receipts[i]
-                if _matches(r, state, since, synthetic):
-                    out.append(r)
-            more = any(_matches(r, state, since, synthetic) for r in self._receipts[:i])
-        return out, (cursors.encode(i) if more else None)
+            return cursors.newest_first(
+                self._receipts, lambda r: _matches(r, state, since, synthetic), limit, cursor)
 
     def totals(self, state: str, since: datetime | None = None, *,
                synthetic: bool | None = None) -> dict[str, int]:

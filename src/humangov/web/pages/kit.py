@@ -99,7 +99,3 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or parts.path.startswith("/login"):
         return "/"
     return target
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

@@ -12,11 +12,20 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from humangov.accounts.service import MAX_EMAIL, MAX_PASSWORD
+from humangov.domain import audit
+from humangov.domain.audit import ANONYMOUS
 from humangov.domain.errors import Unauthenticated
-from humangov.web.deps import SESSION_COOKIE, ContainerDep, login_of, render, require_csrf
+from humangov.web.deps import (
+    SESSION_COOKIE,
+    ContainerDep,
+    audit_login,
+    client_address,
+    login_of,
+    render,
+    require_csrf,
+)
 from humangov.web.pages.kit import (
     OptionalPrincipal,
-    client_of,
     flash,
     safe_next,
     see_other,
@@ -53,7 +62,7 @@ async def login(request: Request, container: ContainerDep):
                       errors={"": "The email or password is longer than any HumanGov "
                                   "account's."})
     throttle = request.app.state.login_throttle
-    client = client_of(request)
+    client = client_address(request)
     wait = throttle.retry_after(client, email)
     if wait > 0:
         seconds = int(wait) + 1
@@ -77,11 +86,16 @@ async def login(request: Request, container: ContainerDep):
         user = await run_in_threadpool(container.accounts.authenticate, email, password)
     except Unauthenticated as exc:
         throttle.failed(client, email)
+        await audit_login(request, audit.LOGIN_FAILED, ANONYMOUS, email)
+        # Once when the lockout starts, not per refused try: refusals cost a client nothing.
+        if throttle.retry_after(client, email) > 0:
+            await audit_login(request, audit.LOGIN_THROTTLED, ANONYMOUS, email)
         return render(request, "login.html", 400, next=target, email=email, errors={"": exc.detail})
     throttle.succeeded(client, email)
     if previous := request.cookies.get(SESSION_COOKIE):
         await run_in_threadpool(container.accounts.end_session, previous)
     plain, _ = await run_in_threadpool(container.accounts.start_session, user.id)
+    await audit_login(request, audit.LOGIN_SUCCEEDED, f"user:{user.email}", user.email)
     # A fresh session: nothing from before the login survives, and the CSRF token rotates.
     request.session.clear()
     response = see_other(target)
@@ -103,10 +117,13 @@ def signed_out(request: Request, message: str) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, container: ContainerDep):
+async def logout(request: Request, container: ContainerDep, principal: OptionalPrincipal):
     form = await small_form(request)
     if login_of(request) is None:  # already ended (timed out, or signed out elsewhere)
         return signed_out(request, "You are logged out.")
     require_csrf(request, form.get("csrf_token"))
     await run_in_threadpool(container.accounts.end_session, request.cookies[SESSION_COOKIE])
+    if principal is not None:
+        email = principal.actor.removeprefix("user:")
+        await audit_login(request, audit.SESSION_ENDED, principal.actor, email, reason="logout")
     return signed_out(request, "You are logged out.")

@@ -1,0 +1,71 @@
+"""GET /api/v1/audit, and tokens created and first used in the audit log."""
+
+from __future__ import annotations
+
+from humangov.bootstrap import bootstrap
+from humangov.domain import audit
+from tests.audit_rows import assert_no_secret, audit_rows
+
+
+def events(client, headers, **params) -> list[dict]:
+    r = client.get("/api/v1/audit", headers=headers, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_a_platform_admin_reads_every_event_newest_first(client, callers, container):
+    items = events(client, callers.admin)
+    # the callers' four tokens were created (newest first); the admin's was just used
+    assert [e["kind"] for e in items] == [audit.TOKEN_FIRST_USED] + [audit.TOKEN_CREATED] * 4
+    used = items[0]
+    assert (used["actor"], used["client"], used["state"]) == (
+        "token:admin-all", "testclient", None)
+    created = items[1:]
+    assert [(e["state"], e["detail"]) for e in created] == [
+        ("TX", {"name": "editor-TX", "role": "editor"}),
+        ("CA", {"name": "viewer-CA", "role": "viewer"}),
+        ("CA", {"name": "editor-CA", "role": "editor"}),
+        (None, {"name": "admin-all", "role": "admin"})]
+    assert used["subject"] == created[-1]["subject"]  # the token's id
+    assert_no_secret(container.settings.database_path,
+                     *(h["Authorization"].split()[1] for h in
+                       (callers.admin, callers.ca_editor, callers.ca_viewer, callers.tx_editor)))
+
+
+def test_a_tokens_first_use_is_recorded_once_in_any_process(client, callers, container):
+    client.get("/api/v1/states", headers=callers.ca_editor)
+    container._tokens.clear()  # the next request looks the token up again
+    client.get("/api/v1/states", headers=callers.ca_editor)
+    # a second process (the CLI, another server) knows the first use from the log
+    other = bootstrap(container.settings)
+    try:
+        token = callers.ca_editor["Authorization"].split()[1]
+        assert other.token_principal(token, "10.0.0.9") is not None
+    finally:
+        other.close()
+    [used] = audit_rows(container.settings.database_path, audit.TOKEN_FIRST_USED)
+    assert (used["actor"], used["state"], used["client"]) == ("token:editor-CA", "CA",
+                                                              "testclient")
+
+
+def test_the_events_filter_by_kind_and_state_and_page_on_a_cursor(client, callers):
+    assert {e["state"] for e in events(client, callers.admin, state="ca")} == {"CA"}
+    assert {e["kind"] for e in events(client, callers.admin, kind=audit.TOKEN_CREATED)} == {
+        audit.TOKEN_CREATED}
+    first = client.get("/api/v1/audit", headers=callers.admin, params={"limit": 3}).json()
+    rest = client.get("/api/v1/audit", headers=callers.admin,
+                      params={"limit": 3, "cursor": first["next_cursor"]}).json()
+    assert len(first["items"]) == 3 and len(rest["items"]) == 2 and rest["next_cursor"] is None
+
+
+def test_an_unknown_kind_is_a_clear_422(client, callers):
+    r = client.get("/api/v1/audit", headers=callers.admin, params={"kind": "login.maybe"})
+    assert r.status_code == 422 and "kind" in r.json()["detail"]
+
+
+def test_only_platform_admins_read_the_audit_log(client, callers):
+    for headers in (callers.ca_editor, callers.ca_viewer, callers.tx_editor):
+        r = client.get("/api/v1/audit", headers=headers)
+        assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+        assert "token" not in r.text
+    assert client.get("/api/v1/audit").status_code == 401
