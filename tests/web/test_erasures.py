@@ -67,10 +67,15 @@ def test_the_erasures_page_lists_receipts(users):
     assert page.status_code == 200 and "k2" in page.text and "k7" not in page.text
 
 
-def test_the_erasures_page_counts_canary_erasures_apart_and_lists_them_on_request(users):
+def test_the_erasures_page_counts_canary_erasures_apart_and_lists_them_on_request(
+    users, web_container
+):
     own = users.ca_viewer.get("/states/CA/erasures")
     assert "k2" in own.text and "k5" not in own.text
-    assert "Synthetic (canary) erasures: <strong>1</strong>" in own.text
+    # The container is shared by the module's tests: other canary erasures may be counted.
+    canaries = web_container.erasures.synthetic_count("CA")
+    assert canaries >= 1
+    assert f"Synthetic (canary) erasures: <strong>{canaries}</strong>" in own.text
     assert 'href="?synthetic=true"' in own.text
     canary = users.ca_viewer.get("/states/CA/erasures", params={"synthetic": "true"})
     assert canary.status_code == 200 and "k5" in canary.text and "k2" not in canary.text
