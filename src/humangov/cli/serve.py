@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from humangov.cli.common import DataDir, load_settings, out
-from humangov.config import Settings
+
+if TYPE_CHECKING:  # every command imports this module; pydantic waits for `serve` itself
+    from humangov.config import Settings
 
 
 def serve(
