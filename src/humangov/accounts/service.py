@@ -13,12 +13,14 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from humangov.domain.auth import ApiToken, Principal, User, check_role
-from humangov.domain.errors import InvalidInput, Unauthenticated
+from humangov.domain.auth import SYSTEM, ApiToken, Principal, User, check_role
+from humangov.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
 
@@ -38,8 +40,12 @@ class Accounts:
         self.hasher = PasswordHasher()
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        self.user_listeners: list[Callable[[User], None]] = []
 
-    def add_user(self, email: str, password: str, role: str, state: str | None = None) -> User:
+    def add_user(
+        self, email: str, password: str, role: str, state: str | None = None,
+        *, by: Principal = SYSTEM,
+    ) -> User:
         email = email.strip().lower()
         if not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
@@ -47,16 +53,90 @@ class Accounts:
             raise InvalidInput(
                 f"The password must have at least {MIN_PASSWORD} characters.", field="password"
             )
-        state = normalize_code(state) if state else None
-        check_role(role, state)
+        state = _role_state(role, state)
+        by.require_manage_users(state)
         user = User(
             str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now()
         )
         self.store.add_user(user)
+        self._user_changed(user)
         return user
 
-    def list_users(self) -> list[User]:
-        return self.store.list_users()
+    def invite_user(
+        self, email: str, role: str, state: str | None = None, *, by: Principal = SYSTEM
+    ) -> tuple[User, str]:
+        """Add a user with a generated password, returned to be shown once."""
+        password = secrets.token_urlsafe(18)
+        return self.add_user(email, password, role, state, by=by), password
+
+    def list_users(self, by: Principal = SYSTEM) -> list[User]:
+        """The users `by` manages: all for a platform admin, its state's for a state admin."""
+        by.require_list_users()
+        return [u for u in self.store.list_users() if by.is_admin or u.state == by.state]
+
+    def get_user(self, user_id: str, by: Principal = SYSTEM) -> User:
+        user = self.store.get_user(user_id)
+        # Someone `by` may not see is answered like someone who does not exist.
+        if user is None or not (by.is_admin or (user.state and by.can_see(user.state))):
+            raise NotFound(f"There is no user {user_id}.")
+        by.require_manage_users(user.state)
+        return user
+
+    def find_user(self, email: str, by: Principal = SYSTEM) -> User:
+        user = self.store.find_user(email.strip().lower())
+        if user is None:
+            raise NotFound(f"There is no user with the email {email.strip().lower()}.")
+        return self.get_user(user.id, by)
+
+    def set_role(
+        self, user_id: str, role: str, state: str | None = None, *, by: Principal = SYSTEM
+    ) -> User:
+        """Change a user's role (and state). A state admin keeps users in its own state."""
+        user = self.get_user(user_id, by)
+        state = _role_state(role, state)
+        by.require_manage_users(state)
+        if role != "admin":
+            self._keep_an_admin(user, "change the role of")
+        return self._save(replace(user, role=role, state=state))
+
+    def set_disabled(self, user_id: str, disabled: bool, *, by: Principal = SYSTEM) -> User:
+        """A disabled user cannot log in, and its sessions and tokens stop working at once."""
+        user = self.get_user(user_id, by)
+        if disabled:
+            self._keep_an_admin(user, "disable")
+        return self._save(replace(user, disabled=disabled))
+
+    def remove_user(self, user_id: str, *, by: Principal = SYSTEM) -> User:
+        user = self.get_user(user_id, by)
+        self._keep_an_admin(user, "remove")
+        if not self.store.remove_user(user.id):
+            raise NotFound(f"There is no user {user_id}.")
+        self._user_changed(user)
+        return user
+
+    def has_platform_admin(self) -> bool:
+        return any(u.role == "admin" and not u.disabled for u in self.store.list_users())
+
+    def _keep_an_admin(self, user: User, action: str) -> None:
+        # Without an enabled platform admin nobody could manage states or settings.
+        if user.role != "admin" or user.disabled:
+            return
+        others = [u for u in self.store.list_users()
+                  if u.role == "admin" and not u.disabled and u.id != user.id]
+        if not others:
+            raise Conflict(f"You cannot {action} the last enabled platform admin; add another "
+                           "platform admin first.")
+
+    def _save(self, user: User) -> User:
+        if not self.store.update_user(user):
+            raise NotFound(f"There is no user {user.id}.")
+        self._user_changed(user)
+        return user
+
+    def _user_changed(self, user: User) -> None:
+        """Every change to a user ends here (ending its sessions, the audit log, caches)."""
+        for listener in self.user_listeners:
+            listener(user)
 
     def authenticate(self, email: str, password: str) -> User:
         user = self.store.find_user(email.strip().lower())
@@ -66,17 +146,24 @@ class Accounts:
             user = None
         if user is None:
             raise Unauthenticated("The email or password is not right.")
+        if user.disabled:
+            raise Unauthenticated("This account is disabled. Ask an admin of your state.")
         return user
 
     def create_token(
-        self, role: str, state: str | None = None, name: str = ""
+        self, role: str, state: str | None = None, name: str = "", owner: User | None = None
     ) -> tuple[str, ApiToken]:
-        """Return the token (shown once) and its stored record (hash only)."""
+        """Return the token (shown once) and its stored record (hash only). A token made for
+        an `owner` acts as that user does at each request; its role and state are the
+        owner's."""
+        if owner is not None:
+            role, state = owner.role, owner.state
         state = normalize_code(state) if state else None
         check_role(role, state)
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = ApiToken(str(uuid.uuid4()), name or f"{role}-{state or 'all'}", role, state,
-                         hash_token(plain), self.clock.now())
+        label = name or (f"{owner.email}" if owner else f"{role}-{state or 'all'}")
+        token = ApiToken(str(uuid.uuid4()), label, role, state, hash_token(plain),
+                         self.clock.now(), owner.id if owner else None)
         self.store.add_token(token)
         return plain, token
 
@@ -84,11 +171,17 @@ class Accounts:
         token = self.store.find_token(hash_token(plain))
         if token is None:
             return None
-        return Principal(f"token:{token.name}", token.role, token.state)
+        if token.owner is None:
+            return Principal(f"token:{token.name}", token.role, token.state)
+        owner = self.store.get_user(token.owner)
+        if owner is None or owner.disabled:
+            return None
+        return Principal(f"token:{token.name}", owner.role, owner.state)
 
     def principal_for_user(self, user_id: str) -> Principal | None:
+        """None for a user who is gone or disabled, whatever still names it (a session)."""
         user = self.store.get_user(user_id)
-        return None if user is None else principal_of(user)
+        return None if user is None or user.disabled else principal_of(user)
 
     def ensure_first_admin(self, email: str, password: str | None) -> str | None:
         """Create the first platform admin if there are no users; return a generated password
@@ -101,6 +194,12 @@ class Accounts:
         generated = secrets.token_urlsafe(18)
         self.add_user(email, generated, "admin")
         return generated
+
+
+def _role_state(role: str, state: str | None) -> str | None:
+    state = normalize_code(state) if state else None
+    check_role(role, state)
+    return state
 
 
 def principal_of(user: User) -> Principal:

@@ -80,6 +80,7 @@ users = Table(
     Column("state", String),
     Column("password_hash", String, nullable=False),
     Column("created_at", String, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("0")),
 )
 
 api_tokens = Table(
@@ -90,6 +91,8 @@ api_tokens = Table(
     Column("state", String),
     Column("token_hash", String, nullable=False, unique=True),
     Column("created_at", String, nullable=False),
+    # The user a token acts for (their role and state at each request); NULL for a machine.
+    Column("owner", String),
 )
 
 # The transactional outbox of erasure intents. The RecordStore writes rows in the same

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy
-from sqlalchemy import Executable, Row, func, insert, select
+from sqlalchemy import Executable, Row, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.accounts.memory import duplicate_email, duplicate_token
@@ -20,7 +20,8 @@ class SqliteAccountStore:
 
     def add_user(self, user: User) -> None:
         row = {"id": user.id, "email": user.email, "role": user.role, "state": user.state,
-               "password_hash": user.password_hash, "created_at": to_text(user.created_at)}
+               "password_hash": user.password_hash, "created_at": to_text(user.created_at),
+               "disabled": user.disabled}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(users), row)
@@ -42,9 +43,17 @@ class SqliteAccountStore:
     def count_users(self) -> int:
         return self._read(select(func.count()).select_from(users))[0][0]
 
+    def update_user(self, user: User) -> bool:
+        return self._write(update(users).where(users.c.id == user.id).values(
+            role=user.role, state=user.state, disabled=user.disabled))
+
+    def remove_user(self, user_id: str) -> bool:
+        return self._write(delete(users).where(users.c.id == user_id))
+
     def add_token(self, token: ApiToken) -> None:
         row = {"id": token.id, "name": token.name, "role": token.role, "state": token.state,
-               "token_hash": token.token_hash, "created_at": to_text(token.created_at)}
+               "token_hash": token.token_hash, "created_at": to_text(token.created_at),
+               "owner": token.owner}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(api_tokens), row)
@@ -58,7 +67,16 @@ class SqliteAccountStore:
         if not rows:
             return None
         r = rows[0]
-        return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at))
+        return ApiToken(r.id, r.name, r.role, r.state, r.token_hash, from_text(r.created_at),
+                        r.owner)
+
+    def _write(self, statement: Executable) -> bool:
+        """Run one UPDATE or DELETE; True if it touched a row."""
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(statement).rowcount > 0
+        except sa_exc.OperationalError as exc:
+            raise _unavailable() from exc
 
     def _one_user(self, statement: Executable) -> User | None:
         rows = self._read(statement)
@@ -73,7 +91,8 @@ class SqliteAccountStore:
 
 
 def _user(r: Row) -> User:
-    return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at))
+    return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at),
+                bool(r.disabled))
 
 
 def _unavailable() -> StorageUnavailable:
