@@ -25,7 +25,7 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
-from humangov.web.routes import alarms, api, erasures, health, monitoring, pages
+from humangov.web.routes import alarms, api, erasures, health, monitoring, pages, users
 from humangov.web.security import PageSecurityHeaders
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def create_app(
     app.include_router(api.router)
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
+    app.include_router(users.router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
     # Operations pages are for platform admins: they span every state.
