@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from humangov.cli.common import DataDir, confirm, open_container, out
-from humangov.domain.auth import User
 
 users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
 tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -40,7 +39,7 @@ def users_add(
         else:
             user = c.accounts.add_user(email, password, role, state)
             password = None
-    out.print(f"created {_describe(user)}")
+    out.print(f"created {user.email} as {user.grant}")
     if password:
         out.print(f"password (shown only once): {password}", highlight=False)
 
@@ -65,7 +64,7 @@ def users_set_role(email: Email, role: RoleOpt, state: StateOpt = None,
     """Change a user's role (and state); it takes effect at the user's next request."""
     with open_container(data_dir) as c:
         user = c.accounts.set_role(c.accounts.find_user(email).id, role, state)
-    out.print(f"{user.email} is now {_describe(user, email=False)}")
+    out.print(f"{user.email} is now {user.grant}")
 
 
 @users.command("disable")
@@ -94,24 +93,7 @@ def users_remove(
     with open_container(data_dir) as c:
         user = c.accounts.find_user(email)
         if not yes:
-            confirm(f"Remove {_describe(user)}?")
+            confirm(f"Remove {user.email} ({user.grant})?")
         c.accounts.remove_user(user.id)
     out.print(f"removed {user.email}")
 
-
-def _describe(user: User, email: bool = True) -> str:
-    who = f"{user.role} {user.email}" if email else user.role
-    return who + (f" for {user.state}" if user.state else "")
-
-
-@tokens.command("create")
-def tokens_create(
-    role: RoleOpt,
-    state: Annotated[str | None, typer.Option(help="The state of an editor or viewer")] = None,
-    name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
-    data_dir: DataDir = None,
-) -> None:
-    """Create an API token and print it alone on stdout (it is shown only once)."""
-    with open_container(data_dir) as c:
-        plain, _ = c.accounts.create_token(role, state, name)
-    print(plain)

@@ -24,6 +24,11 @@ class User:
     created_at: datetime
     disabled: bool = False
 
+    @property
+    def grant(self) -> str:
+        """What the user may do, such as "state-admin for CA" or "admin"."""
+        return self.role + (f" for {self.state}" if self.state else "")
+
 
 @dataclass(frozen=True, slots=True)
 class ApiToken:
