@@ -26,7 +26,9 @@ from humangov.ports import AccountStore, Clock
 
 TOKEN_PREFIX = "hg_"
 MIN_PASSWORD = 12
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Controls and spaces spelled out, since regex engines disagree on what \s covers (Python's
+# takes in \x1c-\x1f, pydantic's does not): the API's schema uses this pattern too.
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s\x00-\x1f\x7f-\x9f\ufeff]+$")
 
 
 def hash_token(token: str) -> str:

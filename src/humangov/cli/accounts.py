@@ -97,3 +97,15 @@ def users_remove(
         c.accounts.remove_user(user.id)
     out.print(f"removed {user.email}")
 
+
+@tokens.command("create")
+def tokens_create(
+    role: RoleOpt,
+    state: StateOpt = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token and print it alone on stdout (it is shown only once)."""
+    with open_container(data_dir) as c:
+        plain, _ = c.accounts.create_token(role, state, name)
+    print(plain)

@@ -40,7 +40,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 MEANING = {
-    400: "The multipart body is malformed",
+    400: "The body is malformed (multipart or JSON)",
     401: "No credentials, or credentials that are not valid",
     403: "Your role may not do this",
     404: "No such state, employee or resource, or not one you may see",

@@ -21,9 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["users"],
 
 StateRole = Literal["state-admin", "editor", "viewer"]
 UserId = Annotated[str, Path(max_length=64, description="The user's id")]
-State = Annotated[str, Field(max_length=8, examples=["CA"],
+State = Annotated[str, Field(pattern="^[A-Za-z]{2}$", examples=["CA"],
                              description="USPS code of the user's state")]
-USER_PROBLEMS = {**WRITE_PROBLEMS, **problems(409)}
+USER_PROBLEMS = {**WRITE_PROBLEMS, **problems(400, 409)}
 
 
 class UserPublic(BaseModel):
@@ -46,7 +46,7 @@ class UserCreated(UserPublic):
 
 
 class _NewUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     email: str = Field(max_length=254, pattern=EMAIL.pattern, examples=["ada@example.gov"])
     password: str | None = Field(
         None, min_length=MIN_PASSWORD, max_length=1024,
@@ -66,7 +66,7 @@ NewUser = Annotated[NewPlatformAdmin | NewStateUser, Field(discriminator="role")
 
 
 class _Change(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     disabled: bool | None = Field(
         None, description="true: no login, and the user's sessions and tokens stop working")
 
