@@ -59,6 +59,8 @@ class Container:
             max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
         )
         self.accounts = Accounts(self.account_store, self.clock)
+        # A cached token must not outlive a change to its user (disabled, role, removed).
+        self.accounts.user_listeners.append(lambda _user: self._tokens.clear())
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
