@@ -68,7 +68,7 @@ async def add_user(request: Request, principal: PrincipalDep, container: Contain
     require_csrf(request, form.get("csrf_token"))
     back, scope = _scope(text(form, "back"), principal)
     values = {k: text(form, k).strip() for k in ("email", "role", "state")}
-    state = scope or values["state"] or None
+    state = None if values["role"] == "admin" else (scope or values["state"] or None)
     password = text(form, "password")
     accounts = container.accounts
     try:
