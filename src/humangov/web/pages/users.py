@@ -8,9 +8,11 @@ pages only choose what to show."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from humangov.domain.auth import ROLES, Principal
 from humangov.domain.errors import Conflict, InvalidInput
@@ -93,33 +95,39 @@ async def add_user(request: Request, principal: PrincipalDep, container: Contain
 @router.post("/users/{user_id}/role")
 async def change_role(request: Request, user_id: str, principal: PrincipalDep,
                       container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    back, scope = _scope(text(form, "back"), principal)
-    role = text(form, "role")
-    state = None if role == "admin" else (scope or text(form, "state").strip() or None)
-    try:
+    def change(form: FormData, scope: str | None) -> str:
+        role = text(form, "role")
+        state = None if role == "admin" else (scope or text(form, "state").strip() or None)
         user = container.accounts.set_role(user_id, role, state, by=principal)
-    except ERRORS as exc:
-        status, errors = form_error(exc)
-        return _listing(request, principal, container, back, status=status, errors=errors)
-    flash(request, f"{user.email} is now {user.grant}.")
-    return see_other(back)
+        return f"{user.email} is now {user.grant}."
+
+    return await _row_action(request, principal, container, change)
 
 
 @router.post("/users/{user_id}/disabled")
 async def set_disabled(request: Request, user_id: str, principal: PrincipalDep,
                        container: ContainerDep):
+    def change(form: FormData, scope: str | None) -> str:
+        disabled = text(form, "disabled") == "true"
+        user = container.accounts.set_disabled(user_id, disabled, by=principal)
+        return f"{'Disabled' if user.disabled else 'Enabled'} {user.email}."
+
+    return await _row_action(request, principal, container, change)
+
+
+async def _row_action(request: Request, principal: Principal, container,
+                      change: Callable[[FormData, str | None], str]):
+    """A form on a user's row: apply it, then back to the listing with a message, or the
+    listing again with the error."""
     form = await small_form(request)
     require_csrf(request, form.get("csrf_token"))
-    back, _ = _scope(text(form, "back"), principal)
-    disabled = text(form, "disabled") == "true"
+    back, scope = _scope(text(form, "back"), principal)
     try:
-        user = container.accounts.set_disabled(user_id, disabled, by=principal)
+        message = change(form, scope)
     except ERRORS as exc:
         status, errors = form_error(exc)
         return _listing(request, principal, container, back, status=status, errors=errors)
-    flash(request, f"{'Disabled' if user.disabled else 'Enabled'} {user.email}.")
+    flash(request, message)
     return see_other(back)
 
 
