@@ -52,6 +52,7 @@ class Callers:
     ca_viewer: dict
     tx_editor: dict
     nobody: dict
+    ca_state_admin: dict
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def callers(container) -> Callers:
         return {"Authorization": f"Bearer {token}"}
 
     return Callers(bearer("admin"), bearer("editor", "CA"), bearer("viewer", "CA"),
-                   bearer("editor", "TX"), {})
+                   bearer("editor", "TX"), {}, bearer("state-admin", "CA"))
 
 
 @pytest.fixture

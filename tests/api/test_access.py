@@ -40,6 +40,44 @@ def test_the_owner_state_may_use_the_endpoint(client, callers, add_employee, met
 
 
 @pytest.mark.parametrize("method, path, writes", ENDPOINTS)
+def test_a_state_admin_may_use_every_endpoint_of_its_state(
+    client, callers, add_employee, method, path, writes
+):
+    e = add_employee()
+    r = call(client, method, path.format(id=e["id"]), callers.ca_state_admin)
+    assert r.status_code < 300, r.text
+    tx = add_employee("TX", headers=callers.tx_editor)
+    r = call(client, method, path.replace("/CA/", "/TX/").format(id=tx["id"]),
+             callers.ca_state_admin)
+    assert r.status_code == 404 and "Lovelace" not in r.text
+
+
+USERS = [("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
+         ("PATCH", "/api/v1/users/{id}"), ("DELETE", "/api/v1/users/{id}")]
+
+
+def users_call(client, method, path, headers, target):
+    body = {"POST": {"json": {"email": "new@example.gov", "role": "viewer", "state": "CA"}},
+            "PATCH": {"json": {"disabled": True}}}.get(method, {})
+    return client.request(method, path.format(id=target.id), headers=headers, **body)
+
+
+@pytest.mark.parametrize("method, path", USERS)
+def test_the_users_endpoints_by_caller(client, container, callers, method, path):
+    ca = container.accounts.add_user("ca.viewer@example.gov", "a long password", "viewer", "CA")
+    tx = container.accounts.add_user("tx.viewer@example.gov", "a long password", "viewer", "TX")
+    assert users_call(client, method, path, callers.nobody, ca).status_code == 401
+    for refused in (callers.ca_editor, callers.ca_viewer):
+        r = users_call(client, method, path, refused, ca)
+        assert r.status_code == 403 and "admin" in r.json()["detail"]
+    if method != "GET" and method != "POST":
+        # another state's user is not there for a state admin
+        assert users_call(client, method, path, callers.ca_state_admin, tx).status_code == 404
+    assert users_call(client, method, path, callers.ca_state_admin, ca).status_code < 300
+    assert container.accounts.get_user(tx.id) == tx
+
+
+@pytest.mark.parametrize("method, path, writes", ENDPOINTS)
 def test_another_states_user_gets_404_and_no_data(
     client, callers, add_employee, method, path, writes
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -46,6 +47,9 @@ ARGUMENTS = {
     "serve": [], "worker": [], "monitor": ["--config", "{checks}"], "stream-worker": [],
     "states list": [], "states add": ["CA"], "states remove": ["CA"],
     "users add": ["ada@example.org", "--role", "admin"], "users list": [],
+    "users set-role": ["ada@example.org", "--role", "viewer", "--state", "CA"],
+    "users disable": ["ada@example.org"], "users enable": ["ada@example.org"],
+    "users remove": ["ada@example.org", "--yes"],
     "tokens create": ["--role", "admin"], "tokens list": [], "tokens revoke": ["x"],
     "audit": [],
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
@@ -296,3 +300,65 @@ def test_a_token_expiry_must_be_a_duration(tmp_path):
     result = humangov("tokens", "create", "--role", "admin", "--expires", "soon",
                       "--data-dir", tmp_path)
     assert result.exit_code == 2 and "must be a duration such as" in result.output
+
+
+def test_the_user_lifecycle_from_the_command_line(tmp_path):
+    d = ["--data-dir", tmp_path]
+    pw = {"HUMANGOV_NEW_PASSWORD": "a long enough password"}
+    r = humangov("users", "add", "ca@example.gov", "--role", "state-admin", "--state", "CA",
+                 *d, env=pw)
+    assert r.exit_code == 0 and "created ca@example.gov as state-admin for CA" in r.stdout
+    r = humangov("users", "add", "ed@example.gov", "--role", "editor", "--state", "CA",
+                 "--generate-password", *d)
+    assert r.exit_code == 0 and "password (shown only once): " in r.stdout
+    r = humangov("users", "set-role", "ed@example.gov", "--role", "viewer", "--state", "TX", *d)
+    assert r.exit_code == 0 and "ed@example.gov is now viewer for TX" in r.stdout
+    assert humangov("users", "disable", "ed@example.gov", *d).exit_code == 0
+    listed = humangov("users", "list", *d).stdout
+    assert re.search(r"ed@example.gov\s*│\s*viewer\s*│\s*TX\s*│\s*yes", listed), listed
+    assert humangov("users", "enable", "ed@example.gov", *d).exit_code == 0
+    assert re.search(r"ed@example.gov.*│\s*no", humangov("users", "list", *d).stdout)
+    declined = humangov("users", "remove", "ed@example.gov", *d, input="n\n")
+    assert declined.exit_code == 1 and "ed@example.gov" in humangov("users", "list", *d).stdout
+    assert humangov("users", "remove", "ed@example.gov", "--yes", *d).exit_code == 0
+    assert "ed@example.gov" not in humangov("users", "list", *d).stdout
+    r = humangov("users", "disable", "ghost@example.gov", *d)
+    assert r.exit_code == 1
+    assert r.stderr == "error: There is no user with the email ghost@example.gov.\n"
+
+
+def test_the_first_admin_made_before_serve_is_the_only_one(tmp_path):
+    from humangov.bootstrap.serve import server
+    from humangov.config import Settings
+
+    r = humangov("users", "add", "root@example.gov", "--role", "admin", "--data-dir", tmp_path,
+                 env={"HUMANGOV_NEW_PASSWORD": "a long enough password"})
+    assert r.exit_code == 0
+    said: list[str] = []
+    _, container = server(Settings(environment="test", data_dir=tmp_path, monitoring=False),
+                          announce=said.append)
+    try:
+        assert [u.email for u in container.accounts.list_users()] == ["root@example.gov"]
+        assert not any("platform admin" in line for line in said)
+    finally:
+        container.close()
+
+
+def test_serve_says_when_no_platform_admin_exists(tmp_path):
+    from humangov.bootstrap.serve import server
+    from humangov.config import Settings
+
+    settings = Settings(environment="test", data_dir=tmp_path, monitoring=False)
+    humangov("users", "add", "ca@example.gov", "--role", "state-admin", "--state", "CA",
+             "--data-dir", tmp_path, env={"HUMANGOV_NEW_PASSWORD": "a long enough password"})
+    said: list[str] = []
+    _, container = server(settings, announce=said.append)
+    container.close()
+    assert any("No platform admin exists" in line and "users add EMAIL --role admin" in line
+               for line in said), said
+    said.clear()
+    _, container = server(settings.model_copy(update={"data_dir": tmp_path / "fresh"}),
+                          announce=said.append)
+    container.close()
+    assert any(line.startswith("No platform admin exists: created the first one")
+               for line in said), said

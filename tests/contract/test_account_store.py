@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,3 +115,33 @@ def test_deleting_a_users_sessions_leaves_everyone_elses(account_store):
     assert [account_store.find_session(str(n) * 64) is None for n in range(3)] == [
         True, True, False]
     assert account_store.delete_user_sessions("u-1") == 0
+
+
+def test_a_user_is_updated_in_role_state_and_disabled(account_store):
+    u = user("ed@example.gov")
+    account_store.add_user(u)
+    for changed in (replace(u, role="state-admin", state="TX"),
+                    replace(u, role="admin", state=None, disabled=True),
+                    replace(u, role="viewer", state="CA", disabled=False)):
+        assert account_store.update_user(changed) is True
+        assert account_store.get_user(u.id) == changed
+        assert account_store.find_user("ed@example.gov") == changed
+    assert account_store.update_user(user("ghost@example.gov")) is False
+
+
+def test_a_removed_user_is_gone_and_its_email_free_again(account_store):
+    u = user("ed@example.gov")
+    account_store.add_user(u)
+    assert account_store.remove_user(u.id) is True
+    assert account_store.remove_user(u.id) is False
+    assert account_store.get_user(u.id) is None and account_store.find_user(u.email) is None
+    assert account_store.count_users() == 0
+    again = user("ed@example.gov", role="viewer")
+    account_store.add_user(again)
+    assert account_store.find_user("ed@example.gov") == again
+
+
+def test_a_token_keeps_its_owner(account_store):
+    t = replace(token("o" * 64), owner="user-1")
+    account_store.add_token(t)
+    assert account_store.find_token("o" * 64) == t

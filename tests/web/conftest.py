@@ -51,6 +51,7 @@ class Users:
     ca_viewer: TestClient
     tx_editor: TestClient
     nobody: TestClient
+    ca_state_admin: TestClient
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,7 @@ def web_container(tmp_path_factory):
         ("ca.editor@example.gov", "editor", "CA"),
         ("ca.viewer@example.gov", "viewer", "CA"),
         ("tx.editor@example.gov", "editor", "TX"),
+        ("ca.admin@example.gov", "state-admin", "CA"),
     ):
         c.accounts.add_user(email, PASSWORD, role, state)
     yield c
@@ -97,6 +99,7 @@ def users(web_container):
         client("ca.viewer@example.gov"),
         client("tx.editor@example.gov"),
         client(),
+        client("ca.admin@example.gov"),
     )
     for c in clients:
         c.__exit__(None, None, None)

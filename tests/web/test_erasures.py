@@ -123,3 +123,22 @@ def test_a_state_editor_cannot_retry_a_dead_letter(users, web_container, dead_le
                              data={"csrf_token": token, "intent_id": str(dead_letter.id)})
     assert r.status_code == 403
     assert [d.id for d in web_container.outbox.dead_letters()] == [dead_letter.id]
+
+
+def test_a_state_admin_sees_and_retries_only_its_states_dead_letters(
+    users, web_container, dead_letter, add_employee
+):
+    outbox, later = web_container.outbox, datetime.now(UTC) + timedelta(days=1)
+    tx = add_employee("TX", last_name="Texan")
+    web_container.personnel.delete_employee("TX", tx.id, "user:test")
+    [tx_letter] = outbox.claim("w", 1, later, 60)
+    outbox.fail(tx_letter.id, "w", "texas disk on fire", None)
+    page = users.ca_state_admin.get("/erasure/dead-letters")
+    assert page.status_code == 200 and "disk on fire" in page.text
+    assert "texas disk on fire" not in page.text
+    token = csrf_of(page.text)
+    for intent_id in (str(tx_letter.id), ""):  # TX's by id, then "all"
+        r = users.ca_state_admin.post("/erasure/dead-letters/retry", follow_redirects=False,
+                                      data={"csrf_token": token, "intent_id": intent_id})
+        assert r.status_code == 303
+    assert [d.id for d in outbox.dead_letters()] == [tx_letter.id]

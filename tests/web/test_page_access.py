@@ -62,6 +62,46 @@ def test_a_platform_admin_sees_every_page(users, add_employee, page):
     assert users.admin.get(page.format(id=e.id)).status_code == 200
 
 
+@pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES + ["/states/CA/erasures"])
+def test_a_state_admin_sees_every_page_of_its_state_and_none_of_tx(users, add_employee, page):
+    e = add_employee()
+    assert users.ca_state_admin.get(page.format(id=e.id)).status_code == 200
+    tx = add_employee("TX", last_name="Secretname")
+    r = users.ca_state_admin.get(page.replace("/states/CA", "/states/TX").format(id=tx.id))
+    assert r.status_code == 404 and "Secretname" not in r.text
+
+
+@pytest.mark.parametrize("action, body", WRITES)
+def test_a_state_admin_may_write(users, add_employee, action, body):
+    e = add_employee()
+    assert post(users.ca_state_admin, action.format(id=e.id), body).status_code == 303
+
+
+# Admin pages: (path, who gets 200); other users get 403 (404 for a TX user on a CA page).
+ADMIN_PAGES = [
+    ("/users", {"admin", "ca_state_admin"}),
+    ("/states/CA/users", {"admin", "ca_state_admin"}),
+    ("/states/CA/compliance", {"admin", "ca_state_admin"}),
+    ("/erasure/dead-letters", {"admin", "ca_state_admin"}),
+]
+
+
+@pytest.mark.parametrize("page, allowed", ADMIN_PAGES)
+def test_admin_pages_by_role(users, page, allowed):
+    for who in ("admin", "ca_state_admin", "ca_editor", "ca_viewer", "tx_editor"):
+        r = getattr(users, who).get(page)
+        if who in allowed:
+            assert r.status_code == 200, (who, r.text)
+        else:
+            assert r.status_code == (404 if "/CA/" in page and who == "tx_editor" else 403), who
+    assert users.nobody.get(page, follow_redirects=False).status_code == 303
+
+
+def test_a_state_admin_gets_404_for_tx_users_and_compliance(users):
+    for page in ("/states/TX/users", "/states/TX/compliance"):
+        assert users.ca_state_admin.get(page).status_code == 404
+
+
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
 def test_another_states_user_gets_404_and_no_data(users, add_employee, page):
     e = add_employee(last_name="Secretname")

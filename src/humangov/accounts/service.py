@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from humangov.audit.service import Audit
 from humangov.domain import audit
 from humangov.domain.auth import SYSTEM, ApiToken, LoginSession, Principal, User, check_role
-from humangov.domain.errors import InvalidInput, NotFound, Unauthenticated
+from humangov.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from humangov.domain.states import normalize_code
 from humangov.ports import AccountStore, Clock
 
@@ -33,7 +34,6 @@ MIN_PASSWORD = 12
 MAX_EMAIL = 254
 MAX_TOKEN = 200  # ours are 46 characters; longer is refused before any lookup or cache
 MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a stranger can ask for
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MAX_TOKEN_NAME = 100
 MAX_TOKEN_DAYS = 3650
 # What a token name may not hold: control characters (C0, DEL, C1) and bidi controls, which
@@ -41,6 +41,9 @@ MAX_TOKEN_DAYS = 3650
 TOKEN_NAME_PATTERN = "^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
 # Last-seen and last-used times are this coarse, so a busy client costs no write per request.
 TOUCH_EVERY = timedelta(minutes=1)
+# Controls and spaces spelled out, since regex engines disagree on what \s covers (Python's
+# takes in \x1c-\x1f, pydantic's does not): the API's schema uses this pattern too.
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s\x00-\x1f\x7f-\x9f\ufeff]+$")
 
 
 def hash_token(token: str) -> str:
@@ -73,8 +76,12 @@ class Accounts:
         if email:
             self._canaries.add(email.strip().lower())
 
-    def add_user(self, email: str, password: str, role: str, state: str | None = None, *,
-                 actor: str = SYSTEM.actor, client: str | None = None) -> User:
+        self.user_listeners: list[Callable[[User], None]] = []
+
+    def add_user(
+        self, email: str, password: str, role: str, state: str | None = None,
+        *, by: Principal = SYSTEM, client: str | None = None,
+    ) -> User:
         email = email.strip().lower()
         if len(email) > MAX_EMAIL or not EMAIL.match(email):
             raise InvalidInput(f"{email!r} is not an email address.", field="email")
@@ -83,18 +90,99 @@ class Accounts:
                 f"The password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters.",
                 field="password",
             )
-        state = normalize_code(state) if state else None
-        check_role(role, state)
+        state = _role_state(role, state)
+        by.require_manage_users(state)
         user = User(
             str(uuid.uuid4()), email, role, state, self.hasher.hash(password), self.clock.now()
         )
         self.store.add_user(user)
-        self.audit.record(audit.USER_ADDED, actor, state=state, subject=email, client=client,
+        self.audit.record(audit.USER_ADDED, by.actor, state=state, subject=email, client=client,
                           role=role)
+        self._user_changed(user)
         return user
 
-    def list_users(self) -> list[User]:
-        return self.store.list_users()
+    def invite_user(
+        self, email: str, role: str, state: str | None = None, *, by: Principal = SYSTEM
+    ) -> tuple[User, str]:
+        """Add a user with a generated password, returned to be shown once."""
+        password = secrets.token_urlsafe(18)
+        return self.add_user(email, password, role, state, by=by), password
+
+    def list_users(self, by: Principal = SYSTEM) -> list[User]:
+        """The users `by` manages: all for a platform admin, its state's for a state admin."""
+        by.require_list_users()
+        return [u for u in self.store.list_users() if by.is_admin or u.state == by.state]
+
+    def get_user(self, user_id: str, by: Principal = SYSTEM) -> User:
+        user = self.store.get_user(user_id)
+        # Someone `by` may not see is answered like someone who does not exist.
+        if user is None or not (by.is_admin or (user.state and by.can_see(user.state))):
+            raise NotFound(f"There is no user {user_id}.")
+        by.require_manage_users(user.state)
+        return user
+
+    def find_user(self, email: str, by: Principal = SYSTEM) -> User:
+        user = self.store.find_user(email.strip().lower())
+        if user is None:
+            raise NotFound(f"There is no user with the email {email.strip().lower()}.")
+        return self.get_user(user.id, by)
+
+    def set_role(
+        self, user_id: str, role: str, state: str | None = None, *, by: Principal = SYSTEM
+    ) -> User:
+        """Change a user's role (and state). A state admin keeps users in its own state."""
+        user = self.get_user(user_id, by)
+        state = _role_state(role, state)
+        by.require_manage_users(state)
+        if role != "admin":
+            self._keep_an_admin(user, "change the role of")
+        saved = self._save(replace(user, role=role, state=state))
+        self.audit.record(audit.USER_CHANGED, by.actor, state=state, subject=user.email,
+                          role=role, was=f"{user.role} {user.state or ''}".strip())
+        return saved
+
+    def set_disabled(self, user_id: str, disabled: bool, *, by: Principal = SYSTEM) -> User:
+        """A disabled user cannot log in, and its sessions and tokens stop working at once."""
+        user = self.get_user(user_id, by)
+        if disabled:
+            self._keep_an_admin(user, "disable")
+        saved = self._save(replace(user, disabled=disabled))
+        self.audit.record(audit.USER_DISABLED if disabled else audit.USER_CHANGED, by.actor,
+                          state=user.state, subject=user.email, disabled=disabled)
+        return saved
+
+    def remove_user(self, user_id: str, *, by: Principal = SYSTEM) -> User:
+        user = self.get_user(user_id, by)
+        self._keep_an_admin(user, "remove")
+        if not self.store.remove_user(user.id):
+            raise NotFound(f"There is no user {user_id}.")
+        self.audit.record(audit.USER_REMOVED, by.actor, state=user.state, subject=user.email)
+        self._user_changed(user)
+        return user
+
+    def has_platform_admin(self) -> bool:
+        return any(u.role == "admin" and not u.disabled for u in self.store.list_users())
+
+    def _keep_an_admin(self, user: User, action: str) -> None:
+        # Without an enabled platform admin nobody could manage states or settings.
+        if user.role != "admin" or user.disabled:
+            return
+        others = [u for u in self.store.list_users()
+                  if u.role == "admin" and not u.disabled and u.id != user.id]
+        if not others:
+            raise Conflict(f"You cannot {action} the last enabled platform admin; add another "
+                           "platform admin first.")
+
+    def _save(self, user: User) -> User:
+        if not self.store.update_user(user):
+            raise NotFound(f"There is no user {user.id}.")
+        self._user_changed(user)
+        return user
+
+    def _user_changed(self, user: User) -> None:
+        """Every change to a user ends here (ending its sessions, the audit log, caches)."""
+        for listener in self.user_listeners:
+            listener(user)
 
     def authenticate(self, email: str, password: str) -> User:
         user = self.store.find_user(email.strip().lower())
@@ -104,6 +192,8 @@ class Accounts:
             user = None
         if user is None:
             raise Unauthenticated("The email or password is not right.")
+        if user.disabled:
+            raise Unauthenticated("This account is disabled. Ask an admin of your state.")
         return user
 
     def create_token(
@@ -173,9 +263,16 @@ class Accounts:
         now = self.clock.now()
         if token.expired(now):
             return None
+        role, state = token.role, token.state
+        if token.owner is not None:
+            # A user's token acts as that user does now: disabled or removed, it stops.
+            owner = self.store.get_user(token.owner)
+            if owner is None or owner.disabled:
+                return None
+            role, state = owner.role, owner.state
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             self.store.touch_token(token.token_hash, now)
-        return Principal(f"token:{token.name}", token.role, token.state,
+        return Principal(f"token:{token.name}", role, state,
                          user_id=token.owner, canary=token.token_hash in self._canaries)
 
     def list_tokens(self, principal: Principal) -> list[ApiToken]:
@@ -187,6 +284,8 @@ class Accounts:
         # Someone else's token answers as if it did not exist.
         if token is None or not self.store.delete_token(token_id):
             raise NotFound(f"There is no token {token_id} among yours.")
+        self.audit.record(audit.TOKEN_REVOKED, principal.actor, state=token.state,
+                          subject=token.id, name=token.name)
         return token
 
     def start_session(self, user_id: str) -> tuple[str, LoginSession]:
@@ -207,6 +306,7 @@ class Accounts:
         user = self.store.get_user(session.user_id)
         if (
             user is None
+            or user.disabled
             or now - session.last_seen_at >= self.session_idle
             or now - session.created_at >= self.session_lifetime
         ):
@@ -224,8 +324,9 @@ class Accounts:
         return self.store.delete_user_sessions(user_id)
 
     def principal_for_user(self, user_id: str) -> Principal | None:
+        """None for a user who is gone or disabled, whatever still names it (a session)."""
         user = self.store.get_user(user_id)
-        if user is None:
+        if user is None or user.disabled:
             return None
         return replace(principal_of(user), canary=user.email in self._canaries)
 
@@ -248,6 +349,12 @@ class Accounts:
         generated = secrets.token_urlsafe(18)
         self.add_user(email, generated, "admin")
         return generated
+
+
+def _role_state(role: str, state: str | None) -> str | None:
+    state = normalize_code(state) if state else None
+    check_role(role, state)
+    return state
 
 
 def principal_of(user: User) -> Principal:

@@ -80,6 +80,7 @@ users = Table(
     Column("state", String),
     Column("password_hash", String, nullable=False),
     Column("created_at", String, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("0")),
 )
 
 api_tokens = Table(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from humangov.accounts.service import Accounts
 from humangov.audit.service import Audit
 from humangov.config import Settings
+from humangov.domain.auth import User
 from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
@@ -63,6 +64,8 @@ class Container:
             session_idle=self.settings.session_idle,
             session_lifetime=self.settings.session_lifetime,
         )
+        # A user disabled, removed or given another role is signed out everywhere at once.
+        self.accounts.user_listeners.append(self._sign_out)
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
@@ -71,6 +74,9 @@ class Container:
     def changed(self) -> None:
         for listener in self.change_listeners:
             listener()
+
+    def _sign_out(self, user: User) -> None:
+        self.accounts.end_sessions(user.id)
 
     def provision_all_states(self) -> int:
         """Provision the 50 states; returns how many were new. A state whose store is missing

@@ -49,15 +49,7 @@ def server(
         new_states = container.provision_all_states()
         if new_states:
             announce(f"provisioned {new_states} state(s)")
-    password = settings.admin_password.get_secret_value() if settings.admin_password else None
-    generated = container.accounts.ensure_first_admin(settings.admin_email, password)
-    if generated:
-        # Shown once, on the first start only; it is stored nowhere but as an argon2 hash.
-        announce(
-            f"First platform admin created. Log in at {settings.public_url}/login with\n"
-            f"    email:    {settings.admin_email}\n    password: {generated}\n"
-            "This password is shown only once."
-        )
+    _first_admin(container, announce)
     metrics = metrics_registry()
     jobs = ErasureJobs(container.erasures, local_worker_id("serve"),
                        sweep_every=settings.sweep_interval, sweep_grace=settings.sweep_grace,
@@ -66,6 +58,31 @@ def server(
     canaries = _canaries(container, metrics) if settings.monitoring else None
     services = [jobs, *(canaries.services() if canaries else [])]
     return create_app(container, services, canaries=canaries, metrics=metrics), container
+
+
+def _first_admin(container: Container, announce: Callable[[str], None]) -> None:
+    """Say at start when no platform admin exists; create the first one if there are no users
+    at all (`humangov users add EMAIL --role admin` does it beforehand, by choice)."""
+    accounts, settings = container.accounts, container.settings
+    if accounts.has_platform_admin():
+        return
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    generated = accounts.ensure_first_admin(settings.admin_email, password)
+    if generated:
+        # Shown once, on the first start only; it is stored nowhere but as an argon2 hash.
+        announce(
+            "No platform admin exists: created the first one. Log in at "
+            f"{settings.public_url}/login with\n"
+            f"    email:    {settings.admin_email}\n    password: {generated}\n"
+            "This password is shown only once."
+        )
+    elif accounts.has_platform_admin():
+        announce(f"No platform admin exists: created {settings.admin_email} with the password "
+                 "of HUMANGOV_ADMIN_PASSWORD.")
+    else:
+        announce("No platform admin exists (every one is disabled or removed), so nobody can "
+                 "manage states or every user. Create one with "
+                 "`humangov users add EMAIL --role admin`.")
 
 
 def _canaries(container: Container, metrics: CollectorRegistry) -> Monitoring:

@@ -1,4 +1,8 @@
-"""Who may do what. Platform admins see every state; editors and viewers see one."""
+"""Who may do what. Platform admins see every state; state admins, editors and viewers see one.
+
+A state admin is an editor of its state who also manages that state's users and reads its
+erasure evidence (ledger, compliance report, dead letters). Platform admins manage states,
+platform settings and every user."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 
 from humangov.domain.errors import Forbidden, InvalidInput, NotFound
 
-ROLES = ("admin", "editor", "viewer")
+ROLES = ("admin", "state-admin", "editor", "viewer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,12 @@ class User:
     state: str | None
     password_hash: str
     created_at: datetime
+    disabled: bool = False
+
+    @property
+    def grant(self) -> str:
+        """What the user may do, such as "state-admin for CA" or "admin"."""
+        return self.role + (f" for {self.state}" if self.state else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,33 @@ class Principal:
     def may_manage_token(self, token: ApiToken) -> bool:
         """Admins manage every token; anyone else the tokens they created."""
         return self.is_admin or (self.user_id is not None and token.owner == self.user_id)
+
+    def administers(self, state: str) -> bool:
+        return self.is_admin or (self.role == "state-admin" and self.state == state)
+
+    def require_state_admin(self, state: str, what: str) -> None:
+        """`what` completes "Only ... can <what>.", such as "read the compliance report"."""
+        self.require_read(state)
+        if not self.administers(state):
+            raise Forbidden(
+                f"Your role is {self.role}: only a state admin of {state} or a platform admin "
+                f"can {what}."
+            )
+
+    def require_manage_users(self, state: str | None) -> None:
+        """May this caller manage users of `state` (None: platform admins)? Another state's
+        users answer 404, like its data."""
+        if state is None:
+            if not self.is_admin:
+                raise Forbidden("Only platform admins can manage platform admins.")
+            return
+        self.require_state_admin(state, "manage its users")
+
+    def require_list_users(self) -> None:
+        if not (self.is_admin or self.role == "state-admin"):
+            raise Forbidden(
+                f"Your role is {self.role}: only state admins and platform admins manage users."
+            )
 
 
 def check_role(role: str, state: str | None) -> None:

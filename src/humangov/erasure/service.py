@@ -67,9 +67,15 @@ class Erasures:
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
         return self.outbox.dead_letters(state)
 
-    def retry(self, intent_id: int | None = None) -> int:
-        """Queue one dead letter (or all of them) again; returns how many."""
-        n = self.outbox.retry_dead(intent_id)
+    def retry(self, intent_id: int | None = None, state: str | None = None) -> int:
+        """Queue one dead letter (or all of them, or all of a `state`'s) again; returns how
+        many. With a `state`, another state's dead letter is left alone (and counts 0)."""
+        if state is None:
+            n = self.outbox.retry_dead(intent_id)
+        else:
+            ids = [d.id for d in self.outbox.dead_letters(state)
+                   if intent_id is None or d.id == intent_id]
+            n = sum(self.outbox.retry_dead(i) for i in ids)
         if n:
             self.queued()
         return n

@@ -25,7 +25,17 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
-from humangov.web.routes import alarms, api, audit, erasures, health, monitoring, pages, tokens
+from humangov.web.routes import (
+    alarms,
+    api,
+    audit,
+    erasures,
+    health,
+    monitoring,
+    pages,
+    tokens,
+    users,
+)
 from humangov.web.security import PageSecurityHeaders
 
 if TYPE_CHECKING:
@@ -115,6 +125,7 @@ def create_app(
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
     app.include_router(tokens.router)
+    app.include_router(users.router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
     app.include_router(audit.api_router)

@@ -40,10 +40,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 MEANING = {
-    400: "The multipart body is malformed",
+    400: "The body is malformed (multipart or JSON)",
     401: "No credentials, or credentials that are not valid",
     403: "Your role may not do this",
     404: "No such state, employee or resource, or not one you may see",
+    409: "The email is taken, or the change would leave no enabled platform admin",
     412: "If-Match names a version other than the current one",
     413: "The document is larger than the limit",
     415: "The document is not a PDF",

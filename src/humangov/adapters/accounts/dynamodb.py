@@ -43,7 +43,7 @@ class DynamoDBAccountStore:
     def add_user(self, user: User) -> None:
         item = to_item({"pk": "USER", "sk": user.id, "email": user.email, "role": user.role,
                         "state": user.state, "password_hash": user.password_hash,
-                        "created_at": to_text(user.created_at)})
+                        "created_at": to_text(user.created_at), "disabled": user.disabled})
         guard = to_item({"pk": "EMAIL", "sk": user.email.lower(), "user_id": user.id})
         self._put_unique([item, guard], lambda: duplicate_email(user.email))
 
@@ -65,6 +65,35 @@ class DynamoDBAccountStore:
                 TableName=self.table, Select="COUNT", KeyConditionExpression="pk = :p",
                 ExpressionAttributeValues={":p": {"S": "USER"}}, ConsistentRead=True)
             return sum(p["Count"] for p in pages)
+
+    def update_user(self, user: User) -> bool:
+        values = to_item({":r": user.role, ":s": user.state, ":d": user.disabled})
+        # A platform admin has no state: the attribute goes rather than holding a null.
+        state = "SET #s = :s," if user.state else "REMOVE #s SET"
+        with translating("The accounts store"):
+            try:
+                self._ddb.update_item(
+                    TableName=self.table, Key={"pk": {"S": "USER"}, "sk": {"S": user.id}},
+                    UpdateExpression=f"{state} #r = :r, disabled = :d",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#r": "role", "#s": "state"},
+                    ExpressionAttributeValues=values)
+            except ClientError as exc:
+                if code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def remove_user(self, user_id: str) -> bool:
+        user = self.get_user(user_id)
+        if user is None:
+            return False
+        # The user and its email guard go together, so the email can be used again.
+        with translating("The accounts store"):
+            self._ddb.transact_write_items(TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                for pk, sk in (("USER", user.id), ("EMAIL", user.email.lower()))])
+        return True
 
     def add_token(self, token: ApiToken) -> None:
         item = to_item({"pk": "TOKEN", "sk": token.token_hash, "id": token.id, "name": token.name,
@@ -163,7 +192,7 @@ class DynamoDBAccountStore:
 
 def _user(v: dict) -> User:
     return User(v["sk"], v["email"], v["role"], v.get("state"), v["password_hash"],
-                from_text(v["created_at"]))
+                from_text(v["created_at"]), bool(v.get("disabled", False)))
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:

@@ -47,6 +47,17 @@ class MemoryAccountStore:
         with self._lock:
             return len(self._users)
 
+    def update_user(self, user: User) -> bool:
+        with self._lock:
+            if user.id not in self._users:
+                return False
+            self._users[user.id] = user
+            return True
+
+    def remove_user(self, user_id: str) -> bool:
+        with self._lock:
+            return self._users.pop(user_id, None) is not None
+
     def add_token(self, token: ApiToken) -> None:
         with self._lock:
             if token.token_hash in self._tokens or any(

@@ -27,7 +27,8 @@ class SqliteAccountStore:
 
     def add_user(self, user: User) -> None:
         row = {"id": user.id, "email": user.email, "role": user.role, "state": user.state,
-               "password_hash": user.password_hash, "created_at": to_text(user.created_at)}
+               "password_hash": user.password_hash, "created_at": to_text(user.created_at),
+               "disabled": user.disabled}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(users), row)
@@ -48,6 +49,13 @@ class SqliteAccountStore:
 
     def count_users(self) -> int:
         return self._read(select(func.count()).select_from(users))[0][0]
+
+    def update_user(self, user: User) -> bool:
+        return self._write(update(users).where(users.c.id == user.id).values(
+            role=user.role, state=user.state, disabled=user.disabled)) > 0
+
+    def remove_user(self, user_id: str) -> bool:
+        return self._write(delete(users).where(users.c.id == user_id)) > 0
 
     def add_token(self, token: ApiToken) -> None:
         row = {"id": token.id, "name": token.name, "role": token.role, "state": token.state,
@@ -120,7 +128,8 @@ class SqliteAccountStore:
 
 
 def _user(r: Row) -> User:
-    return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at))
+    return User(r.id, r.email, r.role, r.state, r.password_hash, from_text(r.created_at),
+                bool(r.disabled))
 
 
 def _token(r: Row) -> ApiToken:

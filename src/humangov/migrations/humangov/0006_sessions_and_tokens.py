@@ -1,14 +1,15 @@
-"""sessions and tokens: server-side login sessions; tokens get an owner, an expiry, a last use.
+"""sessions and tokens: server-side login sessions; tokens get an expiry and a last use (their
+owner came with 0005).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -23,13 +24,13 @@ def upgrade() -> None:
         sa.Column("csrf", sa.String, nullable=False),
     )
     op.create_index("ix_login_sessions_user_id", "login_sessions", ["user_id"])
-    for name in ("owner", "expires_at", "last_used_at"):
+    for name in ("expires_at", "last_used_at"):
         op.add_column("api_tokens", sa.Column(name, sa.String))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("api_tokens") as batch:
-        for name in ("owner", "expires_at", "last_used_at"):
+        for name in ("expires_at", "last_used_at"):
             batch.drop_column(name)
     op.drop_index("ix_login_sessions_user_id", "login_sessions")
     op.drop_table("login_sessions")

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
+from humangov.domain.auth import Principal
 from humangov.domain.erasure import Receipt
+from humangov.erasure.report import render_html
 from humangov.web import deps
-from humangov.web.deps import AdminPrincipal, ContainerDep, TenantRead
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead
 from humangov.web.openapi import READ_PROBLEMS
 from humangov.web.schemas import CURSOR_PATTERN, CURSOR_RULE
 
@@ -81,21 +83,38 @@ def erasures_page(
                        synthetic_count=erasures.synthetic_count(state))
 
 
+@pages_router.get("/states/{code}/compliance")
+def compliance_page(state: TenantRead, principal: PrincipalDep, container: ContainerDep):
+    """The compliance report a state's counsel asks for, as `humangov compliance report`."""
+    principal.require_state_admin(state, "read the compliance report")
+    return HTMLResponse(render_html(container.erasures.report(state)))
+
+
+def _dead_letter_scope(principal: Principal) -> str | None:
+    """Every state's dead letters for a platform admin; a state admin's own state's."""
+    if principal.is_admin:
+        return None
+    principal.require_state_admin(principal.state or "", "see and retry failed erasures")
+    return principal.state
+
+
 @pages_router.get("/erasure/dead-letters")
-def dead_letters_page(request: Request, admin: AdminPrincipal, container: ContainerDep):
+def dead_letters_page(request: Request, principal: PrincipalDep, container: ContainerDep):
+    state = _dead_letter_scope(principal)
     return deps.render(
-        request, "erasures/dead_letters.html", dead=container.erasures.dead_letters()
+        request, "erasures/dead_letters.html", dead=container.erasures.dead_letters(state)
     )
 
 
 @pages_router.post("/erasure/dead-letters/retry")
 def retry_dead_letters(
     request: Request,
-    admin: AdminPrincipal,
+    principal: PrincipalDep,
     container: ContainerDep,
     csrf_token: Annotated[str, Form()] = "",
     intent_id: Annotated[str, Form()] = "",
 ):
+    state = _dead_letter_scope(principal)
     deps.require_csrf(request, csrf_token)
-    container.erasures.retry(int(intent_id) if intent_id.strip().isdigit() else None)
+    container.erasures.retry(int(intent_id) if intent_id.strip().isdigit() else None, state)
     return RedirectResponse("/erasure/dead-letters", status_code=303)

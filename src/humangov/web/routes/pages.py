@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 
 from humangov.domain.states import STATE_NAMES
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
-from humangov.web.pages import account, employees, session
+from humangov.web.pages import account, employees, session, users
 from humangov.web.pages.kit import see_other
 
 router = APIRouter(include_in_schema=False)
@@ -72,3 +72,4 @@ def state_page(
 
 
 router.include_router(employees.router)
+router.include_router(users.router)
