@@ -15,13 +15,14 @@ def events(client, headers, **params) -> list[dict]:
 
 def test_a_platform_admin_reads_every_event_newest_first(client, callers, container):
     items = events(client, callers.admin)
-    # the callers' four tokens were created (newest first); the admin's was just used
-    assert [e["kind"] for e in items] == [audit.TOKEN_FIRST_USED] + [audit.TOKEN_CREATED] * 4
+    # the callers' five tokens were created (newest first); the admin's was just used
+    assert [e["kind"] for e in items] == [audit.TOKEN_FIRST_USED] + [audit.TOKEN_CREATED] * 5
     used = items[0]
     assert (used["actor"], used["client"], used["state"]) == (
         "token:admin-all", "testclient", None)
     created = items[1:]
     assert [(e["state"], e["detail"]) for e in created] == [
+        ("CA", {"name": "state-admin-CA", "role": "state-admin"}),
         ("TX", {"name": "editor-TX", "role": "editor"}),
         ("CA", {"name": "viewer-CA", "role": "viewer"}),
         ("CA", {"name": "editor-CA", "role": "editor"}),
@@ -29,7 +30,8 @@ def test_a_platform_admin_reads_every_event_newest_first(client, callers, contai
     assert used["subject"] == created[-1]["subject"]  # the token's id
     assert_no_secret(container.settings.database_path,
                      *(h["Authorization"].split()[1] for h in
-                       (callers.admin, callers.ca_editor, callers.ca_viewer, callers.tx_editor)))
+                       (callers.admin, callers.ca_editor, callers.ca_viewer, callers.tx_editor,
+                        callers.ca_state_admin)))
 
 
 def test_a_tokens_first_use_is_recorded_once_in_any_process(client, callers, container):
@@ -54,7 +56,7 @@ def test_the_events_filter_by_kind_and_state_and_page_on_a_cursor(client, caller
     first = client.get("/api/v1/audit", headers=callers.admin, params={"limit": 3}).json()
     rest = client.get("/api/v1/audit", headers=callers.admin,
                       params={"limit": 3, "cursor": first["next_cursor"]}).json()
-    assert len(first["items"]) == 3 and len(rest["items"]) == 2 and rest["next_cursor"] is None
+    assert len(first["items"]) == 3 and len(rest["items"]) == 3 and rest["next_cursor"] is None
 
 
 def test_an_unknown_kind_is_a_clear_422(client, callers):
@@ -68,3 +70,14 @@ def test_only_platform_admins_read_the_audit_log(client, callers):
         assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
         assert "token" not in r.text
     assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_a_state_admin_reads_its_own_states_events_and_no_others(client, callers):
+    # GIVEN events of CA and of TX (the tokens created for the callers)
+    assert {e["state"] for e in events(client, callers.admin)} >= {"CA", "TX"}
+    # THEN a CA state admin reads CA's events only, asked or not
+    assert {e["state"] for e in events(client, callers.ca_state_admin)} == {"CA"}
+    assert {e["state"] for e in events(client, callers.ca_state_admin, state="CA")} == {"CA"}
+    # AND TX's answer as TX's data does: not found
+    r = client.get("/api/v1/audit", headers=callers.ca_state_admin, params={"state": "TX"})
+    assert r.status_code == 404

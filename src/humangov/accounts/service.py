@@ -68,6 +68,8 @@ class Accounts:
         # A wrong email still costs one argon2 verify, so timing does not reveal who exists.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
         self._canaries: set[str] = set()  # token hashes and emails of the canary identity
+        # Called after every change to a user (ending its sessions, for one).
+        self.user_listeners: list[Callable[[User], None]] = []
 
     def mark_canary(self, *, token: str | None = None, email: str | None = None) -> None:
         """Make this token or user the canary: only its records are synthetic."""
@@ -75,8 +77,6 @@ class Accounts:
             self._canaries.add(hash_token(token))
         if email:
             self._canaries.add(email.strip().lower())
-
-        self.user_listeners: list[Callable[[User], None]] = []
 
     def add_user(
         self, email: str, password: str, role: str, state: str | None = None,
