@@ -81,3 +81,15 @@ def test_a_state_admin_reads_its_own_states_events_and_no_others(client, callers
     # AND TX's answer as TX's data does: not found
     r = client.get("/api/v1/audit", headers=callers.ca_state_admin, params={"state": "TX"})
     assert r.status_code == 404
+
+
+def test_disabling_a_user_ends_their_sessions_and_the_log_says_so(container):
+    user = container.accounts.add_user("leaver@example.gov", "a long enough password",
+                                       "editor", "CA")
+    cookie, _ = container.accounts.start_session(user.id)
+    container.accounts.set_disabled(user.id, True)
+    assert container.accounts.resume_session(cookie) is None
+    ended = [e for e in container.audit_log.events(limit=50, cursor=None)[0]
+             if e.kind == audit.SESSION_ENDED]
+    assert [(e.subject, e.state, e.detail["sessions"]) for e in ended] == [
+        ("leaver@example.gov", "CA", 1)]

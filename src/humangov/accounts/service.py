@@ -319,9 +319,16 @@ class Accounts:
     def end_session(self, plain: str) -> None:
         self.store.delete_session(hash_token(plain))
 
-    def end_sessions(self, user_id: str) -> int:
-        """End every session of the user (sign out everywhere); returns how many ended."""
-        return self.store.delete_user_sessions(user_id)
+    def end_sessions(self, user_id: str, *, by: Principal = SYSTEM,
+                     reason: str = "sign out everywhere") -> int:
+        """End every session of the user; returns how many ended (audited when any did)."""
+        ended = self.store.delete_user_sessions(user_id)
+        user = self.store.get_user(user_id) if ended else None
+        if ended:
+            self.audit.record(audit.SESSION_ENDED, by.actor, state=user.state if user else None,
+                              subject=user.email if user else None, reason=reason,
+                              sessions=ended)
+        return ended
 
     def principal_for_user(self, user_id: str) -> Principal | None:
         """None for a user who is gone or disabled, whatever still names it (a session)."""

@@ -76,7 +76,7 @@ class Container:
             listener()
 
     def _sign_out(self, user: User) -> None:
-        self.accounts.end_sessions(user.id)
+        self.accounts.end_sessions(user.id, reason="user changed, disabled or removed")
 
     def provision_all_states(self) -> int:
         """Provision the 50 states; returns how many were new. A state whose store is missing

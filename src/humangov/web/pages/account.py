@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -71,5 +72,6 @@ async def sign_out_everywhere(request: Request, principal: PrincipalDep, contain
     form = await small_form(request)
     require_csrf(request, form.get("csrf_token"))
     if principal.user_id is not None:
-        await run_in_threadpool(container.accounts.end_sessions, principal.user_id)
+        await run_in_threadpool(
+            partial(container.accounts.end_sessions, principal.user_id, by=principal))
     return signed_out(request, "You are signed out on every device.")
