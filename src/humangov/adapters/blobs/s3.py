@@ -94,8 +94,9 @@ class S3BlobStore:
         return self.naming.bucket(check_state(state))
 
     def ping(self) -> None:
-        with translating("Document storage"):
-            self._s3.list_buckets(MaxBuckets=1)
+        """Nothing to ask S3 for the store as a whole: readiness verifies each state's bucket
+        (`verify_space`, with GetBucketTagging, which the app role holds). ListBuckets would
+        need an account-wide permission the app's role rightly lacks."""
 
     def verify_space(self, state: str) -> None:
         bucket = self._bucket(state)
