@@ -212,16 +212,10 @@ class S3BlobStore:
         if not existed:
             # "Already absent" is recorded only on the answer of the state's own bucket.
             self.verify_space(state)
-        refused: list[str] = []
-        for start in range(0, len(versions), DELETE_BATCH):
-            batch = versions[start:start + DELETE_BATCH]
-            with translating("Document storage"):
-                got = self._s3.delete_objects(Bucket=bucket, Delete={
-                    "Objects": [{"Key": key, "VersionId": v} for v in batch], "Quiet": True})
-            refused += [
-                f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
-                for e in got.get("Errors", [])
-            ]
+        refused = [
+            f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
+            for e in self._delete_pairs(bucket, [(key, v) for v in versions])
+        ]
         if refused:
             raise ErasureRefused(
                 f"S3 refused to erase {len(refused)} of {len(versions)} versions of {key} in "
@@ -248,17 +242,22 @@ class S3BlobStore:
                         versions: dict[str, builtins.list[str]]) -> dict[str, str]:
         """Erase the given versions, a thousand per call; returns, per key, why S3 refused
         any of its versions (Object Lock), for the keys it refused."""
-        bucket = self._bucket(state)
         pairs = [(k, v) for k, vs in versions.items() for v in vs]
-        refused: dict[str, str] = {}
+        return {e["Key"]: f"{e.get('Code', 'Error')} ({e.get('Message', '')})"
+                for e in self._delete_pairs(self._bucket(state), pairs)}
+
+    def _delete_pairs(self, bucket: str,
+                      pairs: builtins.list[tuple[str, str]]) -> builtins.list[Any]:
+        """DeleteObjects over (key, version) pairs, a thousand a call; the errors S3 returned
+        (versions it refused to erase, under Object Lock)."""
+        errors: builtins.list[Any] = []
         for start in range(0, len(pairs), DELETE_BATCH):
             batch = pairs[start:start + DELETE_BATCH]
             with translating("Document storage"):
                 got = self._s3.delete_objects(Bucket=bucket, Delete={
                     "Objects": [{"Key": k, "VersionId": v} for k, v in batch], "Quiet": True})
-            for e in got.get("Errors", []):
-                refused[e["Key"]] = f"{e.get('Code', 'Error')} ({e.get('Message', '')})"
-        return refused
+            errors += got.get("Errors", [])
+        return errors
 
     def _entries(self, bucket: str, state: str,
                  key: str) -> builtins.list[tuple[bool, Any]]:
