@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
@@ -36,7 +37,7 @@ from humangov.web.routes import (
     tokens,
     users,
 )
-from humangov.web.security import PageSecurityHeaders
+from humangov.web.security import DOCS_ASSETS, PageSecurityHeaders
 
 if TYPE_CHECKING:
     from humangov.bootstrap import Container, Monitoring
@@ -88,7 +89,9 @@ def create_app(
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        # /docs and /redoc load Swagger UI and Redoc from the app itself, never a CDN.
+        static_url=DOCS_ASSETS,
         title="HumanGov",
         version=humangov.__version__,
         description="Personnel records for the 50 US states, with guaranteed document erasure.",

@@ -1,5 +1,6 @@
 """Browser-facing hardening for the HTML pages: no framing, no sniffing, no third-party
-anything. The pages use no JavaScript, so the policy allows none."""
+anything. The pages use no JavaScript, so the policy allows none; the API docs run Swagger UI
+and Redoc, shipped with the app (fastapi-offline) and allowed from this origin only."""
 
 from __future__ import annotations
 
@@ -16,14 +17,29 @@ PAGE_HEADERS = {
 }
 
 
+# Where the API docs' scripts and styles are served from (under /static/: cacheable assets).
+DOCS_ASSETS = "/static/api-docs"
+# FastAPI's /docs and /redoc pages start their viewer with an inline script; Redoc renders in
+# a blob: worker. Nothing may load from, or talk to, another origin.
+DOCS_HEADERS = {
+    b"content-security-policy": (
+        b"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+        b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    b"x-frame-options": b"DENY",
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+}
+
 # Pages and answers carry salaries and names: no browser or proxy may keep a copy.
 NO_STORE = {b"cache-control": b"no-store"}
 
 
 class PageSecurityHeaders:
     """Adds PAGE_HEADERS to every response outside /api/ that does not set them itself
-    (the inline PDF view sets its own, stricter, sandbox policy). /docs keeps FastAPI's
-    defaults, since Swagger UI needs scripts. Every response but the static assets also
+    (the inline PDF view sets its own, stricter, sandbox policy). /docs and /redoc get
+    DOCS_HEADERS, since their viewers need scripts. Every response but the static assets also
     gets NO_STORE unless it set its own Cache-Control."""
 
     def __init__(self, app: ASGIApp):
@@ -35,7 +51,9 @@ class PageSecurityHeaders:
             await self.app(scope, receive, send)
             return
         headers = dict(NO_STORE)
-        if not path.startswith(("/api/", "/docs", "/openapi.json", "/redoc")):
+        if path.startswith(("/docs", "/redoc")):
+            headers |= DOCS_HEADERS
+        elif not path.startswith(("/api/", "/openapi.json")):
             headers |= PAGE_HEADERS
 
         async def send_with_headers(message: Message) -> None:
