@@ -68,7 +68,8 @@ def test_a_state_admin_sees_every_page_of_its_state_and_none_of_tx(users, add_em
     assert users.ca_state_admin.get(page.format(id=e.id)).status_code == 200
     tx = add_employee("TX", last_name="Secretname")
     r = users.ca_state_admin.get(page.replace("/states/CA", "/states/TX").format(id=tx.id))
-    assert r.status_code == 404 and "Secretname" not in r.text
+    assert r.status_code == 403 and "Secretname" not in r.text
+    assert "You do not have access to TX. Your account is for CA." in r.text
 
 
 @pytest.mark.parametrize("action, body", WRITES)
@@ -77,7 +78,7 @@ def test_a_state_admin_may_write(users, add_employee, action, body):
     assert post(users.ca_state_admin, action.format(id=e.id), body).status_code == 303
 
 
-# Admin pages: (path, who gets 200); other users get 403 (404 for a TX user on a CA page).
+# Admin pages: (path, who gets 200); other users get 403.
 ADMIN_PAGES = [
     ("/users", {"admin", "ca_state_admin"}),
     ("/states/CA/users", {"admin", "ca_state_admin"}),
@@ -93,21 +94,29 @@ def test_admin_pages_by_role(users, page, allowed):
         if who in allowed:
             assert r.status_code == 200, (who, r.text)
         else:
-            assert r.status_code == (404 if "/CA/" in page and who == "tx_editor" else 403), who
+            assert r.status_code == 403, who
     assert users.nobody.get(page, follow_redirects=False).status_code == 303
 
 
-def test_a_state_admin_gets_404_for_tx_users_and_compliance(users):
+def test_a_state_admin_has_no_access_to_tx_users_and_compliance(users):
     for page in ("/states/TX/users", "/states/TX/compliance"):
-        assert users.ca_state_admin.get(page).status_code == 404
+        r = users.ca_state_admin.get(page)
+        assert r.status_code == 403 and "You do not have access to TX" in r.text
 
 
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
-def test_another_states_user_gets_404_and_no_data(users, add_employee, page):
+def test_another_states_user_is_told_it_has_no_access_and_sees_no_data(users, add_employee, page):
     e = add_employee(last_name="Secretname")
     r = users.tx_editor.get(page.format(id=e.id))
-    assert r.status_code == 404
+    assert r.status_code == 403
+    assert "You do not have access to CA. Your account is for TX." in r.text
     assert "Secretname" not in r.text and e.id not in r.text
+
+
+def test_the_page_says_the_same_for_a_state_that_is_not_provisioned(users):
+    # Provisioned or not, another state reads alike: the page reveals nothing about it.
+    r = users.tx_editor.get("/states/WY")
+    assert r.status_code == 403 and "You do not have access to WY." in r.text
 
 
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
@@ -154,13 +163,13 @@ def test_a_viewers_write_answers_403_and_changes_nothing(
 
 
 @pytest.mark.parametrize("action, body", WRITES)
-def test_another_states_write_answers_404_and_changes_nothing(
+def test_another_states_write_is_refused_and_changes_nothing(
     users, web_container, add_employee, action, body
 ):
     e = add_employee()
     before = web_container.personnel.list_employees("CA", limit=200).items
     r = post(users.tx_editor, action.format(id=e.id), body)
-    assert r.status_code == 404
+    assert r.status_code == 403 and "You do not have access to CA" in r.text
     assert web_container.personnel.list_employees("CA", limit=200).items == before
 
 

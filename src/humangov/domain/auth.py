@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from humangov.domain.errors import Forbidden, InvalidInput, NotFound
+from humangov.domain.errors import Forbidden, InvalidInput, NotYours
 
 ROLES = ("admin", "state-admin", "editor", "viewer")
 
@@ -81,7 +81,7 @@ class Principal:
     def require_read(self, state: str) -> None:
         # Another state's data answers 404, never 403: its existence is not ours to reveal.
         if not self.can_see(state):
-            raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
+            raise NotYours(state, self.state)
 
     def require_write(self, state: str) -> None:
         self.require_read(state)

@@ -18,6 +18,18 @@ class NotFound(HumanGovError):
     title = "Not found"
 
 
+class NotYours(NotFound):
+    """Another tenant's state. Programs get the 404 a missing state gets (its existence is not
+    ours to reveal); a person in the browser is told plainly, whether it is provisioned or
+    not, so the page reveals nothing either."""
+
+    def __init__(self, state: str, own: str | None) -> None:
+        super().__init__(f"The state {state} is not provisioned in this HumanGov.")
+        yours = f" Your account is for {own}." if own else ""
+        self.page_detail = (f"You do not have access to {state}.{yours} "
+                            "A platform admin can give you access.")
+
+
 class InvalidInput(HumanGovError):
     title = "Invalid input"
 

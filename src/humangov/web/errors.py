@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[e.HumanGovError], int] = {
     e.InvalidInput: 422,
     e.NotFound: 404,
+    e.NotYours: 404,
     e.Conflict: 409,
     e.StaleVersion: 412,
     e.Unauthenticated: 401,
@@ -79,6 +80,8 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, exc: e.HumanGovError):
         status = STATUS.get(type(exc), 400)
         if not is_api(request):
+            if isinstance(exc, e.NotYours):
+                return page_error(request, 403, "No access", exc.page_detail)
             return page_error(request, status, exc.title, exc.detail)
         return problem(status, exc.title, exc.detail, instance=request.url.path, field=exc.field)
 
