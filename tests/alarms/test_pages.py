@@ -1,18 +1,16 @@
 """The Alarms page and the Inbox, rendered from the real templates."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
-from humangov import web
 from humangov.bootstrap import alarms as build_alarms
 from humangov.config import Settings
 from humangov.monitoring.alarms.messages import CHANNEL_DISABLED, AlarmEvent
 from humangov.monitoring.alarms.store import NewEvent
 from humangov.monitoring.config import parse_config
+from humangov.web.app import page_templates
 from humangov.web.deps import admin_principal
 from humangov.web.routes.alarms import pages_router
 
@@ -24,7 +22,7 @@ def make_app(tmp_path):
     service = build_alarms(Settings(data_dir=tmp_path, slack_webhook_url=SECRET_URL), config)
     app = FastAPI()
     app.include_router(pages_router)
-    app.state.templates = Jinja2Templates(directory=str(Path(web.__file__).parent / "templates"))
+    app.state.templates = page_templates()
     app.state.templates.env.globals["csrf_token"] = lambda request: ""
     app.state.alarms = service
     app.dependency_overrides[admin_principal] = lambda: None

@@ -116,6 +116,18 @@ def test_editing_the_salary_is_saved_and_kept_in_the_history(users, web_containe
     assert "ca.editor@example.gov" in history
 
 
+def test_the_history_names_a_role_change_and_shows_the_states_local_time(
+    users, web_container, add_employee
+):
+    e = add_employee()
+    web_container.personnel.update_employee("CA", e.id, {"role": "Director"}, "user:other")
+    history = users.ca_viewer.get(f"/states/CA/employees/{e.id}/history").text
+    assert "<strong>Role changed</strong>" in history and "Moved" not in history
+    # California's clock, named, with the UTC instant on hover
+    assert re.search(r'<time datetime="[^"]+" title="[0-9-]+ [0-9:]+ UTC">'
+                     r"[0-9-]+ [0-9:]+ P[SD]T</time>", history)
+
+
 def test_editing_a_record_someone_else_changed_says_so_and_keeps_the_input(
     users, web_container, add_employee
 ):

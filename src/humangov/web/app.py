@@ -26,6 +26,7 @@ from humangov.erasure.metrics import ErasureCollector
 from humangov.web import errors, openapi
 from humangov.web.cache import ReadCache
 from humangov.web.deps import admin_principal, csrf_field, csrf_token
+from humangov.web.present import history_label, when
 from humangov.web.routes import (
     alarms,
     api,
@@ -61,6 +62,14 @@ def metrics_registry() -> CollectorRegistry:
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
     return registry
+
+
+def page_templates() -> Jinja2Templates:
+    """The pages' templates with the helpers every page may use."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(csrf_token=csrf_token, csrf_field=csrf_field, when=when,
+                                 history_label=history_label)
+    return templates
 
 
 def create_app(
@@ -105,10 +114,7 @@ def create_app(
     app.state.metrics = metrics if metrics is not None else metrics_registry()
     app.state.metrics.register(ErasureCollector(container.outbox))
     app.state.login_throttle = LoginThrottle(container.settings.login_attempts_per_minute)
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals["csrf_token"] = csrf_token
-    templates.env.globals["csrf_field"] = csrf_field
-    app.state.templates = templates
+    app.state.templates = page_templates()
 
     # Logins are server-side sessions (deps.login_of); this signed cookie only carries what a
     # visitor needs before logging in (the login form's CSRF token) and one-time messages.

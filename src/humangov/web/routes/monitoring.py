@@ -20,6 +20,7 @@ from humangov.domain.errors import NotFound
 from humangov.monitoring.charts import bar_class, bar_title, latency_svg
 from humangov.monitoring.store import RunStore
 from humangov.web.openapi import problems
+from humangov.web.present import when
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # Used only when the app's own base.html is absent (the engine running without the full UI).
@@ -31,7 +32,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.loader = ChoiceLoader(
     [FileSystemLoader(str(TEMPLATES_DIR)), DictLoader({"base.html": _FALLBACK_BASE})]
 )
-templates.env.globals.update(bar_class=bar_class, bar_title=bar_title)
+templates.env.globals.update(bar_class=bar_class, bar_title=bar_title, when=when)
 
 api_router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
 pages_router = APIRouter(include_in_schema=False)
@@ -42,7 +43,7 @@ ADMIN_PROBLEMS = problems(401, 403, 404)
 def _render(request: Request, name: str, context: dict):
     """With the app's own templates when it has them (its base.html needs its globals)."""
     env_templates = getattr(request.app.state, "templates", None) or templates
-    for key, value in (("bar_class", bar_class), ("bar_title", bar_title)):
+    for key, value in (("bar_class", bar_class), ("bar_title", bar_title), ("when", when)):
         env_templates.env.globals.setdefault(key, value)
     return env_templates.TemplateResponse(request, name, context)
 
