@@ -77,7 +77,6 @@ class SharedStack(Stack):
                                   tables.LEDGER_INDEXES)
         self.platform = self._table("Platform", config.platform_table)
         self.dead_letters = self._table("ErasureDeadLetterTable", config.dead_letter_table)
-        self.layer = packaging.dependencies_layer(self, "Dependencies")
         self.canary_artifacts = s3.Bucket(
             self, "CanaryArtifacts",
             # Named, so state stacks refer to it by name rather than by fifty exports.
@@ -143,7 +142,7 @@ class SharedStack(Stack):
             runtime=packaging.RUNTIME,
             handler="humangov.aws.alarm_to_slack.handler",
             code=packaging.function_code(),
-            layers=[self.layer],
+            layers=[packaging.dependencies_layer(self)],
             role=role,
             log_group=log_group,
             timeout=Duration.seconds(30),

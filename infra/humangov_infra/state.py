@@ -161,7 +161,7 @@ class StateStack(Stack):
             runtime=packaging.RUNTIME,
             handler="humangov.aws.stream_cleanup.handler",
             code=packaging.function_code(),
-            layers=[shared.layer],
+            layers=[packaging.dependencies_layer(self)],
             role=role,
             log_group=log_group,
             timeout=Duration.seconds(60),
