@@ -36,7 +36,8 @@ class LocalPipBundling:
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_kw) -> bool:
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             *PIP_PLATFORM, "--target", f"{output_dir}/python", "-r", str(LAYER_DIR / "requirements.txt")],
+             *PIP_PLATFORM, "--target", f"{output_dir}/python",
+             "-r", str(LAYER_DIR / "requirements.txt")],
             check=True,
         )
         return True

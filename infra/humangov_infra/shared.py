@@ -66,11 +66,11 @@ def notify(alarm: cloudwatch.Alarm, topic: sns.ITopic) -> cloudwatch.Alarm:
     return alarm
 
 
-def queue_alarm(scope: Construct, construct_id: str, queue: sqs.IQueue, description: str,
-                topic: sns.ITopic) -> cloudwatch.Alarm:
+def queue_alarm(scope: Construct, construct_id: str, name: str, queue: sqs.IQueue,
+                description: str, topic: sns.ITopic) -> cloudwatch.Alarm:
     """Any message on a queue of failures is an alarm, and clears once the queue is empty."""
     return notify(cloudwatch.Alarm(
-        scope, construct_id, alarm_description=description,
+        scope, construct_id, alarm_name=name, alarm_description=description,
         metric=queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
         threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -194,7 +194,7 @@ class SharedStack(Stack):
         function.configure_async_invoke(
             on_failure=destinations.SqsDestination(failed), retry_attempts=2,
             max_event_age=Duration.hours(6))
-        queue_alarm(self, "AlarmToSlackFailuresAlarm", failed,
+        queue_alarm(self, "AlarmToSlackFailuresAlarm", "humangov-alarm-to-slack-failed", failed,
                     "alarm_to_slack could not post alarms to Slack; they wait on its "
                     "failure queue (docs/aws.md, Alarms)", self.alarm_topic)
         acknowledge(function, [{
@@ -324,12 +324,14 @@ class SharedStack(Stack):
                                 ("Failures", "$.failed")))
         above_zero = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
         notify(cloudwatch.Alarm(
-            self, "SweepFailedAlarm", metric=failed, threshold=0, comparison_operator=above_zero,
+            self, "SweepFailedAlarm", alarm_name="humangov-sweep-failed", metric=failed,
+            threshold=0, comparison_operator=above_zero,
             evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description="The daily orphan sweep failed for a state (see the app logs)",
         ), self.alarm_topic)
         notify(cloudwatch.Alarm(
-            self, "SweepFoundOrphansAlarm", metric=orphans, threshold=0,
+            self, "SweepFoundOrphansAlarm", alarm_name="humangov-sweep-found-orphans",
+            metric=orphans, threshold=0,
             comparison_operator=above_zero, evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description="The daily sweep found (and erased) orphaned files: the erasure "
@@ -338,7 +340,8 @@ class SharedStack(Stack):
         # 26 one-hour periods without a summary line: a day and a start that failed, with
         # two hours of slack for a slow sweep. (Up to 7 days is allowed for hourly periods.)
         notify(cloudwatch.Alarm(
-            self, "SweepMissingAlarm", metric=runs, threshold=1,
+            self, "SweepMissingAlarm", alarm_name="humangov-sweep-missing", metric=runs,
+            threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=26, datapoints_to_alarm=26,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,

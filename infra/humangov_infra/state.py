@@ -223,27 +223,30 @@ class StateStack(Stack):
             "reason": "dynamodb:ListStreams, added by the event source mapping, supports no "
                       "resource-level permissions; the other stream actions name this stream.",
         }])
-        queue_alarm(self, "ErasureDeadLettersAlarm", dlq,
+        queue_alarm(self, "ErasureDeadLettersAlarm", f"humangov-{self.state}-erasure-dlq", dlq,
                     f"{self.state}: erasures failed and were parked on the DLQ",
                     shared.alarm_topic)
         self._pipeline_alarms(function, shared)
 
     def _pipeline_alarms(self, function: lambda_.Function, shared: SharedStack) -> None:
-        """The erasure function falling behind, failing or throttled, each into the topic."""
+        """The erasure function falling behind, failing or throttled, each into the topic.
+        Named humangov-<state>-...: alarm_to_slack reads the state from the name."""
         above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
         five_minutes = Duration.minutes(5)
-        for construct_id, metric, threshold, description in (
-            ("ErasureIteratorAgeAlarm",
+        for construct_id, name, metric, threshold, description in (
+            ("ErasureIteratorAgeAlarm", "iterator-age",
              function.metric("IteratorAge", statistic="Maximum", period=five_minutes),
              ITERATOR_AGE_ALARM.to_milliseconds(),
              "erasures are more than an hour behind the stream (records are parked after 6 h)"),
-            ("ErasureErrorsAlarm", function.metric_errors(period=five_minutes), 0,
+            ("ErasureErrorsAlarm", "errors", function.metric_errors(period=five_minutes), 0,
              "the erasure function failed (batches are retried, then parked on the DLQ)"),
-            ("ErasureThrottlesAlarm", function.metric_throttles(period=five_minutes), 0,
+            ("ErasureThrottlesAlarm", "throttles",
+             function.metric_throttles(period=five_minutes), 0,
              "the erasure function was throttled (account concurrency exhausted)"),
         ):
             notify(cloudwatch.Alarm(
-                self, construct_id, metric=metric, threshold=threshold,
+                self, construct_id, alarm_name=f"humangov-{self.state}-erasure-{name}",
+                metric=metric, threshold=threshold,
                 comparison_operator=above, evaluation_periods=1,
                 # No invocations means no datapoints: nothing is wrong.
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

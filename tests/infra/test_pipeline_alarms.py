@@ -31,13 +31,18 @@ def test_every_alarm_raises_and_clears_on_the_one_alarm_topic(synthesised):
 def test_the_erasure_function_alarms_on_iterator_age_errors_and_throttles(synthesised):
     from humangov_infra.state import ITERATOR_AGE_ALARM, MAX_RECORD_AGE
 
+    from humangov.aws.alarm_to_slack import alarm_event
+
     ca = synthesised.template_json("HumanGov-CA")
-    for prefix, metric, threshold in (
-        ("ErasureIteratorAgeAlarm", "IteratorAge", 3_600_000),
-        ("ErasureErrorsAlarm", "Errors", 0),
-        ("ErasureThrottlesAlarm", "Throttles", 0),
+    for prefix, name, metric, threshold in (
+        ("ErasureIteratorAgeAlarm", "iterator-age", "IteratorAge", 3_600_000),
+        ("ErasureErrorsAlarm", "errors", "Errors", 0),
+        ("ErasureThrottlesAlarm", "throttles", "Throttles", 0),
     ):
         alarm = _alarm(ca, prefix)
+        assert alarm["AlarmName"] == f"humangov-CA-erasure-{name}"
+        # The state in the name is how the Slack message says which state.
+        assert alarm_event({"AlarmName": alarm["AlarmName"]}).tenant == "CA"
         assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", metric)
         assert alarm["Threshold"] == threshold
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -49,8 +54,9 @@ def test_the_erasure_function_alarms_on_iterator_age_errors_and_throttles(synthe
 
 
 def test_the_sweep_runs_daily_as_one_fargate_task_of_the_app_and_serve_runs_none(synthesised):
-    from humangov.cli.sweep import SWEEP_EVENT
     from humangov_infra.shared import SWEEP_EVENT as SWEEP_EVENT_IN_INFRA
+
+    from humangov.cli.sweep import SWEEP_EVENT
 
     shared = synthesised.template_json("HumanGov-Shared")
     resources = shared["Resources"].values()

@@ -33,7 +33,7 @@ def daily(data_dir: DataDir = None) -> None:
                 err.print(f"{code}: {exc.detail}")
                 failed.append(code)
                 continue
-            except Exception:  # noqa: BLE001 - one state's failure must not stop the others
+            except Exception:  # one state's failure must not stop the others' sweeps
                 log.exception("sweep of %s failed", code)
                 failed.append(code)
                 continue
