@@ -173,23 +173,30 @@ def parse_minutes(key: str, value: Any) -> int:
     return minutes
 
 
-def parse_canary_overrides(value: Any, states: tuple[str, ...]) -> dict[str, int]:
-    """`canary_every_per_state` (a mapping, or its JSON from `-c`) -> {state: minutes}."""
+def per_state(key: str, value: Any, states: tuple[str, ...], shape: str) -> dict[str, Any]:
+    """A per-state setting (a mapping, or its JSON from `-c key=...`) -> {CODE: entry}, each
+    for a deployed state; `shape` shows what to write."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise InfraConfigError(f"canary_every_per_state: not JSON ({exc.msg})") from None
+            raise InfraConfigError(f"{key}: not JSON ({exc.msg})") from None
     if not isinstance(value, dict):
-        raise InfraConfigError('canary_every_per_state: expected {"CA": "1m", ...}')
-    out: dict[str, int] = {}
-    for state, every in value.items():
+        raise InfraConfigError(f"{key}: expected {shape}")
+    out: dict[str, Any] = {}
+    for state, entry in value.items():
         code = str(state).upper()
         if code not in states:
-            raise InfraConfigError(
-                f"canary_every_per_state: {state} is not among the deployed states")
-        out[code] = parse_minutes(f"canary_every_per_state.{code}", every)
+            raise InfraConfigError(f"{key}: {state} is not among the deployed states")
+        out[code] = entry
     return out
+
+
+def parse_canary_overrides(value: Any, states: tuple[str, ...]) -> dict[str, int]:
+    """`canary_every_per_state` -> {state: minutes between runs}."""
+    key = "canary_every_per_state"
+    return {code: parse_minutes(f"{key}.{code}", every) for code, every
+            in per_state(key, value, states, '{"CA": "1m", ...}').items()}
 
 
 LEGACY_KEYS = ("table", "bucket", "stream_arn")
@@ -199,19 +206,10 @@ _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/([^/]
 def parse_legacy(value: Any, states: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """`legacy` (a mapping, or its JSON from `-c legacy=...`) -> {state: {table, bucket,
     stream_arn}}, each for a deployed state, the stream ARN on that very table."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InfraConfigError(f"legacy: not JSON ({exc.msg})") from None
-    if not isinstance(value, dict):
-        raise InfraConfigError('legacy: expected {"CA": {"table": ..., "bucket": ..., '
-                               '"stream_arn": ...}}')
+    entries = per_state("legacy", value, states,
+                        '{"CA": {"table": ..., "bucket": ..., "stream_arn": ...}}')
     out: dict[str, dict[str, str]] = {}
-    for state, entry in value.items():
-        code = str(state).upper()
-        if code not in states:
-            raise InfraConfigError(f"legacy: {state} is not among the deployed states")
+    for code, entry in entries.items():
         missing = [k for k in LEGACY_KEYS if not isinstance(entry, dict) or not entry.get(k)]
         if missing:
             raise InfraConfigError(f"legacy: {code} needs {', '.join(missing)}")
