@@ -49,6 +49,10 @@ class InfraConfig:
     chatbot_channel_id: str | None = None
     canary_alarm_datapoints: int = 3
     canary_alarm_periods: int = 5
+    # How often each state's canary runs, in minutes (docs/aws.md, "Cost": a browser run
+    # every minute in 50 states costs about $2,600 a month; every 5 minutes, about $520).
+    canary_every: int = 5
+    canary_every_per_state: dict[str, int] = field(default_factory=dict)
     # Earlier applications' tables to stop orphans on (issue 12), per state:
     # {"CA": {"table": ..., "bucket": ..., "stream_arn": ...}}; see docs/aws.md.
     legacy: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -61,6 +65,10 @@ class InfraConfig:
 
     def host_name(self, state: str) -> str:
         return f"{state.lower()}.{self.domain}"
+
+    def canary_minutes(self, state: str) -> int:
+        """Minutes between the state's canary runs: its override, else `canary_every`."""
+        return self.canary_every_per_state.get(state, self.canary_every)
 
 
 def parse_states(value: Any) -> tuple[str, ...]:
@@ -142,7 +150,53 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
             raise InfraConfigError(f"{key}: must contain {{state}}")
     if "legacy" in values:
         values["legacy"] = parse_legacy(values["legacy"], values["states"])
+    if "canary_every" in values:
+        values["canary_every"] = parse_minutes("canary_every", values["canary_every"])
+    if "canary_every_per_state" in values:
+        values["canary_every_per_state"] = parse_canary_overrides(
+            values["canary_every_per_state"], values["states"])
     return values
+
+
+_EVERY = re.compile(r"\s*(\d+)\s*(m|min|minutes?|h|hours?)?\s*", re.IGNORECASE)
+CANARY_MAX_MINUTES = 60  # Synthetics rate schedules: 1 minute to 1 hour
+
+
+def parse_minutes(key: str, value: Any) -> int:
+    """`5`, `5m` or `1h` -> minutes between canary runs, 1 to 60."""
+    match = _EVERY.fullmatch(str(value))
+    if match is None or isinstance(value, bool):
+        raise InfraConfigError(f"{key}: expected minutes such as 5, 5m or 1h, got {value!r}")
+    minutes = int(match[1]) * (60 if (match[2] or "m").lower().startswith("h") else 1)
+    if not 1 <= minutes <= CANARY_MAX_MINUTES:
+        raise InfraConfigError(f"{key}: {value!r} is outside 1m to 1h")
+    return minutes
+
+
+def per_state(key: str, value: Any, states: tuple[str, ...], shape: str) -> dict[str, Any]:
+    """A per-state setting (a mapping, or its JSON from `-c key=...`) -> {CODE: entry}, each
+    for a deployed state; `shape` shows what to write."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InfraConfigError(f"{key}: not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise InfraConfigError(f"{key}: expected {shape}")
+    out: dict[str, Any] = {}
+    for state, entry in value.items():
+        code = str(state).upper()
+        if code not in states:
+            raise InfraConfigError(f"{key}: {state} is not among the deployed states")
+        out[code] = entry
+    return out
+
+
+def parse_canary_overrides(value: Any, states: tuple[str, ...]) -> dict[str, int]:
+    """`canary_every_per_state` -> {state: minutes between runs}."""
+    key = "canary_every_per_state"
+    return {code: parse_minutes(f"{key}.{code}", every) for code, every
+            in per_state(key, value, states, '{"CA": "1m", ...}').items()}
 
 
 LEGACY_KEYS = ("table", "bucket", "stream_arn")
@@ -152,19 +206,10 @@ _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/([^/]
 def parse_legacy(value: Any, states: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """`legacy` (a mapping, or its JSON from `-c legacy=...`) -> {state: {table, bucket,
     stream_arn}}, each for a deployed state, the stream ARN on that very table."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InfraConfigError(f"legacy: not JSON ({exc.msg})") from None
-    if not isinstance(value, dict):
-        raise InfraConfigError('legacy: expected {"CA": {"table": ..., "bucket": ..., '
-                               '"stream_arn": ...}}')
+    entries = per_state("legacy", value, states,
+                        '{"CA": {"table": ..., "bucket": ..., "stream_arn": ...}}')
     out: dict[str, dict[str, str]] = {}
-    for state, entry in value.items():
-        code = str(state).upper()
-        if code not in states:
-            raise InfraConfigError(f"legacy: {state} is not among the deployed states")
+    for code, entry in entries.items():
         missing = [k for k in LEGACY_KEYS if not isinstance(entry, dict) or not entry.get(k)]
         if missing:
             raise InfraConfigError(f"legacy: {code} needs {', '.join(missing)}")
@@ -181,6 +226,10 @@ def _check_together(config: InfraConfig) -> None:
     """Settings that are valid alone but not in combination."""
     if config.chatbot and not (config.chatbot_workspace_id and config.chatbot_channel_id):
         raise InfraConfigError("chatbot: true needs chatbot_workspace_id and chatbot_channel_id")
+    if config.chatbot and config.slack_lambda:
+        raise InfraConfigError(
+            "chatbot and slack_lambda are both true: every alarm would reach Slack twice; "
+            "turn one off (slack_lambda: false to use Chatbot)")
     if config.slack_lambda and not config.slack_webhook_secret:
         raise InfraConfigError("slack_lambda: true needs slack_webhook_secret (a name or ARN)")
     if not 1 <= config.canary_alarm_datapoints <= config.canary_alarm_periods:

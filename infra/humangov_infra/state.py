@@ -31,6 +31,8 @@ from humangov_infra.shared import (
     canary_artifacts_bucket,
     ledger_arn,
     log_writer_role,
+    notify,
+    queue_alarm,
     secret_ref,
 )
 
@@ -41,10 +43,35 @@ RETRY_ATTEMPTS = 5
 MAX_RECORD_AGE = Duration.hours(6)
 BATCH_SIZE = 100
 DLQ_RETENTION = Duration.days(14)  # SQS's maximum: time for an operator to replay
+# Concurrent batches per shard (the maximum). Records of one item (one partition key) still
+# go to the same batch sequence, in order, so an employee's REMOVE never overtakes the
+# MODIFY before it; shards are split by DynamoDB, so this is the only lever on a backlog.
+# https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-params
+PARALLELIZATION_FACTOR = 10
+# The oldest record waiting: an hour behind means a backlog (or a stuck batch) long before
+# MAX_RECORD_AGE (6 h) parks records on the DLQ or the stream's 24 h retention drops them,
+# leaving five hours to act.
+ITERATOR_AGE_ALARM = Duration.hours(1)
+
+# Which stream records can change a document (humangov.adapters.aws.changes): an employee
+# item (`kind` EMP; history items have no `kind`) that had a document and was removed, or
+# modified by a Put (updates write the whole item, so its new image never carries the removal
+# stamp). The pre-delete stamp is an UpdateItem adding removal_reason: no document changes.
+# Edits that keep the key still match (a filter cannot compare images); the code skips them.
+_HAD_DOCUMENT = {"kind": {"S": ["EMP"]}, "doc_key": {"S": [{"exists": True}]}}
+OWN_ITEM_FILTERS = [
+    {"eventName": ["REMOVE"], "dynamodb": {"OldImage": _HAD_DOCUMENT}},
+    {"eventName": ["MODIFY"], "dynamodb": {
+        "OldImage": _HAD_DOCUMENT, "NewImage": {"removal_reason": {"S": [{"exists": False}]}}}},
+]
+# An earlier application's items have no `kind` (humangov.domain.legacy): any REMOVE or MODIFY.
+LEGACY_ITEM_FILTERS = [{"eventName": ["REMOVE", "MODIFY"]}]
 
 
-def stream_source(table: dynamodb.ITable, dlq: sqs.IQueue) -> sources.DynamoEventSource:
-    """The erasure function's mapping on a table's stream: bisect, bounded retries, DLQ."""
+def stream_source(table: dynamodb.ITable, dlq: sqs.IQueue,
+                  patterns: list[dict]) -> sources.DynamoEventSource:
+    """The erasure function's mapping on a table's stream: bisect, bounded retries, DLQ,
+    parallel batches per shard, only the records `patterns` match."""
     return sources.DynamoEventSource(
         table,
         starting_position=lambda_.StartingPosition.TRIM_HORIZON,
@@ -54,9 +81,8 @@ def stream_source(table: dynamodb.ITable, dlq: sqs.IQueue) -> sources.DynamoEven
         max_record_age=MAX_RECORD_AGE,
         report_batch_item_failures=True,
         on_failure=sources.SqsDlq(dlq),
-        # Only deletions and changes can orphan a document; inserts never reach the code.
-        filters=[lambda_.FilterCriteria.filter(
-            {"eventName": lambda_.FilterRule.or_("REMOVE", "MODIFY")})],
+        parallelization_factor=PARALLELIZATION_FACTOR,
+        filters=[lambda_.FilterCriteria.filter(pattern) for pattern in patterns],
     )
 
 
@@ -161,7 +187,7 @@ class StateStack(Stack):
             runtime=packaging.RUNTIME,
             handler="humangov.aws.stream_cleanup.handler",
             code=packaging.function_code(),
-            layers=[shared.layer],
+            layers=[packaging.dependencies_layer(self)],
             role=role,
             log_group=log_group,
             timeout=Duration.seconds(60),
@@ -179,7 +205,7 @@ class StateStack(Stack):
         )
         # The mapping's own grants: the stream read actions on this table's stream, and
         # SendMessage on the DLQ. ListStreams has no resource-level permissions (hence "*").
-        function.add_event_source(stream_source(self.table, dlq))
+        function.add_event_source(stream_source(self.table, dlq, OWN_ITEM_FILTERS))
         legacy = config.legacy.get(self.state)
         if legacy is not None:
             self._legacy(function, role, dlq, legacy)
@@ -197,17 +223,35 @@ class StateStack(Stack):
             "reason": "dynamodb:ListStreams, added by the event source mapping, supports no "
                       "resource-level permissions; the other stream actions name this stream.",
         }])
-        alarm = cloudwatch.Alarm(
-            self, "ErasureDeadLettersAlarm",
-            alarm_description=f"{self.state}: erasures failed and were parked on the DLQ",
-            metric=dlq.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
-        alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+        queue_alarm(self, "ErasureDeadLettersAlarm", f"humangov-{self.state}-erasure-dlq", dlq,
+                    f"{self.state}: erasures failed and were parked on the DLQ",
+                    shared.alarm_topic)
+        self._pipeline_alarms(function, shared)
+
+    def _pipeline_alarms(self, function: lambda_.Function, shared: SharedStack) -> None:
+        """The erasure function falling behind, failing or throttled, each into the topic.
+        Named humangov-<state>-...: alarm_to_slack reads the state from the name."""
+        above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+        five_minutes = Duration.minutes(5)
+        for construct_id, name, metric, threshold, description in (
+            ("ErasureIteratorAgeAlarm", "iterator-age",
+             function.metric("IteratorAge", statistic="Maximum", period=five_minutes),
+             ITERATOR_AGE_ALARM.to_milliseconds(),
+             "erasures are more than an hour behind the stream (records are parked after 6 h)"),
+            ("ErasureErrorsAlarm", "errors", function.metric_errors(period=five_minutes), 0,
+             "the erasure function failed (batches are retried, then parked on the DLQ)"),
+            ("ErasureThrottlesAlarm", "throttles",
+             function.metric_throttles(period=five_minutes), 0,
+             "the erasure function was throttled (account concurrency exhausted)"),
+        ):
+            notify(cloudwatch.Alarm(
+                self, construct_id, alarm_name=f"humangov-{self.state}-erasure-{name}",
+                metric=metric, threshold=threshold,
+                comparison_operator=above, evaluation_periods=1,
+                # No invocations means no datapoints: nothing is wrong.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{self.state}: {description}",
+            ), shared.alarm_topic)
 
     def _legacy(self, function: lambda_.Function, role: iam.Role, dlq: sqs.IQueue,
                 legacy: dict[str, str]) -> None:
@@ -223,7 +267,7 @@ class StateStack(Stack):
         bucket = s3.Bucket.from_bucket_name(self, "EarlierDocuments", legacy["bucket"])
         function.add_environment("HUMANGOV_AWS_LEGACY", json.dumps(
             {self.state: {"table": legacy["table"], "bucket": legacy["bucket"]}}))
-        function.add_event_source(stream_source(table, dlq))
+        function.add_event_source(stream_source(table, dlq, LEGACY_ITEM_FILTERS))
         # A deleted record put back before its REMOVE is handled keeps its file.
         role.add_to_policy(iam.PolicyStatement(
             sid="CheckEarlierReferences", actions=["dynamodb:GetItem"],

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     erasure_base_backoff_seconds: float = Field(1.0, gt=0)
     erasure_max_backoff_seconds: float = Field(3600.0, gt=0)
     erasure_poll_seconds: float = Field(0.05, gt=0)
+    # Who runs the daily orphan sweep: `serve` itself, or (off) a scheduler running
+    # `humangov orphans daily` (on AWS, an EventBridge rule: one task however many serve).
+    sweep_schedule: Literal["in-process", "off"] = "in-process"
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)
 

@@ -55,6 +55,7 @@ ARGUMENTS = {
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
+    "orphans daily": [],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],

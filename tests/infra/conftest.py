@@ -16,17 +16,17 @@ INFRA = Path(__file__).resolve().parents[2] / "infra"
 sys.path.insert(0, str(INFRA))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-# Both Slack paths on, a hosted zone and a canary token, so every switch is exercised.
+# The Slack Lambda, a hosted zone and a canary token, so every switch is exercised (Chatbot,
+# the other path to Slack, in test_deploys_keep_deploying, which synthesises its own apps).
 CONTEXT = {
     "states": "CA,TX",
     "domain": "humangov.example.gov",
     "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
-    "chatbot": "true",
-    "chatbot_workspace_id": "T0123ABCD",
-    "chatbot_channel_id": "C0123ABCD",
     "canary_token_secret": "humangov/canary-token",
     "aws:cdk:bundling-stacks": [],  # no pip at synth time in tests
 }
+CHATBOT = {"chatbot": "true", "slack_lambda": "false",
+           "chatbot_workspace_id": "T0123ABCD", "chatbot_channel_id": "C0123ABCD"}
 # The states registry entries are stamped with the synthesis time; fixed, so tests can
 # build the same item with the runtime's code.
 REGISTERED_AT = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from humangov_infra.config import InfraConfigError, load, parse_states
 
@@ -43,3 +45,22 @@ def test_an_unknown_setting_in_the_file_is_refused(tmp_path):
     path.write_text("domain: x.gov\nstaets: CA\n")
     with pytest.raises(InfraConfigError, match="unknown setting.*staets"):
         load(path=path)
+
+
+def test_canaries_run_every_five_minutes_unless_a_state_says_otherwise():
+    config = load({"states": "CA,TX,NY", "canary_every_per_state": '{"ca": "1m", "NY": "1h"}'}.get)
+    assert [config.canary_minutes(s) for s in ("CA", "TX", "NY")] == [1, 5, 60]
+    assert load({"canary_every": "15"}.get).canary_minutes("TX") == 15
+
+
+@pytest.mark.parametrize("context, message", [
+    ({"canary_every": "0m"}, "canary_every: '0m' is outside 1m to 1h"),
+    ({"canary_every": "2h"}, "canary_every: '2h' is outside 1m to 1h"),
+    ({"canary_every": "often"}, "canary_every: expected minutes such as 5, 5m or 1h"),
+    ({"states": "CA", "canary_every_per_state": '{"TX": "1m"}'},
+     "canary_every_per_state: TX is not among the deployed states"),
+    ({"canary_every_per_state": '{"CA": "30s"}'}, "canary_every_per_state.CA: expected minutes"),
+])
+def test_a_canary_schedule_synthetics_cannot_run_is_refused(context, message):
+    with pytest.raises(InfraConfigError, match=re.escape(message)):
+        load(context.get)

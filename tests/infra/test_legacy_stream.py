@@ -37,9 +37,12 @@ def test_the_earlier_stream_gets_the_same_mapping_as_the_state_table(ca):
     [own] = by_source.values()
     same = ("BatchSize", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
             "FunctionResponseTypes", "MaximumRecordAgeInSeconds", "DestinationConfig",
-            "FilterCriteria", "StartingPosition", "FunctionName")
+            "ParallelizationFactor", "StartingPosition", "FunctionName")
     assert {k: earlier[k] for k in same} == {k: own[k] for k in same}
-    assert earlier["BisectBatchOnFunctionError"] is True and earlier["FilterCriteria"]
+    assert earlier["BisectBatchOnFunctionError"] is True
+    # The earlier items have no `kind` to filter on: every REMOVE and MODIFY reaches the code.
+    assert earlier["FilterCriteria"] == {
+        "Filters": [{"Pattern": '{"eventName":["REMOVE","MODIFY"]}'}]}
 
 
 def test_the_erasure_lambda_learns_the_earlier_table_and_bucket(ca):

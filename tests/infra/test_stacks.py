@@ -100,7 +100,8 @@ def test_the_stream_mapping_filters_bisects_bounds_retries_and_dead_letters(ca):
     Match = _m()
     ca.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": {"Fn::GetAtt": [Match.string_like_regexp("Records"), "StreamArn"]},
-        "FilterCriteria": {"Filters": [{"Pattern": '{"eventName":["REMOVE","MODIFY"]}'}]},
+        "FilterCriteria": {"Filters": [Match.any_value(), Match.any_value()]},
+        "ParallelizationFactor": 10,
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
         "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": 5,
@@ -207,7 +208,9 @@ def test_the_alarm_topic_is_encrypted_and_cloudwatch_may_use_its_key(shared):
     })
 
 
-def test_alarms_reach_slack_through_the_lambda_and_through_chatbot(shared):
+def test_alarms_reach_slack_through_the_lambda_alone_whose_failures_are_kept_and_alarmed(
+    shared
+):
     Match = _m()
     shared.has_resource_properties("AWS::Lambda::Function", {
         "Handler": "humangov.aws.alarm_to_slack.handler",
@@ -215,11 +218,28 @@ def test_alarms_reach_slack_through_the_lambda_and_through_chatbot(shared):
             "HUMANGOV_SLACK_SECRET_ID": "humangov/slack-webhook"})},
     })
     shared.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "lambda"})
-    shared.has_resource_properties("AWS::Chatbot::SlackChannelConfiguration", {
-        "SlackWorkspaceId": "T0123ABCD",
-        "SlackChannelId": "C0123ABCD",
-        "SnsTopicArns": [{"Ref": Match.string_like_regexp("AlarmTopic")}],
+    shared.resource_count_is("AWS::Chatbot::SlackChannelConfiguration", 0)
+    failures = {"Fn::GetAtt": [Match.string_like_regexp("AlarmToSlackFailures"), "Arn"]}
+    shared.has_resource_properties("AWS::Lambda::EventInvokeConfig", {
+        "MaximumRetryAttempts": 2,
+        "DestinationConfig": {"OnFailure": {"Destination": failures}},
     })
+    shared.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [
+            Match.string_like_regexp("AlarmToSlackFailures"), "QueueName"]}}],
+        "AlarmActions": [{"Ref": Match.string_like_regexp("AlarmTopic")}],
+        "OKActions": [{"Ref": Match.string_like_regexp("AlarmTopic")}],
+    })
+
+
+def test_both_paths_to_slack_are_refused_at_synth():
+    from humangov_infra.config import InfraConfigError, load
+
+    from tests.infra.conftest import CHATBOT, CONTEXT
+
+    with pytest.raises(InfraConfigError, match="reach Slack twice"):
+        load({**CONTEXT, **CHATBOT, "slack_lambda": "true"}.get)
 
 
 def test_the_app_runs_on_fargate_from_the_dockerfile_with_the_aws_backend(shared, synthesised):

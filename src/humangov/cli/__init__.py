@@ -16,6 +16,7 @@ from humangov.cli import (
     serve,
     states,
     stream_worker,
+    sweep,
 )
 from humangov.cli.common import Commands
 
@@ -32,6 +33,7 @@ app.command("audit")(audit.audit)
 app.add_typer(employees.app, name="employees")
 app.command("worker")(erasure.worker_command)
 app.command("monitor")(monitor.monitor)
+erasure.orphans.command("daily")(sweep.daily)
 app.add_typer(erasure.orphans, name="orphans")
 app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")

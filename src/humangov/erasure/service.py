@@ -203,8 +203,10 @@ class ErasureJobs:
 
     async def start(self) -> None:
         self._stop = asyncio.Event()
-        self._tasks = [asyncio.create_task(self.erasures.run_scheduled_sweeps(
-            self._stop, every=self.sweep_every, grace=self.sweep_grace), name="orphan-sweep")]
+        self._tasks = []
+        if self.erasures.settings.sweep_schedule == "in-process":
+            self._tasks.append(asyncio.create_task(self.erasures.run_scheduled_sweeps(
+                self._stop, every=self.sweep_every, grace=self.sweep_grace), name="orphan-sweep"))
         if self.erasures.settings.erasure_worker == "in-process":
             self._tasks.append(
                 asyncio.create_task(self.worker.run(self._stop), name="erasure-worker"))
