@@ -32,7 +32,13 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium wrk >/dev/null; \
 	fi
 
-test: $(VENV)/.installed system-deps
+# playwright-core for the AWS browser canary's test (tests/infra/test_browser_canary.py); it
+# downloads no browser. Reinstalled only when the lock file changes: offline after the first.
+BROWSER_CANARY_NODE := tests/infra/browser_canary
+$(BROWSER_CANARY_NODE)/node_modules/.package-lock.json: $(BROWSER_CANARY_NODE)/package-lock.json
+	cd $(BROWSER_CANARY_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+test: $(VENV)/.installed system-deps $(BROWSER_CANARY_NODE)/node_modules/.package-lock.json
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 bench: $(VENV)/.installed system-deps

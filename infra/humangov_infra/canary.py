@@ -1,4 +1,6 @@
-"""Render the Synthetics canary script from the monitoring YAML's heartbeat and lifecycle checks.
+"""Render the Synthetics canary scripts from the monitoring YAML: the heartbeat and lifecycle
+checks into a Python script (canary_runtime.py), the browser checks into a Node.js Playwright one
+(canary_browser.js).
 
 The YAML is read with PyYAML alone (not humangov.monitoring) so the CDK app stays independent
 of the application's internals; only the documented shape is relied on:
@@ -21,7 +23,13 @@ import yaml
 from humangov_infra.config import InfraConfigError
 
 RUNTIME = Path(__file__).with_name("canary_runtime.py")
+BROWSER_RUNTIME = Path(__file__).with_name("canary_browser.js")
 HANDLER_MODULE = "humangov_canary"
+BROWSER_HANDLER_MODULE = "humangov_browser_canary"
+# As the local browser check (humangov.monitoring.checks.browser.ACTION_TIMEOUT_MS).
+ACTION_TIMEOUT_MS = 15_000
+# Synthetics' longest canary run.
+MAX_CANARY_TIMEOUT_SECONDS = 840
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # A Synthetics run is cut off at its timeout; the canary's runs share one minute.
@@ -76,33 +84,75 @@ def canary_checks(data: dict, *, lifecycle: bool) -> list[dict]:
     return out
 
 
-def render(checks: list[dict]) -> str:
-    source = RUNTIME.read_text()
-    marker = "CHECKS = []  # replaced by the generator"
+def browser_checks(data: dict) -> list[dict]:
+    """The browser checks, as plain data. The state, base URL and login are the deployed
+    canary's own (its environment and secret); the YAML gives names, intervals and timeouts."""
+    out: list[dict] = []
+    for index, check in enumerate((data or {}).get("checks") or []):
+        if check.get("type") == "browser":
+            where = f"checks[{index}]"
+            out.append({
+                "name": check["name"], "action_timeout_ms": ACTION_TIMEOUT_MS,
+                "interval": seconds(check.get("interval", "5m"), f"{where}.interval"),
+                "timeout": seconds(check.get("timeout", "90s"), f"{where}.timeout"),
+            })
+    return out
+
+
+def browser_timing(checks: list[dict]) -> tuple[int, int]:
+    """(rate, timeout) in seconds of the one canary running these checks: as often as the most
+    frequent asks, for as long as they all take, within what Synthetics allows (a run ends
+    before the next one starts)."""
+    rate = max(60, int(min(c["interval"] for c in checks)))
+    timeout = min(rate, MAX_CANARY_TIMEOUT_SECONDS, int(sum(c["timeout"] for c in checks)))
+    return rate, timeout
+
+
+def _splice(template: Path, marker: str, checks: list[dict], end: str = "") -> str:
+    source = template.read_text()
     if marker not in source:  # pragma: no cover - guards edits to the template
-        raise RuntimeError(f"{RUNTIME} lost its CHECKS marker")
-    rendered = "CHECKS = " + json.dumps(checks, indent=4, sort_keys=True)
-    return source.replace(marker, rendered)
+        raise RuntimeError(f"{template} lost its CHECKS marker")
+    rendered = json.dumps(checks, indent=4, sort_keys=True)
+    return source.replace(marker, f"CHECKS = {rendered}{end}")
+
+
+def render(checks: list[dict]) -> str:
+    return _splice(RUNTIME, "CHECKS = []  # replaced by the generator", checks)
+
+
+def render_browser(checks: list[dict]) -> str:
+    return _splice(BROWSER_RUNTIME, "CHECKS = [];  // replaced by the generator", checks, ";")
+
+
+def load(path: Path) -> dict:
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except OSError as exc:
+        raise InfraConfigError(f"canary_checks: cannot read {path}: {exc.strerror}") from None
 
 
 def render_file(path: Path, *, lifecycle: bool) -> str:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise InfraConfigError(f"canary_checks: cannot read {path}: {exc.strerror}") from None
-    return render(canary_checks(data, lifecycle=lifecycle))
+    return render(canary_checks(load(path), lifecycle=lifecycle))
 
 
 def write_asset(path: Path, *, lifecycle: bool) -> Path:
-    """Lay the script out as Synthetics expects for Python (python/<module>.py), in a
-    directory named by its content, so repeated synths reuse it instead of piling up."""
-    source = render_file(path, lifecycle=lifecycle)
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    out_dir = Path(tempfile.gettempdir()) / f"humangov-canary-{digest}"
-    target = out_dir / "python" / f"{HANDLER_MODULE}.py"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(source)
-        partial.replace(target)  # atomic: parallel synths never see half a file
+    """Lay the scripts out as Synthetics expects: python/<module>.py for the Python runtime
+    and, when the YAML has browser checks, <module>.js at the root for the Playwright one.
+    Both canaries deploy this one directory. It is named by its content, so repeated synths
+    reuse it instead of piling up."""
+    data = load(path)
+    files = {Path("python") / f"{HANDLER_MODULE}.py":
+             render(canary_checks(data, lifecycle=lifecycle))}
+    if browser := browser_checks(data):
+        files[Path(f"{BROWSER_HANDLER_MODULE}.js")] = render_browser(browser)
+    digest = hashlib.sha256(json.dumps(sorted((str(k), v) for k, v in files.items())).encode())
+    out_dir = Path(tempfile.gettempdir()) / f"humangov-canary-{digest.hexdigest()[:16]}"
+    for relative, source in files.items():
+        target = out_dir / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(source)
+            partial.replace(target)  # atomic: parallel synths never see half a file
     return out_dir
+

@@ -42,6 +42,8 @@ class InfraConfig:
     object_lock: bool = False
     canary_checks: Path = REPO / "infra" / "canary-checks.yaml"
     canary_token_secret: str | None = None
+    # The browser canary's login, per state: a secret name or ARN, {state} = the state's code.
+    canary_login_secret: str | None = None
     slack_lambda: bool = True
     slack_webhook_secret: str | None = "humangov/slack-webhook"
     chatbot: bool = False

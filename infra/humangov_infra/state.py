@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
-from humangov_infra import packaging, registry, tables
+from humangov_infra import canary, packaging, registry, tables
 from humangov_infra.canary import HANDLER_MODULE
 from humangov_infra.config import InfraConfig
 from humangov_infra.nag import acknowledge, logical_arn
@@ -299,60 +299,83 @@ class StateStack(Stack):
         registration.node.add_dependency(self.table, self.bucket)
 
     def _canary(self, config: InfraConfig, shared: SharedStack, asset: Path) -> None:
-        environment = {
-            "HUMANGOV_BASE_URL": f"https://{config.host_name(self.state)}",
-            "HUMANGOV_STATE": self.state,
-        }
+        """Two canaries from one check file and one asset: HTTP checks (heartbeat, lifecycle)
+        every minute on the Python runtime, and the browser checks on the Node.js Playwright
+        runtime (the local browser check is Playwright too, so its steps map one to one) at
+        their own, slower interval: a Chromium run costs far more Lambda time than a GET, and
+        a broken UI alarms apart from a site that is down."""
+        host = config.host_name(self.state)
+        site = {"HUMANGOV_BASE_URL": f"https://{host}", "HUMANGOV_STATE": self.state}
+        environment = dict(site)
+        artifacts = s3.Bucket.from_bucket_name(self, "CanaryArtifacts",
+                                               canary_artifacts_bucket(config))
         token = None
         if config.canary_token_secret:
             token = secret_ref(self, "CanaryToken", config.canary_token_secret)
             environment["HUMANGOV_CANARY_TOKEN_SECRET"] = token.secret_arn
-        canary = synthetics.Canary(
-            self, "Canary",
-            canary_name=f"humangov-{self.state.lower()}",
-            runtime=synthetics.Runtime.SYNTHETICS_PYTHON_SELENIUM_7_0,
-            test=synthetics.Test.custom(
-                code=synthetics.Code.from_asset(str(asset)),
-                handler=f"{HANDLER_MODULE}.handler",
-            ),
-            schedule=synthetics.Schedule.rate(Duration.minutes(1)),
-            environment_variables=environment,
-            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
-                bucket=s3.Bucket.from_bucket_name(self, "CanaryArtifacts",
-                                                  canary_artifacts_bucket(config)),
-                prefix=self.state.lower()),
-            timeout=Duration.seconds(55),
-            success_retention_period=Duration.days(7),
-            failure_retention_period=Duration.days(31),
-        )
+
+        def canary_of(construct_id: str, prefix: str, runtime: synthetics.Runtime, handler: str,
+                      rate: Duration, timeout: Duration, env: dict[str, str]) -> synthetics.Canary:
+            name = f"humangov-{prefix}"
+            made = synthetics.Canary(
+                self, construct_id,
+                canary_name=name,
+                runtime=runtime,
+                test=synthetics.Test.custom(code=synthetics.Code.from_asset(str(asset)),
+                                            handler=f"{handler}.handler"),
+                schedule=synthetics.Schedule.rate(rate),
+                environment_variables=env,
+                artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
+                    bucket=artifacts, prefix=prefix),
+                timeout=timeout,
+                success_retention_period=Duration.days(7),
+                failure_retention_period=Duration.days(31),
+            )
+            printed_bucket = (f"arn:<AWS::Partition>:s3:::humangov-canary-artifacts-"
+                              f"<AWS::AccountId>-{config.region}")
+            acknowledge(made, [{
+                "id": f"AwsSolutions-IAM5[Resource::{printed_bucket}/{prefix}/*]",
+                "reason": "The canary writes screenshots and logs under its own prefix of the "
+                          "artifacts bucket, with generated names.",
+            }, {
+                "id": "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:"
+                      f"{config.region}:<AWS::AccountId>:log-group:/aws/lambda/cwsyn-*]",
+                "reason": "Synthetics creates the canary's log group with a generated suffix "
+                          "(cwsyn-<name>-<id>); CDK's canary role scopes logs to that prefix.",
+            }, {
+                "id": "AwsSolutions-IAM5[Resource::*]",
+                "reason": "s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited by a "
+                          "namespace condition) have no resource-level permissions.",
+            }])
+            alarm = cloudwatch.Alarm(
+                self, f"{construct_id}Alarm",
+                alarm_description=f"{self.state}: the canary {name} fails at https://{host}",
+                metric=made.metric_success_percent(period=rate),
+                threshold=100,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                evaluation_periods=config.canary_alarm_periods,
+                datapoints_to_alarm=config.canary_alarm_datapoints,
+                # A canary that stopped running is as bad as one that fails.
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            )
+            alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
+            alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+            return made
+
+        http = canary_of("Canary", self.state.lower(),
+                         synthetics.Runtime.SYNTHETICS_PYTHON_SELENIUM_7_0, HANDLER_MODULE,
+                         Duration.minutes(1), Duration.seconds(55), environment)
         if token is not None:
-            token.grant_read(canary.role)
-        printed_bucket = (f"arn:<AWS::Partition>:s3:::humangov-canary-artifacts-"
-                          f"<AWS::AccountId>-{config.region}")
-        acknowledge(canary, [{
-            "id": f"AwsSolutions-IAM5[Resource::{printed_bucket}/{self.state.lower()}/*]",
-            "reason": "The canary writes screenshots and logs under its own state's prefix of "
-                      "the artifacts bucket, with generated names.",
-        }, {
-            "id": "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:"
-                  f"{config.region}:<AWS::AccountId>:log-group:/aws/lambda/cwsyn-*]",
-            "reason": "Synthetics creates the canary's log group with a generated suffix "
-                      "(cwsyn-<name>-<id>); CDK's canary role scopes logs to that prefix.",
-        }, {
-            "id": "AwsSolutions-IAM5[Resource::*]",
-            "reason": "s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited by a namespace "
-                      "condition) have no resource-level permissions.",
-        }])
-        alarm = cloudwatch.Alarm(
-            self, "CanaryAlarm",
-            alarm_description=f"{self.state}: the canary fails at https://{config.host_name(self.state)}",
-            metric=canary.metric_success_percent(period=Duration.minutes(1)),
-            threshold=100,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=config.canary_alarm_periods,
-            datapoints_to_alarm=config.canary_alarm_datapoints,
-            # A canary that stopped running is as bad as one that fails.
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-        )
-        alarm.add_alarm_action(cw_actions.SnsAction(shared.alarm_topic))
-        alarm.add_ok_action(cw_actions.SnsAction(shared.alarm_topic))
+            token.grant_read(http.role)
+        browser = canary.browser_checks(canary.load(config.canary_checks))
+        if not (browser and config.canary_login_secret):
+            return
+        rate, timeout = canary.browser_timing(browser)
+        login = secret_ref(self, "CanaryLogin",
+                           config.canary_login_secret.format(state=self.state.lower()))
+        web = canary_of("BrowserCanary", f"{self.state.lower()}-web",
+                        synthetics.Runtime.SYNTHETICS_NODEJS_PLAYWRIGHT_6_0,
+                        canary.BROWSER_HANDLER_MODULE, Duration.seconds(rate),
+                        Duration.seconds(timeout),
+                        dict(site, HUMANGOV_CANARY_LOGIN_SECRET=login.secret_arn))
+        login.grant_read(web.role)

@@ -124,3 +124,28 @@ def test_the_lifecycle_fails_when_no_receipt_appears_within_the_sla(server):
 def test_a_check_file_without_a_heartbeat_is_refused():
     with pytest.raises(InfraConfigError, match="no heartbeat check"):
         canary.canary_checks({"checks": [{"name": "x", "type": "lifecycle"}]}, lifecycle=True)
+
+
+def test_the_aws_check_file_is_a_valid_local_monitoring_file():
+    from humangov.monitoring.config import load_config
+
+    kinds = [c.type for c in load_config(INFRA / "canary-checks.yaml").checks]
+    assert kinds == ["heartbeat", "lifecycle", "browser"]
+
+
+def test_the_browser_canary_runs_as_often_as_its_checks_ask_within_a_run_per_schedule():
+    checks = canary.browser_checks({"checks": [
+        {"name": "ui", "type": "browser", "interval": "10m", "timeout": "90s"},
+        {"name": "ui2", "type": "browser", "interval": "5m", "timeout": "4m"},
+        {"name": "beat", "type": "heartbeat", "url": "http://x/healthz"},
+    ]})
+    assert [c["name"] for c in checks] == ["ui", "ui2"]
+    assert canary.browser_timing(checks) == (300, 300)
+    assert canary.browser_timing(checks[:1]) == (600, 90)
+
+
+def test_the_browser_script_carries_its_checks_and_no_other():
+    source = canary.render_browser(canary.browser_checks(canary.load(INFRA / "canary-checks.yaml")))
+    assert '"name": "browser"' in source and '"action_timeout_ms": 15000' in source
+    checks = source.split("const CHECKS = ", 1)[1].split("\n];\n", 1)[0]
+    assert "heartbeat" not in checks and "lifecycle" not in checks
