@@ -364,7 +364,8 @@ class StateStack(Stack):
 
         http = canary_of("Canary", self.state.lower(),
                          synthetics.Runtime.SYNTHETICS_PYTHON_SELENIUM_7_0, HANDLER_MODULE,
-                         Duration.minutes(1), Duration.seconds(55), environment)
+                         Duration.minutes(config.canary_minutes(self.state)),
+                         Duration.seconds(55), environment)
         if token is not None:
             token.grant_read(http.role)
         browser = canary.browser_checks(canary.load(config.canary_checks))

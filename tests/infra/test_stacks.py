@@ -165,12 +165,13 @@ def _bucket_id(synthesised) -> str:
     return next(k for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket")
 
 
-def test_each_state_has_a_python_canary_every_minute_against_its_own_host(ca):
+def test_each_state_has_a_python_canary_every_five_minutes_against_its_own_host(ca):
+    # states.yaml's default (canary_every: 5m), a fifth of a per-minute canary's bill.
     Match = _m()
     ca.has_resource_properties("AWS::Synthetics::Canary", {
         "Name": "humangov-ca",
         "RuntimeVersion": Match.string_like_regexp("^syn-python-selenium-"),
-        "Schedule": {"Expression": "rate(1 minute)"},
+        "Schedule": {"Expression": "rate(5 minutes)"},
         "StartCanaryAfterCreation": True,
         "RunConfig": Match.object_like({"EnvironmentVariables": Match.object_like({
             "HUMANGOV_BASE_URL": "https://ca.humangov.example.gov",
@@ -179,6 +180,19 @@ def test_each_state_has_a_python_canary_every_minute_against_its_own_host(ca):
         })}),
         "Code": Match.object_like({"Handler": "humangov_canary.handler"}),
     })
+
+
+def test_a_state_may_run_its_canary_more_often_and_its_alarm_keeps_pace(ca, synthesised):
+    Match = _m()
+    tx = synthesised.template("HumanGov-TX")
+    tx.has_resource_properties("AWS::Synthetics::Canary", {
+        "Name": "humangov-tx", "Schedule": {"Expression": "rate(1 minute)"}})
+    # Each alarm period is one canary interval, so a run is never missing by design.
+    tx.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "SuccessPercent", "Period": 60,
+        "Dimensions": [{"Name": "CanaryName", "Value": Match.any_value()}]})
+    ca.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "SuccessPercent", "Period": 300})
 
 
 def test_the_canary_alarm_is_m_of_n_and_treats_missing_runs_as_failures(ca):
