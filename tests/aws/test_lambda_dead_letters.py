@@ -157,3 +157,85 @@ def test_items_are_erased_concurrently_each_in_stream_order_failures_reported_pe
     assert "e5" not in handled and handled.index("e1") < handled.index("e3")
     assert sorted(handled) == ["e1", "e2", "e3", "e4", "e6"]
     assert runtime.dead_letters.dead_letters() == []  # one failure of three allowed
+
+
+# the SQS on-failure queue, the backstop ------------------------------------------------------
+def on_failure_message(clients, records: list[dict]) -> str:
+    """What Lambda sends the queue when it gives up on a batch of a DynamoDB stream: where
+    the records are, not the records."""
+    arn = clients.dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    [shard] = clients.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    return orjson.dumps({
+        "requestContext": {"requestId": "r-1", "condition": "RetryAttemptsExhausted",
+                           "approximateInvokeCount": 6,
+                           "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:f"},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                            "functionError": "Unhandled"},
+        "version": "1.0", "timestamp": "2026-12-01T10:00:05.000Z",
+        "DDBStreamBatchInfo": {
+            "shardId": shard["ShardId"], "streamArn": arn,
+            "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": "2026-12-01T10:00:00Z",
+            "approximateArrivalOfLastRecord": "2026-12-01T10:00:01Z",
+            "batchSize": len(records)}}).decode()
+
+
+def queue_depth(clients, url: str) -> int:
+    got = clients.get("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return sum(int(v) for v in got.values())
+
+
+def import_queue(settings, url: str):
+    return CliRunner().invoke(app, ["erasure", "import-queue", "--queue-url", url, "--format",
+                                    "json"], env={"HUMANGOV_BACKEND": "aws",
+                                                  "HUMANGOV_DATA_DIR": str(settings.data_dir)})
+
+
+def test_a_queue_message_becomes_dead_letters_of_its_records_and_is_then_deleted(on_aws):
+    settings, container, clients = on_aws
+    kept, gone = stored_employee(container), stored_employee(container)
+    container.records.delete_employee("CA", gone.id, "alice")
+    url = clients.get("sqs").create_queue(QueueName="humangov-ca-erasure-failures")["QueueUrl"]
+    # a batch holding inserts, history items and the removal: only the removal obliges
+    clients.get("sqs").send_message(QueueUrl=url, MessageBody=on_failure_message(
+        clients, stream_records(clients, TABLE)))
+
+    result = import_queue(settings, url)
+
+    assert result.exit_code == 0, result.output
+    got = orjson.loads(result.stdout)
+    assert (got["messages"], got["dead_letters"], got["kept"]) == (1, 1, 0)
+    assert queue_depth(clients, url) == 0
+    [dead] = container.outbox.dead_letters("CA")
+    assert (dead.change.old.key, dead.change.reason, dead.attempts) == (
+        gone.document.key, "record-deleted", 6)
+    assert "RetryAttemptsExhausted" in dead.last_error and url in dead.last_error
+    assert clients.s3.list_object_versions(Bucket=BUCKET, Prefix=kept.document.key)["Versions"]
+    # the same message again (an at-least-once redelivery) adds no second dead letter
+    clients.get("sqs").send_message(QueueUrl=url, MessageBody=on_failure_message(
+        clients, stream_records(clients, TABLE)))
+    assert import_queue(settings, url).exit_code == 0
+    assert len(container.outbox.dead_letters("CA")) == 1
+
+
+def test_a_message_whose_records_the_stream_no_longer_holds_is_kept_with_what_to_do(on_aws):
+    settings, container, clients = on_aws
+    e = stored_employee(container)
+    container.records.delete_employee("CA", e.id, "alice")
+    url = clients.get("sqs").create_queue(QueueName="humangov-ca-erasure-failures")["QueueUrl"]
+    clients.get("sqs").send_message(QueueUrl=url, MessageBody=on_failure_message(
+        clients, stream_records(clients, TABLE)))
+    # moto trims no record by age; a deleted table's stream answers as a trimmed one would,
+    # with the records not there (ResourceNotFoundException; on AWS TrimmedDataAccessException)
+    clients.dynamodb.delete_table(TableName=TABLE)
+
+    result = import_queue(settings, url)
+
+    assert result.exit_code == 1
+    [outcome] = orjson.loads(result.stdout)["outcomes"]
+    assert outcome["kept"] and "no longer holds" in outcome["note"]
+    assert "humangov orphans scan --state CA" in outcome["note"]
+    assert queue_depth(clients, url) == 1
+    assert container.outbox.dead_letters("CA") == []

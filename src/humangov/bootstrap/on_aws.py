@@ -24,6 +24,7 @@ from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
 
 if TYPE_CHECKING:
+    from humangov.aws.dead_letter_queue import QueueImport
     from humangov.aws.stream_worker import StreamWorker
 
 
@@ -111,3 +112,12 @@ def stream_worker(settings: Settings, *, clients: AwsClients | None = None,
         max_backoff=min(settings.erasure_max_backoff_seconds, 30.0),
         batch_size=batch_size or BATCH_SIZE, sleep=sleep,
     )
+
+
+def queue_import(settings: Settings, *, clients: AwsClients | None = None) -> QueueImport:
+    """`humangov erasure import-queue`: the erasure Lambda's on-failure queue read into the
+    dead-letter store, with the Lambda's own view of tables and states."""
+    from humangov.aws.dead_letter_queue import QueueImport
+
+    clients = clients or AwsClients(settings)
+    return QueueImport(clients, lambda_runtime(settings, clients))
