@@ -51,7 +51,7 @@ def humangov(settings, *args) -> list | dict:
 
 
 def test_a_legally_held_document_ends_as_one_dead_letter_counsel_sees_then_retry_erases_it(
-        on_aws):
+        on_aws, capsys):
     settings, container, clients = on_aws
     clients.s3.put_object_lock_configuration(  # S3 allows it on an empty versioned bucket
         Bucket=BUCKET, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
@@ -65,7 +65,12 @@ def test_a_legally_held_document_ends_as_one_dead_letter_counsel_sees_then_retry
     for _ in range(3):
         assert stream_cleanup.handler(event, runtime=runtime) == {"batchItemFailures": []}
 
-    # THEN the document stays, no receipt claims otherwise, and there is one dead letter
+    # THEN the document stays, no receipt claims otherwise, and there is one dead letter,
+    # counted once in the metric the state's alarm watches
+    [metric] = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()
+                if "ErasureDeadLetters" in line]
+    assert (metric["State"], metric["ErasureDeadLetters"]) == ("CA", 1)
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "HumanGov"
     assert clients.s3.list_object_versions(Bucket=BUCKET, Prefix=e.document.key)["Versions"]
     dead = humangov(settings, "erasure", "dead-letters", "--state", "CA")
     assert [(d["state"], d["reason"], d["key"], d["attempts"]) for d in dead] == [
@@ -216,8 +221,9 @@ def test_a_queue_message_becomes_dead_letters_of_its_records_and_is_then_deleted
     # the same message again (an at-least-once redelivery) adds no second dead letter
     clients.get("sqs").send_message(QueueUrl=url, MessageBody=on_failure_message(
         clients, stream_records(clients, TABLE)))
-    assert import_queue(settings, url).exit_code == 0
-    assert len(container.outbox.dead_letters("CA")) == 1
+    again = import_queue(settings, url)
+    assert again.exit_code == 0 and orjson.loads(again.stdout)["dead_letters"] == 0
+    assert len(container.outbox.dead_letters("CA")) == 1 and queue_depth(clients, url) == 0
 
 
 def test_a_message_whose_records_the_stream_no_longer_holds_is_kept_with_what_to_do(on_aws):

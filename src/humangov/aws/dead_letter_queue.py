@@ -48,7 +48,7 @@ class Imported:
     """What became of one queue message."""
 
     message_id: str
-    dead_letters: int  # records parked from it
+    dead_letters: int  # records newly parked from it
     kept: bool  # the message is still in the queue
     note: str
 
@@ -109,7 +109,7 @@ class QueueImport:
                      for raw in records)
         return Imported(message_id, parked, False,
                         f"{len(records)} record(s) read back from the stream, "
-                        f"{parked} dead letter(s)")
+                        f"{parked} new dead letter(s)")
 
     def _records(self, arn: str, shard: str, start: str, end: str) -> Iterator[dict]:
         streams = self.clients.streams
@@ -128,8 +128,8 @@ class QueueImport:
             iterator = page.get("NextShardIterator")
 
     def _park(self, raw: dict, cause: str, attempts: int) -> int:
-        """1 when the record is a dead letter (now, or parked before: the store keeps one per
-        eventID); 0 when it obliges nothing left to do."""
+        """1 when the record is now a dead letter; 0 when it was one already (the store keeps
+        one per eventID) or obliges nothing left to do."""
         change = dead_change(raw, self.runtime, actor="stream")
         note = legacy_note(raw, self.runtime)
         if change.old is not None and all(self.runtime.ledger.has(change.change_id, key)
@@ -139,8 +139,7 @@ class QueueImport:
             return 0  # a state's record that frees no document: a history item, an edit
         # What remains: an erasure not done, an earlier application's (its key in the note),
         # or a record of no known table, which a person must look at.
-        self.runtime.dead_letters.dead_letter(change, note + cause, attempts)
-        return 1
+        return int(self.runtime.dead_letters.dead_letter(change, note + cause, attempts))
 
     def _state_of(self, stream_arn: str) -> str | None:
         table = table_from_arn(stream_arn) or ""

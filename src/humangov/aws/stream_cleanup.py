@@ -33,6 +33,7 @@ invocations that never got this far (a timeout, a crash): see `dead_letter_queue
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKERS = 16  # threads erasing one batch's items at once (see above)
+METRIC_NAMESPACE, DEAD_LETTER_METRIC = "HumanGov", "ErasureDeadLetters"
 
 class UnknownTable(HumanGovError):
     title = "Unknown table"
@@ -195,8 +197,9 @@ def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | No
         attempts = runtime.dead_letters.count_failure(event_id, error)
         if attempts < runtime.max_attempts and not refused:
             return None
-        runtime.dead_letters.dead_letter(dead_change(raw, runtime),
-                                         legacy_note(raw, runtime) + error, attempts)
+        change = dead_change(raw, runtime)
+        new = runtime.dead_letters.dead_letter(change, legacy_note(raw, runtime) + error,
+                                               attempts)
         runtime.dead_letters.forget_failures(event_id)
     except Exception:  # the dead-letter table failing: the mapping retries, then SQS has it
         log.exception("could not count or park the failure of stream record %s",
@@ -204,7 +207,22 @@ def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | No
         return None
     log.error("stream record %s is a dead letter after %d attempt(s): %s",
               raw.get("eventID"), attempts, error)
+    if new:  # a redelivery of a parked record is no second failure to alarm on
+        emit_dead_letter_metric(change.state, event_id, runtime.clock.now().timestamp())
     return "parked"
+
+
+def emit_dead_letter_metric(state: str, event_id: str, at: float) -> None:
+    """`HumanGov/ErasureDeadLetters` (dimension `State`), in CloudWatch's embedded metric
+    format: a parked record is reported done, so the on-failure queue's depth alarm never
+    sees it; this metric is what alarms. A line on stdout costs no API call nor permission.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"""
+    line = {"_aws": {"Timestamp": int(at * 1000), "CloudWatchMetrics": [{
+        "Namespace": METRIC_NAMESPACE, "Dimensions": [["State"]],
+        "Metrics": [{"Name": DEAD_LETTER_METRIC, "Unit": "Count"}]}]},
+        "State": state or "unknown", DEAD_LETTER_METRIC: 1, "eventID": event_id}
+    sys.stdout.write(orjson.dumps(line).decode() + "\n")
+    sys.stdout.flush()
 
 
 def dead_change(raw: dict, runtime: StreamRuntime, actor: str = "stream") -> DocumentChange:

@@ -184,9 +184,10 @@ class DynamoDBDeadLetters:
     def enqueue(self, change: DocumentChange) -> None:
         self._insert(change, "pending", None, 0)
 
-    def dead_letter(self, change: DocumentChange, error: str, attempts: int) -> None:
-        """Park a change whose retries are exhausted. Idempotent per change id."""
-        self._insert(change, "dead", error, attempts)
+    def dead_letter(self, change: DocumentChange, error: str, attempts: int) -> bool:
+        """Park a change whose retries are exhausted. Idempotent per change id: False when
+        it was parked before (the first stays)."""
+        return self._insert(change, "dead", error, attempts)
 
     def count_failure(self, record_id: str, error: str) -> int:
         """One more failed attempt at the stream record `record_id` (its eventID), with its
@@ -304,7 +305,7 @@ class DynamoDBDeadLetters:
                 ExpressionAttributeValues={":p": {"S": "INTENT"}})]
 
     def _insert(self, change: DocumentChange, status: str, error: str | None,
-                attempts: int) -> None:
+                attempts: int) -> bool:
         with translating("The dead-letter table"):
             counter = self._ddb.update_item(
                 TableName=self.table, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "intent"}},
@@ -327,6 +328,8 @@ class DynamoDBDeadLetters:
             except ClientError as exc:
                 if code(exc) != "TransactionCanceledException":  # already parked: keep the first
                     raise
+                return False
+        return True
 
     def _update(self, intent_id: int, worker: str, expression: str, values: dict) -> bool:
         return self._conditional(
