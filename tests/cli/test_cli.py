@@ -56,6 +56,7 @@ ARGUMENTS = {
     "employees delete": [EMPLOYEE, "--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
+    "erasure import-queue": ["--queue-url", "https://sqs.us-east-1.amazonaws.com/1/q"],
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],
     "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
