@@ -57,6 +57,7 @@ ARGUMENTS = {
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "orphans daily": [],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
+    "erasure import-queue": ["--queue-url", "https://sqs.us-east-1.amazonaws.com/1/q"],
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],
     "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],

@@ -2,41 +2,62 @@
 and from the streams of earlier applications' tables (HUMANGOV_AWS_LEGACY), whose objects are
 erased from their own bucket.
 
-Each record is handled on its own by Powertools' BatchProcessor, which returns
-`batchItemFailures` so one bad record never blocks its shard (the event source mapping needs
-`ReportBatchItemFailures`): https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/
 The plan and the erase are the ones the embedded outbox worker runs. Delivery is at least
 once; `erase` skips keys the ledger already holds for the record's eventID, so a redelivered
 batch writes no second receipt.
+
+**Concurrency.** A batch's records are grouped by item (table and key) and the groups run on
+a pool of `WORKERS` threads, each group in stream order: a REMOVE after a MODIFY of one item
+never overtakes it, and once a record of an item fails, the item's later records are not
+handled (they are reported failed with it and come back in order on the retry). An erasure
+is a handful of sequential S3 and DynamoDB calls (list versions, head, reference check,
+delete, receipt), so one at a time a shard manages about 17 records/s; 16 threads make that
+about 270/s, within the 32 connections each boto3 client pools (`AwsClients`), far below
+S3's 3,500 deletes/s per prefix and on-demand DynamoDB's limits, and cheap on a Lambda's one
+or two vCPUs because the threads wait on the network. Powertools' BatchProcessor handles
+records one by one, so the loop here is our own; it returns the same `batchItemFailures`
+(the event source mapping needs `ReportBatchItemFailures`):
+https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
+
+**Dead letters.** The mapping does not tell the function which retry a record is on, so the
+handler counts each record's failures itself, by eventID, in the dead-letter table. When a
+record has failed `max_attempts` times (HUMANGOV_ERASURE_MAX_ATTEMPTS, set below the
+mapping's retry limit so the count is reached before the mapping gives up), or at once on a
+refusal retrying cannot lift (`ErasureRefused`: Object Lock, a legal hold), it is parked as
+a dead letter with its decoded change, attempts and last error, in the same store and format
+the local `stream-worker` and `humangov erasure dead-letters` / `retry` / the compliance
+report use, and reported done so the shard moves on. The SQS on-failure queue is left for
+invocations that never got this far (a timeout, a crash): see `dead_letter_queue`.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+import orjson
 
 from humangov.adapters.aws.changes import change_from_record
 from humangov.adapters.aws.naming import table_from_arn
-from humangov.domain.erasure import Receipt
-from humangov.domain.errors import HumanGovError, StorageUnavailable
+from humangov.domain.erasure import DocumentChange, Receipt
+from humangov.domain.errors import ErasureRefused, HumanGovError, StorageUnavailable
 from humangov.erasure.erase import erase
 from humangov.erasure.plan import plan
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+
     from humangov.adapters.aws.legacy_source import LegacySource
     from humangov.bootstrap.on_aws import StreamRuntime
 
 log = logging.getLogger(__name__)
 
+WORKERS = 16  # threads erasing one batch's items at once (see above)
+METRIC_NAMESPACE, DEAD_LETTER_METRIC = "HumanGov", "ErasureDeadLetters"
 
 class UnknownTable(HumanGovError):
     title = "Unknown table"
@@ -111,18 +132,130 @@ def _log(receipts: list[Receipt], state: str, event_id: str) -> None:
 def handler(
     event: dict, context: Any = None, *, runtime: StreamRuntime | None = None
 ) -> PartialItemFailureResponse:
-    """Lambda entry point: `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}`."""
-    if not event.get("Records"):  # Powertools refuses an empty batch; there is nothing to do
+    """Lambda entry point: `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}`.
+    An entirely failed batch is reported like a partial one, so the caller (Lambda's event
+    source mapping, or our stream worker) retries and bisects it the same way."""
+    records = event.get("Records") or []
+    if not records:
         return {"batchItemFailures": []}
-    rt = runtime or default_runtime()
-    # An entirely failed batch is reported like a partial one, so the caller (Lambda's event
-    # source mapping, or our stream worker) retries and bisects it the same way.
-    processor = BatchProcessor(
-        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
-    )
+    return response(process(records, runtime or default_runtime()))
 
-    def record_handler(record: DynamoDBRecord) -> int:
-        return len(handle_record(record.raw_event, rt))
 
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=processor, context=context)
+@dataclass
+class Outcome:
+    failed: list[dict] = field(default_factory=list)  # to retry, in stream order
+    parked: int = 0  # records made dead letters by this batch
+
+
+def response(outcome: Outcome) -> PartialItemFailureResponse:
+    return {"batchItemFailures": [{"itemIdentifier": sequence(r)} for r in outcome.failed]}
+
+
+def process(records: list[dict], runtime: StreamRuntime) -> Outcome:
+    """Handle a batch, each item's records in order and the items concurrently."""
+    groups: dict[tuple[str, bytes], list[dict]] = {}
+    for raw in records:
+        groups.setdefault(_item_of(raw), []).append(raw)
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(groups)),
+                            thread_name_prefix="erase") as pool:
+        outcomes = list(pool.map(lambda g: _run_in_order(g, runtime), groups.values()))
+    position = {id(r): n for n, r in enumerate(records)}
+    failed = sorted((r for o in outcomes for r in o.failed), key=lambda r: position[id(r)])
+    return Outcome(failed, sum(o.parked for o in outcomes))
+
+
+def _item_of(raw: dict) -> tuple[str, bytes]:
+    """The item a record changes: its table's stream and its key."""
+    keys = (raw.get("dynamodb") or {}).get("Keys") or {}
+    return raw.get("eventSourceARN") or "", orjson.dumps(keys, option=orjson.OPT_SORT_KEYS)
+
+
+def _run_in_order(group: list[dict], runtime: StreamRuntime) -> Outcome:
+    """One item's records, in order; after a failure the rest wait for the retry."""
+    outcome = Outcome()
+    for n, raw in enumerate(group):
+        settled = _settle(raw, runtime)
+        if settled is None:
+            outcome.failed = group[n:]
+            break
+        outcome.parked += settled == "parked"
+    return outcome
+
+
+def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | None:
+    """Done (erased, or nothing to erase), parked as a dead letter, or None: to retry."""
+    try:
+        handle_record(raw, runtime)
+        return "done"
+    except Exception as exc:  # any failure is counted, retried, then parked
+        error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
+        refused = isinstance(exc, ErasureRefused)
+        log.warning("stream record %s failed: %s", raw.get("eventID", "?"), error,
+                    exc_info=not isinstance(exc, HumanGovError))
+    try:
+        event_id = str(raw.get("eventID", "?"))
+        attempts = runtime.dead_letters.count_failure(event_id, error)
+        if attempts < runtime.max_attempts and not refused:
+            return None
+        change = dead_change(raw, runtime)
+        new = runtime.dead_letters.dead_letter(change, legacy_note(raw, runtime) + error,
+                                               attempts)
+        runtime.dead_letters.forget_failures(event_id)
+    except Exception:  # the dead-letter table failing: the mapping retries, then SQS has it
+        log.exception("could not count or park the failure of stream record %s",
+                      raw.get("eventID", "?"))
+        return None
+    log.error("stream record %s is a dead letter after %d attempt(s): %s",
+              raw.get("eventID"), attempts, error)
+    if new:  # a redelivery of a parked record is no second failure to alarm on
+        emit_dead_letter_metric(change.state, event_id, runtime.clock.now().timestamp())
+    return "parked"
+
+
+def emit_dead_letter_metric(state: str, event_id: str, at: float) -> None:
+    """`HumanGov/ErasureDeadLetters` (dimension `State`), in CloudWatch's embedded metric
+    format: a parked record is reported done, so the on-failure queue's depth alarm never
+    sees it; this metric is what alarms. A line on stdout costs no API call nor permission.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"""
+    line = {"_aws": {"Timestamp": int(at * 1000), "CloudWatchMetrics": [{
+        "Namespace": METRIC_NAMESPACE, "Dimensions": [["State"]],
+        "Metrics": [{"Name": DEAD_LETTER_METRIC, "Unit": "Count"}]}]},
+        "State": state or "unknown", DEAD_LETTER_METRIC: 1, "eventID": event_id}
+    sys.stdout.write(orjson.dumps(line).decode() + "\n")
+    sys.stdout.flush()
+
+
+def dead_change(raw: dict, runtime: StreamRuntime, actor: str = "stream") -> DocumentChange:
+    """The change a failed stream record obliged, as a dead letter keeps it for `erasure
+    retry`, which erases from it long after the stream has dropped the record."""
+    table = table_from_arn(raw.get("eventSourceARN") or "") or ""
+    source = runtime.legacy.get(table)
+    state = source.state if source else runtime.naming.state_of_table(table)
+    change = change_from_record(raw, state) if state else None
+    if change is not None and source is None:
+        return change
+    # Unknown table, nothing decodable, or an earlier application's record: parked without a
+    # key. `erasure retry` erases in the state's own bucket, where an earlier bucket's raw key
+    # would be receipted "already absent"; that object stays in the earlier bucket's backlog,
+    # which the legacy sweep purges. The error names the key.
+    return DocumentChange(
+        change_id=str(raw.get("eventID")), state=state or "", employee_id="", reason="unknown",
+        old=None, new=None, actor=actor, requested_at=runtime.clock.now())
+
+
+def sequence(raw: dict) -> str:
+    return raw["dynamodb"]["SequenceNumber"]
+
+
+def legacy_note(raw: dict, runtime: StreamRuntime) -> str:
+    """For an earlier application's record, the start of its dead letter's error: which
+    object it obliged erasing and where that is left, since the dead letter carries no key.
+    First, so the error's truncation never cuts the key."""
+    table = table_from_arn(raw.get("eventSourceARN") or "") or ""
+    source = runtime.legacy.get(table)
+    change = change_from_record(raw, source.state) if source else None
+    if source is None or change is None or change.old is None:
+        return ""
+    return (f"Erasing {change.old.key} from the earlier bucket {source.bucket} (now left to "
+            "the legacy backlog sweep) failed: ")
+

@@ -7,7 +7,10 @@ from a checkpoint; it hands each batch to `stream_cleanup.handler` as a Lambda e
 `batchItemFailures` (the checkpoint advances only to just before the first failed record,
 and the batch is retried from there); a failing batch is bisected so the failed record ends
 up alone; after `erasure_max_attempts` a record goes to the dead-letter table and the shard
-moves on. An expired shard iterator (they last 15 minutes) is replaced by a fresh one from
+moves on. The handler itself counts each record's failures and parks it after
+`erasure_max_attempts` (or at once on a refusal), with the error, as it does on Lambda; the
+worker's own count, under the same limit, parks only what the handler never finished. An
+expired shard iterator (they last 15 minutes) is replaced by a fresh one from
 the checkpoint.
 
 Checkpoints live in a small JSON file in the data directory, written atomically.
@@ -29,10 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from humangov.adapters.aws.changes import change_from_record
 from humangov.adapters.aws.naming import table_from_arn
 from humangov.aws import stream_cleanup
-from humangov.domain.erasure import DocumentChange
 from humangov.erasure.worker import backoff
 
 if TYPE_CHECKING:
@@ -93,9 +94,8 @@ class StreamWorker:
         self.max_attempts = max_attempts
         self.base_backoff, self.max_backoff = base_backoff, max_backoff
         self.batch_size = batch_size
-        self.handler = handler or (
-            lambda event: stream_cleanup.handler(event, None, runtime=runtime)
-        )
+        self.handler = handler or self._handle
+        self.parked = 0  # records the handler made dead letters
         self.sleep = sleep
         self.rng = random.Random()
 
@@ -187,12 +187,20 @@ class StreamWorker:
             iterator = page.get("NextShardIterator")
 
     # delivering ---------------------------------------------------------------------------
+    def _handle(self, event: dict) -> PartialItemFailureResponse:
+        """The Lambda handler's work, noting how many records it parked."""
+        outcome = stream_cleanup.process(event["Records"], self.runtime)
+        self.parked += outcome.parked
+        return stream_cleanup.response(outcome)
+
     def _deliver(self, arn: str, shard: str, batch: list[dict], stats: Stats) -> None:
         attempts: dict[str, int] = {}
         queue: list[list[dict]] = [batch]
         while queue:
             part = queue.pop(0)
+            parked = self.parked
             failed_at = self._invoke(part)
+            stats.dead_lettered += self.parked - parked
             done = part if failed_at is None else part[:failed_at]
             if done:
                 stats.delivered += len(done)
@@ -233,31 +241,18 @@ class StreamWorker:
         return None
 
     def _dead_letter(self, record: dict, attempts: int) -> None:
+        """What Lambda's on-failure queue gets on AWS; here it goes straight to the store."""
         table = table_from_arn(record.get("eventSourceARN", "")) or ""
-        source = self.runtime.legacy.get(table)
-        state = source.state if source else self.naming.state_of_table(table)
-        change = change_from_record(record, state) if state else None
-        error = (f"stream record {record.get('eventID')} (sequence {seq(record)}, table {table}) "
-                 f"failed {attempts} times; see the stream worker's log for the cause")
-        if source is not None:
-            # Parked without its key: `erasure retry` replays into the state's own bucket,
-            # where a raw key of the earlier bucket would be receipted "already absent". The
-            # object stays in the earlier bucket's backlog, which the legacy sweep purges.
-            if change is not None and change.old is not None:
-                error += (f"; it obliged erasing {change.old.key} from the earlier bucket "
-                          f"{source.bucket}, left to the legacy backlog sweep")
-            change = None
-        if change is None:
-            change = DocumentChange(
-                change_id=str(record.get("eventID")), state=state or "", employee_id="",
-                reason="unknown", old=None, new=None, actor="stream-worker",
-                requested_at=self.runtime.clock.now())
+        error = (stream_cleanup.legacy_note(record, self.runtime)
+                 + f"stream record {record.get('eventID')} (sequence {seq(record)}, table "
+                   f"{table}) failed {attempts} times; see the stream worker's log for the cause")
         log.error("dead letter: %s", error)
-        self.dead_letters.dead_letter(change, error, attempts)
+        self.dead_letters.dead_letter(
+            stream_cleanup.dead_change(record, self.runtime, actor="stream-worker"),
+            error, attempts)
 
 
-def seq(record: dict) -> str:
-    return record["dynamodb"]["SequenceNumber"]
+seq = stream_cleanup.sequence
 
 
 def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict:

@@ -18,19 +18,26 @@ from humangov.ports import Clock
 
 if TYPE_CHECKING:
     from humangov.bootstrap.canaries import Monitoring, alarms, monitoring
-    from humangov.bootstrap.on_aws import StreamRuntime, aws_clients, lambda_runtime, stream_worker
+    from humangov.bootstrap.on_aws import (
+        StreamRuntime,
+        aws_clients,
+        lambda_runtime,
+        queue_import,
+        stream_worker,
+    )
     from humangov.bootstrap.on_one_machine import EmbeddedStores, embedded
     from humangov.bootstrap.serve import server
 
 __all__ = [
     "Container", "EmbeddedStores", "Monitoring", "StreamRuntime", "alarms", "aws_clients",
-    "bootstrap", "embedded", "lambda_runtime", "monitoring", "server", "stream_worker",
+    "bootstrap", "embedded", "lambda_runtime", "monitoring", "queue_import", "server",
+    "stream_worker",
 ]
 
 _LAZY = {
     "embedded": "on_one_machine", "EmbeddedStores": "on_one_machine",
     "lambda_runtime": "on_aws", "stream_worker": "on_aws", "StreamRuntime": "on_aws",
-    "aws_clients": "on_aws",
+    "aws_clients": "on_aws", "queue_import": "on_aws",
     "alarms": "canaries", "monitoring": "canaries", "Monitoring": "canaries",
     "server": "serve",
 }

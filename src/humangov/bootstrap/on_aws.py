@@ -24,6 +24,7 @@ from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
 
 if TYPE_CHECKING:
+    from humangov.aws.dead_letter_queue import QueueImport
     from humangov.aws.stream_worker import StreamWorker
 
 
@@ -59,7 +60,8 @@ def aws_clients(settings: Settings | None = None) -> AwsClients:
 @dataclass(frozen=True)
 class StreamRuntime:
     """What the erasure Lambda needs: the state of each stream's table, the state's bucket,
-    the records (to re-check references) and the ledger; and the earlier applications'
+    the records (to re-check references), the ledger, the dead letters (where it counts a
+    record's failures and parks it after `max_attempts`); and the earlier applications'
     tables it also reads, by table name (Settings.aws_legacy)."""
 
     naming: Naming
@@ -67,6 +69,8 @@ class StreamRuntime:
     records: RecordStore
     ledger: Ledger
     clock: Clock
+    dead_letters: DynamoDBDeadLetters
+    max_attempts: int
     legacy: dict[str, LegacySource] = field(default_factory=dict)
 
 
@@ -80,6 +84,8 @@ def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None 
         naming=naming, blobs=S3BlobStore(clients, naming),
         records=DynamoDBRecordStore(clients, naming, settings.aws_platform_table, clock),
         ledger=DynamoDBLedger(clients, settings.aws_ledger_table), clock=clock,
+        dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
+        max_attempts=settings.erasure_max_attempts,
         legacy=legacy_sources(clients, settings.aws_legacy),
     )
 
@@ -97,9 +103,21 @@ def stream_worker(settings: Settings, *, clients: AwsClients | None = None,
     return StreamWorker(
         runtime=runtime, clients=clients,
         checkpoints=Checkpoints(settings.data_dir / "stream-checkpoints.json"),
-        dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
+        dead_letters=runtime.dead_letters,
+        # The handler counts every failed handling of a record, the worker only those where
+        # it is the first failure, so with one limit the handler always parks it first; the
+        # worker's count parks only what the handler never finished (a crash).
         max_attempts=settings.erasure_max_attempts,
         base_backoff=settings.erasure_base_backoff_seconds,
         max_backoff=min(settings.erasure_max_backoff_seconds, 30.0),
         batch_size=batch_size or BATCH_SIZE, sleep=sleep,
     )
+
+
+def queue_import(settings: Settings, *, clients: AwsClients | None = None) -> QueueImport:
+    """`humangov erasure import-queue`: the erasure Lambda's on-failure queue read into the
+    dead-letter store, with the Lambda's own view of tables and states."""
+    from humangov.aws.dead_letter_queue import QueueImport
+
+    clients = clients or AwsClients(settings)
+    return QueueImport(clients, lambda_runtime(settings, clients))

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from humangov.cli.common import DataDir, confirm, err, open_container, out
+from humangov.cli.common import (
+    DataDir,
+    Misconfigured,
+    confirm,
+    err,
+    load_settings,
+    open_container,
+    out,
+)
 from humangov.domain.errors import NotFound, StorageUnavailable
 from humangov.domain.model import csv_safe
 
@@ -219,6 +227,38 @@ def retry_command(
         raise NotFound(f"There is no dead letter {intent_id}; "
                        "list them with `humangov erasure dead-letters`.")
     err.print(f"{n} dead letter(s) queued again.")
+
+
+@erasure.command("import-queue")
+def import_queue_command(
+    queue_url: Annotated[str, typer.Option(
+        "--queue-url", help="The erasure Lambda's on-failure SQS queue of a state, such as "
+                            "https://sqs.us-east-1.amazonaws.com/111122223333/humangov-ca-...")],
+    data_dir: DataDir = None,
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
+) -> None:
+    """Turn the on-failure queue's messages into dead letters, while the stream still holds
+    their records (24 hours). A message is deleted once its dead letters are written."""
+    from humangov.aws.dead_letter_queue import summary
+    from humangov.bootstrap import queue_import
+
+    settings = load_settings(data_dir)
+    if settings.backend != "aws":
+        raise Misconfigured("the on-failure queue is the erasure Lambda's, on AWS; set "
+                            "HUMANGOV_BACKEND=aws. On one machine failed erasures are dead "
+                            "letters already: `humangov erasure dead-letters`.")
+    results = queue_import(settings).run(queue_url)
+    if fmt == "json":
+        _json(summary(results))
+    else:
+        for r in results:
+            out.print(f"{r.message_id}: {'kept' if r.kept else 'deleted'}; {r.note}",
+                      highlight=False)
+        err.print(f"{len(results)} message(s): {sum(r.dead_letters for r in results)} dead "
+                  f"letter(s) written, {sum(r.kept for r in results)} message(s) kept.",
+                  highlight=False)
+    if any(r.kept for r in results):
+        raise typer.Exit(1)
 
 
 @compliance.command("report")

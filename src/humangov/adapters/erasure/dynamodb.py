@@ -2,8 +2,10 @@
 
 On AWS the change feed is the records table's stream, so there is no transactional outbox.
 What remains of the `ErasureOutbox` port is the place where stream records that exhausted
-their retries are parked: `humangov erasure dead-letters` lists them, `retry` makes them
-pending again, and `humangov worker` claims and erases them like any outbox intent.
+their retries are parked, by the erasure Lambda and the local `stream-worker` alike:
+`humangov erasure dead-letters` lists them, `retry` makes them pending again, and `serve`'s
+worker (or `humangov worker`) claims and erases them from the recorded change like any outbox
+intent. The Lambda also counts its failed attempts per stream record here (`ATTEMPTS` items).
 
 Ledger items are keyed by (change id, key), so a redelivered stream record cannot write a
 second receipt: the put is conditional on the item not existing.
@@ -182,9 +184,29 @@ class DynamoDBDeadLetters:
     def enqueue(self, change: DocumentChange) -> None:
         self._insert(change, "pending", None, 0)
 
-    def dead_letter(self, change: DocumentChange, error: str, attempts: int) -> None:
-        """Park a change whose retries are exhausted. Idempotent per change id."""
-        self._insert(change, "dead", error, attempts)
+    def dead_letter(self, change: DocumentChange, error: str, attempts: int) -> bool:
+        """Park a change whose retries are exhausted. Idempotent per change id: False when
+        it was parked before (the first stays)."""
+        return self._insert(change, "dead", error, attempts)
+
+    def count_failure(self, record_id: str, error: str) -> int:
+        """One more failed attempt at the stream record `record_id` (its eventID), with its
+        error; returns how many there have been. Lambda's event source mapping does not tell
+        the handler which retry it is on, so the handler keeps count here (one UpdateItem ADD,
+        atomic however many invocations race)."""
+        with translating("The dead-letter table"):
+            got = self._ddb.update_item(
+                TableName=self.table, Key=_attempts_key(record_id),
+                UpdateExpression="ADD attempts :one SET last_error = :e, last_at = :now",
+                ExpressionAttributeValues=to_item({":one": 1, ":e": error[:MAX_ERROR],
+                                                   ":now": to_text(self._now())}),
+                ReturnValues="UPDATED_NEW")
+        return int(got["Attributes"]["attempts"]["N"])
+
+    def forget_failures(self, record_id: str) -> None:
+        """Once the record is a dead letter its count has served (the dead letter keeps it)."""
+        with translating("The dead-letter table"):
+            self._ddb.delete_item(TableName=self.table, Key=_attempts_key(record_id))
 
     def has_due(self, now: datetime) -> bool:
         return any(_due(v, to_text(now)) for v in self._intents())
@@ -283,7 +305,7 @@ class DynamoDBDeadLetters:
                 ExpressionAttributeValues={":p": {"S": "INTENT"}})]
 
     def _insert(self, change: DocumentChange, status: str, error: str | None,
-                attempts: int) -> None:
+                attempts: int) -> bool:
         with translating("The dead-letter table"):
             counter = self._ddb.update_item(
                 TableName=self.table, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "intent"}},
@@ -306,6 +328,8 @@ class DynamoDBDeadLetters:
             except ClientError as exc:
                 if code(exc) != "TransactionCanceledException":  # already parked: keep the first
                     raise
+                return False
+        return True
 
     def _update(self, intent_id: int, worker: str, expression: str, values: dict) -> bool:
         return self._conditional(
@@ -329,6 +353,10 @@ class DynamoDBDeadLetters:
 def _due(v: dict, now: str) -> bool:
     return (v["status"] == "pending" and v["next_attempt_at"] <= now
             and not (v.get("claimed_until") and v["claimed_until"] >= now))
+
+
+def _attempts_key(record_id: str) -> dict:
+    return {"pk": {"S": "ATTEMPTS"}, "sk": {"S": record_id}}
 
 
 def _intent_key(intent_id: int | Decimal) -> dict:
