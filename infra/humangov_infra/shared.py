@@ -48,9 +48,13 @@ def canary_artifacts_bucket(config: InfraConfig) -> str:
     return f"humangov-canary-artifacts-{Aws.ACCOUNT_ID}-{config.region}"
 
 
+def shared_table_arn(config: InfraConfig, name: str) -> str:
+    """A shared table's ARN built from its name: state stacks import no export for it."""
+    return f"arn:{Aws.PARTITION}:dynamodb:{config.region}:{Aws.ACCOUNT_ID}:table/{name}"
+
+
 def ledger_arn(config: InfraConfig) -> str:
-    return (f"arn:{Aws.PARTITION}:dynamodb:{config.region}:{Aws.ACCOUNT_ID}"
-            f":table/{config.ledger_table}")
+    return shared_table_arn(config, config.ledger_table)
 
 
 def secret_ref(scope: Construct, construct_id: str, name_or_arn: str) -> secretsmanager.ISecret:

@@ -34,6 +34,7 @@ from humangov_infra.shared import (
     notify,
     queue_alarm,
     secret_ref,
+    shared_table_arn,
 )
 
 # Event source mapping bounds: a poison record is retried a few times (halving the batch each
@@ -42,7 +43,10 @@ from humangov_infra.shared import (
 RETRY_ATTEMPTS = 5
 MAX_RECORD_AGE = Duration.hours(6)
 BATCH_SIZE = 100
-DLQ_RETENTION = Duration.days(14)  # SQS's maximum: time for an operator to replay
+HANDLER_MAX_ATTEMPTS = RETRY_ATTEMPTS - 1
+# SQS's maximum: time for `humangov erasure import-queue`, which needs the stream (24 h) to
+# still hold the records; kept when the stack is deleted (RETAIN), like the tables.
+DLQ_RETENTION = Duration.days(14)
 # Concurrent batches per shard (the maximum). Records of one item (one partition key) still
 # go to the same batch sequence, in order, so an employee's REMOVE never overtakes the
 # MODIFY before it; shards are split by DynamoDB, so this is the only lever on a backlog.
@@ -141,7 +145,8 @@ class StateStack(Stack):
 
     def _erasure(self, config: InfraConfig, shared: SharedStack) -> None:
         dlq = sqs.Queue(self, "ErasureDeadLetters", retention_period=DLQ_RETENTION,
-                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                        removal_policy=RemovalPolicy.RETAIN)
         acknowledge(dlq, [{
             "id": "AwsSolutions-SQS3",
             "reason": "This queue is itself the erasure dead-letter destination.",
@@ -182,6 +187,13 @@ class StateStack(Stack):
         role.add_to_policy(iam.PolicyStatement(
             sid="Receipts", actions=["dynamodb:GetItem", "dynamodb:PutItem"],
             resources=[ledger_arn(config)]))
+        # Final failures: the attempts of a failing record are counted (UpdateItem ADD), and
+        # at the limit it becomes a dead letter (TransactWriteItems of Puts, authorised as
+        # PutItem) and its count is dropped (DeleteItem): stream_cleanup's dead-letter path.
+        role.add_to_policy(iam.PolicyStatement(
+            sid="DeadLetters",
+            actions=["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            resources=[shared_table_arn(config, config.dead_letter_table)]))
         function = lambda_.Function(
             self, "Erasure",
             runtime=packaging.RUNTIME,
@@ -198,6 +210,11 @@ class StateStack(Stack):
                 "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,
                 "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
                 "HUMANGOV_AWS_LEDGER_TABLE": config.ledger_table,
+                "HUMANGOV_AWS_DEAD_LETTER_TABLE": config.dead_letter_table,
+                # Below the mapping's 1 + RETRY_ATTEMPTS deliveries, so the handler parks a
+                # failing record itself; the deliveries left cover runs that never got to
+                # count (a timeout, a crash), which the on-failure queue then catches.
+                "HUMANGOV_ERASURE_MAX_ATTEMPTS": str(HANDLER_MAX_ATTEMPTS),
                 # Lambda's own AWS_REGION would do; stated so both entry points read the same.
                 "HUMANGOV_AWS_REGION": config.region,
                 "POWERTOOLS_SERVICE_NAME": "humangov-erasure",
@@ -243,6 +260,14 @@ class StateStack(Stack):
             ("ErasureThrottlesAlarm", "throttles",
              function.metric_throttles(period=five_minutes), 0,
              "the erasure function was throttled (account concurrency exhausted)"),
+            # stream_cleanup writes this (embedded metric format) once per new dead letter:
+            # a parked record is reported done, so no Lambda metric shows it.
+            ("ErasureDeadLetterTableAlarm", "dead-letters",
+             cloudwatch.Metric(namespace="HumanGov", metric_name="ErasureDeadLetters",
+                               dimensions_map={"State": self.state}, statistic="Sum",
+                               period=Duration.minutes(1)), 0,
+             "an erasure failed for good and is a dead letter: see `humangov erasure "
+             "dead-letters` (docs/aws.md, a failed erasure on AWS)"),
         ):
             notify(cloudwatch.Alarm(
                 self, construct_id, alarm_name=f"humangov-{self.state}-erasure-{name}",

@@ -53,6 +53,29 @@ def test_the_erasure_function_alarms_on_iterator_age_errors_and_throttles(synthe
     assert ITERATOR_AGE_ALARM.to_hours() * 4 < MAX_RECORD_AGE.to_hours()
 
 
+def test_a_dead_letter_alarms_and_the_on_failure_queue_outlives_the_stack(synthesised):
+    from humangov_infra.state import HANDLER_MAX_ATTEMPTS, RETRY_ATTEMPTS
+
+    from humangov.aws.stream_cleanup import DEAD_LETTER_METRIC, METRIC_NAMESPACE
+
+    ca = synthesised.template_json("HumanGov-CA")
+    # The metric stream_cleanup writes once per new dead letter, per state
+    alarm = _alarm(ca, "ErasureDeadLetterTableAlarm")
+    assert alarm["AlarmName"] == "humangov-CA-erasure-dead-letters"
+    assert (alarm["Namespace"], alarm["MetricName"]) == (METRIC_NAMESPACE, DEAD_LETTER_METRIC)
+    assert alarm["Dimensions"] == [{"Name": "State", "Value": "CA"}]
+    assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", 60, 0)
+    # The handler parks a failing record before the mapping gives up on its batch
+    env = next(r["Properties"]["Environment"]["Variables"] for r in ca["Resources"].values()
+               if r["Type"] == "AWS::Lambda::Function"
+               and r["Properties"].get("Handler") == "humangov.aws.stream_cleanup.handler")
+    assert int(env["HUMANGOV_ERASURE_MAX_ATTEMPTS"]) == HANDLER_MAX_ATTEMPTS < 1 + RETRY_ATTEMPTS
+    assert env["HUMANGOV_AWS_DEAD_LETTER_TABLE"] == synthesised.config.dead_letter_table
+    (queue,) = [r for r in ca["Resources"].values() if r["Type"] == "AWS::SQS::Queue"]
+    assert queue["DeletionPolicy"] == "Retain"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
 def test_the_sweep_runs_daily_as_one_fargate_task_of_the_app_and_serve_runs_none(synthesised):
     from humangov_infra.shared import SWEEP_EVENT as SWEEP_EVENT_IN_INFRA
 

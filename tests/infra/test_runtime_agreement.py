@@ -176,7 +176,7 @@ def test_the_erasure_function_and_the_app_name_the_tables_and_buckets_the_stacks
     assert naming.bucket("CA") == bucket["BucketName"]
     shared = {t["TableName"] for t in _resources(synthesised.template_json("HumanGov-Shared"),
                                                  "AWS::DynamoDB::GlobalTable")}
-    assert settings.aws_ledger_table in shared
+    assert {settings.aws_ledger_table, settings.aws_dead_letter_table} <= shared
     if entry == "app":
         assert {settings.aws_platform_table, settings.aws_dead_letter_table} <= shared
 
@@ -239,6 +239,7 @@ def test_the_app_role_allows_every_call_of_the_aws_adapters_on_the_tables_it_rea
 def test_the_erasure_role_allows_every_call_the_lambda_makes_erasing_a_document(
     synthesised, monkeypatch, tmp_path,
 ):
+    import boto3
     from moto import mock_aws
 
     from humangov.adapters.aws.clients import AwsClients
@@ -260,13 +261,19 @@ def test_the_erasure_role_allows_every_call_the_lambda_makes_erasing_a_document(
     unsummed = copy.deepcopy(record)
     unsummed["eventID"] = "second-change"
     del unsummed["dynamodb"]["OldImage"]["doc_sha256"]
+    # A third change failing for good (the bucket lost its identity tag): the attempts are
+    # counted and, at the limit of two, it becomes a dead letter.
+    failing = copy.deepcopy(record)
+    failing["eventID"] = "failing-change"
+    failing["dynamodb"]["OldImage"]["doc_key"]["S"] = "never/there.pdf"
     with mock_aws():
-        settings = Settings(environment="test", backend="aws", data_dir=tmp_path)
+        settings = Settings(environment="test", backend="aws", data_dir=tmp_path,
+                            erasure_max_attempts=2)
         clients = AwsClients(settings)
         ensure_platform(settings, clients)
         provision_state(settings, "CA", clients)
-        clients.s3.put_object(Bucket=settings.aws_bucket_pattern.format(state="ca"), Key=key,
-                              Body=b"%PDF-1")
+        bucket = settings.aws_bucket_pattern.format(state="ca")
+        clients.s3.put_object(Bucket=bucket, Key=key, Body=b"%PDF-1")
         runtime = lambda_runtime(settings, clients)
         # GIVEN every AWS call the Lambda makes, recorded as it erases
         called: set[str] = set()
@@ -277,7 +284,16 @@ def test_the_erasure_role_allows_every_call_the_lambda_makes_erasing_a_document(
         assert stream_cleanup.handler(batch, runtime=runtime) == {"batchItemFailures": []}
         assert stream_cleanup.handler({"Records": [unsummed]}, runtime=runtime) == {
             "batchItemFailures": []}
-    assert {"s3.DeleteObjects", "s3.HeadObject", "dynamodb.PutItem"} <= called
+        boto3.client("s3").delete_bucket_tagging(Bucket=bucket)  # not the Lambda's call
+        runtime = lambda_runtime(settings, clients)  # no bucket identity cached
+        assert stream_cleanup.handler({"Records": [failing]}, runtime=runtime)[
+            "batchItemFailures"]
+        assert stream_cleanup.handler({"Records": [failing]}, runtime=runtime) == {
+            "batchItemFailures": []}
+        assert [d.change.change_id for d in runtime.dead_letters.dead_letters("CA")] == [
+            "failing-change"]
+    assert {"s3.DeleteObjects", "s3.HeadObject", "dynamodb.PutItem", "dynamodb.UpdateItem",
+            "dynamodb.TransactWriteItems", "dynamodb.DeleteItem"} <= called
     unmapped = called - set(ACTIONS)
     assert not unmapped, f"new AWS calls in the erasure path; grant and map them: {unmapped}"
     # WHEN the state's erasure role is synthesised
