@@ -9,9 +9,9 @@ match the receipts listed; they therefore come after the receipts in the documen
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -50,13 +50,13 @@ class ComplianceReport:
         yield head[:-1] + b',\n"receipts":['
         own = _Tally()
         yield from _json_array(own.count(self.receipts(synthetic=False)))
-        yield b'],\n"synthetic_receipts":['
+        yield b'\n],\n"synthetic_receipts":['
         synthetic = _Tally()
         yield from _json_array(synthetic.count(self.receipts(synthetic=True)))
         tail = orjson.dumps({
             "totals_by_reason": {reason: own.by_reason.get(reason, 0) for reason in REASONS},
             "total_erased": own.total, "synthetic_erased": synthetic.total})
-        yield b"],\n" + tail[1:] + b"\n"
+        yield b"\n],\n" + tail[1:] + b"\n"
 
     def html_chunks(self, *, limit: int | None, json_url: str | None = None) -> Iterator[str]:
         """The report as HTML with the latest `limit` receipts of each list (None: all of
