@@ -82,6 +82,7 @@ ADMIN_PAGES = [
     ("/users", {"admin", "ca_state_admin"}),
     ("/states/CA/users", {"admin", "ca_state_admin"}),
     ("/states/CA/compliance", {"admin", "ca_state_admin"}),
+    ("/states/CA/compliance.json", {"admin", "ca_state_admin"}),
     ("/erasure/dead-letters", {"admin", "ca_state_admin"}),
 ]
 
@@ -98,8 +99,17 @@ def test_admin_pages_by_role(users, page, allowed):
 
 
 def test_a_state_admin_gets_404_for_tx_users_and_compliance(users):
-    for page in ("/states/TX/users", "/states/TX/compliance"):
+    for page in ("/states/TX/users", "/states/TX/compliance", "/states/TX/compliance.json"):
         assert users.ca_state_admin.get(page).status_code == 404
+
+
+def test_the_compliance_download_is_the_whole_report_as_json(users):
+    r = users.ca_state_admin.get("/states/CA/compliance.json")
+    assert r.headers["content-disposition"] == 'attachment; filename="compliance-CA.json"'
+    report = r.json()
+    assert (report["state"], report["receipts"], report["total_erased"]) == ("CA", [], 0)
+    assert "/states/CA/compliance.json" not in users.ca_state_admin.get(
+        "/states/CA/compliance").text  # the link shows only when receipts are left out
 
 
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
