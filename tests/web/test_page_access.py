@@ -83,6 +83,7 @@ ADMIN_PAGES = [
     ("/users", {"admin", "ca_state_admin"}),
     ("/states/CA/users", {"admin", "ca_state_admin"}),
     ("/states/CA/compliance", {"admin", "ca_state_admin"}),
+    ("/states/CA/compliance.json", {"admin", "ca_state_admin"}),
     ("/erasure/dead-letters", {"admin", "ca_state_admin"}),
 ]
 
@@ -99,9 +100,18 @@ def test_admin_pages_by_role(users, page, allowed):
 
 
 def test_a_state_admin_has_no_access_to_tx_users_and_compliance(users):
-    for page in ("/states/TX/users", "/states/TX/compliance"):
+    for page in ("/states/TX/users", "/states/TX/compliance", "/states/TX/compliance.json"):
         r = users.ca_state_admin.get(page)
         assert r.status_code == 403 and "You do not have access to TX" in r.text
+
+
+def test_the_compliance_download_is_the_whole_report_as_json(users):
+    r = users.ca_state_admin.get("/states/CA/compliance.json")
+    assert r.headers["content-disposition"] == 'attachment; filename="compliance-CA.json"'
+    report = r.json()
+    assert (report["state"], report["receipts"], report["total_erased"]) == ("CA", [], 0)
+    assert "/states/CA/compliance.json" not in users.ca_state_admin.get(
+        "/states/CA/compliance").text  # the link shows only when receipts are left out
 
 
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)

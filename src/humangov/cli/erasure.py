@@ -270,14 +270,14 @@ def report_command(
     data_dir: DataDir = None,
 ) -> None:
     """The erasure report for a state: totals, receipts, pending and failed erasures, last sweep."""
-    from humangov.erasure.report import render_html
-
     with open_container(data_dir) as c:
         report = c.erasures.report(c.personnel.require_state(state), since=since)
-    if fmt == "json":
-        _json(report)
-    else:
-        sys.stdout.write(render_html(report))
+        # Written as the ledger is read: a state's millions of receipts are never all in memory.
+        if fmt == "json":
+            for chunk in report.json_chunks():
+                sys.stdout.buffer.write(chunk)
+        else:
+            sys.stdout.writelines(report.html_chunks(limit=None))
 
 
 def worker_command(data_dir: DataDir = None) -> None:

@@ -17,7 +17,7 @@ from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.errors import InvalidInput, StorageUnavailable
 from humangov.erasure.metrics import ErasureMetrics
-from humangov.erasure.report import build_report
+from humangov.erasure.report import ComplianceReport, open_report
 from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
 from humangov.erasure.worker import ErasureWorker
 from humangov.ports import (
@@ -80,10 +80,11 @@ class Erasures:
             self.queued()
         return n
 
-    def report(self, state: str, *, since: datetime | None = None) -> dict:
-        """The compliance report a state's counsel asks for."""
-        return build_report(state, ledger=self.ledger, outbox=self.outbox, now=self.clock.now(),
-                            since=since)
+    def report(self, state: str, *, since: datetime | None = None) -> ComplianceReport:
+        """The compliance report a state's counsel asks for, its receipts read as it is
+        written out."""
+        return open_report(state, ledger=self.ledger, outbox=self.outbox, now=self.clock.now(),
+                           since=since)
 
     # sweeps -----------------------------------------------------------------------------
     def sweep(self, state: str, *, grace: timedelta, purge_orphans: bool,

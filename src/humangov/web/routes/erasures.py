@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 
 from humangov.domain.auth import Principal
 from humangov.domain.erasure import Receipt
-from humangov.erasure.report import render_html
+from humangov.erasure.report import LATEST
 from humangov.web import deps
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead
 from humangov.web.openapi import READ_PROBLEMS
@@ -87,7 +87,19 @@ def erasures_page(
 def compliance_page(state: TenantRead, principal: PrincipalDep, container: ContainerDep):
     """The compliance report a state's counsel asks for, as `humangov compliance report`."""
     principal.require_state_admin(state, "read the compliance report")
-    return HTMLResponse(render_html(container.erasures.report(state)))
+    report = container.erasures.report(state)
+    # A browser shows the latest receipts usefully, never a million: the rest are one link away.
+    html = report.html_chunks(limit=LATEST, json_url=f"/states/{state}/compliance.json")
+    return HTMLResponse("".join(html))
+
+
+@pages_router.get("/states/{code}/compliance.json")
+def compliance_json(state: TenantRead, principal: PrincipalDep, container: ContainerDep):
+    """The whole report with every receipt, written out as the ledger is read."""
+    principal.require_state_admin(state, "read the compliance report")
+    report = container.erasures.report(state)
+    return StreamingResponse(report.json_chunks(), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="compliance-{state}.json"'})
 
 
 def _dead_letter_scope(principal: Principal) -> str | None:
