@@ -44,6 +44,9 @@ class InfraConfig:
     canary_token_secret: str | None = None
     # The browser canary's login, per state: a secret name or ARN, {state} = the state's code.
     canary_login_secret: str | None = None
+    # The canary user of each state ({state} = its code in lower case): the app treats what
+    # these users and their tokens create as synthetic (HUMANGOV_CANARY_EMAILS).
+    canary_email: str = "canary-{state}@humangov.local"
     slack_lambda: bool = True
     slack_webhook_secret: str | None = "humangov/slack-webhook"
     chatbot: bool = False
@@ -67,6 +70,9 @@ class InfraConfig:
 
     def host_name(self, state: str) -> str:
         return f"{state.lower()}.{self.domain}"
+
+    def canary_emails(self) -> str:
+        return ",".join(self.canary_email.format(state=s.lower()) for s in self.states)
 
     def canary_minutes(self, state: str) -> int:
         """Minutes between the state's canary runs: its override, else `canary_every`."""

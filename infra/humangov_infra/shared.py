@@ -271,6 +271,7 @@ class SharedStack(Stack):
                 "HUMANGOV_AWS_PLATFORM_TABLE": config.platform_table,
                 "HUMANGOV_AWS_DEAD_LETTER_TABLE": config.dead_letter_table,
                 "HUMANGOV_BASE_URL": f"https://{config.domain}",
+                "HUMANGOV_CANARY_EMAILS": config.canary_emails(),
             },
             secrets={"HUMANGOV_SECRET_KEY": ecs.Secret.from_secrets_manager(secret_key)},
         )

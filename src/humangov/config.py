@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # A login ends after this long without a request, and this long after it began, whatever.
     session_idle: timedelta = timedelta(minutes=30)
     session_lifetime: timedelta = timedelta(hours=12)
+    # The canaries' own users (comma-separated emails), whose records and tokens' records are
+    # synthetic: on AWS the Synthetics canaries log in as these. (`serve` marks its built-in
+    # canary itself.)
+    canary_emails: str = ""
 
     # erasure
     # Who drains the erasure outbox: `serve` itself, or (off) a `humangov worker` run beside it.

@@ -298,6 +298,43 @@ def test_tokens_are_listed_by_id_and_revoked_at_once_even_for_a_running_app(tmp_
     assert again.exit_code == 1 and f"There is no token {token_id}" in again.stderr
 
 
+def test_a_token_for_a_configured_canary_user_creates_synthetic_records(tmp_path):
+    # As on AWS: the canary's user is named in HUMANGOV_CANARY_EMAILS, its token acts for it.
+    from fastapi.testclient import TestClient
+
+    from humangov.bootstrap import bootstrap
+    from humangov.config import Settings
+    from humangov.web.app import create_app
+    from tests.conftest import PDF
+
+    assert humangov("states", "add", "CA", "--data-dir", tmp_path).exit_code == 0
+    assert humangov("users", "add", "canary-ca@humangov.local", "--role", "editor", "--state",
+                    "CA", "--generate-password", "--data-dir", tmp_path).exit_code == 0
+    made = humangov("tokens", "create", "--owner", "canary-ca@humangov.local",
+                    "--data-dir", tmp_path)
+    assert made.exit_code == 0, made.output
+    both = humangov("tokens", "create", "--owner", "x@y.z", "--role", "admin",
+                    "--data-dir", tmp_path)
+    assert both.exit_code == 1 and "either --role" in both.stderr
+    container = bootstrap(Settings(environment="test", data_dir=tmp_path, monitoring=False,
+                                   canary_emails="Canary-CA@humangov.local, other@x.gov"))
+    try:
+        with TestClient(create_app(container)) as app:
+            r = app.post("/api/v1/states/CA/employees",
+                         headers={"Authorization": f"Bearer {made.stdout.strip()}"},
+                         data={"first_name": "Syn", "last_name": "Thetic", "role": "Canary",
+                               "salary": "1"},
+                         files={"document": ("id.pdf", PDF, "application/pdf")})
+            assert r.status_code == 201, r.text
+        [employee] = container.records.list_employees(
+            "CA", q=None, limit=10, cursor=None, include_synthetic=True).items
+        assert employee.synthetic
+        assert container.records.list_employees("CA", q=None, limit=10, cursor=None,
+                                            include_synthetic=False).items == []
+    finally:
+        container.close()
+
+
 def test_a_token_expiry_must_be_a_duration(tmp_path):
     result = humangov("tokens", "create", "--role", "admin", "--expires", "soon",
                       "--data-dir", tmp_path)

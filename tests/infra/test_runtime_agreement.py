@@ -179,6 +179,9 @@ def test_the_erasure_function_and_the_app_name_the_tables_and_buckets_the_stacks
     assert {settings.aws_ledger_table, settings.aws_dead_letter_table} <= shared
     if entry == "app":
         assert {settings.aws_platform_table, settings.aws_dead_letter_table} <= shared
+        # The canary users the browser canary logs in as: their records are synthetic
+        assert settings.canary_emails.split(",") == [
+            "canary-ca@humangov.local", "canary-tx@humangov.local"]
 
 
 def test_the_slack_function_is_given_the_secret_under_the_name_it_reads(synthesised):

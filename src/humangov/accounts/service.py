@@ -264,16 +264,17 @@ class Accounts:
         if token.expired(now):
             return None
         role, state = token.role, token.state
+        canary = token.token_hash in self._canaries
         if token.owner is not None:
             # A user's token acts as that user does now: disabled or removed, it stops.
             owner = self.store.get_user(token.owner)
             if owner is None or owner.disabled:
                 return None
             role, state = owner.role, owner.state
+            canary = canary or owner.email in self._canaries
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             self.store.touch_token(token.token_hash, now)
-        return Principal(f"token:{token.name}", role, state,
-                         user_id=token.owner, canary=token.token_hash in self._canaries)
+        return Principal(f"token:{token.name}", role, state, user_id=token.owner, canary=canary)
 
     def list_tokens(self, principal: Principal) -> list[ApiToken]:
         return [t for t in self.store.list_tokens() if principal.may_manage_token(t)]

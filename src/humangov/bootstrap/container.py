@@ -64,6 +64,8 @@ class Container:
             session_idle=self.settings.session_idle,
             session_lifetime=self.settings.session_lifetime,
         )
+        for email in filter(None, (e.strip() for e in self.settings.canary_emails.split(","))):
+            self.accounts.mark_canary(email=email)
         # A user disabled, removed or given another role is signed out everywhere at once.
         self.accounts.user_listeners.append(self._sign_out)
         self.erasures = Erasures(

@@ -15,6 +15,7 @@ import typer
 from humangov.cli.common import DataDir, actor, confirm, open_container, out
 from humangov.cli.erasure import parse_duration
 from humangov.domain.auth import SYSTEM, Principal
+from humangov.domain.errors import InvalidInput
 
 users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
 tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -105,18 +106,30 @@ def users_remove(
 
 @tokens.command("create")
 def tokens_create(
-    role: RoleOpt,
+    role: Annotated[str | None, typer.Option(
+        help="admin, state-admin, editor or viewer (not with --owner)")] = None,
     state: StateOpt = None,
     name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
     expires: Annotated[str | None, typer.Option(
         help="Stop working after this long, such as 30d or 12h (default: never)")] = None,
+    owner: Annotated[str | None, typer.Option(
+        help="The user (email) the token acts for: it takes their role and state, and stops "
+             "when they are disabled or removed")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only once)."""
+    if (role is None) == (owner is None):
+        raise InvalidInput("Give either --role (with --state for a state's role) or --owner "
+                           "EMAIL, the user the token acts for.")
     lifetime = parse_duration(expires) if expires else None
     with open_container(data_dir) as c:
+        user_id = None
+        if owner is not None:
+            user = c.accounts.find_user(owner)
+            role, state, user_id = user.role, user.state, user.id
+        assert role is not None
         plain, _ = c.accounts.create_token(role, state, name, expires_in=lifetime,
-                                           actor=actor())
+                                           owner=user_id, actor=actor())
     print(plain)
 
 
