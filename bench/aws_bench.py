@@ -32,7 +32,43 @@ def _env(endpoint: str) -> None:
                        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "AWS_ENDPOINT_URL": endpoint})
 
 
-def bench_stream_worker(settings, n: int) -> float:
+@contextmanager
+def round_trip(seconds: float) -> Iterator[None]:
+    """Every AWS call waits `seconds` before it is sent: the network round trip moto, on
+    127.0.0.1, does not have (DynamoDB and S3 answer in a few milliseconds from Lambda)."""
+    from botocore.endpoint import Endpoint
+
+    send = Endpoint._send
+
+    def slow_send(self, request):
+        time.sleep(seconds)
+        return send(self, request)
+
+    Endpoint._send = slow_send  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Endpoint._send = send  # type: ignore[method-assign]
+
+
+def bench_handler_concurrency(settings, n: int, rtt: float) -> tuple[float, float]:
+    """Records erased per second by the stream handler with 1 thread and with its
+    WORKERS threads, each AWS call delayed by `rtt`: what erasing a batch's items at once buys
+    on AWS, where every call waits on the network."""
+    from humangov.aws import stream_cleanup
+
+    rates = []
+    for workers, state in ((1, "NY"), (stream_cleanup.WORKERS, "WA")):
+        saved, stream_cleanup.WORKERS = stream_cleanup.WORKERS, workers
+        try:
+            with round_trip(rtt):
+                rates.append(bench_stream_worker(settings, n, state=state))
+        finally:
+            stream_cleanup.WORKERS = saved
+    return rates[0], rates[1]
+
+
+def bench_stream_worker(settings, n: int, state: str = "CA") -> float:
     from decimal import Decimal
 
     from humangov.adapters.clock import SystemClock
@@ -41,27 +77,27 @@ def bench_stream_worker(settings, n: int) -> float:
     from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry
 
     c = bootstrap(settings)
-    c.personnel.add_state("CA")
+    c.personnel.add_state(state)
     now = SystemClock().now()
     people = []
     for i in range(n):
         eid = str(uuid.uuid4())
         doc = DocumentRef.new(eid, 8, "0" * 64)
-        c.blobs.put("CA", doc.key, io.BytesIO(b"%PDF-1.4"))
+        c.blobs.put(state, doc.key, io.BytesIO(b"%PDF-1.4"))
         people.append(
-            Employee(eid, "CA", f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now)
+            Employee(eid, state, f"F{i}", "Bench", "Clerk", Decimal("1.00"), doc, now, now)
         )
     c.records.add_employees(people, [
-        HistoryEntry(e.id, "CA", "added", "bench", now,
+        HistoryEntry(e.id, state, "added", "bench", now,
                      (FieldChange("first_name", None, e.first_name),))
         for e in people])
     for e in people:
-        c.records.delete_employee("CA", e.id, "bench")
+        c.records.delete_employee(state, e.id, "bench")
     worker = build_stream_worker(settings)
     start = time.perf_counter()
     stats = worker.run_once()
     elapsed = time.perf_counter() - start
-    erased = len(c.ledger.receipts("CA", limit=n + 10, cursor=None)[0])
+    erased = len(c.ledger.receipts(state, limit=n + 10, cursor=None)[0])
     assert erased == n and stats.dead_lettered == 0, (erased, stats)
     return erased / elapsed
 
@@ -110,10 +146,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=300)
     parser.add_argument("--objects", type=int, default=1000)
+    parser.add_argument("--rtt-ms", type=float, default=5.0)
     args = parser.parse_args(argv)
     with on_moto_server() as settings:
         stream = bench_stream_worker(settings, args.records)
         swept = bench_sweep(settings, args.objects)
+        one, many = bench_handler_concurrency(settings, args.records, args.rtt_ms / 1000)
     print(
         "AWS path on moto_server (an EMULATOR on 127.0.0.1, not AWS; compare shapes, not numbers)"
     )
@@ -121,6 +159,12 @@ def main(argv: list[str] | None = None) -> None:
           f"({args.records} deletes, all versions, receipts)")
     print(f"  orphan sweep : {swept:8.1f} objects/s on S3      "
           f"({args.objects} orphans listed, erased, receipted)")
+    from humangov.aws.stream_cleanup import WORKERS
+
+    print(f"  stream handler, every call delayed {args.rtt_ms:g} ms (AWS's round trip):")
+    print(f"    one record at a time (baseline)  : {one:8.1f} records/s")
+    print(f"    {WORKERS} items of a batch at once      : {many:8.1f} records/s "
+          f"({many / one:.1f}x)")
     sys.stdout.flush()
 
 
