@@ -57,7 +57,7 @@ def _limited(request: Request, limit: int, max_document: int):
             prefix.extend(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        return FormTooLarge(too_large(max_document).detail, await _leading_fields(request, prefix))
+        return FormTooLarge(too_large(max_document).detail, await _leading_fields(request, bytes(prefix)))
 
     async def receive_limited():
         nonlocal seen

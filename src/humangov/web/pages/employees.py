@@ -9,7 +9,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from humangov.domain.errors import InvalidInput, StaleVersion
 from humangov.domain.model import EDITABLE_FIELDS
-from humangov.personnel.documents import human_size
+from humangov.personnel.documents import human_size, too_large
 from humangov.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -60,12 +60,15 @@ async def add_employee(
             require_csrf(request, form.get("csrf_token"))
             values = text_fields(form, EDITABLE_FIELDS)
             errors = field_errors(values, partial=False)
+            status, limit = 422, container.settings.max_document_bytes
             try:
                 doc = upload(form)
+                if (doc.size or 0) > limit:  # told now, with the other fields, not after them
+                    status, errors["document"] = 413, too_large(limit).detail
             except InvalidInput as exc:
                 errors["document"] = exc.detail
             if errors:  # before the file is read or stored
-                raise FieldErrors(errors)
+                raise FieldErrors(errors, status)
             employee = await run_in_threadpool(
                 container.personnel.add_employee, state, values, doc.file, principal.actor,
                 synthetic=is_synthetic(request),
