@@ -28,12 +28,12 @@ class FormTooLarge(DocumentTooLarge):
 STATUS[FormTooLarge] = STATUS[DocumentTooLarge]
 
 
-async def _leading_fields(request: Request, prefix: bytes) -> dict[str, str]:
+async def _leading_fields(request: Request, prefix: bytearray) -> dict[str, str]:
     """The complete text fields in the first bytes of a multipart body; the cut-off file and
     anything malformed are left out."""
 
     async def stream():
-        yield prefix
+        yield bytes(prefix)
 
     parser = MultiPartParser(request.headers, stream(), max_files=1, max_fields=20)
     try:
@@ -57,7 +57,7 @@ def _limited(request: Request, limit: int, max_document: int):
             prefix.extend(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        return FormTooLarge(too_large(max_document).detail, await _leading_fields(request, bytes(prefix)))
+        return FormTooLarge(too_large(max_document).detail, await _leading_fields(request, prefix))
 
     async def receive_limited():
         nonlocal seen
