@@ -39,8 +39,10 @@ from humangov.web.uploads import FormTooLarge, read_form
 
 router = APIRouter(include_in_schema=False)
 DRAFT = "draft."
-ENDED = "Your session ended before the form was sent. Log in again to send it: what you typed "\
+ENDED = (
+    "Your session ended before the form was sent. Log in again to send it: what you typed "
     "is kept."
+)
 
 
 async def _submitted(request: Request) -> dict[str, str]:
