@@ -11,6 +11,11 @@ from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
+def fill(page, values: dict[str, str]) -> None:
+    for label, value in values.items():
+        page.get_by_label(label).fill(value)
+
+
 def test_every_error_at_once_with_the_typed_values_kept_then_fixed(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -34,10 +39,8 @@ def test_every_error_at_once_with_the_typed_values_kept_then_fixed(server, tmp_p
             expect(page.get_by_text("A PDF file of at most 10 MiB.")).to_be_visible()
 
             # WHEN blank names, a negative salary and an oversized PDF are sent once
-            page.get_by_label("First name").fill("   ")
-            page.get_by_label("Last name").fill("  ")
-            page.get_by_label("Role").fill("Park Ranger")
-            page.get_by_label("Annual salary (USD)").fill("-100")
+            fill(page, {"First name": "   ", "Last name": "  ", "Role": "Park Ranger",
+                        "Annual salary (USD)": "-100"})
             page.get_by_label("Scanned ID document (PDF)").set_input_files(str(big))
             page.get_by_role("button", name="Add employee").click()
 
@@ -54,9 +57,8 @@ def test_every_error_at_once_with_the_typed_values_kept_then_fixed(server, tmp_p
             assert container.personnel.list_employees("CA").items == []
 
             # WHEN the problems are fixed and the form is sent again
-            page.get_by_label("First name").fill("Dorothy")
-            page.get_by_label("Last name").fill("Vaughan")
-            page.get_by_label("Annual salary (USD)").fill("64000")
+            fill(page, {"First name": "Dorothy", "Last name": "Vaughan",
+                        "Annual salary (USD)": "64000"})
             page.get_by_label("Scanned ID document (PDF)").set_input_files(str(scan))
             page.get_by_role("button", name="Add employee").click()
 
