@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from humangov.domain import errors as e
+from humangov.web.deps import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, exc: e.HumanGovError):
         status = STATUS.get(type(exc), 400)
         if not is_api(request):
+            if status == 401 and request.method == "POST" and SESSION_COOKIE in request.cookies:
+                # A form sent after its session ended. Imported here: the pages import this module.
+                from humangov.web.pages.session import login_again
+
+                return await login_again(request)
             if isinstance(exc, e.NotYours):
                 return page_error(request, 403, "No access", exc.page_detail)
             return page_error(request, status, exc.title, exc.detail)

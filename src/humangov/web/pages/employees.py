@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from humangov.domain.errors import StaleVersion
-from humangov.domain.model import EDITABLE_FIELDS, validate_fields
-from humangov.personnel.documents import human_size
+from humangov.domain.errors import InvalidInput, StaleVersion
+from humangov.domain.model import EDITABLE_FIELDS
+from humangov.personnel.documents import human_size, too_large
 from humangov.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -21,7 +21,9 @@ from humangov.web.deps import (
 )
 from humangov.web.pages.kit import (
     FORM_ERRORS,
+    FieldErrors,
     employee_url,
+    field_errors,
     flash,
     form_error,
     parse_version,
@@ -30,14 +32,22 @@ from humangov.web.pages.kit import (
     text,
     upload,
 )
-from humangov.web.uploads import read_form, text_fields
+from humangov.web.uploads import FormTooLarge, read_form, text_fields
 
 router = APIRouter(include_in_schema=False)
 
 
+def _new_form(request: Request, state: str, values: dict, errors: dict, status: int = 200):
+    limit = human_size(request.app.state.container.settings.max_document_bytes)
+    return render(
+        request, "employee/new.html", status, state=state, values=values, errors=errors,
+        limit=limit,
+    )
+
+
 @router.get("/states/{code}/employees/new")
 def new_employee_form(request: Request, state: TenantWrite):
-    return render(request, "employee/new.html", state=state, values={}, errors={})
+    return _new_form(request, state, {}, {})
 
 
 @router.post("/states/{code}/employees/new")
@@ -49,17 +59,29 @@ async def add_employee(
         async with read_form(request, container.settings.max_document_bytes) as form:
             require_csrf(request, form.get("csrf_token"))
             values = text_fields(form, EDITABLE_FIELDS)
-            validate_fields(values, partial=False)  # field errors first, before reading the file
-            doc = upload(form)
+            errors = field_errors(values, partial=False)
+            status, limit = 422, container.settings.max_document_bytes
+            try:
+                doc = upload(form)
+                if (doc.size or 0) > limit:  # told now, with the other fields, not after them
+                    status, errors["document"] = 413, too_large(limit).detail
+            except InvalidInput as exc:
+                errors["document"] = exc.detail
+            if errors:  # before the file is read or stored
+                raise FieldErrors(errors, status)
             employee = await run_in_threadpool(
                 container.personnel.add_employee, state, values, doc.file, principal.actor,
                 synthetic=is_synthetic(request),
             )
+    except FormTooLarge as exc:
+        # The body was cut off at the limit; what was typed before the file still comes back.
+        require_csrf(request, exc.fields.get("csrf_token"))
+        values = {k: v for k, v in exc.fields.items() if k in EDITABLE_FIELDS}
+        errors = {**field_errors(values, partial=False), "document": exc.detail}
+        return _new_form(request, state, values, errors, 413)
     except FORM_ERRORS as exc:
         status, errors = form_error(exc)
-        return render(
-            request, "employee/new.html", status, state=state, values=values, errors=errors
-        )
+        return _new_form(request, state, values, errors, status)
     flash(request, "Employee added.")
     return see_other(employee_url(employee))
 
@@ -110,6 +132,8 @@ async def edit(
     values = text_fields(form, EDITABLE_FIELDS)
     version = text(form, "version")
     try:
+        if errors := field_errors(values, partial=True):
+            raise FieldErrors(errors)
         updated = await run_in_threadpool(
             container.personnel.update_employee,
             state,

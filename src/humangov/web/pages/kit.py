@@ -19,7 +19,7 @@ from humangov.domain.errors import (
     StaleVersion,
     UnsupportedDocument,
 )
-from humangov.domain.model import Employee
+from humangov.domain.model import EDITABLE_FIELDS, Employee, validate_fields
 from humangov.web.deps import optional_principal
 from humangov.web.errors import STATUS, BadRequest
 
@@ -30,6 +30,30 @@ STALE = (
 )
 # What a form can show next to its fields; anything else becomes an error page.
 FORM_ERRORS = (InvalidInput, UnsupportedDocument, DocumentTooLarge, StaleVersion)
+
+
+class FieldErrors(InvalidInput):
+    """Every problem of a form at once, {field: message}, so one round trip shows them all."""
+
+    def __init__(self, errors: dict[str, str], status: int = 422) -> None:
+        field, detail = next(iter(errors.items()))
+        super().__init__(detail, field=field)
+        self.errors, self.status = errors, status
+
+
+def field_errors(values: dict[str, str], *, partial: bool) -> dict[str, str]:
+    """Each employee field checked on its own: the domain stops at the first bad field."""
+    errors = {}
+    for name in EDITABLE_FIELDS:
+        if name not in values:
+            if not partial:
+                errors[name] = f"{name} is required."
+            continue
+        try:
+            validate_fields({name: values[name]}, partial=True)
+        except InvalidInput as exc:
+            errors[name] = exc.detail
+    return errors
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
@@ -51,6 +75,8 @@ def form_error(exc: HumanGovError) -> tuple[int, dict[str, str]]:
     """HTTP status and {field: message} ('' for the form as a whole) of an error shown on a form."""
     if isinstance(exc, StaleVersion):
         return 409, {"": STALE}
+    if isinstance(exc, FieldErrors):
+        return exc.status, exc.errors
     field = exc.field or (
         "document" if isinstance(exc, UnsupportedDocument | DocumentTooLarge) else ""
     )
