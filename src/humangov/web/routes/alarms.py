@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from humangov.domain import audit
 from humangov.domain.errors import InvalidInput, NotFound
@@ -59,7 +58,7 @@ async def _checked_form(request: Request, check: str):
 async def acknowledge(request: Request, check: str, admin: AdminPrincipal,
                       container: ContainerDep):
     _, service = await _checked_form(request, check)
-    await run_in_threadpool(service.acknowledge, check, admin.actor)
+    service.acknowledge(check, admin.actor)  # on the loop: it wakes the dispatcher's tasks
     container.audit.record(audit.ALARM_ACKNOWLEDGED, admin.actor, subject=check,
                            client=client_address(request))
     flash(request, f"Alarm of {check} acknowledged: no reminders until it recovers.")
@@ -73,7 +72,7 @@ async def silence(request: Request, check: str, admin: AdminPrincipal, container
     if choice not in SILENCE_FOR:
         raise InvalidInput(f"Choose how long to silence {check}: {', '.join(SILENCE_FOR)}.",
                            field="duration")
-    until = await run_in_threadpool(service.silence, check, admin.actor, SILENCE_FOR[choice])
+    until = service.silence(check, admin.actor, SILENCE_FOR[choice])
     container.audit.record(audit.ALARM_SILENCED, admin.actor, subject=check,
                            client=client_address(request), duration=choice,
                            until=until.isoformat())
