@@ -39,11 +39,11 @@ def site(tmp_path):
     container.accounts.add_user("admin@example.gov", PASSWORD, "admin")
     container.accounts.add_user("a.very.long.address.for.a.state.admin@california.example.gov",
                                 PASSWORD, "state-admin", "CA")
+    long_fields = {"last_name": "Featherstonehaugh-Wolfeschlegel", "salary": "123456.78",
+                   "role": "Principal Intergovernmental Relations Coordinator"}
     employees = [
-        container.personnel.add_employee(
-            "CA", {"first_name": f"Maximiliana{n}", "last_name": "Featherstonehaugh-Wolfeschlegel",
-                   "role": "Principal Intergovernmental Relations Coordinator", "salary": "123456.78"},
-            io.BytesIO(PDF), "user:admin@example.gov")
+        container.personnel.add_employee("CA", {"first_name": f"Maximiliana{n}", **long_fields},
+                                         io.BytesIO(PDF), "user:admin@example.gov")
         for n in range(3)
     ]
     first = employees[0]
