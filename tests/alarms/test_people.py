@@ -22,7 +22,6 @@ from humangov.monitoring.config import parse_config
 from humangov.monitoring.results import RunResult, StepResult, new_run_id
 from humangov.web.app import create_app
 from humangov.web.routes import pages
-from tests.alarms.localhttp import SlackReceiver
 from tests.web.conftest import PASSWORD, csrf_of, log_in
 
 TARGET = "http://127.0.0.1:9/healthz"
@@ -42,13 +41,6 @@ def run_of(ok: bool) -> RunResult:
                      started_at=now, duration_ms=12.0, steps=(step,),
                      error="" if ok else "connection refused",
                      failing_step=None if ok else "request", run_id=new_run_id(now))
-
-
-@pytest.fixture
-def receiver():
-    r = SlackReceiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture
