@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     monitoring_config: Path | None = None
     slack_webhook_url: SecretStr | None = None
     slack_webhook_url_file: Path | None = None
+    # Browser-canary screenshots: a passing run's are kept this long, a failing run's for the
+    # raw retention; all of them within this many bytes, oldest (passing first) deleted first.
+    canary_artifacts_keep_passing: timedelta = timedelta(hours=24)
+    canary_artifacts_budget: int = Field(500 * 1024 * 1024, ge=0)
 
     # AWS
     aws_region: str = "us-east-1"

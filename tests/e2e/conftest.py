@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,8 +23,6 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def server(tmp_path):
     """The real app (SQLite + document folder in tmp_path) under uvicorn on a free local port."""
-    import uvicorn
-
     from humangov.bootstrap import bootstrap
     from humangov.config import Settings
     from humangov.web.app import create_app
@@ -36,6 +35,16 @@ def server(tmp_path):
     if not any(getattr(r, "path", None) == "/login" for r in app.routes):
         app.include_router(pages.router)
 
+    with serving(app) as base:
+        yield base, container
+    container.close()
+
+
+@contextmanager
+def serving(app):
+    """`app` under uvicorn on a free local port, for the length of the block; yields its URL."""
+    import uvicorn
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # handing uvicorn the bound socket leaves no port race
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -46,9 +55,8 @@ def server(tmp_path):
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", container
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        container.close()

@@ -57,7 +57,9 @@ def run_store(settings: Settings, config: MonitoringConfig) -> RunStore:
     return SqliteRunStore(settings.data_dir / "monitoring.db",
                           artifacts_dir=artifacts_dir_for(settings.data_dir),
                           raw_retention=config.retention.raw,
-                          hourly_retention=config.retention.hourly)
+                          hourly_retention=config.retention.hourly,
+                          artifacts_keep_passing=settings.canary_artifacts_keep_passing,
+                          artifacts_budget=settings.canary_artifacts_budget)
 
 
 @dataclass

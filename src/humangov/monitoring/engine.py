@@ -44,7 +44,8 @@ class MonitoringEngine:
         subs = [metrics.record] if metrics is not None else []
         self.scheduler = Scheduler(
             config.checks, self._run, store=store, artifacts_dir=self.artifacts_dir,
-            subscribers=[*subs, *subscribers], max_concurrency=config.max_concurrency,
+            subscribers=[*subs, self._budget_artifacts, *subscribers],
+            max_concurrency=config.max_concurrency,
         )
         self._retention: asyncio.Task | None = None
 
@@ -70,10 +71,19 @@ class MonitoringEngine:
     def run_now(self, check_name: str, delay: float = 0.0) -> None:
         self.scheduler.run_now(check_name, delay)
 
+    async def _budget_artifacts(self, check, result) -> None:
+        """After each run that kept files, so the budget holds between retention passes."""
+        if result.artifacts:
+            try:
+                await asyncio.to_thread(self.store.apply_artifact_budget)
+            except Exception:
+                log.exception("could not apply the canary artifacts budget; will retry")
+
     async def _retention_loop(self) -> None:
         while True:
             try:
                 report = await asyncio.to_thread(self.store.apply_retention)
+                await asyncio.to_thread(self.store.apply_artifact_budget)
                 if report.runs_deleted:
                     log.info("monitoring retention: rolled up and deleted %d runs, "
                              "%d artifact files", report.runs_deleted,

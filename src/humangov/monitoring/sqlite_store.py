@@ -29,7 +29,7 @@ from sqlalchemy import (
 from humangov.adapters.sql import open_sqlite, reading
 from humangov.monitoring.results import RunResult, StepResult
 from humangov.monitoring.rollup import Aggregate, Sample
-from humangov.monitoring.store import RunStore
+from humangov.monitoring.store import ArtifactRun, RunStore
 
 metadata = MetaData()
 
@@ -216,6 +216,23 @@ class SqliteRunStore(RunStore):
         with self.engine.begin() as conn:
             conn.execute(text("DELETE FROM rollups WHERE period = :p AND start < :b"),
                          {"p": period, "b": before})
+
+    def _artifact_runs(self) -> list[ArtifactRun]:
+        with reading(self.engine) as conn:
+            rows = conn.execute(text(
+                "SELECT r.id, r.check_name, r.status, r.started_at, a.path FROM artifacts a "
+                "JOIN runs r ON r.id = a.run_id ORDER BY r.started_at, r.id, a.seq")).all()
+        runs: dict[str, ArtifactRun] = {}
+        for run_id, check, status, started, path in rows:
+            found = runs.get(run_id)
+            paths = (*found.paths, path) if found else (path,)
+            runs[run_id] = ArtifactRun(run_id, check, status == "ok", started, paths)
+        return list(runs.values())
+
+    def _forget_artifacts(self, run_ids: list[str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM artifacts WHERE run_id IN "
+                              "(SELECT value FROM json_each(:ids))"), {"ids": json.dumps(run_ids)})
 
 
 def _agg(row: RowMapping) -> Aggregate:

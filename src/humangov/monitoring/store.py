@@ -3,13 +3,15 @@
 One public interface implemented once, over small per-backend hooks (memory here, SQLite in
 `sqlite_store.py`); one contract test suite runs against both. Retention rolls raw runs into
 hourly and daily aggregates before deleting them, and deletes their artifact files.
+Artifact files (a browser canary's screenshots) have a shorter life of their own: a passing
+run's are kept briefly, a failing run's for the raw retention, all under a disk budget.
 """
 
 from __future__ import annotations
 
 import shutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,14 +41,35 @@ class RetentionReport:
     rollups_written: int
 
 
+@dataclass(frozen=True, slots=True)
+class ArtifactRun:
+    run_id: str
+    check: str
+    ok: bool
+    started_ts: float
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactUsage:
+    used_bytes: int
+    budget_bytes: int
+    runs_pruned: int = 0
+
+
 class RunStore(ABC):
     def __init__(
         self, *, artifacts_dir: Path | None = None, raw_retention: timedelta = timedelta(days=31),
         hourly_retention: timedelta = timedelta(days=400),
+        artifacts_keep_passing: timedelta = timedelta(hours=24),
+        artifacts_budget: int = 500 * 1024 * 1024,
     ) -> None:
         self.artifacts_dir = Path(artifacts_dir) if artifacts_dir else None
         self.raw_retention = raw_retention
         self.hourly_retention = hourly_retention
+        self.artifacts_keep_passing = artifacts_keep_passing
+        self.artifacts_budget = artifacts_budget
+        self.artifact_usage: ArtifactUsage | None = None  # as the last budget pass left it
 
     # -- hooks ------------------------------------------------------------------------------
     @abstractmethod
@@ -73,6 +96,12 @@ class RunStore(ABC):
         artifact paths, their run ids)."""
     @abstractmethod
     def _drop_rollups(self, period: str, before: float) -> None: ...
+    @abstractmethod
+    def _artifact_runs(self) -> list[ArtifactRun]:
+        """Every run that still has artifact files recorded, oldest first."""
+    @abstractmethod
+    def _forget_artifacts(self, run_ids: list[str]) -> None:
+        """The runs stay; their artifact list becomes empty."""
 
     # -- shared behaviour -------------------------------------------------------------------
     def summary(self, check: str, now: datetime | None = None) -> CheckSummary:
@@ -132,6 +161,37 @@ class RunStore(ABC):
             files += self._delete_artifacts(check, paths, run_ids)
         self._drop_rollups("hour", now_ts - self.hourly_retention.total_seconds())
         return RetentionReport(runs, files, rollups)
+
+    def apply_artifact_budget(self, now: datetime | None = None) -> ArtifactUsage:
+        """Delete passing runs' artifacts older than `artifacts_keep_passing`, then, while the
+        rest exceeds `artifacts_budget`, the oldest: passing runs' first, failing runs' only
+        when those alone are over the budget (a hard cap: a failure storm must not fill the
+        disk)."""
+        now_ts = (now or utcnow()).timestamp()
+        keep_after = now_ts - self.artifacts_keep_passing.total_seconds()
+        runs = self._artifact_runs()
+        sizes = {r.run_id: sum(_size(p) for p in r.paths) for r in runs}
+        doomed = {r.run_id for r in runs if r.ok and r.started_ts < keep_after}
+        used = sum(size for run_id, size in sizes.items() if run_id not in doomed)
+        for run in sorted(runs, key=lambda r: (not r.ok, r.started_ts)):
+            if used <= self.artifacts_budget:
+                break
+            if run.run_id not in doomed:
+                doomed.add(run.run_id)
+                used -= sizes[run.run_id]
+        pruned = [r for r in runs if r.run_id in doomed]
+        for run in pruned:
+            self._delete_artifacts(run.check, list(run.paths), [run.run_id])
+        self._forget_artifacts([r.run_id for r in pruned])
+        self.artifact_usage = ArtifactUsage(used, self.artifacts_budget, len(pruned))
+        return self.artifact_usage
+
+    def current_artifact_usage(self) -> ArtifactUsage:
+        """As the last budget pass measured it, or measured now if none ran in this process."""
+        if self.artifact_usage is None:
+            used = sum(_size(p) for r in self._artifact_runs() for p in r.paths)
+            return ArtifactUsage(used, self.artifacts_budget)
+        return self.artifact_usage
 
     def _delete_artifacts(self, check: str, paths: list[str], run_ids: list[str]) -> int:
         deleted = 0
@@ -204,6 +264,23 @@ class MemoryRunStore(RunStore):
     def _drop_rollups(self, period, before):
         for key in [k for k in self._agg if k[1] == period and k[2] < before]:
             del self._agg[key]
+
+    def _artifact_runs(self):
+        found = [r for r in self._by_id.values() if r.artifacts]
+        return [ArtifactRun(r.run_id, r.check, r.ok, r.started_at.timestamp(), r.artifacts)
+                for r in sorted(found, key=lambda r: r.started_at)]
+
+    def _forget_artifacts(self, run_ids):
+        for run_id in run_ids:
+            run = replace(self._by_id[run_id], artifacts=())
+            self._by_id[run_id] = self._runs[run.check][run_id] = run
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def artifacts_dir_for(data_dir: Path) -> Path:

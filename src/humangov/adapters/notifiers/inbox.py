@@ -32,5 +32,5 @@ class InboxTransport:
     def notify(self, event: AlarmEvent, *, event_id: int | None = None) -> None:
         text = headline(event)
         self._store.add_inbox(event_id, event, text, datetime.now(UTC))
-        level = logging.INFO if event.new_state == "OK" else logging.WARNING
-        log.log(level, "notification: %s", text)
+        # A recovery at the alarm's own level: a console showing warnings shows both.
+        log.warning("notification: %s", text)

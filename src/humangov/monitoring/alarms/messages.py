@@ -16,6 +16,9 @@ TRANSITION = "transition"
 REMINDER = "reminder"
 DEGRADED = "degraded"
 CHANNEL_DISABLED = "channel_disabled"
+# A person's follow-up to an alarm, from the Alarms page; `reason` says who (and how long).
+ACKNOWLEDGED = "acknowledged"
+SILENCED = "silenced"
 
 _EMOJI = {
     "ALARM": ":red_circle:", "OK": ":large_green_circle:", "INSUFFICIENT_DATA": ":white_circle:",
@@ -29,6 +32,7 @@ class AlarmEvent:
     old_state: str | None = None
     tenant: str | None = None  # the US state's USPS code, if the check is about one
     failing_step: str | None = None
+    target: str | None = None  # what failed: the URL a check requests, or the browser step
     error: str | None = None
     duration_ms: float | None = None
     since: datetime | None = None
@@ -77,6 +81,10 @@ def headline(event: AlarmEvent) -> str:
         return f"HumanGov monitor degraded: {event.reason or 'checks cannot run'}"
     if event.kind == CHANNEL_DISABLED:
         return f"Notification channel {event.check} disabled: {event.reason or event.error}"
+    if event.kind == ACKNOWLEDGED:
+        return f"[ACK] {event.check} acknowledged by {event.reason}"
+    if event.kind == SILENCED:
+        return f"[SILENCED] {event.check} silenced by {event.reason}"
     if event.kind == REMINDER:
         return f"[ALARM] {event.check} is still in ALARM"
     text = f"[{event.new_state}] {event.check}"
@@ -112,9 +120,29 @@ def _button(label: str, url: str) -> dict:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
 
 
+def _fields(event: AlarmEvent) -> list[dict]:
+    items = [_field("State", event.new_state), _field("Check", event.check)]
+    if event.tenant:
+        items.append(_field("US state", event.tenant))
+    if event.failing_step:
+        items.append(_field("Failing step", event.failing_step))
+    if event.target:
+        items.append(_field("Target", event.target))
+    if event.duration_ms is not None:
+        items.append(_field("Duration", f"{event.duration_ms:.0f} ms"))
+    if event.since is not None:
+        items.append(_field("Since", event.since.strftime("%Y-%m-%d %H:%M:%S %Z").strip()))
+    if event.down_for is not None:
+        items.append(_field("Down for", humanize(event.down_for)))
+    return items
+
+
 def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
     text = escape_mrkdwn(headline(event))  # the fallback is mrkdwn too
+    if event.kind in (ACKNOWLEDGED, SILENCED):  # a short follow-up to the alarm above it
+        return {"text": text, "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":bell: {text}"[:3000]}}]}
     if event.kind == DEGRADED:
         title = (
             "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
@@ -127,18 +155,7 @@ def build_slack_message(event: AlarmEvent) -> dict:
         {"type": "header", "text": {"type": "plain_text", "text": f"{title}"[:150], "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{emoji} {text}"[:3000]}},
     ]
-    items = [_field("State", event.new_state), _field("Check", event.check)]
-    if event.tenant:
-        items.append(_field("US state", event.tenant))
-    if event.failing_step:
-        items.append(_field("Failing step", event.failing_step))
-    if event.duration_ms is not None:
-        items.append(_field("Duration", f"{event.duration_ms:.0f} ms"))
-    if event.since is not None:
-        items.append(_field("Since", event.since.strftime("%Y-%m-%d %H:%M:%S %Z").strip()))
-    if event.down_for is not None:
-        items.append(_field("Down for", humanize(event.down_for)))
-    blocks.append({"type": "section", "fields": items[:10]})  # Slack allows 10 fields
+    blocks.append({"type": "section", "fields": _fields(event)[:10]})  # Slack allows 10
     if event.error:
         error = f"*Error*\n```{escape_mrkdwn(event.error, 2800)}```"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error}})

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -30,12 +30,15 @@ from humangov.monitoring.alarms.evaluator import (
     evaluate,
 )
 from humangov.monitoring.alarms.messages import (
+    ACKNOWLEDGED,
     CHANNEL_DISABLED,
     DEGRADED,
     REMINDER,
+    SILENCED,
     TRANSITION,
     AlarmEvent,
     headline,
+    humanize,
 )
 from humangov.monitoring.alarms.metrics import AlarmMetrics
 from humangov.monitoring.alarms.policy import AlarmPolicy, DeadmanConfig, Silence
@@ -43,6 +46,7 @@ from humangov.monitoring.alarms.silences import muting_silence
 from humangov.monitoring.alarms.store import AlarmStore, NewEvent, to_text
 from humangov.monitoring.alarms.transport import Transport, redact_url
 from humangov.monitoring.results import utcnow
+from humangov.monitoring.targets import failing_target
 
 log = logging.getLogger("humangov.alarms")
 
@@ -92,6 +96,9 @@ class AlarmService:
         self._tasks: list[asyncio.Task] = []
         self._run_store = None
         self._states: dict[str, AlarmState] = {}
+        # Checks in ALARM, kept in memory so the navigation badge on every page costs nothing.
+        self._alarming: set[str] | None = None
+        self._actions: dict[tuple[str, str], dict] | None = None  # people's, latest per kind
         self.deadman_status: dict = {}
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -178,6 +185,8 @@ class AlarmService:
             self._states.pop(check.name, None)  # reload what is on disk next time
             raise
         self.metrics.alarm_state.labels(check=check.name).set(1 if new_state.state == ALARM else 0)
+        alarming = self.alarming()
+        (alarming.add if new_state.state == ALARM else alarming.discard)(check.name)
         for t in transitions:
             log.info("check %s: %s -> %s (%s)", check.name, t.old_state, t.new_state, t.kind)
         if created:
@@ -195,6 +204,7 @@ class AlarmService:
             check=check.name, new_state=t.new_state, old_state=t.old_state,
             tenant=getattr(check, "state", None),
             failing_step=result.failing_step if failed else None,
+            target=failing_target(check, result) if failed else None,
             error=result.error or None if failed else None,
             duration_ms=result.duration_ms, since=t.since, down_for=t.down_for,
             run_url=run_url,
@@ -203,8 +213,70 @@ class AlarmService:
             kind=REMINDER if t.kind == "reminder" else TRANSITION,
         )
         key = f"{check.name}|{t.run_id}|{t.kind}|{t.new_state}"
-        return NewEvent(key, event, t.at, run_id=t.run_id,
-                        muted_by=muting_silence(self.silences, check.name, t.at))
+        muted_by = muting_silence(self.silences, check.name, t.at) or self._muted_by_person(
+            check.name, t.at, reminder=t.kind == "reminder")
+        return NewEvent(key, event, t.at, run_id=t.run_id, muted_by=muted_by)
+
+    # -- people: acknowledge, silence -----------------------------------------------------
+
+    def alarming(self) -> set[str]:
+        """The checks in ALARM now (read from the store once, then kept up to date)."""
+        if self._alarming is None:
+            self._alarming = {name for name, state in self.store.states().items()
+                              if state.state == ALARM and name != _MONITOR_KEY}
+        return self._alarming
+
+    def _person_actions(self) -> dict[tuple[str, str], dict]:
+        if self._actions is None:
+            self._actions = self.store.latest_actions()
+        return self._actions
+
+    def _muted_by_person(self, check: str, at: datetime, *, reminder: bool) -> str | None:
+        silence = self._person_actions().get((check, SILENCED))
+        if silence and silence["until"] and at < silence["until"]:
+            return f"silenced by {silence['actor']}"
+        ack = self._person_actions().get((check, ACKNOWLEDGED))
+        state = self._states.get(check) or self.store.load_state(check)
+        # An acknowledged incident sends no reminders; a new incident notifies again.
+        if reminder and ack and state and state.since and ack["at"] >= state.since:
+            return f"acknowledged by {ack['actor']}"
+        return None
+
+    def acknowledge(self, check: str, actor: str) -> None:
+        self._follow_up(check, ACKNOWLEDGED, actor, None, actor)
+
+    def silence(self, check: str, actor: str, duration: timedelta) -> datetime:
+        until = utcnow() + duration
+        reason = f"{actor} for {humanize(duration)} (until {until:%Y-%m-%d %H:%M} UTC)"
+        self._follow_up(check, SILENCED, actor, until, reason)
+        return until
+
+    def _follow_up(self, check: str, action: str, actor: str, until: datetime | None,
+                   reason: str) -> None:
+        """Record what a person did and tell the channels, as a short follow-up message."""
+        if check not in self.checks:
+            raise KeyError(check)
+        now = utcnow()
+        self.store.add_action(check, action, actor, now, until)
+        self._actions = None
+        event = AlarmEvent(check=check, new_state=action.upper(), kind=action, reason=reason,
+                           since=now, tenant=getattr(self.checks[check], "state", None))
+        key = f"{check}|{action}|{to_text(now)}"
+        self.store.record(None, None, [NewEvent(key, event, now)], self._live_channels(), now)
+        self.dispatcher.wake()
+
+    def people(self, check: str) -> dict:
+        """What people did to this check's alarm that still holds: for the pages."""
+        now = utcnow()
+        silence = self._person_actions().get((check, SILENCED))
+        ack = self._person_actions().get((check, ACKNOWLEDGED))
+        state = self._states.get(check) or self.store.load_state(check)
+        return {
+            "silenced": silence if silence and silence["until"] and now < silence["until"]
+            else None,
+            "acknowledged": ack if ack and state and state.state == ALARM and state.since
+            and ack["at"] >= state.since else None,
+        }
 
     def _live_channels(self) -> list[str]:
         disabled = {c["name"] for c in self.store.channels() if c["disabled"]}
@@ -329,7 +401,8 @@ class AlarmService:
         return {
             "states": [{"check": name,
                         "state": states[name].state if name in states else "INSUFFICIENT_DATA",
-                        "since": states[name].since if name in states else None}
+                        "since": states[name].since if name in states else None,
+                        "known": name in self.checks, **self.people(name)}
                        for name in sorted(set(self.checks) | set(states))],
             "transitions": self.store.events(limit=50),
             "channels": self.store.channels(),

@@ -86,6 +86,16 @@ inbox = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
+actions = sa.Table(
+    "alarm_actions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("check_name", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),  # acknowledged | silenced
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("at", sa.String, nullable=False),
+    sa.Column("until", sa.String),  # a silence's end
+    sa.Index("ix_alarm_actions_check", "check_name", "id"),
+)
 
 
 def _state_to_json(state: AlarmState) -> str:
@@ -319,6 +329,24 @@ class AlarmStore:
         with self.engine.begin() as conn:
             conn.execute(sa.update(channels).where(channels.c.name == name).values(
                 next_allowed_at=to_text(until) if until else None, last_error=error))
+
+    # -- people's acknowledgements and silences ---------------------------------------------
+
+    def add_action(self, check: str, action: str, actor: str, at: datetime,
+                   until: datetime | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(actions).values(
+                check_name=check, action=action, actor=actor, at=to_text(at),
+                until=to_text(until) if until else None))
+
+    def latest_actions(self) -> dict[tuple[str, str], dict]:
+        """The latest of each (check, action): what the alarm service needs to mute."""
+        latest = sa.select(sa.func.max(actions.c.id)).group_by(actions.c.check_name,
+                                                               actions.c.action)
+        with reading(self.engine) as conn:
+            rows = conn.execute(sa.select(actions).where(actions.c.id.in_(latest))).all()
+        return {(r.check_name, r.action): {"actor": r.actor, "at": from_text(r.at),
+                                           "until": from_text(r.until)} for r in rows}
 
     # -- inbox ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from humangov.domain.errors import NotFound
 from humangov.monitoring.charts import bar_class, bar_title, latency_svg
 from humangov.monitoring.store import RunStore
+from humangov.monitoring.targets import check_target, failing_target
 from humangov.web.openapi import problems
 from humangov.web.present import when
 
@@ -70,6 +71,17 @@ def _checks(request: Request) -> list[dict]:
         if name not in names:
             known.append({"name": name, "type": None, "state": None})
     return known
+
+
+def _definition(request: Request, name: str):
+    """The configured check (for its URLs), or None for one only the store knows."""
+    config = getattr(request.app.state, "monitoring_config", None)
+    return next((c for c in (config.checks if config else []) if c.name == name), None)
+
+
+def _alarming(request: Request) -> set[str]:
+    service = getattr(request.app.state, "alarms", None)
+    return service.alarming() if service is not None else set()
 
 
 def _require_check(request: Request, name: str) -> dict:
@@ -134,15 +146,20 @@ def list_runs(
 @pages_router.get("/monitoring", response_class=HTMLResponse)
 def overview(request: Request):
     store = _store(request)
-    rows = [
-        {
+    rows = []
+    for c in _checks(request):
+        last, _ = store.list_runs(c["name"], limit=1)
+        definition = _definition(request, c["name"])
+        rows.append({
             "check": c,
             "summary": store.summary(c["name"]),
             "uptime": store.uptime(c["name"], buckets=24),
-        }
-        for c in _checks(request)
-    ]
-    return _render(request, "monitoring/index.html", {"rows": rows})
+            "failing_target": failing_target(definition, last[0]) if last else None,
+        })
+    return _render(request, "monitoring/index.html", {
+        "rows": rows, "alarming": _alarming(request),
+        "artifacts": store.current_artifact_usage(),
+    })
 
 
 @pages_router.get("/monitoring/checks/{name}", response_class=HTMLResponse)
@@ -163,6 +180,10 @@ def check_page(request: Request, name: str, cursor: str | None = None):
             "chart": Markup(latency_svg(hourly)),
             "runs": runs,
             "next_cursor": next_cursor,
+            "alarming": _alarming(request),
+            "target": check_target(_definition(request, name)),
+            "failing_targets": {r.run_id: failing_target(_definition(request, name), r)
+                                for r in runs},
         },
     )
 
@@ -179,6 +200,7 @@ def run_page(request: Request, run_id: str):
         "monitoring/run.html",
         {
             "run": run,
+            "failing_target": failing_target(_definition(request, run.check), run),
             "slowest": slowest,
             "screenshots": [f for f in files if f.endswith(".png")],
             "others": [f for f in files if not f.endswith(".png")],
