@@ -32,7 +32,8 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium wrk >/dev/null; \
 	fi
 
-# playwright-core for the AWS browser canary's test (tests/infra/test_browser_canary.py); it
+# playwright-core for the AWS browser canary's test (tests/infra/test_browser_canary.py), and
+# axe-core for the accessibility test (tests/e2e/test_accessibility.py); it
 # downloads no browser. Reinstalled only when the lock file changes: offline after the first.
 BROWSER_CANARY_NODE := tests/infra/browser_canary
 $(BROWSER_CANARY_NODE)/node_modules/.package-lock.json: $(BROWSER_CANARY_NODE)/package-lock.json

@@ -87,12 +87,12 @@ def test_an_alarm_is_shown_in_colour_and_words_with_its_url_everywhere(site, rec
     # AND the monitoring pages show ALARM and the URL, and refresh on their own
     for path in ("/monitoring", "/monitoring/checks/web", f"/monitoring/runs/{run.run_id}"):
         html = client.get(path).text
-        assert TARGET in html and '<meta http-equiv="refresh" content="30">' in html, path
+        assert TARGET in html and '<meta name="humangov-refresh" content="30">' in html, path
     assert "ALARM</span>" in client.get("/monitoring").text
     assert "Failing target" in client.get(f"/monitoring/runs/{run.run_id}").text
     # AND the inbox too
     wait_for(lambda: "failing target" in client.get("/inbox").text, "the inbox entry")
-    assert "<meta http-equiv" not in client.get("/alarms").text  # forms: never reloaded
+    assert "humangov-refresh" not in client.get("/alarms").text  # forms: never reloaded
 
 
 def test_acknowledge_and_silence_are_audited_announced_and_mute(site, receiver):
