@@ -8,11 +8,13 @@ around it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from humangov.adapters import cursors
-from humangov.domain.model import MAX_NAME, Employee
-from humangov.ports import Page
+from humangov.adapters.timecodec import to_text
+from humangov.domain.model import MAX_NAME, MAX_ROLE, Employee
+from humangov.ports import Order, Page
 
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -64,3 +66,100 @@ def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int,
             return Page(items, encode_cursor(last.last_name, last.first_name, last.id))
         items.append(employee)
     return Page(items, None)
+
+
+# Ordered listings (no search) -------------------------------------------------------------
+# A cursor names the sort it was issued for, which way it walks and the row it stands on:
+# [sort, descending, back, value, last name, first name, id]. `value` is the sort column as
+# stored (None for name, the role, salary in cents, last change as `to_text`). A forward cursor
+# stands on a page's last row, a back cursor on its first.
+
+class Position(NamedTuple):
+    back: bool
+    value: str | int | None
+    last_name: str
+    first_name: str
+    employee_id: str
+
+
+Rows = Callable[[Position | None, bool, int], list[Employee]]
+# ^ a store's read: up to n employees strictly past the position (from the start without one),
+#   walking the order forwards, or backwards (nearest first) when the bool is True
+
+
+def sort_value(sort: str, e: Employee) -> str | int | None:
+    if sort == "role":
+        return e.role
+    if sort == "salary":
+        return int(e.salary.scaleb(2))  # exact: salaries are quantized to cents
+    if sort == "updated":
+        return to_text(e.updated_at)  # fixed-width UTC text sorts chronologically
+    return None
+
+
+def ordered_key(sort: str, value: str | int | None, last_name: str, first_name: str,
+                employee_id: str) -> tuple:
+    """The position as Python compares it in the order's ascending direction. Roles compare
+    as stored, by code point (SQLite's BINARY); names fold as NOCASE does."""
+    return value or 0, *sort_key(last_name, first_name, employee_id)
+
+
+def employee_key(sort: str, e: Employee) -> tuple:
+    return ordered_key(sort, sort_value(sort, e), e.last_name, e.first_name, e.id)
+
+
+def _cursor(order: Order, back: bool, e: Employee) -> str:
+    return cursors.encode([order.sort, order.descending, back, sort_value(order.sort, e),
+                           e.last_name, e.first_name, e.id])
+
+
+_VALUE_OK: dict[str, Callable[[object], bool]] = {
+    "name": lambda v: v is None,
+    "role": lambda v: isinstance(v, str) and len(v) <= MAX_ROLE,
+    "salary": lambda v: type(v) is int and 0 <= v <= cursors.MAX_ROW_ID,
+    "updated": lambda v: isinstance(v, str) and len(v) <= 40,
+}
+
+
+def _position_for(order: Order) -> Callable[[Any], Position]:
+    def validate(value: Any) -> Position:
+        if (order.sort == "name" and not order.descending and isinstance(value, list)
+                and len(value) == 3):
+            return Position(False, None, *_sort_position(value))  # a plain name cursor
+        if not (isinstance(value, list) and len(value) == 7 and value[0] == order.sort
+                and value[1] is order.descending and isinstance(value[2], bool)
+                and _VALUE_OK[order.sort](value[3])):
+            raise ValueError("not a cursor of this order")
+        return Position(value[2], value[3], *_sort_position(value[4:]))
+    return validate
+
+
+def ordered_page(rows: Rows, order: Order, cursor: str | None, limit: int) -> Page:
+    """A page of an ordered listing, from a store's `rows`. A back cursor whose read reaches
+    the start answers the first page whole, so going back never ends on a short page."""
+    position = cursors.decode(cursor, _position_for(order)) if cursor else None
+    if position is not None and position.back:
+        before = rows(position, True, limit + 1)
+        if len(before) <= limit:
+            return ordered_page(rows, order, None, limit)
+        items = before[:limit][::-1]
+        return Page(items, _cursor(order, False, items[-1]), _cursor(order, True, items[0]))
+    after = rows(position, False, limit + 1)
+    items = after[:limit]
+    return Page(items,
+                _cursor(order, False, items[-1]) if len(after) > limit else None,
+                _cursor(order, True, items[0]) if position is not None and items else None)
+
+
+def letter_cursor(letter: str) -> str:
+    """A name-order cursor standing just before the last names starting with `letter`: every
+    stored name sorts after ("letter", "", "") since names are never blank."""
+    return encode_cursor(letter, "", "")
+
+
+def keeps(order: Order, include_synthetic: bool) -> Callable[[str, bool], bool]:
+    """The filter of an ordered listing on (role, synthetic), for stores that filter in
+    Python: the role ASCII-caselessly, as SQLite's NOCASE compares it."""
+    role = fold(order.role) if order.role else None
+    return lambda e_role, synthetic: ((include_synthetic or not synthetic)
+                                      and (role is None or fold(e_role) == role))
