@@ -36,11 +36,14 @@ SORTS = ("name", "role", "salary", "updated")
 class Order:
     """How a listing without a search is ordered and filtered. Every sort ends in (last name,
     first name, id), so the order is total and a keyset cursor is exact; `descending`
-    reverses all of it. `role` keeps only that role, compared ASCII-caselessly."""
+    reverses all of it. `role` keeps only that role, compared ASCII-caselessly. `start`
+    (ascending name order only) begins the first page at the last names from that text on:
+    jump to a letter."""
 
     sort: str = "name"  # one of SORTS
     descending: bool = False
     role: str | None = None
+    start: str | None = None
 
 
 NAME_ORDER = Order()

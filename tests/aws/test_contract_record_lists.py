@@ -8,7 +8,7 @@ from humangov.adapters.aws.naming import Naming
 from humangov.domain.states import state_for
 from tests.aws.stream_reader import stream_records
 from tests.aws.test_contract_records import record_harness, record_store  # noqa: F401
-from tests.contract.test_record_lists import *  # noqa: F403
+from tests.contract.test_record_lists import *
 from tests.contract.test_record_store import employee, put
 
 

@@ -217,8 +217,8 @@ class DynamoDBRecordStore:
                 raise InvalidInput(
                     f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
                     "not available here.", field="sort")
-            return keyset.ordered_page(self._rows(state, ordering, include_synthetic),
-                                       ordering, cursor, limit)
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, self.supported_sorts())
         after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
         page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
         return keyset.take_page(self._by_name(state, after, page_size), q=q, limit=limit,
@@ -359,16 +359,16 @@ class DynamoDBRecordStore:
         for item in self._query_index(state, "by_name", condition, values, page_size):
             yield _employee(item)
 
-    def _rows(self, state: str, order: Order, include_synthetic: bool) -> keyset.Rows:
-        keep = keyset.keeps(order, include_synthetic)
-        filtered = bool(order.role) or not include_synthetic
-
-        def rows(position: keyset.Position | None, back: bool, n: int) -> list[Employee]:
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
+            keep = keyset.keeps(order, include_synthetic)
+            filtered = bool(order.role) or not include_synthetic
             condition, values = "kind = :k", {":k": {"S": "EMP"}}
             forward = back == order.descending
             if position is not None:
                 condition += f" AND lk {'>' if forward else '<'} :at"
-                values[":at"] = {"S": listing_key(*position[2:])}
+                values[":at"] = {"S": listing_key(*position.key[1:])}
             items = self._query_index(state, "by_name", condition, values,
                                       max(100, n) if filtered else n, ScanIndexForward=forward)
             chosen = (e for e in map(_employee, items) if keep(e.role, e.synthetic))

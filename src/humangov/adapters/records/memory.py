@@ -115,8 +115,8 @@ class MemoryRecordStore:
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
         if not q:
-            return keyset.ordered_page(self._rows(state, ordering, include_synthetic),
-                                       ordering, cursor, limit)
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, SORTS)
         after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
         with self._lock:
             order = self._sorted(state)
@@ -202,10 +202,10 @@ class MemoryRecordStore:
         for sort in SORTS:
             self._sorted_by.pop((state, sort), None)
 
-    def _rows(self, state: str, order: Order, include_synthetic: bool) -> keyset.Rows:
-        keep = keyset.keeps(order, include_synthetic)
-
-        def rows(position: keyset.Position | None, back: bool, n: int) -> list[Employee]:
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
+            keep = keyset.keeps(order, include_synthetic)
             with self._lock:
                 ordered = self._sorted_by.get((state, order.sort))
                 people = self._employees.get(state, {})
@@ -217,7 +217,7 @@ class MemoryRecordStore:
                 if position is None:
                     indexes = range(len(ordered)) if up else range(len(ordered) - 1, -1, -1)
                 else:
-                    key = keyset.ordered_key(order.sort, *position[1:])
+                    key = keyset.ordered_key(order.sort, *position.key)
                     indexes = (range(bisect.bisect_right(ordered, (key, "\U0010ffff")),
                                      len(ordered)) if up
                                else range(bisect.bisect_left(ordered, (key, "")) - 1, -1, -1))

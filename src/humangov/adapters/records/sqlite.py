@@ -138,8 +138,8 @@ class SqliteRecordStore:
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
         if not q:
-            return keyset.ordered_page(self._rows(state, ordering, include_synthetic),
-                                       ordering, cursor, limit)
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, SORTS)
         params: list[object] = [state]
         if cursor:
             params.extend(keyset.decode_cursor(cursor))
@@ -330,11 +330,12 @@ class SqliteRecordStore:
             self._list_sql[shape] = sql
         return sql
 
-    def _rows(self, state: str, order: Order, include_synthetic: bool) -> keyset.Rows:
-        def rows(position: keyset.Position | None, back: bool, n: int) -> list[Employee]:
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
             params: list[object] = [state]
             if position is not None:
-                params += position[1:] if order.sort != "name" else position[2:]
+                params += position.key if order.sort != "name" else position.key[1:]
             if order.role:
                 params.append(order.role)
             params.append(n)
