@@ -126,6 +126,9 @@ class Personnel:
             include_synthetic=include_synthetic, ordering=self.list_order(ordering),
         )
 
+    def list_sorts(self) -> tuple[str, ...]:
+        return self.records.supported_sorts()
+
     def list_order(self, ordering: Order) -> Order:
         """`ordering` checked against what the store lists by, its role filter tidied like a
         stored role (so " clerk " finds "Clerk"), `start` kept for ascending names only."""
