@@ -11,7 +11,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def staff(web_container):
-    """Added once for the module's read-only tests: 60 Clerks (Pager, P00..P59, salaries rising) and 3 Judges in TX, numbered 1..63."""
+    """Added once for the module's read-only tests: 60 Clerks (Pager, P00..P59, salaries
+    rising) and 3 Judges in TX, numbered 1..63."""
     add = web_container.personnel.add_employee
     clerks = [add("TX", {"first_name": f"P{i:02}", "last_name": "Pager", "role": "Clerk",
                          "salary": str(1000 + i)}, None, "user:test") for i in range(60)]
