@@ -26,6 +26,27 @@ class Clock(Protocol):
 class Page:
     items: list[Employee]
     next_cursor: str | None
+    prev_cursor: str | None = None  # set on a page reached by a cursor, when rows lie before it
+
+
+SORTS = ("name", "role", "salary", "updated")
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """How a listing without a search is ordered and filtered. Every sort ends in (last name,
+    first name, id), so the order is total and a keyset cursor is exact; `descending`
+    reverses all of it. `role` keeps only that role, compared ASCII-caselessly. `start`
+    (ascending name order only) begins the first page at the last names from that text on:
+    jump to a letter."""
+
+    sort: str = "name"  # one of SORTS
+    descending: bool = False
+    role: str | None = None
+    start: str | None = None
+
+
+NAME_ORDER = Order()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +77,19 @@ class RecordStore(Protocol):
     def remove_state(self, code: str, actor: str) -> int: ...  # employees removed
 
     # employees
-    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None: ...
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> Employee: ...
+    # ^ the employee as stored, with the state's next employee number (imports and bulk loads
+    #   number theirs too, in the order given)
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None: ...
     # ^ one transaction where the store has them: if `batches` raises, nothing is applied
     def get_employee(self, state: str, employee_id: str) -> Employee | None: ...
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page: ...
+    def supported_sorts(self) -> tuple[str, ...]: ...  # of SORTS, those list_employees takes
+    def count_employees(self, state: str, *, role: str | None = None,
+                        include_synthetic: bool = True) -> int: ...
     def iter_employees(self, state: str) -> Iterator[Employee]: ...
     def update_employee(
         self, employee: Employee, expected_version: int, entry: HistoryEntry

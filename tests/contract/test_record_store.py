@@ -45,8 +45,8 @@ def store(record_store):
 
 
 def put(store, e: Employee) -> Employee:
-    store.add_employee(e, added(e))
-    return e
+    """Adds `e`; the employee as stored (numbered by the store)."""
+    return store.add_employee(e, added(e))
 
 
 def all_pages(store, state="CA", **kwargs) -> list[Employee]:

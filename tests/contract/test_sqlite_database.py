@@ -391,7 +391,8 @@ def test_threads_can_read_and_write_through_one_engine(tmp_path):
     store = SqliteRecordStore(engine)
     store.add_state(state_for("CA"))
     seed = [person(f"Seed{i}") for i in range(20)]
-    store.add_employees(seed, [HistoryEntry(e.id, "CA", "added", "t", e.created_at) for e in seed])
+    seed = store.add_employees(
+        seed, [HistoryEntry(e.id, "CA", "added", "t", e.created_at) for e in seed])
 
     def reader():
         for i in range(100):

@@ -57,6 +57,24 @@ employees = Table(
     # The erasure sweep merge-joins referenced keys in key order.
     # Covers the sweep's walk in key order, id included, so it never touches the table.
     Index("ix_employees_doc_key", "state", "doc_key", "id"),
+    # The state's employee number, from employee_numbers; unique, so one is never issued twice.
+    Column("number", Integer, nullable=False, server_default=text("0")),
+    Index("ux_employees_number", "state", "number", unique=True),
+    # One index per sort of the list, each ending in the name order so keyset cursors are
+    # exact. Roles sort as stored (BINARY): Alembic cannot compare an expression index, and
+    # re-collating the column means rebuilding the table. The role filter (NOCASE) and its
+    # count read this index alone, synthetic included.
+    Index("ix_employees_by_role", "state", "role", "last_name", "first_name", "id",
+          "synthetic"),
+    Index("ix_employees_by_salary", "state", "salary_cents", "last_name", "first_name", "id"),
+    Index("ix_employees_by_updated", "state", "updated_at", "last_name", "first_name", "id"),
+)
+
+# The last employee number issued per state: a counter, so numbers survive deletes unused.
+employee_numbers = Table(
+    "employee_numbers", metadata,
+    Column("state", String, primary_key=True),
+    Column("last", Integer, nullable=False),
 )
 
 history = Table(

@@ -57,6 +57,9 @@ class Employee:
     updated_at: datetime
     version: int = 1
     synthetic: bool = False
+    # The state's employee number, assigned by the store when the record is added (0 until
+    # then): monotonic per state and never reused, so "#1042" names one person for good.
+    number: int = 0
 
     @property
     def etag(self) -> str:

@@ -46,7 +46,8 @@ from humangov.ports import ImportBatch
 
 COLUMNS = ("first_name", "last_name", "role", "salary")
 OPTIONAL = ("id", "action", "document")
-EXPORT_COLUMNS = ("id", *COLUMNS, "has_document", "created_at", "updated_at", "version")
+EXPORT_COLUMNS = ("id", *COLUMNS, "has_document", "created_at", "updated_at", "version",
+                  "number")  # last, so a reader of the earlier columns by position still works
 BATCH = 5_000
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def export_rows(personnel: Personnel, state: str) -> Iterator[list[str]]:
             continue
         yield [e.id, csv_safe(e.first_name), csv_safe(e.last_name), csv_safe(e.role),
                f"{e.salary:.2f}", "yes" if e.document else "no", e.created_at.isoformat(),
-               e.updated_at.isoformat(), str(e.version)]
+               e.updated_at.isoformat(), str(e.version), str(e.number)]
 
 
 class _Parser:

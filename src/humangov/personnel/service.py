@@ -23,7 +23,7 @@ from humangov.domain.model import (
 )
 from humangov.domain.states import State, normalize_code, state_for
 from humangov.personnel.documents import pdf_chunks
-from humangov.ports import BlobStore, Clock, Page, RecordStore, StateSpaces
+from humangov.ports import NAME_ORDER, BlobStore, Clock, Order, Page, RecordStore, StateSpaces
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +104,7 @@ class Personnel:
             FieldChange(name, None, str(values[name])) for name in values
         ) + ((FieldChange("document", None, "added"),) if doc else ()))
         with self._compensating(state, doc):
-            self.records.add_employee(employee, entry)
-        return employee
+            return self.records.add_employee(employee, entry)  # numbered by the store
 
     def get_employee(self, state: str, employee_id: str) -> Employee:
         employee = self.records.get_employee(self.require_state(state), _uuid(employee_id))
@@ -115,15 +114,39 @@ class Personnel:
 
     def list_employees(
         self, state: str, *, q: str | None = None, limit: int = 50, cursor: str | None = None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
+        """A page of the state's employees: matches of `q` (which orders them itself), or
+        everyone in `ordering`, previous and next pages by cursor."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
         q = " ".join(q.split()) if q else None
         return self.records.list_employees(
             self.require_state(state), q=q or None, limit=limit, cursor=cursor,
-            include_synthetic=include_synthetic,
+            include_synthetic=include_synthetic, ordering=self.list_order(ordering),
         )
+
+    def list_sorts(self) -> tuple[str, ...]:
+        return self.records.supported_sorts()
+
+    def list_order(self, ordering: Order) -> Order:
+        """`ordering` checked against what the store lists by, its role filter tidied like a
+        stored role (so " clerk " finds "Clerk"), `start` kept for ascending names only."""
+        if ordering.sort not in self.records.supported_sorts():
+            raise InvalidInput(
+                f"sort must be one of {', '.join(self.records.supported_sorts())} here.",
+                field="sort")
+        role = " ".join(ordering.role.split()) if ordering.role else None
+        # A jump to a letter is a place in ascending name order; other orders start at the top.
+        by_name = ordering.sort == "name" and not ordering.descending
+        return replace(ordering, role=role or None,
+                       start=ordering.start if by_name else None)
+
+    def count_employees(self, state: str, *, role: str | None = None,
+                        include_synthetic: bool = True) -> int:
+        role = self.list_order(Order(role=role)).role
+        return self.records.count_employees(self.require_state(state), role=role,
+                                            include_synthetic=include_synthetic)
 
     def update_employee(
         self, state: str, employee_id: str, raw: dict[str, Any], actor: str,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from humangov.domain.model import (
     HistoryEntry,
     validate_fields,
 )
+from humangov.ports import Order
 
 # No control or text-direction character (the domain's FORBIDDEN_CHARACTERS) anywhere, and
 # something besides what str.split() treats as space (which the domain collapses in names).
@@ -71,15 +72,23 @@ class EmployeePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    number: int = Field(description="The state's employee number: assigned when the record "
+                        "is added, counting up per state, never reused (0: none yet)")
 
 
 class EmployeePage(BaseModel):
     items: list[EmployeePublic]
     next_cursor: str | None
+    prev_cursor: str | None = Field(
+        None, description="The previous page's cursor, on pages reached by a cursor (absent "
+        "on searches)")
+    total: int | None = Field(None, description="With total=true: how many employees the "
+                              "listing holds (the role filter applied; absent on searches)")
 
 
 class EmployeeQuery(BaseModel):
-    """A page of a state's employees, ordered by last name, first name and id."""
+    """A page of a state's employees: matches of `q`, or everyone in the order `sort` and
+    `order` give (ties broken by last name, first name and id), optionally of one role."""
 
     model_config = ConfigDict(frozen=True)  # one parsed query serves many requests
 
@@ -95,6 +104,19 @@ class EmployeeQuery(BaseModel):
         description=CURSOR_RULE,
         json_schema_extra={"pattern": CURSOR_PATTERN},
     )
+    sort: Literal["name", "role", "salary", "updated"] = Field(
+        "name", description="name (last, first), role, salary or updated (last change). "
+        "On AWS (DynamoDB) only name: see docs/api.md")
+    order: Literal["asc", "desc"] = "asc"
+    role: str | SkipJsonSchema[None] = Field(
+        None, max_length=MAX_ROLE, description="Only this role (exact, any letter case)")
+    start: str | SkipJsonSchema[None] = Field(
+        None, max_length=MAX_NAME,
+        description="Jump: the first page starts at last names from this text (sort=name, asc)")
+    total: bool = Field(False, description="Also count the listing (the `total` field)")
+
+    def ordering(self) -> Order:
+        return Order(self.sort, self.order == "desc", self.role or None, self.start or None)
 
 
 class FieldChangePublic(BaseModel):
@@ -216,6 +238,7 @@ def employee_json(e: Employee) -> dict:
         "created_at": e.created_at.isoformat(),
         "updated_at": e.updated_at.isoformat(),
         "version": e.version,
+        "number": e.number,
     }
 
 

@@ -5,7 +5,10 @@ Item design (see aws/provision.py for the table and its indexes):
 - employee `pk=EMP#<id>, sk=A`, with `kind=EMP` and `lk`, the folded (last, first, id) sort key;
 - history `pk=EMP#<id>, sk=H#<version>#<ns>`, so one Query reads an employee's history in order;
 - GSI `by_name (kind, lk)` serves keyset pagination, GSI `by_doc (kind, doc_key)` serves the
-  sweep's key-ordered walk of document references.
+  sweep's key-ordered walk of document references;
+- the employee-number counter `pk=NUMBERS, sk=A` (no `kind`, so no index holds it and the
+  stream Lambda ignores it): an atomic ADD claims numbers before the employees are written, so
+  a number is never issued twice; a write that then fails leaves a gap, never a repeat.
 
 Trade-offs, on purpose:
 - Both GSIs put a state's employees under one partition value. A state's personnel is small
@@ -18,6 +21,11 @@ Trade-offs, on purpose:
 - The change feed is the table's stream, not an outbox. A REMOVE image only holds the item as
   it was, so before deleting an employee with a document we stamp who removes it and why
   (one extra conditional write), and the stream Lambda reads that stamp.
+- Lists sort by name only (both ways): a sort by role, salary or last change needs a GSI each,
+  and CloudFormation adds one GSI per stack update and existing items would need the new key
+  attributes backfilled; see docs/api.md. The role filter and the count read the state's name
+  index (the count projects only `role` and `synthetic`), so they cost a read of every
+  employee item: fine at thousands, a follow-up (a maintained count) at hundreds of thousands.
 - Transactions hold at most 25 actions (moto's limit; AWS allows 100). A bulk add larger than
   that is validated up front, written in chunks, and rolled back by deletes if a chunk fails.
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -37,10 +46,10 @@ from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
 from humangov.adapters.records import apply_import_in_steps, keyset
 from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.errors import Conflict, NotFound
+from humangov.domain.errors import Conflict, InvalidInput, NotFound
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, ImportBatch, Page
+from humangov.ports import NAME_ORDER, Clock, ImportBatch, Order, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -51,6 +60,7 @@ if TYPE_CHECKING:
 TRANSACTION_ITEMS = 24  # employee + history pairs, under moto's (and older AWS's) limit of 25
 SEP = "\x01"  # below every printable character, so string order equals tuple order
 EMPLOYEE_SK = "A"
+NUMBERS_KEY = {"pk": {"S": "NUMBERS"}, "sk": {"S": EMPLOYEE_SK}}
 
 
 def emp_pk(employee_id: str) -> str:
@@ -138,18 +148,20 @@ class DynamoDBRecordStore:
         return removed
 
     # employees ----------------------------------------------------------------------------
-    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
-        self.add_employees([employee], [entry])
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> Employee:
+        return self.add_employees([employee], [entry])[0]
 
-    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+    def add_employees(self, employees: list[Employee],
+                      entries: list[HistoryEntry]) -> list[Employee]:
         if not employees and not entries:
-            return
+            return []
         for state in sorted({e.state for e in employees} | {h.state for h in entries}):
             if not self._is_registered(state):
                 raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
         ids = [e.id for e in employees]
         if len(set(ids)) != len(ids):
             raise Conflict("The same employee id appears twice in one batch.")
+        employees = self._numbered(employees)
         versions = {e.id: e.version for e in employees}
         actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": self.naming.table(e.state), "Item": _employee_item(e),
@@ -167,6 +179,7 @@ class DynamoDBRecordStore:
         except BaseException:
             self._rollback(written)
             raise
+        return employees
 
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
@@ -179,6 +192,7 @@ class DynamoDBRecordStore:
         for state in sorted({e.state for e in employees} | {h.state for h in entries}):
             if not self._is_registered(state):
                 raise NotFound(f"The state {state} is not provisioned in this HumanGov.")
+        employees = self._numbered(employees)
         versions = {e.id: e.version for e in employees}
         puts = [(self.naming.table(e.state), _employee_item(e)) for e in employees]
         puts += [(self.naming.table(h.state), self._history_item(h, versions.get(h.employee_id, 0)))
@@ -196,12 +210,31 @@ class DynamoDBRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
+        if not q:
+            if ordering.sort != "name":
+                raise InvalidInput(
+                    f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
+                    "not available here.", field="sort")
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, self.supported_sorts())
         after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
         page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
         return keyset.take_page(self._by_name(state, after, page_size), q=q, limit=limit,
                                 include_synthetic=include_synthetic)
+
+    def supported_sorts(self) -> tuple[str, ...]:
+        return ("name",)
+
+    def count_employees(self, state: str, *, role: str | None = None,
+                        include_synthetic: bool = True) -> int:
+        keep = keyset.keeps(Order(role=role), include_synthetic)
+        items = self._query_index(state, "by_name", "kind = :k", {":k": {"S": "EMP"}}, 1000,
+                                  ProjectionExpression="#r, synthetic",
+                                  ExpressionAttributeNames={"#r": "role"})
+        return sum(1 for item in items
+                   if keep(item["role"]["S"], item.get("synthetic", {}).get("BOOL", False)))
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         yield from self._by_name(state, None, 500)
@@ -326,14 +359,50 @@ class DynamoDBRecordStore:
         for item in self._query_index(state, "by_name", condition, values, page_size):
             yield _employee(item)
 
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
+            keep = keyset.keeps(order, include_synthetic)
+            filtered = bool(order.role) or not include_synthetic
+            condition, values = "kind = :k", {":k": {"S": "EMP"}}
+            forward = back == order.descending
+            if position is not None:
+                condition += f" AND lk {'>' if forward else '<'} :at"
+                values[":at"] = {"S": listing_key(*position.key[1:])}
+            items = self._query_index(state, "by_name", condition, values,
+                                      max(100, n) if filtered else n, ScanIndexForward=forward)
+            chosen = (e for e in map(_employee, items) if keep(e.role, e.synthetic))
+            return list(itertools.islice(chosen, n))
+        return rows
+
+    def _numbered(self, employees: list[Employee]) -> list[Employee]:
+        """The employees with their states' next numbers, in the order given: one atomic ADD
+        on each state's counter claims a block."""
+        count: dict[str, int] = {}
+        for e in employees:
+            count[e.state] = count.get(e.state, 0) + 1
+        following: dict[str, int] = {}
+        with translating("The records store"):
+            for state, n in count.items():
+                got = self._ddb.update_item(
+                    TableName=self.naming.table(state), Key=NUMBERS_KEY,
+                    UpdateExpression="ADD last_number :n",
+                    ExpressionAttributeValues={":n": {"N": str(n)}}, ReturnValues="UPDATED_NEW")
+                following[state] = int(got["Attributes"]["last_number"]["N"]) - n
+        numbered = []
+        for e in employees:
+            following[e.state] += 1
+            numbered.append(replace(e, number=following[e.state]))
+        return numbered
+
     def _query_index(self, state: str, index: str, condition: str, values: dict,
-                     page_size: int) -> Iterator[dict]:
+                     page_size: int, **options: object) -> Iterator[dict]:
         with translating("The records store"):
             try:
                 yield from query_all(self._ddb, TableName=self.naming.table(state), IndexName=index,
                                      KeyConditionExpression=condition,
                                      ExpressionAttributeValues=values,
-                                     PaginationConfig={"PageSize": page_size})
+                                     PaginationConfig={"PageSize": page_size}, **options)
             except ClientError as exc:
                 if code(exc) != "ResourceNotFoundException":
                     raise
@@ -429,7 +498,7 @@ def _employee_item(e: Employee) -> dict:
         "doc_id": doc.id if doc else None, "doc_key": doc.key if doc else None,
         "doc_size": doc.size if doc else None, "doc_sha256": doc.sha256 if doc else None,
         "created_at": to_text(e.created_at), "updated_at": to_text(e.updated_at),
-        "version": e.version, "synthetic": e.synthetic,
+        "version": e.version, "synthetic": e.synthetic, "number": e.number,
     })
 
 
@@ -448,7 +517,7 @@ def _employee(item: dict) -> Employee:
         v["id"], v["state"], v["first_name"], v["last_name"], v["role"],
         Decimal(v["salary"]).quantize(Decimal("0.01")), document_of(v),
         from_text(v["created_at"]), from_text(v["updated_at"]), int(v["version"]),
-        bool(v.get("synthetic", False)),
+        bool(v.get("synthetic", False)), int(v.get("number", 0)),  # 0: stored before numbers
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 
@@ -14,7 +15,7 @@ from humangov.domain.erasure import DocumentChange, new_change
 from humangov.domain.errors import Conflict, NotFound
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, ImportBatch, Page
+from humangov.ports import NAME_ORDER, SORTS, Clock, ImportBatch, Order, Page
 
 KEY_CHUNK = 1000
 
@@ -36,6 +37,8 @@ class MemoryRecordStore:
         self._employees: dict[str, dict[str, Employee]] = {}
         self._history: dict[tuple[str, str], list[HistoryEntry]] = {}
         self._order: dict[str, list[tuple[tuple[str, str, str], str]]] = {}  # cached listing order
+        self._sorted_by: dict[tuple[str, str], list[tuple[tuple, str]]] = {}  # per (state, sort)
+        self._last_number: dict[str, int] = {}  # per state; kept after deletes, never reused
 
     def ping(self) -> None:
         return None
@@ -63,7 +66,8 @@ class MemoryRecordStore:
                 return 0
             gone = self._employees.pop(code)
             del self._states[code]
-            self._order.pop(code, None)
+            self._last_number.pop(code, None)  # its records are all gone: a new start
+            self._forget(code)
             for employee_id in gone:
                 self._history.pop((code, employee_id), None)
         now = self.clock.now()
@@ -73,10 +77,11 @@ class MemoryRecordStore:
         return len(gone)
 
     # employees ----------------------------------------------------------------------------
-    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
-        self.add_employees([employee], [entry])
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> Employee:
+        return self.add_employees([employee], [entry])[0]
 
-    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+    def add_employees(self, employees: list[Employee],
+                      entries: list[HistoryEntry]) -> list[Employee]:
         with self._lock:
             seen: set[str] = set()
             for employee in employees:
@@ -87,11 +92,16 @@ class MemoryRecordStore:
                 if employee.id in seen or any(employee.id in s for s in self._employees.values()):
                     raise Conflict(f"An employee with id {employee.id} already exists.")
                 seen.add(employee.id)
+            numbered = []
             for employee in employees:
-                self._employees[employee.state][employee.id] = employee
-                self._order.pop(employee.state, None)
+                number = self._last_number.get(employee.state, 0) + 1
+                self._last_number[employee.state] = number
+                numbered.append(replace(employee, number=number))
+                self._employees[employee.state][employee.id] = numbered[-1]
+                self._forget(employee.state)
             for entry in entries:
                 self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
+            return numbered
 
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
@@ -102,8 +112,11 @@ class MemoryRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
+        if not q:
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, SORTS)
         after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
         with self._lock:
             order = self._sorted(state)
@@ -111,6 +124,16 @@ class MemoryRecordStore:
             people = self._employees.get(state, {})
             return keyset.take_page((people[employee_id] for _, employee_id in order[start:]),
                                     q=q, limit=limit, include_synthetic=include_synthetic)
+
+    def supported_sorts(self) -> tuple[str, ...]:
+        return SORTS
+
+    def count_employees(self, state: str, *, role: str | None = None,
+                        include_synthetic: bool = True) -> int:
+        keep = keyset.keeps(Order(role=role), include_synthetic)
+        with self._lock:
+            return sum(1 for e in self._employees.get(state, {}).values()
+                       if keep(e.role, e.synthetic))
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         with self._lock:
@@ -124,7 +147,7 @@ class MemoryRecordStore:
         with self._lock:
             current = self._current(employee.state, employee.id, expected_version)
             self._employees[employee.state][employee.id] = employee
-            self._order.pop(employee.state, None)
+            self._forget(employee.state)
             self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
         old, new = current.document, employee.document
         if old is not None and (new is None or new.key != old.key):
@@ -136,7 +159,7 @@ class MemoryRecordStore:
         with self._lock:
             current = self._current(state, employee_id, expected_version)
             del self._employees[state][employee_id]
-            self._order.pop(state, None)
+            self._forget(state)
             self._history.pop((state, employee_id), None)
         if current.document is not None:
             self._emit(current, "record-deleted", current.document, None, actor, self.clock.now())
@@ -174,6 +197,34 @@ class MemoryRecordStore:
             )
 
     # helpers ------------------------------------------------------------------------------
+    def _forget(self, state: str) -> None:
+        self._order.pop(state, None)
+        for sort in SORTS:
+            self._sorted_by.pop((state, sort), None)
+
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
+            keep = keyset.keeps(order, include_synthetic)
+            with self._lock:
+                ordered = self._sorted_by.get((state, order.sort))
+                people = self._employees.get(state, {})
+                if ordered is None:
+                    ordered = sorted((keyset.employee_key(order.sort, e), e.id)
+                                     for e in people.values())
+                    self._sorted_by[(state, order.sort)] = ordered
+                up = back == order.descending  # walking towards larger keys
+                if position is None:
+                    indexes = range(len(ordered)) if up else range(len(ordered) - 1, -1, -1)
+                else:
+                    key = keyset.ordered_key(order.sort, *position.key)
+                    indexes = (range(bisect.bisect_right(ordered, (key, "\U0010ffff")),
+                                     len(ordered)) if up
+                               else range(bisect.bisect_left(ordered, (key, "")) - 1, -1, -1))
+                chosen = (people[ordered[i][1]] for i in indexes)
+                return list(islice((e for e in chosen if keep(e.role, e.synthetic)), n))
+        return rows
+
     def _sorted(self, state: str) -> list[tuple[tuple[str, str, str], str]]:
         order = self._order.get(state)
         if order is None:

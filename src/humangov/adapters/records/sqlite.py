@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from operator import itemgetter
 
@@ -29,19 +30,27 @@ from humangov.domain.erasure import new_change
 from humangov.domain.errors import Conflict, HumanGovError, NotFound, StorageUnavailable
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import Clock, ImportBatch, Page
+from humangov.ports import NAME_ORDER, SORTS, Clock, ImportBatch, Order, Page
 
 COLUMNS = (
     "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
-    "doc_sha256, created_at, updated_at, version, synthetic"
+    "doc_sha256, created_at, updated_at, version, synthetic, number"
 )
 BULK_CACHE_KIB = 128 * 1024
-INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 INSERT_HISTORY = (
     "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
 )
 GET_EMPLOYEE = f"SELECT {COLUMNS} FROM employees WHERE id = ? AND state = ?"
 ORDER = " ORDER BY last_name, first_name, id"
+# Claims the next `n` numbers of a state (creating its counter), in the insert's transaction.
+CLAIM_NUMBERS = (
+    "INSERT INTO employee_numbers (state, last) VALUES (?, ?) "
+    "ON CONFLICT (state) DO UPDATE SET last = last + excluded.last RETURNING last"
+)
+# The sort column of each order, as its index (ix_employees_by_*) holds it.
+SORT_COLUMNS = {"name": (), "role": ("role",), "salary": ("salary_cents",),
+                "updated": ("updated_at",)}
 FETCH = 1000
 KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
@@ -51,6 +60,7 @@ class SqliteRecordStore:
         self.engine = engine
         self.clock = clock or SystemClock()
         self._list_sql: dict[tuple[bool, bool, bool], str] = {}
+        self._ordered_sql: dict[tuple, str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
 
@@ -103,17 +113,20 @@ class SqliteRecordStore:
                 "DELETE FROM employees WHERE state = ?", (code,)
             ).rowcount
             conn.exec_driver_sql("DELETE FROM states WHERE code = ?", (code,))
+            # Every record is gone with the state: if it is added again, it counts from 1.
+            conn.exec_driver_sql("DELETE FROM employee_numbers WHERE state = ?", (code,))
             return removed
 
     # employees ----------------------------------------------------------------------------
-    def add_employee(self, employee: Employee, entry: HistoryEntry) -> None:
-        self.add_employees([employee], [entry])
+    def add_employee(self, employee: Employee, entry: HistoryEntry) -> Employee:
+        return self.add_employees([employee], [entry])[0]
 
-    def add_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None:
+    def add_employees(self, employees: list[Employee],
+                      entries: list[HistoryEntry]) -> list[Employee]:
         if not employees and not entries:
-            return
+            return []
         with self._write() as conn:
-            _insert(conn, employees, entries)
+            return _insert(conn, employees, entries)
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         with self._read() as db:
@@ -122,8 +135,11 @@ class SqliteRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
+        if not q:
+            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                       limit, SORTS)
         params: list[object] = [state]
         if cursor:
             params.extend(keyset.decode_cursor(cursor))
@@ -140,6 +156,22 @@ class SqliteRecordStore:
             last = items[-1]
             next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id)
         return Page(items, next_cursor)
+
+    def supported_sorts(self) -> tuple[str, ...]:
+        return SORTS
+
+    def count_employees(self, state: str, *, role: str | None = None,
+                        include_synthetic: bool = True) -> int:
+        """A COUNT over ix_employees_listing (or ix_employees_by_role for one role), read
+        from the index alone; the list page's cache keeps it until the next commit."""
+        sql, params = "SELECT COUNT(*) FROM employees WHERE state = ?", [state]
+        if role:
+            sql += " AND role = ? COLLATE NOCASE"
+            params.append(role)
+        if not include_synthetic:
+            sql += " AND synthetic = 0"
+        with self._read() as db:
+            return db.execute(sql, params).fetchone()[0]
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
@@ -298,6 +330,44 @@ class SqliteRecordStore:
             self._list_sql[shape] = sql
         return sql
 
+    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+        def rows(order: Order, position: keyset.Position | None, back: bool,
+                 n: int) -> list[Employee]:
+            params: list[object] = [state]
+            if position is not None:
+                params += position.key if order.sort != "name" else position.key[1:]
+            if order.role:
+                params.append(order.role)
+            params.append(n)
+            sql = self._ordered_statement(order.sort, order.descending != back,
+                                          position is not None, bool(order.role),
+                                          include_synthetic)
+            with self._read() as db:
+                return [_employee(r) for r in db.execute(sql, params).fetchall()]
+        return rows
+
+    def _ordered_statement(self, sort: str, descending: bool, has_position: bool,
+                           has_role: bool, include_synthetic: bool) -> str:
+        """One SELECT walking the sort's index from a position, either way: a row-value
+        comparison on the whole key seeks, and a descending walk reads the index backwards."""
+        shape = (sort, descending, has_position, has_role, include_synthetic)
+        sql = self._ordered_sql.get(shape)
+        if sql is None:
+            key = (*SORT_COLUMNS[sort], "last_name", "first_name", "id")
+            where = ["state = ?"]
+            if has_position:
+                where.append(f"({', '.join(key)}) {'<' if descending else '>'} "
+                             f"({', '.join('?' * len(key))})")
+            if has_role:
+                where.append("role = ? COLLATE NOCASE")
+            if not include_synthetic:
+                where.append("synthetic = 0")
+            direction = " DESC" if descending else ""
+            sql = (f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)} "
+                   f"ORDER BY {', '.join(k + direction for k in key)} LIMIT ?")
+            self._ordered_sql[shape] = sql
+        return sql
+
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -338,11 +408,11 @@ class SqliteRecordStore:
 
 def _employee(row: tuple) -> Employee:
     (emp_id, state, first, last, role, cents, doc_id, doc_key, doc_size, doc_sha,
-     created, updated, version, synthetic) = row
+     created, updated, version, synthetic, number) = row
     return Employee(
         emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
         DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
-        from_text(created), from_text(updated), version, bool(synthetic),
+        from_text(created), from_text(updated), version, bool(synthetic), number,
     )
 
 
@@ -352,12 +422,31 @@ def _cents(salary: Decimal) -> int:
 
 
 def _insert(conn: sqlalchemy.Connection, employees: list[Employee],
-            entries: list[HistoryEntry]) -> None:
-    if employees:
+            entries: list[HistoryEntry]) -> list[Employee]:
+    numbered = _numbered(conn, employees)
+    if numbered:
         # In primary-key order: appending to the id index beats random inserts.
-        conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in employees))
+        conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in numbered))
     if entries:
         conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
+    return numbered
+
+
+def _numbered(conn: sqlalchemy.Connection, employees: list[Employee]) -> list[Employee]:
+    """The employees with their states' next numbers, in the order given: one counter
+    update per state claims a block, so an import of thousands costs one statement."""
+    count: dict[str, int] = {}
+    for e in employees:
+        count[e.state] = count.get(e.state, 0) + 1
+    following: dict[str, int] = {}
+    for state, n in count.items():
+        last = conn.exec_driver_sql(CLAIM_NUMBERS, (state, n)).scalar_one()
+        following[state] = last - n
+    numbered = []
+    for e in employees:
+        following[e.state] += 1
+        numbered.append(replace(e, number=following[e.state]))
+    return numbered
 
 
 def _employee_row(e: Employee) -> tuple:
@@ -366,7 +455,7 @@ def _employee_row(e: Employee) -> tuple:
         e.id, e.state, e.first_name, e.last_name, e.role, _cents(e.salary),
         doc.id if doc else None, doc.key if doc else None,
         doc.size if doc else None, doc.sha256 if doc else None,
-        to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic),
+        to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic), e.number,
     )
 
 

@@ -102,14 +102,18 @@ async def list_employees(
 ):
     state = resolve_tenant(request, code)
     cache: ReadCache = request.app.state.read_cache
-    key = ("employees", state, query.q, query.limit, query.cursor)
+    key = ("employees", state, query)  # the whole query (frozen, hashable) names the page
     token, body = cache.get(key)
     if body is None:
-        page = request.app.state.container.personnel.list_employees(
-            state, q=query.q, limit=query.limit, cursor=query.cursor)
-        body = orjson.dumps(
-            {"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor}
-        )
+        personnel = request.app.state.container.personnel
+        ordering = query.ordering()
+        page = personnel.list_employees(
+            state, q=query.q, limit=query.limit, cursor=query.cursor, ordering=ordering)
+        out = {"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor,
+               "prev_cursor": page.prev_cursor}
+        if query.total and not query.q:
+            out["total"] = personnel.count_employees(state, role=ordering.role)
+        body = orjson.dumps(out)
         cache.put(key, token, body)
     return Response(body, media_type="application/json")
 
