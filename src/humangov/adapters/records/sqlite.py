@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.sqlite import insert_changes
-from humangov.adapters.records import keyset
+from humangov.adapters.records import keyset, search
 from humangov.adapters.sql import CACHE_KIB
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import new_change
@@ -42,6 +42,24 @@ INSERT_HISTORY = (
 )
 GET_EMPLOYEE = f"SELECT {COLUMNS} FROM employees WHERE id = ? AND state = ?"
 ORDER = " ORDER BY last_name, first_name, id"
+INSERT_SEARCH = (
+    "INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, synthetic) "
+    "VALUES (?,?,?,?,?,?,?)"
+)
+# One class of a search, in result order, straight off the primary key of employee_search: an
+# employee is listed at its best entry for the driving word (NOT EXISTS an earlier one).
+SEARCH = (
+    "SELECT s.cls, s.word, s.last_key, s.first_key, s.employee_id FROM employee_search s "
+    "WHERE s.state = ? AND s.cls = ? AND s.word >= ? AND s.word < ? "
+    "AND (s.word, s.last_key, s.first_key, s.employee_id) > (?, ?, ?, ?) {synthetic}"
+    "AND NOT EXISTS (SELECT 1 FROM employee_search b WHERE b.employee_id = s.employee_id "
+    "AND b.word >= ? AND b.word < ? AND (b.cls, b.word) < (s.cls, s.word)) {others}"
+    "ORDER BY s.word, s.last_key, s.first_key, s.employee_id LIMIT ?"
+)
+OTHER_WORD = (
+    "AND EXISTS (SELECT 1 FROM employee_search o WHERE o.employee_id = s.employee_id "
+    "AND o.word >= ? AND o.word < ?) "
+)
 FETCH = 1000
 KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
@@ -50,7 +68,7 @@ class SqliteRecordStore:
     def __init__(self, engine: sqlalchemy.Engine, clock: Clock | None = None):
         self.engine = engine
         self.clock = clock or SystemClock()
-        self._list_sql: dict[tuple[bool, bool, bool], str] = {}
+        self._list_sql: dict[tuple[bool, bool], str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
 
@@ -124,14 +142,13 @@ class SqliteRecordStore:
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True,
     ) -> Page:
+        if q:
+            return self._search(state, q, limit, cursor, include_synthetic)
         params: list[object] = [state]
         if cursor:
             params.extend(keyset.decode_cursor(cursor))
-        if q:
-            pattern = keyset.like_pattern(q)
-            params.extend((pattern, pattern))
         params.append(limit + 1)
-        sql = self._list_statement(bool(cursor), include_synthetic, bool(q))
+        sql = self._list_statement(bool(cursor), include_synthetic)
         with self._read() as db:
             rows = db.execute(sql, params).fetchall()
         items = [_employee(r) for r in rows[:limit]]
@@ -140,6 +157,42 @@ class SqliteRecordStore:
             last = items[-1]
             next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id)
         return Page(items, next_cursor)
+
+    def _search(self, state: str, q: str, limit: int, cursor: str | None,
+                include_synthetic: bool) -> Page:
+        after = search.decode_cursor(cursor) if cursor else None
+        query_words = search.words(q)
+        if not query_words:
+            return Page([], None)
+        lead = search.driving_word(query_words)
+        others = [w for w in query_words if w != lead]
+        sql = SEARCH.format(synthetic="" if include_synthetic else "AND s.synthetic = 0 ",
+                            others=OTHER_WORD * len(others))
+        found: list[search.Position] = []
+        with self._read() as db:
+            db.execute("BEGIN")  # one snapshot: the index and the rows it names agree
+            try:
+                for cls in (search.LAST, search.FIRST, search.ROLE):
+                    if len(found) > limit or (after is not None and cls < after.cls):
+                        continue
+                    start = after[1:] if after is not None and cls == after.cls else ("",) * 4
+                    found += map(search.Position._make, db.execute(sql, (
+                        state, cls, lead, lead + search.END, *start, lead, lead + search.END,
+                        *(bound for w in others for bound in (w, w + search.END)),
+                        limit + 1 - len(found))))
+                rows = self._rows_by_id(db, state, [p.id for p in found])
+            finally:
+                db.execute("COMMIT")
+        return search.page_of(((p, _employee(rows[p.id])) for p in found if p.id in rows), limit)
+
+    @staticmethod
+    def _rows_by_id(db: sqlite3.Connection, state: str, ids: list[str]) -> dict[str, tuple]:
+        if not ids:
+            return {}
+        rows = db.execute(
+            f"SELECT {COLUMNS} FROM employees WHERE state = ? AND id IN "
+            f"({', '.join('?' * len(ids))})", (state, *ids))
+        return {row[0]: row for row in rows}
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
@@ -163,6 +216,9 @@ class SqliteRecordStore:
                  employee.id, employee.state, expected_version),
             )
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
+            conn.exec_driver_sql("DELETE FROM employee_search WHERE employee_id = ?",
+                                 (employee.id,))
+            _insert_search(conn, _search_rows(employee))
             if old is not None and (doc is None or doc.key != old.key):
                 insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
                                                  old, doc, entry.actor, entry.at,
@@ -278,8 +334,8 @@ class SqliteRecordStore:
         check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
-    def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool) -> str:
-        shape = (has_cursor, include_synthetic, has_q)
+    def _list_statement(self, has_cursor: bool, include_synthetic: bool) -> str:
+        shape = (has_cursor, include_synthetic)
         sql = self._list_sql.get(shape)
         if sql is None:
             where = ["state = ?"]
@@ -289,11 +345,6 @@ class SqliteRecordStore:
                 where.append("(last_name, first_name, id) > (?, ?, ?)")
             if not include_synthetic:
                 where.append("synthetic = 0")
-            if has_q:
-                where.append(
-                    "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
-                    " OR role LIKE ? ESCAPE '\\')"
-                )
             sql = f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)}{ORDER} LIMIT ?"
             self._list_sql[shape] = sql
         return sql
@@ -356,6 +407,7 @@ def _insert(conn: sqlalchemy.Connection, employees: list[Employee],
     if employees:
         # In primary-key order: appending to the id index beats random inserts.
         conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in employees))
+        _insert_search(conn, sorted(r for e in employees for r in _search_rows(e)))
     if entries:
         conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
 
@@ -368,6 +420,17 @@ def _employee_row(e: Employee) -> tuple:
         doc.size if doc else None, doc.sha256 if doc else None,
         to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic),
     )
+
+
+def _insert_search(conn: sqlalchemy.Connection, rows: list[tuple]) -> None:
+    if rows:  # a name of punctuation alone has no words
+        conn.exec_driver_sql(INSERT_SEARCH, rows)
+
+
+def _search_rows(e: Employee) -> list[tuple]:
+    last, first = keyset.fold(e.last_name), keyset.fold(e.first_name)
+    return [(e.state, cls, word, last, first, e.id, int(e.synthetic))
+            for cls, word in search.employee_entries(e)]
 
 
 def _history_row(entry: HistoryEntry) -> tuple:
