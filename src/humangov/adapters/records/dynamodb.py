@@ -300,9 +300,9 @@ class DynamoDBRecordStore:
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
             {"Put": {"TableName": table, "Item": self._history_item(entry, employee.version)}},
-            *({"Delete": {"TableName": table, "Key": k}} for k in stale),
-            *({"Put": {"TableName": table, "Item": i}} for i in new_entries),
         ]
+        actions += [{"Delete": {"TableName": table, "Key": k}} for k in stale]
+        actions += [{"Put": {"TableName": table, "Item": i}} for i in new_entries]
         self._transact(actions, conflict=lambda: self._why_refused(
             employee.state, employee.id, expected_version))
 
@@ -324,12 +324,13 @@ class DynamoDBRecordStore:
                 if code(exc) == "ConditionalCheckFailedException":
                     raise self._why_refused(state, employee_id, employee.version) from exc
                 raise
-        self._transact([
+        actions: list[TransactWriteItemTypeDef] = [
             {"Delete": {"TableName": table, "Key": _key(employee_id),
                         "ConditionExpression": "version = :v",
-                        "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}},
-            *({"Delete": {"TableName": table, "Key": k}} for k in _search_keys(employee)),
-        ], conflict=lambda: self._why_refused(state, employee_id, employee.version))
+                        "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}}]
+        actions += [{"Delete": {"TableName": table, "Key": k}} for k in _search_keys(employee)]
+        self._transact(actions, conflict=lambda: self._why_refused(
+            state, employee_id, employee.version))
         with translating("The records store"):
             history = query_all(self._ddb, TableName=table, ProjectionExpression="pk, sk",
                                 KeyConditionExpression="pk = :p AND begins_with(sk, :h)",

@@ -106,8 +106,8 @@ class MemoryRecordStore:
     ) -> Page:
         if q:
             with self._lock:
-                people = list(self._employees.get(state, {}).values())
-            return search.search_in(people, q, limit=limit, cursor=cursor,
+                found = list(self._employees.get(state, {}).values())
+            return search.search_in(found, q, limit=limit, cursor=cursor,
                                     include_synthetic=include_synthetic)
         after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
         with self._lock:

@@ -56,6 +56,9 @@ SEARCH = (
     "AND b.word >= ? AND b.word < ? AND (b.cls, b.word) < (s.cls, s.word)) {others}"
     "ORDER BY s.word, s.last_key, s.first_key, s.employee_id LIMIT ?"
 )
+# `+state`: the state is only checked, the rows are found by primary key, never by walking
+# a state-wide index.
+BY_IDS = f"SELECT {COLUMNS} FROM employees WHERE id IN ({{ids}}) AND +state = ?"
 OTHER_WORD = (
     "AND EXISTS (SELECT 1 FROM employee_search o WHERE o.employee_id = s.employee_id "
     "AND o.word >= ? AND o.word < ?) "
@@ -189,9 +192,7 @@ class SqliteRecordStore:
     def _rows_by_id(db: sqlite3.Connection, state: str, ids: list[str]) -> dict[str, tuple]:
         if not ids:
             return {}
-        rows = db.execute(
-            f"SELECT {COLUMNS} FROM employees WHERE state = ? AND id IN "
-            f"({', '.join('?' * len(ids))})", (state, *ids))
+        rows = db.execute(BY_IDS.format(ids=", ".join("?" * len(ids))), (*ids, state))
         return {row[0]: row for row in rows}
 
     def iter_employees(self, state: str) -> Iterator[Employee]:

@@ -1,49 +1,68 @@
 """employee search: the folded words of each employee's names and role, in a B-tree.
 
-A prefix search reads this index in result order (see humangov.adapters.records.search), so
-a page costs about its own rows however many employees there are; the employees table is
-read only by primary key. Rows cascade away with their employee. Existing employees are
-indexed here, in the same transaction as the table's creation.
+A prefix search reads this table's primary key in result order (see
+humangov.adapters.records.search), so a page costs about its own rows however many employees
+there are; the employees table is read only by primary key. Rows cascade away with their
+employee. Existing employees are indexed here, in the migration's transaction.
 
 Revision ID: 0008
 Revises: 0007
 """
 
-from alembic import op
+import unicodedata
 
-from humangov.adapters.records.keyset import fold
-from humangov.adapters.records.search import entries
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+# The folding as of this revision (migrations never import the application, whose rules may
+# change later: see humangov.adapters.records.search).
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc`")
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _words(text: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c if c.isalnum() else " " for c in plain).split()
+
+
+def _entries(first: str, last: str, role: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for cls, text in ((0, last), (1, first), (2, role)):
+        found += [(cls, w) for w in _words(text) if (cls, w) not in found]
+    return sorted(found[:10])
+
 
 def upgrade() -> None:
-    op.execute(
-        "CREATE TABLE employee_search ("
-        " state TEXT NOT NULL, cls INTEGER NOT NULL, word TEXT NOT NULL,"
-        " last_key TEXT NOT NULL, first_key TEXT NOT NULL,"
-        " employee_id TEXT NOT NULL REFERENCES employees (id) ON DELETE CASCADE,"
-        " synthetic INTEGER NOT NULL,"
-        " PRIMARY KEY (state, cls, word, last_key, first_key, employee_id)) WITHOUT ROWID"
+    op.create_table(
+        "employee_search",
+        sa.Column("state", sa.String, primary_key=True),
+        sa.Column("cls", sa.Integer, primary_key=True),
+        sa.Column("word", sa.String, primary_key=True),
+        sa.Column("last_key", sa.String, primary_key=True),
+        sa.Column("first_key", sa.String, primary_key=True),
+        sa.Column("employee_id", sa.String, sa.ForeignKey("employees.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("synthetic", sa.Integer, nullable=False),
+        sqlite_with_rowid=False,
     )
-    # A query's other words, and the cascade from employees, find an employee's rows here.
     op.create_index("ix_employee_search_employee", "employee_search", ["employee_id", "word"])
     conn = op.get_bind()
     rows = conn.exec_driver_sql(
         "SELECT id, state, first_name, last_name, role, synthetic FROM employees")
     while batch := rows.fetchmany(10_000):
-        conn.exec_driver_sql(INSERT, [
-            (state, cls, word, fold(last), fold(first), emp_id, int(synthetic))
-            for emp_id, state, first, last, role, synthetic in batch
-            for cls, word in entries(first, last, role)
-        ])
-
-
-INSERT = ("INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, "
-          "synthetic) VALUES (?,?,?,?,?,?,?)")
+        conn.exec_driver_sql(
+            "INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, "
+            "synthetic) VALUES (?,?,?,?,?,?,?)",
+            [(state, cls, word, last.translate(_ASCII_FOLD), first.translate(_ASCII_FOLD),
+              emp_id, int(synthetic))
+             for emp_id, state, first, last, role, synthetic in batch
+             for cls, word in _entries(first, last, role)])
 
 
 def downgrade() -> None:
