@@ -451,3 +451,11 @@ def test_search_can_hide_synthetic_records_and_keeps_states_apart(store):
     assert search(store, "person", state="TX") == ["Texan Person"]
     store.remove_state("TX", "admin")
     assert search(store, "person", state="TX") == []
+
+
+def test_a_listing_cursor_sent_with_a_search_starts_the_search_over(store):
+    for i in range(3):
+        put(store, employee(first=f"Ada{i}", last="Lovelace"))
+    listing = store.list_employees("CA", q=None, limit=1, cursor=None)
+    found = store.list_employees("CA", q="ada", limit=5, cursor=listing.next_cursor).items
+    assert names(found) == ["Ada0 Lovelace", "Ada1 Lovelace", "Ada2 Lovelace"]

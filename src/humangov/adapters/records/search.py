@@ -93,7 +93,15 @@ def encode_cursor(p: Position) -> str:
 _texts = cursors.texts(5, max(MAX_NAME, MAX_ROLE))
 
 
+_listing_position = cursors.texts(3, MAX_NAME)
+START = Position(LAST, "", "", "", "")  # before every result: words are never empty
+
+
 def _position(value: Any) -> Position:
+    if isinstance(value, list) and len(value) == 3:
+        # A listing's cursor, sent on with a search typed meanwhile: the search starts over.
+        _listing_position(value)
+        return START
     cls, word, last, first, employee_id = _texts(value)
     if cls not in ("0", "1", "2") or not word:
         raise ValueError("not a search position")
