@@ -10,7 +10,7 @@ import os
 import platform
 import time
 
-SUITES = ["personnel", "erasure", "monitoring", "browser", "alarm", "aws", "adopt"]
+SUITES = ["personnel", "search", "erasure", "monitoring", "browser", "alarm", "aws", "adopt"]
 
 
 def main() -> None:

@@ -167,6 +167,14 @@ class BulkLoad(Protocol):
 
 
 @runtime_checkable
+class SearchIndex(Protocol):
+    """A record store whose search entries are items beside the employees (DynamoDB), which
+    employees written before search existed lack until rebuilt. Idempotent."""
+
+    def rebuild_search_index(self, state: str) -> int: ...  # employees indexed
+
+
+@runtime_checkable
 class SplitKeySpace(Protocol):
     """A blob store whose keys spread evenly over known names, so a sweep can scan them in
     parallel ranges (the filesystem store's fan-out folders)."""

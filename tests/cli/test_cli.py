@@ -53,7 +53,7 @@ ARGUMENTS = {
     "tokens create": ["--role", "admin"], "tokens list": [], "tokens revoke": ["x"],
     "audit": [],
     "employees import": ["{staff}", "--state", "CA"], "employees export": ["--state", "CA"],
-    "employees delete": [EMPLOYEE, "--state", "CA"],
+    "employees delete": [EMPLOYEE, "--state", "CA"], "employees reindex": ["--state", "CA"],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "orphans daily": [],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],
@@ -111,6 +111,7 @@ def test_invalid_settings_stop_every_command_with_exit_2_naming_the_variable(com
 @pytest.mark.parametrize("args, message", [
     (["employees", "export", "--state", "NV"], NOT_PROVISIONED),
     (["employees", "delete", EMPLOYEE, "--state", "NV"], NOT_PROVISIONED),
+    (["employees", "reindex", "--state", "NV"], NOT_PROVISIONED),
     (["orphans", "scan", "--state", "NV"], NOT_PROVISIONED),
     (["compliance", "report", "--state", "NV"], NOT_PROVISIONED),
     (["states", "remove", "ZZ", "--yes"],
@@ -401,3 +402,10 @@ def test_serve_says_when_no_platform_admin_exists(tmp_path):
     container.close()
     assert any(line.startswith("No platform admin exists: created the first one")
                for line in said), said
+
+
+def test_reindex_on_the_embedded_database_has_nothing_to_do(tmp_path):
+    assert humangov("states", "add", "CA", "--data-dir", tmp_path).exit_code == 0
+    result = humangov("employees", "reindex", "--state", "CA", "--data-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "keeps its search index itself" in result.stdout

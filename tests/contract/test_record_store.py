@@ -367,3 +367,95 @@ def test_document_key_chunks_within_bounds_hold_exactly_the_keys_from_start_up_t
     assert between(stop=keys[1]) == keys[:1]
     assert between(keys[3][:4] + "\uffff", None) == [k for k in keys if k > keys[3][:4] + "\uffff"]
     assert between(keys[5], keys[5]) == []
+
+
+# search -------------------------------------------------------------------------------------
+def names(found: list[Employee]) -> list[str]:
+    return [f"{e.first_name} {e.last_name}" for e in found]
+
+
+def search(store, q, state="CA", **kwargs) -> list[str]:
+    return names(store.list_employees(state, q=q, limit=50, cursor=None, **kwargs).items)
+
+
+def test_search_ignores_case_accents_apostrophes_and_hyphens(store):
+    put(store, employee(first="José", last="Núñez"))
+    put(store, employee(first="Siobhán", last="O'Brien"))
+    put(store, employee(first="Anne", last="Smith-Jones"))
+    put(store, employee(first="Ｔｏｍ", last="Straße"))  # fullwidth letters fold by NFKD
+    for q in ("jose", "JOSE", "José", "nunez", "NÚÑ"):
+        assert search(store, q) == ["José Núñez"], q
+    for q in ("obrien", "O'Brien", "o’bri", "siobhan"):
+        assert search(store, q) == ["Siobhán O'Brien"], q
+    for q in ("jones", "smith-jo", "Smith Jones"):
+        assert search(store, q) == ["Anne Smith-Jones"], q
+    assert search(store, "tom strass") == ["Ｔｏｍ Straße"]
+    assert search(store, "'-") == []
+
+
+def test_search_words_each_begin_a_name_or_role_word_in_any_order(store):
+    put(store, employee(first="Ada", last="Lovelace", role="Analyst"))
+    put(store, employee(first="Grace", last="Lovelace", role="Engineer"))
+    put(store, employee(first="Ada", last="Byron", role="Senior Analyst"))
+    assert search(store, "Ada Lov") == ["Ada Lovelace"]
+    assert search(store, "Lovelace A") == ["Ada Lovelace"]
+    assert search(store, "lovelace analyst") == ["Ada Lovelace"]
+    assert search(store, "Analyst") == ["Ada Byron", "Ada Lovelace"]
+    assert search(store, "nalyst") == []  # prefixes, not substrings
+    assert search(store, "Ada Hopper") == []
+
+
+def test_search_ranks_last_names_then_first_names_then_roles(store):
+    put(store, employee(first="Zed", last="Adams", role="Love counsellor"))
+    put(store, employee(first="Lovisa", last="Berg"))
+    put(store, employee(first="Byron", last="Lovelace"))
+    put(store, employee(first="Ada", last="Lovelace"))
+    put(store, employee(first="Eve", last="Loveday"))
+    put(store, employee(first="Max", last="Lov"))
+    put(store, employee(first="Lovis", last="Lovett", role="Lover"))  # listed once, at its best
+    assert search(store, "lov") == ["Max Lov", "Eve Loveday", "Ada Lovelace", "Byron Lovelace",
+                                    "Lovis Lovett", "Lovisa Berg", "Zed Adams"]
+
+
+def test_search_pages_in_rank_order_and_a_boundary_holds_while_rows_change(store):
+    for i in range(5):
+        put(store, employee(first=f"F{i}", last=f"Clerkson{i}", role="Judge"))
+        put(store, employee(first=f"Clerk{i}", last="Zu", role="Judge"))
+        put(store, employee(first=f"R{i}", last="Ash", role="Clerk"))
+    everything = search(store, "clerk")
+    assert len(everything) == 15
+    assert names(all_pages(store, q="clerk")) == everything
+    first = store.list_employees("CA", q="clerk", limit=4, cursor=None)
+    put(store, employee(first="A", last="Clerk"))  # sorts before the boundary
+    rest = store.list_employees("CA", q="clerk", limit=50, cursor=first.next_cursor).items
+    assert names(first.items) + names(rest) == everything
+
+
+def test_search_sees_edits_and_deletes_at_once(store):
+    e = put(store, employee(first="Ada", last="Lovelace"))
+    later = e.with_changes({"last_name": "Byron"}, T0 + timedelta(days=1))
+    store.update_employee(later, expected_version=1, entry=changed(e, later))
+    assert search(store, "lovelace") == []
+    assert search(store, "byr") == ["Ada Byron"]
+    assert store.list_employees("CA", q="byr", limit=5, cursor=None).items[0].version == 2
+    store.delete_employee("CA", e.id, "alice")
+    assert search(store, "byr") == [] and search(store, "ada") == []
+
+
+def test_search_can_hide_synthetic_records_and_keeps_states_apart(store):
+    put(store, employee(first="Real", last="Person"))
+    put(store, employee(first="Canary", last="Person", synthetic=True))
+    put(store, employee("TX", first="Texan", last="Person"))
+    assert search(store, "person") == ["Canary Person", "Real Person"]
+    assert search(store, "person", include_synthetic=False) == ["Real Person"]
+    assert search(store, "person", state="TX") == ["Texan Person"]
+    store.remove_state("TX", "admin")
+    assert search(store, "person", state="TX") == []
+
+
+def test_a_listing_cursor_sent_with_a_search_starts_the_search_over(store):
+    for i in range(3):
+        put(store, employee(first=f"Ada{i}", last="Lovelace"))
+    listing = store.list_employees("CA", q=None, limit=1, cursor=None)
+    found = store.list_employees("CA", q="ada", limit=5, cursor=listing.next_cursor).items
+    assert names(found) == ["Ada0 Lovelace", "Ada1 Lovelace", "Ada2 Lovelace"]

@@ -319,7 +319,8 @@ def rows(path: Path, like: dict[str, list[dict]] | None = None) -> dict[str, lis
         db.row_factory = sqlite3.Row
         tables = [name for (name,) in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT IN ('alembic_version', 'schema_version') ORDER BY name")]
+            "AND name NOT IN ('alembic_version', 'schema_version') ORDER BY name")
+            if like is None or name in like]  # a later table may have no rowid to order by
         out = {table: [dict(r) for r in db.execute(f'SELECT * FROM "{table}" ORDER BY rowid')]
                for table in tables}
     if like is None:
@@ -412,4 +413,53 @@ def test_threads_can_read_and_write_through_one_engine(tmp_path):
     for future in futures:
         future.result()
     assert sum(1 for _ in store.iter_employees("CA")) == 20 + 50
+    engine.dispose()
+
+
+def test_the_search_migration_indexes_the_employees_already_stored(tmp_path):
+    from alembic import command
+
+    # GIVEN a database at the revision before search, with an employee in it
+    path = tmp_path / "humangov.db"
+    engine = open_database(path, migrate_to_head=False)
+    with engine.begin() as connection:
+        config = alembic_config("humangov")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+    store = SqliteRecordStore(engine)
+    store.add_state(state_for("CA"))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO employees (id, state, first_name, last_name, role, salary_cents, "
+            "created_at, updated_at, version) VALUES ('e1', 'CA', 'José', 'O''Brien', 'Clerk', "
+            "100, '2026-01-01', '2026-01-01', 1)")
+    engine.dispose()
+    # WHEN it is opened by this release (migrated to head)
+    engine = open_database(path)
+    # THEN search finds the employee stored before
+    found = SqliteRecordStore(engine).list_employees("CA", q="jose obri", limit=5, cursor=None)
+    assert [e.id for e in found.items] == ["e1"]
+    engine.dispose()
+
+
+def test_search_reads_indexes_only_and_the_employees_table_by_primary_key(tmp_path):
+    from humangov.adapters.records.sqlite import BY_IDS, OTHER_WORD, SEARCH
+
+    engine = open_database(tmp_path / "humangov.db")
+    store = SqliteRecordStore(engine)
+    store.add_state(state_for("CA"))
+    people = [person(f"P{i}") for i in range(200)]
+    store.add_employees(people, [])
+    with closing(sqlite3.connect(tmp_path / "humangov.db")) as db:
+        db.execute("ANALYZE")  # plans as a store with statistics would make them
+        search = SEARCH.format(synthetic="AND s.synthetic = 0 ", others=OTHER_WORD * 2)
+        plans = [
+            db.execute("EXPLAIN QUERY PLAN " + search, ("CA", 0, "p", "q", *"abcd", "p", "q",
+                                                        *"wxyz", 5)).fetchall(),
+            db.execute("EXPLAIN QUERY PLAN " + BY_IDS.format(ids="?, ?"), ("a", "b", "CA"))
+            .fetchall(),
+        ]
+    steps = [row[3] for plan in plans for row in plan]
+    assert not [s for s in steps if s.startswith("SCAN") or "TEMP B-TREE" in s], steps
+    assert "SEARCH employees USING INDEX sqlite_autoindex_employees_1 (id=?)" in steps
     engine.dispose()

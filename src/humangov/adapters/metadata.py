@@ -77,6 +77,23 @@ employee_numbers = Table(
     Column("last", Integer, nullable=False),
 )
 
+# Search: the folded words of each employee's names and role (adapters/records/search.py),
+# read in result order off the primary key; rows cascade away with their employee.
+employee_search = Table(
+    "employee_search", metadata,
+    Column("state", String, primary_key=True),
+    Column("cls", Integer, primary_key=True),
+    Column("word", String, primary_key=True),
+    Column("last_key", String, primary_key=True),
+    Column("first_key", String, primary_key=True),
+    Column("employee_id", String, ForeignKey("employees.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("synthetic", Integer, nullable=False),
+    # A query's other words, and the cascade from employees, find an employee's rows here.
+    Index("ix_employee_search_employee", "employee_id", "word"),
+    sqlite_with_rowid=False,
+)
+
 history = Table(
     "history", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

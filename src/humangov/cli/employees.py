@@ -1,4 +1,4 @@
-"""`humangov employees import|export|delete`."""
+"""`humangov employees import|export|delete|reindex`."""
 
 from __future__ import annotations
 
@@ -86,3 +86,18 @@ def employees_delete(employee_id: str, state: StateOpt, data_dir: DataDir = None
     with open_container(data_dir) as c:
         c.personnel.delete_employee(state, employee_id, actor())
     out.print(f"deleted {employee_id}; its document is queued for erasure")
+
+
+@app.command("reindex")
+def employees_reindex(state: StateOpt, data_dir: DataDir = None) -> None:
+    """Write the search entries of a state's employees stored before search had them
+    (DynamoDB); idempotent. The embedded database indexes them itself (migration 0008)."""
+    from humangov.ports import SearchIndex
+
+    with open_container(data_dir) as c:
+        code = c.personnel.require_state(state)
+        if not isinstance(c.records, SearchIndex):
+            out.print("the records database keeps its search index itself; nothing to do")
+            return
+        count = c.records.rebuild_search_index(code)
+    out.print(f"indexed {count} employees of {code} for search")

@@ -9,6 +9,12 @@ Item design (see aws/provision.py for the table and its indexes):
 - the employee-number counter `pk=NUMBERS, sk=A` (no `kind`, so no index holds it and the
   stream Lambda ignores it): an atomic ADD claims numbers before the employees are written, so
   a number is never issued twice; a write that then fails leaves a gap, never a repeat.
+- search entry `pk=SRCH#<class>#<first letter>, sk=<word>\x01<lk>`, with `kind=SRCH`, one per
+  (class, word) of `humangov.adapters.records.search`, written in the transaction that writes
+  the employee. A search Queries the driving word's prefix (`begins_with(sk, :w)`), in result
+  order, and reads the page's employees by key: about twice the page size in items. Entries
+  carry the employee's words, so other query words filter without reading the employee. Their
+  kind is not EMP: the stream and the listing indexes ignore them.
 
 Trade-offs, on purpose:
 - Both GSIs put a state's employees under one partition value. A state's personnel is small
@@ -44,7 +50,7 @@ from botocore.exceptions import ClientError
 from humangov.adapters.aws.naming import Naming
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
-from humangov.adapters.records import apply_import_in_steps, keyset
+from humangov.adapters.records import apply_import_in_steps, keyset, search
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.errors import Conflict, InvalidInput, NotFound
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
@@ -169,6 +175,8 @@ class DynamoDBRecordStore:
         actions += [{"Put": {"TableName": self.naming.table(h.state),
                              "Item": self._history_item(h, versions.get(h.employee_id, 0))}}
                     for h in entries]
+        actions += [{"Put": {"TableName": self.naming.table(e.state), "Item": item}}
+                    for e in employees for item in _search_items(e)]
         written: list[TransactWriteItemTypeDef] = []
         try:
             for start in range(0, len(actions), TRANSACTION_ITEMS):
@@ -197,6 +205,7 @@ class DynamoDBRecordStore:
         puts = [(self.naming.table(e.state), _employee_item(e)) for e in employees]
         puts += [(self.naming.table(h.state), self._history_item(h, versions.get(h.employee_id, 0)))
                  for h in entries]
+        puts += [(self.naming.table(e.state), item) for e in employees for item in _search_items(e)]
         with translating("The records store"):
             for start in range(0, len(puts), 25):
                 requests: dict[str, list[WriteRequestUnionTypeDef]] = {}
@@ -212,17 +221,14 @@ class DynamoDBRecordStore:
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
-        if not q:
-            if ordering.sort != "name":
-                raise InvalidInput(
-                    f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
-                    "not available here.", field="sort")
-            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                       limit, self.supported_sorts())
-        after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
-        page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
-        return keyset.take_page(self._by_name(state, after, page_size), q=q, limit=limit,
-                                include_synthetic=include_synthetic)
+        if q:
+            return self._search(state, q, limit, cursor, include_synthetic)
+        if ordering.sort != "name":
+            raise InvalidInput(
+                f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
+                "not available here.", field="sort")
+        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                   limit, self.supported_sorts())
 
     def supported_sorts(self) -> tuple[str, ...]:
         return ("name",)
@@ -236,6 +242,72 @@ class DynamoDBRecordStore:
         return sum(1 for item in items
                    if keep(item["role"]["S"], item.get("synthetic", {}).get("BOOL", False)))
 
+    def _search(self, state: str, q: str, limit: int, cursor: str | None,
+                include_synthetic: bool) -> Page:
+        after = search.decode_cursor(cursor) if cursor else None
+        query_words = search.words(q)
+        if not query_words:
+            return Page([], None)
+        lead = search.driving_word(query_words)
+        found: list[search.Position] = []
+        for cls in (search.LAST, search.FIRST, search.ROLE):
+            if len(found) > limit or (after is not None and cls < after.cls):
+                continue
+            start = after if after is not None and cls == after.cls else None
+            for item in self._search_entries(state, cls, lead, start, limit + 1 - len(found)):
+                words = [_entry(w) for w in item["words"]["SS"]]
+                position = search.Position(cls, *item["sk"]["S"].split(SEP))
+                if ((include_synthetic or not item.get("synthetic", {}).get("BOOL"))
+                        and search.is_first_entry(words, query_words, position[:2])):
+                    found.append(position)
+                    if len(found) > limit:
+                        break
+        people = self._get_many(state, [p.id for p in found])
+        return search.page_of(((p, people[p.id]) for p in found if p.id in people), limit)
+
+    def _search_entries(self, state: str, cls: int, word: str, after: search.Position | None,
+                        page_size: int) -> Iterator[dict]:
+        """A class's entries whose word begins with `word`, in result order, from `after`."""
+        values = {":p": {"S": _search_pk(cls, word)}}
+        if after is None:
+            condition = "pk = :p AND begins_with(sk, :w)"
+            values[":w"] = {"S": word}
+        else:
+            # One sort-key condition per Query: seek past the cursor, stop at the prefix's end.
+            condition = "pk = :p AND sk > :after"
+            values[":after"] = {"S": SEP.join(after[1:])}
+        items = self._query_table(state, condition, values, page_size)
+        yield from itertools.takewhile(lambda i: i["sk"]["S"].startswith(word), items)
+
+    def _get_many(self, state: str, ids: list[str]) -> dict[str, Employee]:
+        """The employees with these ids, by key (strongly consistent), 100 a call."""
+        table, people = self.naming.table(state), {}
+        with translating("The records store"):
+            for start in range(0, len(ids), 100):
+                request: dict = {table: {"Keys": [_key(i) for i in ids[start:start + 100]],
+                                         "ConsistentRead": True}}
+                while request:
+                    got = self._ddb.batch_get_item(RequestItems=request)
+                    for item in got.get("Responses", {}).get(table, []):
+                        if item.get("state", {}).get("S") == state:
+                            people[item["id"]["S"]] = _employee(item)
+                    request = got.get("UnprocessedKeys") or {}
+        return people
+
+    def rebuild_search_index(self, state: str) -> int:
+        """Write every employee's search entries (idempotent): for employees written before
+        search entries existed. Returns how many employees were indexed."""
+        table, count = self.naming.table(state), 0
+        with translating("The records store"):
+            people = self.iter_employees(state)
+            while batch := list(itertools.islice(people, 500)):
+                items = [item for e in batch for item in _search_items(e)]
+                for start in range(0, len(items), 25):
+                    self._batch_write({table: [{"PutRequest": {"Item": i}}
+                                               for i in items[start:start + 25]]})
+                count += len(batch)
+        return count
+
     def iter_employees(self, state: str) -> Iterator[Employee]:
         yield from self._by_name(state, None, 500)
 
@@ -245,11 +317,20 @@ class DynamoDBRecordStore:
         table = self.naming.table(employee.state)
         item = _employee_item(employee)
         item["updated_by"] = {"S": entry.actor}  # the stream Lambda's actor for a replaced document
+        # The entries to drop are those of the version read here; the condition on the version
+        # refuses the whole transaction if another write came between.
+        current = self._get(employee.state, employee.id)
+        new_entries = _search_items(employee)
+        kept = {(i["pk"]["S"], i["sk"]["S"]) for i in new_entries}
+        stale = [k for k in _search_keys(_employee(current)) if
+                 (k["pk"]["S"], k["sk"]["S"]) not in kept] if current is not None else []
         actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
             {"Put": {"TableName": table, "Item": self._history_item(entry, employee.version)}},
         ]
+        actions += [{"Delete": {"TableName": table, "Key": k}} for k in stale]
+        actions += [{"Put": {"TableName": table, "Item": i}} for i in new_entries]
         self._transact(actions, conflict=lambda: self._why_refused(
             employee.state, employee.id, expected_version))
 
@@ -267,13 +348,18 @@ class DynamoDBRecordStore:
                 if employee.document is not None:
                     self._stamp_removal(table, emp_pk(employee_id), employee.version,
                                         "record-deleted", actor)
-                self._ddb.delete_item(
-                    TableName=table, Key=_key(employee_id), ConditionExpression="version = :v",
-                    ExpressionAttributeValues={":v": {"N": str(employee.version)}})
             except ClientError as exc:
                 if code(exc) == "ConditionalCheckFailedException":
                     raise self._why_refused(state, employee_id, employee.version) from exc
                 raise
+        actions: list[TransactWriteItemTypeDef] = [
+            {"Delete": {"TableName": table, "Key": _key(employee_id),
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}}]
+        actions += [{"Delete": {"TableName": table, "Key": k}} for k in _search_keys(employee)]
+        self._transact(actions, conflict=lambda: self._why_refused(
+            state, employee_id, employee.version))
+        with translating("The records store"):
             history = query_all(self._ddb, TableName=table, ProjectionExpression="pk, sk",
                                 KeyConditionExpression="pk = :p AND begins_with(sk, :h)",
                                 ExpressionAttributeValues={":p": {"S": emp_pk(employee_id)},
@@ -397,9 +483,14 @@ class DynamoDBRecordStore:
 
     def _query_index(self, state: str, index: str, condition: str, values: dict,
                      page_size: int, **options: object) -> Iterator[dict]:
+        yield from self._query_table(state, condition, values, page_size, IndexName=index,
+                                     **options)
+
+    def _query_table(self, state: str, condition: str, values: dict, page_size: int,
+                     **options: object) -> Iterator[dict]:
         with translating("The records store"):
             try:
-                yield from query_all(self._ddb, TableName=self.naming.table(state), IndexName=index,
+                yield from query_all(self._ddb, TableName=self.naming.table(state),
                                      KeyConditionExpression=condition,
                                      ExpressionAttributeValues=values,
                                      PaginationConfig={"PageSize": page_size}, **options)
@@ -500,6 +591,27 @@ def _employee_item(e: Employee) -> dict:
         "created_at": to_text(e.created_at), "updated_at": to_text(e.updated_at),
         "version": e.version, "synthetic": e.synthetic, "number": e.number,
     })
+
+
+def _search_pk(cls: int, word: str) -> str:
+    return f"SRCH#{cls}#{word[0]}"  # spread over a class's first letters
+
+
+def _search_keys(e: Employee) -> list[dict]:
+    lk = listing_key(e.last_name, e.first_name, e.id)
+    return [{"pk": {"S": _search_pk(cls, word)}, "sk": {"S": f"{word}{SEP}{lk}"}}
+            for cls, word in search.employee_entries(e)]
+
+
+def _search_items(e: Employee) -> list[dict]:
+    words = {f"{cls}{word}" for cls, word in search.employee_entries(e)}
+    return [{**key, **to_item({"kind": "SRCH", "words": words, "synthetic": e.synthetic})}
+            for key in _search_keys(e)]
+
+
+def _entry(text: str) -> tuple[int, str]:
+    """A search entry as `_search_items` stores it in `words`: its class digit, then the word."""
+    return int(text[0]), text[1:]
 
 
 def document_of(image: dict) -> DocumentRef | None:

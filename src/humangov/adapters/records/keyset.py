@@ -1,4 +1,4 @@
-"""What every RecordStore agrees on for listing: the order, the search and the cursor.
+"""What every RecordStore agrees on for listing: the order and the cursor (search: `search`).
 
 The order is (last name, first name, id), case-insensitive the way SQLite's NOCASE is: only
 ASCII letters fold. The cursor is the sort key of the last row seen (see
@@ -8,7 +8,7 @@ around it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -28,12 +28,6 @@ def sort_key(last_name: str, first_name: str, employee_id: str) -> tuple[str, st
     return fold(last_name), fold(first_name), employee_id
 
 
-def matches(q: str, first_name: str, last_name: str, role: str) -> bool:
-    """Substring search on "first last" (so on each name too) and on role, ASCII-caseless."""
-    needle = fold(q)
-    return needle in fold(f"{first_name} {last_name}") or needle in fold(role)
-
-
 def encode_cursor(last_name: str, first_name: str, employee_id: str) -> str:
     return cursors.encode([last_name, first_name, employee_id])
 
@@ -45,28 +39,6 @@ _sort_position = cursors.texts(3, MAX_NAME)
 def decode_cursor(cursor: str) -> tuple[str, ...]:
     """(last name, first name, id) of the row the previous page ended on."""
     return cursors.decode(cursor, _sort_position)
-
-
-def like_pattern(q: str) -> str:
-    """A LIKE pattern matching `q` literally as a substring (escape character: backslash)."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def take_page(ordered: Iterable[Employee], *, q: str | None, limit: int,
-              include_synthetic: bool) -> Page:
-    """The next page from employees already in listing order, for stores that filter in Python."""
-    items: list[Employee] = []
-    for employee in ordered:
-        if not include_synthetic and employee.synthetic:
-            continue
-        if q and not matches(q, employee.first_name, employee.last_name, employee.role):
-            continue
-        if len(items) == limit:
-            last = items[-1]
-            return Page(items, encode_cursor(last.last_name, last.first_name, last.id))
-        items.append(employee)
-    return Page(items, None)
 
 
 # Ordered listings (no search) -------------------------------------------------------------

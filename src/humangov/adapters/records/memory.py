@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import islice
 
 from humangov.adapters.clock import SystemClock
-from humangov.adapters.records import apply_import_in_steps, keyset
+from humangov.adapters.records import apply_import_in_steps, keyset, search
 from humangov.domain.erasure import DocumentChange, new_change
 from humangov.domain.errors import Conflict, NotFound
 from humangov.domain.model import DocumentRef, Employee, HistoryEntry, check_version
@@ -114,16 +114,13 @@ class MemoryRecordStore:
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
-        if not q:
-            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                       limit, SORTS)
-        after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
-        with self._lock:
-            order = self._sorted(state)
-            start = bisect.bisect_right(order, (after, "\U0010ffff")) if after else 0
-            people = self._employees.get(state, {})
-            return keyset.take_page((people[employee_id] for _, employee_id in order[start:]),
-                                    q=q, limit=limit, include_synthetic=include_synthetic)
+        if q:
+            with self._lock:
+                found = list(self._employees.get(state, {}).values())
+            return search.search_in(found, q, limit=limit, cursor=cursor,
+                                    include_synthetic=include_synthetic)
+        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                   limit, SORTS)
 
     def supported_sorts(self) -> tuple[str, ...]:
         return SORTS

@@ -23,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.sqlite import insert_changes
-from humangov.adapters.records import keyset
+from humangov.adapters.records import keyset, search
 from humangov.adapters.sql import CACHE_KIB
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import new_change
@@ -51,6 +51,27 @@ CLAIM_NUMBERS = (
 # The sort column of each order, as its index (ix_employees_by_*) holds it.
 SORT_COLUMNS = {"name": (), "role": ("role",), "salary": ("salary_cents",),
                 "updated": ("updated_at",)}
+INSERT_SEARCH = (
+    "INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, synthetic) "
+    "VALUES (?,?,?,?,?,?,?)"
+)
+# One class of a search, in result order, straight off the primary key of employee_search: an
+# employee is listed at its best entry for the driving word (NOT EXISTS an earlier one).
+SEARCH = (
+    "SELECT s.cls, s.word, s.last_key, s.first_key, s.employee_id FROM employee_search s "
+    "WHERE s.state = ? AND s.cls = ? AND s.word >= ? AND s.word < ? "
+    "AND (s.word, s.last_key, s.first_key, s.employee_id) > (?, ?, ?, ?) {synthetic}"
+    "AND NOT EXISTS (SELECT 1 FROM employee_search b WHERE b.employee_id = s.employee_id "
+    "AND b.word >= ? AND b.word < ? AND (b.cls, b.word) < (s.cls, s.word)) {others}"
+    "ORDER BY s.word, s.last_key, s.first_key, s.employee_id LIMIT ?"
+)
+# `+state`: the state is only checked, the rows are found by primary key, never by walking
+# a state-wide index.
+BY_IDS = f"SELECT {COLUMNS} FROM employees WHERE id IN ({{ids}}) AND +state = ?"
+OTHER_WORD = (
+    "AND EXISTS (SELECT 1 FROM employee_search o WHERE o.employee_id = s.employee_id "
+    "AND o.word >= ? AND o.word < ?) "
+)
 FETCH = 1000
 KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
@@ -59,7 +80,6 @@ class SqliteRecordStore:
     def __init__(self, engine: sqlalchemy.Engine, clock: Clock | None = None):
         self.engine = engine
         self.clock = clock or SystemClock()
-        self._list_sql: dict[tuple[bool, bool, bool], str] = {}
         self._ordered_sql: dict[tuple, str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
@@ -137,25 +157,10 @@ class SqliteRecordStore:
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
     ) -> Page:
-        if not q:
-            return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                       limit, SORTS)
-        params: list[object] = [state]
-        if cursor:
-            params.extend(keyset.decode_cursor(cursor))
         if q:
-            pattern = keyset.like_pattern(q)
-            params.extend((pattern, pattern))
-        params.append(limit + 1)
-        sql = self._list_statement(bool(cursor), include_synthetic, bool(q))
-        with self._read() as db:
-            rows = db.execute(sql, params).fetchall()
-        items = [_employee(r) for r in rows[:limit]]
-        next_cursor = None
-        if len(rows) > limit:
-            last = items[-1]
-            next_cursor = keyset.encode_cursor(last.last_name, last.first_name, last.id)
-        return Page(items, next_cursor)
+            return self._search(state, q, limit, cursor, include_synthetic)
+        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
+                                   limit, SORTS)
 
     def supported_sorts(self) -> tuple[str, ...]:
         return SORTS
@@ -172,6 +177,40 @@ class SqliteRecordStore:
             sql += " AND synthetic = 0"
         with self._read() as db:
             return db.execute(sql, params).fetchone()[0]
+
+    def _search(self, state: str, q: str, limit: int, cursor: str | None,
+                include_synthetic: bool) -> Page:
+        after = search.decode_cursor(cursor) if cursor else None
+        query_words = search.words(q)
+        if not query_words:
+            return Page([], None)
+        lead = search.driving_word(query_words)
+        others = [w for w in query_words if w != lead]
+        sql = SEARCH.format(synthetic="" if include_synthetic else "AND s.synthetic = 0 ",
+                            others=OTHER_WORD * len(others))
+        found: list[search.Position] = []
+        with self._read() as db:
+            db.execute("BEGIN")  # one snapshot: the index and the rows it names agree
+            try:
+                for cls in (search.LAST, search.FIRST, search.ROLE):
+                    if len(found) > limit or (after is not None and cls < after.cls):
+                        continue
+                    start = after[1:] if after is not None and cls == after.cls else ("",) * 4
+                    found += map(search.Position._make, db.execute(sql, (
+                        state, cls, lead, lead + search.END, *start, lead, lead + search.END,
+                        *(bound for w in others for bound in (w, w + search.END)),
+                        limit + 1 - len(found))))
+                rows = self._rows_by_id(db, state, [p.id for p in found])
+            finally:
+                db.execute("COMMIT")
+        return search.page_of(((p, _employee(rows[p.id])) for p in found if p.id in rows), limit)
+
+    @staticmethod
+    def _rows_by_id(db: sqlite3.Connection, state: str, ids: list[str]) -> dict[str, tuple]:
+        if not ids:
+            return {}
+        rows = db.execute(BY_IDS.format(ids=", ".join("?" * len(ids))), (*ids, state))
+        return {row[0]: row for row in rows}
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
@@ -195,6 +234,9 @@ class SqliteRecordStore:
                  employee.id, employee.state, expected_version),
             )
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
+            conn.exec_driver_sql("DELETE FROM employee_search WHERE employee_id = ?",
+                                 (employee.id,))
+            _insert_search(conn, _search_rows(employee))
             if old is not None and (doc is None or doc.key != old.key):
                 insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
                                                  old, doc, entry.actor, entry.at,
@@ -310,26 +352,6 @@ class SqliteRecordStore:
         check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
-    def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool) -> str:
-        shape = (has_cursor, include_synthetic, has_q)
-        sql = self._list_sql.get(shape)
-        if sql is None:
-            where = ["state = ?"]
-            if has_cursor:
-                # A row-value comparison walks ix_employees_listing from the cursor on;
-                # each name compares with its column's NOCASE collation.
-                where.append("(last_name, first_name, id) > (?, ?, ?)")
-            if not include_synthetic:
-                where.append("synthetic = 0")
-            if has_q:
-                where.append(
-                    "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
-                    " OR role LIKE ? ESCAPE '\\')"
-                )
-            sql = f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)}{ORDER} LIMIT ?"
-            self._list_sql[shape] = sql
-        return sql
-
     def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
@@ -427,6 +449,7 @@ def _insert(conn: sqlalchemy.Connection, employees: list[Employee],
     if numbered:
         # In primary-key order: appending to the id index beats random inserts.
         conn.exec_driver_sql(INSERT_EMPLOYEE, sorted(_employee_row(e) for e in numbered))
+        _insert_search(conn, sorted(r for e in numbered for r in _search_rows(e)))
     if entries:
         conn.exec_driver_sql(INSERT_HISTORY, [_history_row(e) for e in entries])
     return numbered
@@ -457,6 +480,17 @@ def _employee_row(e: Employee) -> tuple:
         doc.size if doc else None, doc.sha256 if doc else None,
         to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic), e.number,
     )
+
+
+def _insert_search(conn: sqlalchemy.Connection, rows: list[tuple]) -> None:
+    if rows:  # a name of punctuation alone has no words
+        conn.exec_driver_sql(INSERT_SEARCH, rows)
+
+
+def _search_rows(e: Employee) -> list[tuple]:
+    last, first = keyset.fold(e.last_name), keyset.fold(e.first_name)
+    return [(e.state, cls, word, last, first, e.id, int(e.synthetic))
+            for cls, word in search.employee_entries(e)]
 
 
 def _history_row(entry: HistoryEntry) -> tuple:
