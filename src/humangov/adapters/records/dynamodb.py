@@ -221,7 +221,8 @@ class DynamoDBRecordStore:
             employee.state, employee.id, expected_version))
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
     ) -> Employee:
         item = self._get(state, employee_id)
         if item is None:
@@ -233,7 +234,7 @@ class DynamoDBRecordStore:
             try:
                 if employee.document is not None:
                     self._stamp_removal(table, emp_pk(employee_id), employee.version,
-                                        "record-deleted", actor)
+                                        reason, actor)
                 self._ddb.delete_item(
                     TableName=table, Key=_key(employee_id), ConditionExpression="version = :v",
                     ExpressionAttributeValues={":v": {"N": str(employee.version)}})

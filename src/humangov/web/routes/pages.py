@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
+from humangov.domain.auth import READ_ONLY
 from humangov.domain.states import STATE_NAMES
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
 from humangov.web.pages import account, employees, session, users
@@ -67,7 +68,7 @@ def state_page(
         q=q,
         next_url=next_url,
         paged=bool(cursor),
-        can_write=principal.role != "viewer",
+        can_write=principal.role not in READ_ONLY,
     )
 
 
