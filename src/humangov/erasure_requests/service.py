@@ -11,11 +11,13 @@ and alarms a request past its due date, and purges closed requests after 24 mont
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from humangov.audit.service import Audit
@@ -34,6 +36,8 @@ from humangov.domain.requests import (
 )
 from humangov.personnel.service import Personnel
 from humangov.ports import Clock, Ledger, RecordStore, RequestStore
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 RECEIPT_PAGE = 1000
@@ -210,3 +214,36 @@ def _text(value: str, name: str) -> str:
     if len(value) > MAX_TEXT:
         raise InvalidInput(f"{name} must be at most {MAX_TEXT} characters.", field=name)
     return value
+
+
+class RequestJobs:
+    """`serve`'s periodic request check, in a thread beside the erasure jobs."""
+
+    def __init__(self, requests: Requests, every: timedelta) -> None:
+        self.requests, self.every = requests, every
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="erasure-requests")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = await asyncio.to_thread(self.requests.check)
+                if result.closed or result.overdue or result.purged:
+                    log.info("erasure requests: %d closed, %d newly overdue, %d purged",
+                             len(result.closed), len(result.overdue), result.purged)
+            except Exception:
+                log.exception("the erasure request check failed; it runs again in %s",
+                              self.every)
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self.every.total_seconds())
+            except TimeoutError:
+                pass

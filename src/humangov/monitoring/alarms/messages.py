@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 # An event's `kind`: a check's state change, a reminder while in ALARM, the monitor's own
-# health, or a notification channel that had to be switched off.
+# health, a notification channel that had to be switched off, or an erasure request past its
+# due date.
 TRANSITION = "transition"
 REMINDER = "reminder"
 DEGRADED = "degraded"
 CHANNEL_DISABLED = "channel_disabled"
+OVERDUE_REQUEST = "overdue_request"
 
 _EMOJI = {
     "ALARM": ":red_circle:", "OK": ":large_green_circle:", "INSUFFICIENT_DATA": ":white_circle:",
@@ -79,6 +81,8 @@ def headline(event: AlarmEvent) -> str:
         return f"Notification channel {event.check} disabled: {event.reason or event.error}"
     if event.kind == REMINDER:
         return f"[ALARM] {event.check} is still in ALARM"
+    if event.kind == OVERDUE_REQUEST:
+        return f"[ALARM] Erasure request overdue in {event.tenant}: {event.reason}"
     text = f"[{event.new_state}] {event.check}"
     if event.new_state == "ALARM":
         text += " is in ALARM" + (f": {event.error}" if event.error else "")
@@ -120,6 +124,8 @@ def build_slack_message(event: AlarmEvent) -> dict:
             "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
         )
         emoji = ":warning:" if event.new_state != "OK" else ":large_green_circle:"
+    elif event.kind == OVERDUE_REQUEST:
+        title, emoji = "ALARM: erasure request overdue", ":red_circle:"
     else:
         title = f"{event.new_state}: {event.check}"
         emoji = _EMOJI.get(event.new_state, ":warning:")
@@ -149,7 +155,8 @@ def build_slack_message(event: AlarmEvent) -> dict:
         )
     links = []
     if event.run_url:
-        links.append(_button("View run", event.run_url))
+        label = "View request" if event.kind == OVERDUE_REQUEST else "View run"
+        links.append(_button(label, event.run_url))
     if event.screenshot_url:
         links.append(_button("Screenshot", event.screenshot_url))
     if links:
