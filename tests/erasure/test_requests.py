@@ -149,7 +149,7 @@ def test_closed_requests_are_kept_24_months_then_purged(env, clock):
     assert requests.check().purged == 0
     clock.t = filed.closed_at.replace(year=2028)
     assert requests.check().purged == 1
-    assert requests.list(COUNSEL, "CA") == []
+    assert requests.listing(COUNSEL, "CA") == []
 
 
 def test_who_may_file_and_read_requests(env, clock):
@@ -159,13 +159,13 @@ def test_who_may_file_and_read_requests(env, clock):
         with pytest.raises(Forbidden):
             requests.file(principal, "CA", subject="x", legal_basis="y", due=DUE)
         with pytest.raises(Forbidden):
-            requests.list(principal, "CA")
+            requests.listing(principal, "CA")
     with pytest.raises(NotFound):  # another state's counsel: 404, as for its data
-        requests.list(Principal("user:c@tx.gov", "counsel", "TX"), "CA")
+        requests.listing(Principal("user:c@tx.gov", "counsel", "TX"), "CA")
     for principal in (COUNSEL, Principal("user:a@ca.gov", "state-admin", "CA"),
                       Principal("user:root", "admin")):
         requests.file(principal, "CA", subject="x", legal_basis="y", due=DUE)
-    assert len(requests.list(COUNSEL, "CA")) == 3
+    assert len(requests.listing(COUNSEL, "CA")) == 3
 
 
 def test_counsel_reads_records_but_changes_none(env, clock):

@@ -14,8 +14,8 @@ from humangov.domain.auth import User
 from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
-from humangov.erasure_requests.service import Requests
 from humangov.erasure.sweep import StoreOpener
+from humangov.erasure_requests.service import Requests
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from humangov.cli.common import DataDir, actor, open_container, out
+
+if TYPE_CHECKING:
+    from humangov.domain.auth import Principal
 
 app = typer.Typer(help="Erasure requests: whom, on what legal basis, by when; and the proof.",
                   no_args_is_help=True)
@@ -18,7 +21,7 @@ Format = Annotated[Literal["table", "json"], typer.Option(
     "--format", help="table, or json: one JSON object per request, a line each.")]
 
 
-def _cli_principal():
+def _cli_principal() -> Principal:
     from humangov.domain.auth import Principal
 
     return Principal(actor(), "admin")
@@ -47,7 +50,7 @@ def _print(requests: list, fmt: str) -> None:
 def list_requests(state: State, fmt: Format = "table", data_dir: DataDir = None) -> None:
     """The state's requests, newest first, with their status (open, blocked, overdue, done)."""
     with open_container(data_dir) as c:
-        _print(c.requests.list(_cli_principal(), state), fmt)
+        _print(c.requests.listing(_cli_principal(), state), fmt)
 
 
 @app.command("file")

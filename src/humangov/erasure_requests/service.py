@@ -12,6 +12,7 @@ and alarms a request past its due date, and purges closed requests after 24 mont
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import uuid
@@ -85,7 +86,7 @@ class Requests:
         request = self._erase(request, request.employee_ids)
         return self._settle(request, now)
 
-    def list(self, principal: Principal, state: str) -> list[ErasureRequest]:
+    def listing(self, principal: Principal, state: str) -> list[ErasureRequest]:
         state = self.personnel.require_state(state)
         principal.require_counsel(state, "read erasure requests")
         return self.store.list(state)
@@ -171,9 +172,9 @@ class Requests:
         else:
             status = (OVERDUE if request.past_due(now)
                       else BLOCKED if request.held else OPEN)
-            outcome = (f"Blocked by a legal hold on {len(request.held)} record(s)."
+            blocked = (f"Blocked by a legal hold on {len(request.held)} record(s)."
                        if request.held else None)
-            settled = replace(request, receipts=receipts, status=status, outcome=outcome)
+            settled = replace(request, receipts=receipts, status=status, outcome=blocked)
         if settled != request:
             self.store.save(settled)
         if settled.status == OVERDUE and request.status != OVERDUE:
@@ -243,7 +244,5 @@ class RequestJobs:
             except Exception:
                 log.exception("the erasure request check failed; it runs again in %s",
                               self.every)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.every.total_seconds())
-            except TimeoutError:
-                pass

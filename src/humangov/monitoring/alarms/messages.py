@@ -116,19 +116,21 @@ def _button(label: str, url: str) -> dict:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
 
 
+def _title(event: AlarmEvent) -> tuple[str, str]:
+    """The message's header and its emoji."""
+    if event.kind == DEGRADED:
+        if event.new_state != "OK":
+            return "HumanGov monitor degraded", ":warning:"
+        return "HumanGov monitor recovered", ":large_green_circle:"
+    if event.kind == OVERDUE_REQUEST:
+        return "ALARM: erasure request overdue", ":red_circle:"
+    return f"{event.new_state}: {event.check}", _EMOJI.get(event.new_state, ":warning:")
+
+
 def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
     text = escape_mrkdwn(headline(event))  # the fallback is mrkdwn too
-    if event.kind == DEGRADED:
-        title = (
-            "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
-        )
-        emoji = ":warning:" if event.new_state != "OK" else ":large_green_circle:"
-    elif event.kind == OVERDUE_REQUEST:
-        title, emoji = "ALARM: erasure request overdue", ":red_circle:"
-    else:
-        title = f"{event.new_state}: {event.check}"
-        emoji = _EMOJI.get(event.new_state, ":warning:")
+    title, emoji = _title(event)
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{title}"[:150], "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{emoji} {text}"[:3000]}},

@@ -70,7 +70,7 @@ def list_requests(state: TenantRead, principal: PrincipalDep,
                   container: ContainerDep) -> RequestList:
     """The state's erasure requests, newest first, kept 24 months after they close."""
     return RequestList(state=state, items=[_out(r) for r in
-                                           container.requests.list(principal, state)])
+                                           container.requests.listing(principal, state)])
 
 
 @api_router.post("/states/{code}/erasure-requests", response_model=RequestOut,
@@ -99,7 +99,7 @@ def get_request(request_id: str, state: TenantRead, principal: PrincipalDep,
 def _listing(request: Request, state: str, principal, container, *, status: int = 200,
              errors: dict | None = None, values: dict | None = None):
     return render(request, "requests/list.html", status, state=state,
-                  requests=container.requests.list(principal, state), errors=errors or {},
+                  requests=container.requests.listing(principal, state), errors=errors or {},
                   values=values or {})
 
 
