@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     sweep_schedule: Literal["in-process", "off"] = "in-process"
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)
+    # How often `serve` checks erasure requests (closes, marks overdue and alarms, purges).
+    requests_check_interval: timedelta = timedelta(hours=1)
 
     # monitoring and alarms
     monitoring: bool = True

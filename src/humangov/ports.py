@@ -15,6 +15,7 @@ from humangov.domain.audit import AuditEvent
 from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
+from humangov.domain.requests import ErasureRequest
 from humangov.domain.states import State
 
 
@@ -95,8 +96,9 @@ class RecordStore(Protocol):
         self, employee: Employee, expected_version: int, entry: HistoryEntry
     ) -> None: ...
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
-    ) -> Employee: ...
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
+    ) -> Employee: ...  # `reason`: the erasure reason its document's receipt gives
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]: ...
 
     # erasure support
@@ -252,6 +254,15 @@ class Ledger(Protocol):
     ) -> dict[str, int]: ...  # by reason
     def record_sweep(self, run: SweepRun) -> None: ...
     def latest_sweep(self, state: str) -> SweepRun | None: ...
+
+
+class RequestStore(Protocol):
+    """Erasure requests per state, kept with their outcome until purged."""
+
+    def save(self, request: ErasureRequest) -> None: ...  # adds it or replaces it by id
+    def get(self, state: str, request_id: str) -> ErasureRequest | None: ...
+    def list(self, state: str) -> list[ErasureRequest]: ...  # newest first
+    def remove(self, state: str, request_id: str) -> None: ...
 
 
 class AccountStore(Protocol):

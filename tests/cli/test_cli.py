@@ -61,6 +61,10 @@ ARGUMENTS = {
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],
     "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
+    "requests list": ["--state", "CA"], "requests show": ["x", "--state", "CA"],
+    "requests file": ["--state", "CA", "--subject", "Ada", "--basis", "CCPA", "--due",
+                      "2026-03-31"],
+    "requests check": [],
 }
 
 

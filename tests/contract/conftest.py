@@ -30,9 +30,10 @@ from humangov.adapters.erasure.sqlite import SqliteLedger
 from humangov.adapters.metadata import erasure_outbox
 from humangov.adapters.records.memory import MemoryRecordStore
 from humangov.adapters.records.sqlite import SqliteRecordStore
+from humangov.adapters.requests.sqlite import SqliteRequestStore
 from humangov.adapters.sql import open_database
 from humangov.domain.erasure import DocumentChange
-from humangov.ports import AccountStore, AuditLog, BlobStore, Ledger, RecordStore
+from humangov.ports import AccountStore, AuditLog, BlobStore, Ledger, RecordStore, RequestStore
 
 
 @dataclass
@@ -122,6 +123,12 @@ def sqlite_audit_log(tmp_path: Path) -> Iterator[AuditLog]:
         yield SqliteAuditLog(engine)
 
 
+@contextmanager
+def sqlite_request_store(tmp_path: Path) -> Iterator[RequestStore]:
+    with sqlite_database(tmp_path) as engine:
+        yield SqliteRequestStore(engine)
+
+
 Factory = Callable[[Path], AbstractContextManager]
 
 RECORD_STORES: dict[str, Factory] = {"memory": memory_records, "sqlite": sqlite_records}
@@ -129,6 +136,7 @@ BLOB_STORES: dict[str, Factory] = {"memory": memory_blobs, "filesystem": filesys
 ACCOUNT_STORES: dict[str, Factory] = {"memory": memory_accounts, "sqlite": sqlite_accounts}
 LEDGERS: dict[str, Factory] = {"memory": memory_ledger, "sqlite": sqlite_ledger}
 AUDIT_LOGS: dict[str, Factory] = {"memory": memory_audit_log, "sqlite": sqlite_audit_log}
+REQUEST_STORES: dict[str, Factory] = {"sqlite": sqlite_request_store}
 
 
 @pytest.fixture(params=list(RECORD_STORES))
@@ -169,3 +177,9 @@ def ledger(request, tmp_path) -> Iterator[Ledger]:
 def audit_log(request, tmp_path) -> Iterator[AuditLog]:
     with AUDIT_LOGS[request.param](tmp_path) as log:
         yield log
+
+
+@pytest.fixture(params=list(REQUEST_STORES))
+def request_store(request, tmp_path) -> Iterator[RequestStore]:
+    with REQUEST_STORES[request.param](tmp_path) as store:
+        yield store

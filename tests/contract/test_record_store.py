@@ -273,6 +273,14 @@ def test_deleting_an_employee_records_an_erasure_intent(store, recorded_changes)
     uuid.UUID(change.change_id)
 
 
+def test_a_delete_for_an_erasure_request_gives_its_intent_that_reason(store, recorded_changes):
+    e = put(store, employee())
+    store.delete_employee("CA", e.id, "user:counsel", reason="erasure-request")
+    [change] = recorded_changes()
+    assert (change.employee_id, change.reason, change.actor) == (
+        e.id, "erasure-request", "user:counsel")
+
+
 def test_deleting_an_employee_without_a_document_records_no_intent(store, recorded_changes):
     e = put(store, employee(document=False))
     store.delete_employee("CA", e.id, "bob")

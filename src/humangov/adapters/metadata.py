@@ -222,3 +222,14 @@ audit_events = Table(
     Index("ix_audit_events_subject", "subject", "kind"),
     sqlite_autoincrement=True,
 )
+
+
+# Erasure requests: the request as JSON in `data`, beside the columns lists are read by.
+erasure_requests = Table(
+    "erasure_requests", metadata,
+    Column("id", Text, primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("filed_at", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_erasure_requests_state", "state", "filed_at"),
+)

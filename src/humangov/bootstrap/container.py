@@ -15,6 +15,7 @@ from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
 from humangov.erasure.sweep import StoreOpener
+from humangov.erasure_requests.service import Requests
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,
@@ -25,6 +26,7 @@ from humangov.ports import (
     ErasureOutbox,
     Ledger,
     RecordStore,
+    RequestStore,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Container:
     outbox: ErasureOutbox
     ledger: Ledger
     audit_log: AuditLog
+    request_store: RequestStore
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -50,6 +53,7 @@ class Container:
     accounts: Accounts = field(init=False)
     audit: Audit = field(init=False)
     erasures: Erasures = field(init=False)
+    requests: Requests = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -72,6 +76,10 @@ class Container:
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
         )
+        # is_held: wired to holds at merge (until then nothing is held)
+        self.requests = Requests(self.request_store, self.personnel, self.records, self.ledger,
+                                 self.audit, self.clock)
+        self.erasures.report_sections["requests"] = self.requests.report_section
 
     def changed(self) -> None:
         for listener in self.change_listeners:

@@ -19,6 +19,7 @@ from humangov.domain.errors import Conflict
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.service import ErasureJobs
 from humangov.erasure.worker import local_worker_id
+from humangov.erasure_requests.service import RequestJobs
 from humangov.private_files import private_file
 from humangov.web.app import create_app, metrics_registry
 
@@ -56,7 +57,12 @@ def server(
                        metrics=ErasureMetrics(metrics))
     container.change_listeners.append(jobs.wake)
     canaries = _canaries(container, metrics) if settings.monitoring else None
-    services = [jobs, *(canaries.services() if canaries else [])]
+    if canaries is not None and canaries.alarms is not None:
+        alarms = canaries.alarms
+        container.requests.on_overdue = lambda r: alarms.overdue_request(
+            r.state, r.id, r.due, len(r.held))
+    requests = RequestJobs(container.requests, settings.requests_check_interval)
+    services = [jobs, requests, *(canaries.services() if canaries else [])]
     return create_app(container, services, canaries=canaries, metrics=metrics), container
 
 

@@ -13,6 +13,7 @@ from humangov.cli import (
     erasure,
     legacy,
     monitor,
+    requests,
     serve,
     states,
     stream_worker,
@@ -40,5 +41,6 @@ app.add_typer(erasure.compliance, name="compliance")
 app.add_typer(legacy.app, name="legacy")
 app.command("stream-worker")(stream_worker.stream_worker)
 app.command("adopt")(adopt.adopt)
+app.add_typer(requests.app, name="requests")
 
 __all__ = ["app"]

@@ -20,9 +20,9 @@ from humangov.domain.errors import InvalidInput
 users = typer.Typer(help="People who log in to the web UI.", no_args_is_help=True)
 tokens = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 
-RoleOpt = Annotated[str, typer.Option(help="admin, state-admin, editor or viewer")]
-StateOpt = Annotated[
-    str | None, typer.Option(help="The state of a state-admin, editor or viewer, such as CA")]
+RoleOpt = Annotated[str, typer.Option(help="admin, state-admin, editor, viewer or counsel")]
+StateOpt = Annotated[str | None, typer.Option(
+    help="The state of a state-admin, editor, viewer or counsel, such as CA")]
 Email = Annotated[str, typer.Argument(help="The user's email")]
 
 

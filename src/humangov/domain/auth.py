@@ -1,8 +1,10 @@
-"""Who may do what. Platform admins see every state; state admins, editors and viewers see one.
+"""Who may do what. Platform admins see every state; state admins, editors, viewers and counsel
+see one.
 
 A state admin is an editor of its state who also manages that state's users and reads its
-erasure evidence (ledger, compliance report, dead letters). Platform admins manage states,
-platform settings and every user."""
+erasure evidence (ledger, compliance report, dead letters). Counsel reads its state's records,
+files and reads its erasure requests and reads its compliance report, but changes no record.
+Platform admins manage states, platform settings and every user."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from datetime import datetime
 
 from humangov.domain.errors import Forbidden, InvalidInput, NotYours
 
-ROLES = ("admin", "state-admin", "editor", "viewer")
+ROLES = ("admin", "state-admin", "editor", "viewer", "counsel")
+READ_ONLY = ("viewer", "counsel")  # roles that read a state's records but never change them
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,10 @@ class Principal:
 
     def require_write(self, state: str) -> None:
         self.require_read(state)
-        if self.role == "viewer":
+        if self.role in READ_ONLY:
             raise Forbidden(
-                "Your role is viewer: you can read this state's records but not change them."
+                f"Your role is {self.role}: you can read this state's records but not change "
+                "them."
             )
 
     def require_admin(self) -> None:
@@ -108,6 +112,16 @@ class Principal:
             raise Forbidden(
                 f"Your role is {self.role}: only a state admin of {state} or a platform admin "
                 f"can {what}."
+            )
+
+    def require_counsel(self, state: str, what: str) -> None:
+        """Erasure requests and the compliance report: counsel of the state, its state admins
+        and platform admins. `what` completes "Only ... can <what>."."""
+        self.require_read(state)
+        if not (self.administers(state) or self.role == "counsel"):
+            raise Forbidden(
+                f"Your role is {self.role}: only counsel or a state admin of {state}, or a "
+                f"platform admin, can {what}."
             )
 
     def require_manage_users(self, state: str | None) -> None:

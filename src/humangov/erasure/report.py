@@ -74,7 +74,10 @@ class ComplianceReport:
 
 
 def open_report(state: str, *, ledger: Ledger, outbox: ErasureOutbox, now: datetime,
-                since: datetime | None = None) -> ComplianceReport:
+                since: datetime | None = None,
+                sections: dict[str, object] | None = None) -> ComplianceReport:
+    """`sections`: the further parts of the report by key, such as `requests`, each small
+    enough to read up front."""
     # Counsel's totals and receipts are the state's own; canary erasures are listed apart.
     sweep = ledger.latest_sweep(state)
     head = {
@@ -95,6 +98,7 @@ def open_report(state: str, *, ledger: Ledger, outbox: ErasureOutbox, now: datet
             "scanned_files": sweep.scanned_files, "scanned_records": sweep.scanned_records,
             "orphans": sweep.orphans, "dangling": sweep.dangling, "purged": sweep.purged,
         },
+        **(sections or {}),
     }
     return ComplianceReport(state=state, since=since, head=head, ledger=ledger)
 

@@ -47,6 +47,8 @@ class Erasures:
     queued: Callable[[], None] = field(default=lambda: None)
     # The earlier applications attached to states (AWS only): their records' files are live.
     earlier: EarlierApplications | None = None
+    # The compliance report's further sections by key (`requests`): state -> JSON value.
+    report_sections: dict[str, Callable[[str], object]] = field(default_factory=dict)
 
     # evidence ---------------------------------------------------------------------------
     def receipts(self, state: str, *, limit: int, cursor: str | None = None,
@@ -84,7 +86,8 @@ class Erasures:
         """The compliance report a state's counsel asks for, its receipts read as it is
         written out."""
         return open_report(state, ledger=self.ledger, outbox=self.outbox, now=self.clock.now(),
-                           since=since)
+                           since=since, sections={key: section(state) for key, section
+                                                  in self.report_sections.items()})
 
     # sweeps -----------------------------------------------------------------------------
     def sweep(self, state: str, *, grace: timedelta, purge_orphans: bool,

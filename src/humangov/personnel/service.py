@@ -184,10 +184,12 @@ class Personnel:
         return updated
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
     ) -> Employee:
         state = self.require_state(state)
-        deleted = self.records.delete_employee(state, _uuid(employee_id), actor, expected_version)
+        deleted = self.records.delete_employee(state, _uuid(employee_id), actor, expected_version,
+                                               reason=reason)
         self.erasure_queued()
         return deleted
 

@@ -35,6 +35,7 @@ from humangov.web.routes import (
     health,
     monitoring,
     pages,
+    requests,
     tokens,
     users,
 )
@@ -133,10 +134,12 @@ def create_app(
     app.include_router(api.router)
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
+    app.include_router(requests.api_router)
     app.include_router(tokens.router)
     app.include_router(users.router)
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
+    app.include_router(requests.pages_router)
     app.include_router(audit.api_router)
     app.include_router(audit.pages_router)
     # Operations pages are for platform admins: they span every state.

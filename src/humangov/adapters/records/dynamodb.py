@@ -335,7 +335,8 @@ class DynamoDBRecordStore:
             employee.state, employee.id, expected_version))
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
     ) -> Employee:
         item = self._get(state, employee_id)
         if item is None:
@@ -347,7 +348,7 @@ class DynamoDBRecordStore:
             try:
                 if employee.document is not None:
                     self._stamp_removal(table, emp_pk(employee_id), employee.version,
-                                        "record-deleted", actor)
+                                        reason, actor)
             except ClientError as exc:
                 if code(exc) == "ConditionalCheckFailedException":
                     raise self._why_refused(state, employee_id, employee.version) from exc

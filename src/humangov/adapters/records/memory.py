@@ -151,7 +151,8 @@ class MemoryRecordStore:
             self._emit(employee, "document-replaced", old, new, entry.actor, entry.at)
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
     ) -> Employee:
         with self._lock:
             current = self._current(state, employee_id, expected_version)
@@ -159,7 +160,7 @@ class MemoryRecordStore:
             self._forget(state)
             self._history.pop((state, employee_id), None)
         if current.document is not None:
-            self._emit(current, "record-deleted", current.document, None, actor, self.clock.now())
+            self._emit(current, reason, current.document, None, actor, self.clock.now())
         return current
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:

@@ -243,10 +243,11 @@ class SqliteRecordStore:
                                                  synthetic=employee.synthetic)])
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        *, reason: str = "record-deleted",
     ) -> Employee:
         with self._write() as conn:
-            return self._delete(conn, state, employee_id, actor, expected_version)
+            return self._delete(conn, state, employee_id, actor, expected_version, reason)
 
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         """One transaction; a batch iterator that raises (a bad row) rolls all of it back."""
@@ -261,7 +262,7 @@ class SqliteRecordStore:
                 conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
 
     def _delete(self, conn: sqlalchemy.Connection, state: str, employee_id: str, actor: str,
-                expected_version: int | None) -> Employee:
+                expected_version: int | None, reason: str = "record-deleted") -> Employee:
         row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
         if row is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
@@ -274,7 +275,7 @@ class SqliteRecordStore:
             "DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id)
         )
         if employee.document is not None:
-            insert_changes(conn, [new_change(state, employee_id, "record-deleted",
+            insert_changes(conn, [new_change(state, employee_id, reason,
                                              employee.document, None, actor, self.clock.now(),
                                              synthetic=employee.synthetic)])
         return employee

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 # An event's `kind`: a check's state change, a reminder while in ALARM, the monitor's own
-# health, or a notification channel that had to be switched off.
+# health, a notification channel that had to be switched off, or an erasure request past its
+# due date.
 TRANSITION = "transition"
 REMINDER = "reminder"
 DEGRADED = "degraded"
@@ -19,6 +20,7 @@ CHANNEL_DISABLED = "channel_disabled"
 # A person's follow-up to an alarm, from the Alarms page; `reason` says who (and how long).
 ACKNOWLEDGED = "acknowledged"
 SILENCED = "silenced"
+OVERDUE_REQUEST = "overdue_request"
 
 _EMOJI = {
     "ALARM": ":red_circle:", "OK": ":large_green_circle:", "INSUFFICIENT_DATA": ":white_circle:",
@@ -87,6 +89,8 @@ def headline(event: AlarmEvent) -> str:
         return f"[SILENCED] {event.check} silenced by {event.reason}"
     if event.kind == REMINDER:
         return f"[ALARM] {event.check} is still in ALARM"
+    if event.kind == OVERDUE_REQUEST:
+        return f"[ALARM] Erasure request overdue in {event.tenant}: {event.reason}"
     text = f"[{event.new_state}] {event.check}"
     if event.new_state == "ALARM":
         text += " is in ALARM" + (f": {event.error}" if event.error else "")
@@ -137,20 +141,24 @@ def _fields(event: AlarmEvent) -> list[dict]:
     return items
 
 
+def _title(event: AlarmEvent) -> tuple[str, str]:
+    """The message's header and its emoji."""
+    if event.kind == DEGRADED:
+        if event.new_state != "OK":
+            return "HumanGov monitor degraded", ":warning:"
+        return "HumanGov monitor recovered", ":large_green_circle:"
+    if event.kind == OVERDUE_REQUEST:
+        return "ALARM: erasure request overdue", ":red_circle:"
+    return f"{event.new_state}: {event.check}", _EMOJI.get(event.new_state, ":warning:")
+
+
 def build_slack_message(event: AlarmEvent) -> dict:
     """`{"text": fallback, "blocks": [...]}` for an incoming webhook."""
     text = escape_mrkdwn(headline(event))  # the fallback is mrkdwn too
     if event.kind in (ACKNOWLEDGED, SILENCED):  # a short follow-up to the alarm above it
         return {"text": text, "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f":bell: {text}"[:3000]}}]}
-    if event.kind == DEGRADED:
-        title = (
-            "HumanGov monitor degraded" if event.new_state != "OK" else "HumanGov monitor recovered"
-        )
-        emoji = ":warning:" if event.new_state != "OK" else ":large_green_circle:"
-    else:
-        title = f"{event.new_state}: {event.check}"
-        emoji = _EMOJI.get(event.new_state, ":warning:")
+    title, emoji = _title(event)
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{title}"[:150], "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{emoji} {text}"[:3000]}},
@@ -166,7 +174,8 @@ def build_slack_message(event: AlarmEvent) -> dict:
         )
     links = []
     if event.run_url:
-        links.append(_button("View run", event.run_url))
+        label = "View request" if event.kind == OVERDUE_REQUEST else "View run"
+        links.append(_button(label, event.run_url))
     if event.screenshot_url:
         links.append(_button("Screenshot", event.screenshot_url))
     if links:

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 
@@ -33,6 +33,7 @@ from humangov.monitoring.alarms.messages import (
     ACKNOWLEDGED,
     CHANNEL_DISABLED,
     DEGRADED,
+    OVERDUE_REQUEST,
     REMINDER,
     SILENCED,
     TRANSITION,
@@ -100,6 +101,7 @@ class AlarmService:
         self._alarming: set[str] | None = None
         self._actions: dict[tuple[str, str], dict] | None = None  # people's, latest per kind
         self.deadman_status: dict = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -110,6 +112,7 @@ class AlarmService:
             scheduler.subscribers.append(self.on_result)
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         for transport in self.transports.values():
             self.store.register_channel(transport.name, transport.kind, transport.describe(),
                                         transport.fingerprint())
@@ -370,6 +373,24 @@ class AlarmService:
         channels = [c for c in self._live_channels() if c != name]
         self.store.record(None, None, [NewEvent(key, event, now)], channels, now)
         self.dispatcher.wake()
+
+    # -- alerts that are no check's result ----------------------------------------------------
+
+    def overdue_request(self, state: str, request_id: str, due: date, held: int) -> None:
+        """An erasure request past its due date: one ALARM per request, through every live
+        channel, like a canary's. Safe to call from a worker thread. The message names the
+        request, never whom it concerns."""
+        now = utcnow()
+        why = f"request {request_id} was due {due.isoformat()}" + (
+            f"; a legal hold blocks {held} record(s)" if held else "")
+        event = AlarmEvent(check="erasure-request", new_state=ALARM, old_state=OK,
+                           tenant=state, reason=why, kind=OVERDUE_REQUEST, since=now,
+                           run_url=f"{self.base_url}/states/{state}/requests/{request_id}")
+        created = self.store.record(None, None, [NewEvent(f"request|{request_id}|overdue",
+                                                          event, now)],
+                                    self._live_channels(), now)
+        if created and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.dispatcher.wake)
 
     # -- dead man's switch ----------------------------------------------------------------
 

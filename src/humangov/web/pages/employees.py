@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from humangov.domain.auth import READ_ONLY
 from humangov.domain.errors import InvalidInput, StaleVersion
 from humangov.domain.model import EDITABLE_FIELDS
 from humangov.personnel.documents import human_size, too_large
@@ -99,7 +100,7 @@ def employee_page(
         request,
         "employee/detail.html",
         e=employee,
-        can_write=principal.role != "viewer",
+        can_write=principal.role not in READ_ONLY,
         document_size=human_size(employee.document.size) if employee.document else None,
     )
 

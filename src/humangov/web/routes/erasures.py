@@ -86,7 +86,7 @@ def erasures_page(
 @pages_router.get("/states/{code}/compliance")
 def compliance_page(state: TenantRead, principal: PrincipalDep, container: ContainerDep):
     """The compliance report a state's counsel asks for, as `humangov compliance report`."""
-    principal.require_state_admin(state, "read the compliance report")
+    principal.require_counsel(state, "read the compliance report")
     report = container.erasures.report(state)
     # A browser shows the latest receipts usefully, never a million: the rest are one link away.
     html = report.html_chunks(limit=LATEST, json_url=f"/states/{state}/compliance.json")
@@ -96,7 +96,7 @@ def compliance_page(state: TenantRead, principal: PrincipalDep, container: Conta
 @pages_router.get("/states/{code}/compliance.json")
 def compliance_json(state: TenantRead, principal: PrincipalDep, container: ContainerDep):
     """The whole report with every receipt, written out as the ledger is read."""
-    principal.require_state_admin(state, "read the compliance report")
+    principal.require_counsel(state, "read the compliance report")
     report = container.erasures.report(state)
     return StreamingResponse(report.json_chunks(), media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="compliance-{state}.json"'})

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
+from humangov.domain.auth import READ_ONLY
 from humangov.domain.model import MAX_ROLE
 from humangov.domain.states import STATE_NAMES
 from humangov.personnel.service import Personnel
@@ -101,7 +102,7 @@ def state_page(
         prev_url=url(cursor=page.prev_cursor) if page.prev_cursor else None,
         next_url=url(cursor=page.next_cursor) if page.next_cursor else None,
         paged=bool(cursor or start),
-        can_write=principal.role != "viewer",
+        can_write=principal.role not in READ_ONLY,
     )
 
 

@@ -19,7 +19,7 @@ from humangov.web.openapi import WRITE_PROBLEMS, problems
 router = APIRouter(prefix="/api/v1", tags=["users"],
                    generate_unique_id_function=lambda route: route.name)
 
-StateRole = Literal["state-admin", "editor", "viewer"]
+StateRole = Literal["state-admin", "editor", "viewer", "counsel"]
 UserId = Annotated[str, Path(max_length=64, description="The user's id")]
 State = Annotated[str, Field(pattern="^[A-Za-z]{2}$", examples=["CA"],
                              description="USPS code of the user's state")]

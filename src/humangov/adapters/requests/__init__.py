@@ -1,0 +1,1 @@
+"""Erasure request stores: SQLite (embedded) and the DynamoDB platform table (AWS)."""

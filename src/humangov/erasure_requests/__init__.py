@@ -1,0 +1,1 @@
+"""Erasure requests: counsel's requests, resolved, erased, closed with receipts."""
