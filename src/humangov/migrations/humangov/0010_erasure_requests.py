@@ -1,7 +1,7 @@
 """erasure requests: counsel's requests, kept with their outcome and receipts.
 
-Revision ID: 0300
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
