@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from humangov.domain.audit import AuditEvent
 from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
+from humangov.domain.retention import Schedule
 from humangov.domain.states import State
 
 
@@ -63,13 +64,17 @@ class RecordStore(Protocol):
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True,
+        separated: bool = False,  # True: the separated employees alone; False: the others
     ) -> Page: ...
     def iter_employees(self, state: str) -> Iterator[Employee]: ...
+    # `reason` is the erasure reason of a document the change drops
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None: ...
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        reason: str = "record-deleted",
     ) -> Employee: ...
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]: ...
 
@@ -138,6 +143,32 @@ class BulkLoad(Protocol):
     caller must know the employees are new (adoption reads what exists first)."""
 
     def load_employees(self, employees: list[Employee], entries: list[HistoryEntry]) -> None: ...
+
+
+@runtime_checkable
+class Separations(Protocol):
+    """A record store that finds separated employees by date without reading the others
+    (SQLite's partial index), for the retention run."""
+
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]: ...
+    # ^ every employee of the state separated on or before `until`, oldest separation first
+
+
+@runtime_checkable
+class RetentionExpiry(Protocol):
+    """A record store that erases an expired record by itself (DynamoDB's TTL): retention
+    sets the time, and the deletion arrives through the stream like any other."""
+
+    def set_expiry(self, state: str, employee_id: str, at: datetime | None) -> bool: ...
+    # ^ False when there is no such employee
+
+
+class RetentionSchedules(Protocol):
+    """The retention schedule in force per state (none: nothing expires)."""
+
+    def schedule(self, state: str) -> Schedule | None: ...
+    def set_schedule(self, schedule: Schedule) -> None: ...
+    def schedules(self) -> list[Schedule]: ...  # by state
 
 
 @runtime_checkable

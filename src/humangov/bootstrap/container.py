@@ -25,7 +25,9 @@ from humangov.ports import (
     ErasureOutbox,
     Ledger,
     RecordStore,
+    RetentionSchedules,
 )
+from humangov.retention.service import Retention, nothing_held
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class Container:
     outbox: ErasureOutbox
     ledger: Ledger
     audit_log: AuditLog
+    schedules: RetentionSchedules
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -50,6 +53,7 @@ class Container:
     accounts: Accounts = field(init=False)
     audit: Audit = field(init=False)
     erasures: Erasures = field(init=False)
+    retention: Retention = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -70,6 +74,9 @@ class Container:
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
         )
+        self.retention = Retention(self.records, self.schedules, self.clock, self.audit,
+                                   is_held=nothing_held, erasure_queued=self.changed)
+        self.personnel.separated_listeners.append(self.retention.employee_saved)
 
     def changed(self) -> None:
         for listener in self.change_listeners:

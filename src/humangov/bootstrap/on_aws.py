@@ -19,6 +19,7 @@ from humangov.adapters.blobs.s3 import S3BlobStore
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters, DynamoDBLedger
 from humangov.adapters.records.dynamodb import DynamoDBRecordStore
+from humangov.adapters.retention.dynamodb import DynamoDBSchedules
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
@@ -47,6 +48,7 @@ def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> 
         outbox=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
         ledger=DynamoDBLedger(clients, settings.aws_ledger_table),
         audit_log=DynamoDBAuditLog(clients, settings.aws_platform_table),
+        schedules=DynamoDBSchedules(clients, settings.aws_platform_table),
         earlier=EarlierApplicationsOnAws(clients, settings.aws_platform_table),
     )
 

@@ -12,6 +12,7 @@ from humangov.adapters.audit.sqlite import SqliteAuditLog
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure.sqlite import SqliteLedger, SqliteOutbox
 from humangov.adapters.records.sqlite import SqliteRecordStore
+from humangov.adapters.retention.sqlite import SqliteSchedules
 from humangov.adapters.sql import open_database
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
@@ -48,6 +49,7 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         outbox=SqliteOutbox(engine, clock),
         ledger=SqliteLedger(engine),
         audit_log=SqliteAuditLog(engine),
+        schedules=SqliteSchedules(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
         on_close=engine.dispose,
     )

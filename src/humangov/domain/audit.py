@@ -22,10 +22,12 @@ USER_REMOVED = "user.removed"
 TOKEN_CREATED = "token.created"
 TOKEN_FIRST_USED = "token.first-used"
 TOKEN_REVOKED = "token.revoked"
+RETENTION_SET = "retention.set"
 
 KINDS = (
     LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, SESSION_ENDED, USER_ADDED, USER_CHANGED,
     USER_DISABLED, USER_REMOVED, TOKEN_CREATED, TOKEN_FIRST_USED, TOKEN_REVOKED,
+    RETENTION_SET,
 )
 
 ANONYMOUS = "anonymous"  # the actor of a failed or throttled login: nobody is known yet

@@ -9,7 +9,8 @@ from datetime import datetime
 from humangov.domain.model import DocumentRef
 
 REASONS = ("record-deleted", "document-replaced", "orphan-sweep", "state-offboarded",
-           "legacy-rekeyed")  # an earlier application's object, copied under a HumanGov key
+           "legacy-rekeyed",  # an earlier application's object, copied under a HumanGov key
+           "retention-expired")
 
 
 @dataclass(frozen=True, slots=True)

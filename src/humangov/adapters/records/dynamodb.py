@@ -27,12 +27,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import TTL_ATTRIBUTE
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
 from humangov.adapters.records import apply_import_in_steps, keyset
@@ -196,22 +198,25 @@ class DynamoDBRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, separated: bool = False,
     ) -> Page:
         after = listing_key(*keyset.decode_cursor(cursor)) if cursor else None
         page_size = limit + 1 if not q and include_synthetic else max(100, limit + 1)
-        return keyset.take_page(self._by_name(state, after, page_size), q=q, limit=limit,
-                                include_synthetic=include_synthetic)
+        ordered = (e for e in self._by_name(state, after, page_size)
+                   if (e.separated_on is not None) == separated)
+        return keyset.take_page(ordered, q=q, limit=limit, include_synthetic=include_synthetic)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         yield from self._by_name(state, None, 500)
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         table = self.naming.table(employee.state)
         item = _employee_item(employee)
         item["updated_by"] = {"S": entry.actor}  # the stream Lambda's actor for a replaced document
+        item["change_reason"] = {"S": reason}  # and its reason
         actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
@@ -221,7 +226,8 @@ class DynamoDBRecordStore:
             employee.state, employee.id, expected_version))
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        reason: str = "record-deleted",
     ) -> Employee:
         item = self._get(state, employee_id)
         if item is None:
@@ -233,7 +239,7 @@ class DynamoDBRecordStore:
             try:
                 if employee.document is not None:
                     self._stamp_removal(table, emp_pk(employee_id), employee.version,
-                                        "record-deleted", actor)
+                                        reason, actor)
                 self._ddb.delete_item(
                     TableName=table, Key=_key(employee_id), ConditionExpression="version = :v",
                     ExpressionAttributeValues={":v": {"N": str(employee.version)}})
@@ -247,6 +253,23 @@ class DynamoDBRecordStore:
                                                            ":h": {"S": "H#"}})
             self._batch_delete(table, list(history))
         return employee
+
+    def set_expiry(self, state: str, employee_id: str, at: datetime | None) -> bool:
+        """Sets (or, with None, removes) the item's TTL attribute: DynamoDB deletes the item
+        some time after `at`, and the stream's REMOVE erases its document."""
+        update = (f"SET {TTL_ATTRIBUTE} = :t" if at is not None else f"REMOVE {TTL_ATTRIBUTE}")
+        kwargs: dict = {"ConditionExpression": "attribute_exists(pk)"}
+        if at is not None:
+            kwargs["ExpressionAttributeValues"] = {":t": {"N": str(int(at.timestamp()))}}
+        with translating("The records store"):
+            try:
+                self._ddb.update_item(TableName=self.naming.table(state), Key=_key(employee_id),
+                                      UpdateExpression=update, **kwargs)
+            except ClientError as exc:
+                if code(exc) in ("ConditionalCheckFailedException", "ResourceNotFoundException"):
+                    return False
+                raise
+        return True
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
         with translating("The records store"):
@@ -430,6 +453,8 @@ def _employee_item(e: Employee) -> dict:
         "doc_size": doc.size if doc else None, "doc_sha256": doc.sha256 if doc else None,
         "created_at": to_text(e.created_at), "updated_at": to_text(e.updated_at),
         "version": e.version, "synthetic": e.synthetic,
+        "separated_on": e.separated_on.isoformat() if e.separated_on else None,
+        "separation_reason": e.separation_reason,
     })
 
 
@@ -449,6 +474,8 @@ def _employee(item: dict) -> Employee:
         Decimal(v["salary"]).quantize(Decimal("0.01")), document_of(v),
         from_text(v["created_at"]), from_text(v["updated_at"]), int(v["version"]),
         bool(v.get("synthetic", False)),
+        date.fromisoformat(v["separated_on"]) if v.get("separated_on") else None,
+        v.get("separation_reason"),
     )
 
 

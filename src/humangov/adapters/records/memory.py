@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 
 from humangov.adapters.clock import SystemClock
@@ -102,15 +102,17 @@ class MemoryRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, separated: bool = False,
     ) -> Page:
         after = keyset.sort_key(*keyset.decode_cursor(cursor)) if cursor else None
         with self._lock:
             order = self._sorted(state)
             start = bisect.bisect_right(order, (after, "\U0010ffff")) if after else 0
             people = self._employees.get(state, {})
-            return keyset.take_page((people[employee_id] for _, employee_id in order[start:]),
-                                    q=q, limit=limit, include_synthetic=include_synthetic)
+            return keyset.take_page(
+                (people[i] for _, i in order[start:]
+                 if (people[i].separated_on is not None) == separated),
+                q=q, limit=limit, include_synthetic=include_synthetic)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         with self._lock:
@@ -119,7 +121,8 @@ class MemoryRecordStore:
         yield from snapshot
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         with self._lock:
             current = self._current(employee.state, employee.id, expected_version)
@@ -128,10 +131,11 @@ class MemoryRecordStore:
             self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
         old, new = current.document, employee.document
         if old is not None and (new is None or new.key != old.key):
-            self._emit(employee, "document-replaced", old, new, entry.actor, entry.at)
+            self._emit(employee, reason, old, new, entry.actor, entry.at)
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        reason: str = "record-deleted",
     ) -> Employee:
         with self._lock:
             current = self._current(state, employee_id, expected_version)
@@ -139,7 +143,7 @@ class MemoryRecordStore:
             self._order.pop(state, None)
             self._history.pop((state, employee_id), None)
         if current.document is not None:
-            self._emit(current, "record-deleted", current.document, None, actor, self.clock.now())
+            self._emit(current, reason, current.document, None, actor, self.clock.now())
         return current
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
@@ -165,6 +169,12 @@ class MemoryRecordStore:
     def document_owners(self, state: str, keys: list[str]) -> list[tuple[str, str]]:
         wanted = set(keys)
         return [ref for ref in self.iter_document_refs(state) if ref[0] in wanted]
+
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]:
+        with self._lock:
+            found = [e for e in self._employees.get(state, {}).values()
+                     if e.separated_on is not None and e.separated_on <= until]
+        yield from sorted(found, key=lambda e: (e.separated_on or until, e.id))
 
     def is_referenced(self, state: str, key: str) -> bool:
         with self._lock:

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 
@@ -33,10 +34,10 @@ from humangov.ports import Clock, ImportBatch, Page
 
 COLUMNS = (
     "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
-    "doc_sha256, created_at, updated_at, version, synthetic"
+    "doc_sha256, created_at, updated_at, version, synthetic, separated_on, separation_reason"
 )
 BULK_CACHE_KIB = 128 * 1024
-INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 INSERT_HISTORY = (
     "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
 )
@@ -50,7 +51,7 @@ class SqliteRecordStore:
     def __init__(self, engine: sqlalchemy.Engine, clock: Clock | None = None):
         self.engine = engine
         self.clock = clock or SystemClock()
-        self._list_sql: dict[tuple[bool, bool, bool], str] = {}
+        self._list_sql: dict[tuple[bool, bool, bool, bool], str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
 
@@ -122,7 +123,7 @@ class SqliteRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True,
+        include_synthetic: bool = True, separated: bool = False,
     ) -> Page:
         params: list[object] = [state]
         if cursor:
@@ -131,7 +132,7 @@ class SqliteRecordStore:
             pattern = keyset.like_pattern(q)
             params.extend((pattern, pattern))
         params.append(limit + 1)
-        sql = self._list_statement(bool(cursor), include_synthetic, bool(q))
+        sql = self._list_statement(bool(cursor), include_synthetic, bool(q), separated)
         with self._read() as db:
             rows = db.execute(sql, params).fetchall()
         items = [_employee(r) for r in rows[:limit]]
@@ -147,7 +148,8 @@ class SqliteRecordStore:
             yield _employee(row)
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         doc = employee.document
         with self._write() as conn:
@@ -155,24 +157,26 @@ class SqliteRecordStore:
             conn.exec_driver_sql(
                 "UPDATE employees SET first_name = ?, last_name = ?, role = ?, salary_cents = ?, "
                 "doc_id = ?, doc_key = ?, doc_size = ?, doc_sha256 = ?, updated_at = ?, "
-                "version = ?, synthetic = ? WHERE id = ? AND state = ? AND version = ?",
+                "version = ?, synthetic = ?, separated_on = ?, separation_reason = ? "
+                "WHERE id = ? AND state = ? AND version = ?",
                 (employee.first_name, employee.last_name, employee.role, _cents(employee.salary),
                  doc.id if doc else None, doc.key if doc else None,
                  doc.size if doc else None, doc.sha256 if doc else None,
                  to_text(employee.updated_at), employee.version, int(employee.synthetic),
-                 employee.id, employee.state, expected_version),
+                 *_separation(employee), employee.id, employee.state, expected_version),
             )
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
             if old is not None and (doc is None or doc.key != old.key):
-                insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
+                insert_changes(conn, [new_change(employee.state, employee.id, reason,
                                                  old, doc, entry.actor, entry.at,
                                                  synthetic=employee.synthetic)])
 
     def delete_employee(
-        self, state: str, employee_id: str, actor: str, expected_version: int | None = None
+        self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
+        reason: str = "record-deleted",
     ) -> Employee:
         with self._write() as conn:
-            return self._delete(conn, state, employee_id, actor, expected_version)
+            return self._delete(conn, state, employee_id, actor, expected_version, reason)
 
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         """One transaction; a batch iterator that raises (a bad row) rolls all of it back."""
@@ -187,7 +191,7 @@ class SqliteRecordStore:
                 conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
 
     def _delete(self, conn: sqlalchemy.Connection, state: str, employee_id: str, actor: str,
-                expected_version: int | None) -> Employee:
+                expected_version: int | None, reason: str = "record-deleted") -> Employee:
         row = conn.exec_driver_sql(GET_EMPLOYEE, (employee_id, state)).first()
         if row is None:
             raise NotFound(f"There is no employee {employee_id} in {state}.")
@@ -200,7 +204,7 @@ class SqliteRecordStore:
             "DELETE FROM history WHERE state = ? AND employee_id = ?", (state, employee_id)
         )
         if employee.document is not None:
-            insert_changes(conn, [new_change(state, employee_id, "record-deleted",
+            insert_changes(conn, [new_change(state, employee_id, reason,
                                              employee.document, None, actor, self.clock.now(),
                                              synthetic=employee.synthetic)])
         return employee
@@ -257,6 +261,12 @@ class SqliteRecordStore:
                 ).fetchall()
         return sorted(owners)
 
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]:
+        sql = (f"SELECT {COLUMNS} FROM employees WHERE state = ? AND separated_on IS NOT NULL "
+               "AND separated_on <= ? ORDER BY separated_on")  # ix_employees_separated
+        for row in self._stream(sql, (state, until.isoformat())):
+            yield _employee(row)
+
     def is_referenced(self, state: str, key: str) -> bool:
         with self._read() as db:
             row = db.execute(
@@ -278,8 +288,9 @@ class SqliteRecordStore:
         check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
-    def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool) -> str:
-        shape = (has_cursor, include_synthetic, has_q)
+    def _list_statement(self, has_cursor: bool, include_synthetic: bool, has_q: bool,
+                        separated: bool) -> str:
+        shape = (has_cursor, include_synthetic, has_q, separated)
         sql = self._list_sql.get(shape)
         if sql is None:
             where = ["state = ?"]
@@ -289,6 +300,7 @@ class SqliteRecordStore:
                 where.append("(last_name, first_name, id) > (?, ?, ?)")
             if not include_synthetic:
                 where.append("synthetic = 0")
+            where.append(f"separated_on IS {'NOT ' if separated else ''}NULL")
             if has_q:
                 where.append(
                     "((first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
@@ -338,11 +350,12 @@ class SqliteRecordStore:
 
 def _employee(row: tuple) -> Employee:
     (emp_id, state, first, last, role, cents, doc_id, doc_key, doc_size, doc_sha,
-     created, updated, version, synthetic) = row
+     created, updated, version, synthetic, separated_on, separation_reason) = row
     return Employee(
         emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
         DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
         from_text(created), from_text(updated), version, bool(synthetic),
+        date.fromisoformat(separated_on) if separated_on else None, separation_reason,
     )
 
 
@@ -367,7 +380,12 @@ def _employee_row(e: Employee) -> tuple:
         doc.id if doc else None, doc.key if doc else None,
         doc.size if doc else None, doc.sha256 if doc else None,
         to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic),
+        *_separation(e),
     )
+
+
+def _separation(e: Employee) -> tuple[str | None, str | None]:
+    return (e.separated_on.isoformat() if e.separated_on else None), e.separation_reason
 
 
 def _history_row(entry: HistoryEntry) -> tuple:
