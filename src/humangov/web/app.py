@@ -35,6 +35,7 @@ from humangov.web.routes import (
     health,
     monitoring,
     pages,
+    retention,
     tokens,
     users,
 )
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(api.router)
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
+    app.include_router(retention.api_router)
     app.include_router(tokens.router)
     app.include_router(users.router)
     app.include_router(pages.router)

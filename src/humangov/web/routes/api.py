@@ -38,6 +38,7 @@ from humangov.web.schemas import (
     EmployeeQuery,
     HistoryEntryPublic,
     IfMatch,
+    SeparationIn,
     StatePublic,
     check_employee_fields,
     employee_json,
@@ -102,11 +103,12 @@ async def list_employees(
 ):
     state = resolve_tenant(request, code)
     cache: ReadCache = request.app.state.read_cache
-    key = ("employees", state, query.q, query.limit, query.cursor)
+    key = ("employees", state, query.q, query.limit, query.cursor, query.separated)
     token, body = cache.get(key)
     if body is None:
         page = request.app.state.container.personnel.list_employees(
-            state, q=query.q, limit=query.limit, cursor=query.cursor)
+            state, q=query.q, limit=query.limit, cursor=query.cursor,
+            separated=query.separated)
         body = orjson.dumps(
             {"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor}
         )
@@ -200,6 +202,28 @@ async def delete_employee(
         parse_if_match(if_match),
     )
     return Response(status_code=204)
+
+
+@router.post(
+    "/states/{code}/employees/{employee_id}/separation",
+    response_model=EmployeePublic,
+    responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE, **problems(400, 409)},
+)
+async def separate_employee(
+    separation: SeparationIn,
+    state: TenantWrite,
+    employee_id: EmployeeId,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+):
+    """Mark the employee separated (`separated_on`, `reason`): out of the default list,
+    history kept, and under the state's retention schedule from then on."""
+    employee = await run_in_threadpool(
+        container.personnel.separate_employee, state, employee_id, separation.separated_on,
+        separation.reason, principal.actor, parse_if_match(if_match),
+    )
+    return _employee(employee)
 
 
 @router.put(
