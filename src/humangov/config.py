@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     sweep_schedule: Literal["in-process", "off"] = "in-process"
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)
+    # The retention run in `serve` (off: `humangov retention run` from cron), and how many
+    # days past its date an item may be before the run reports it (AWS TTL is not instant).
+    retention_schedule: Literal["in-process", "off"] = "in-process"
+    retention_interval: timedelta = timedelta(days=1)
+    retention_late_days: int = 2
 
     # monitoring and alarms
     monitoring: bool = True

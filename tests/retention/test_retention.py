@@ -124,3 +124,18 @@ def test_past_due_names_what_is_late_beyond_the_grace_days(c):
     late = hire(c, "Late", "2028-12-01")  # due 2029-12-01, a month before "today"
     assert [r.employee_id for r in c.retention.past_due("CA", grace_days=7)] == [late.id]
     assert c.retention.past_due("CA", grace_days=60) == []
+
+
+def test_the_daily_job_erases_and_warns_of_what_is_late(c, caplog):
+    from datetime import timedelta
+
+    from humangov.retention.service import RetentionJob
+
+    c.retention.set("CA", None, 1, ADMIN)
+    due = hire(c, "Due", "2028-12-01")
+    job = RetentionJob(c.retention, lambda: ["CA"], every=timedelta(days=1), late_days=2)
+    c.retention.is_held = lambda state, employee_id: "matter"
+    assert [r.outcome for r in job.run_once()] == ["held"]
+    assert f"record of {due.id} was due 2029-12-01" in caplog.text
+    c.retention.is_held = lambda state, employee_id: None
+    assert [r.outcome for r in job.run_once()] == ["erased"]

@@ -20,6 +20,7 @@ from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.service import ErasureJobs
 from humangov.erasure.worker import local_worker_id
 from humangov.private_files import private_file
+from humangov.retention.service import RetentionJob
 from humangov.web.app import create_app, metrics_registry
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ def server(
     container.change_listeners.append(jobs.wake)
     canaries = _canaries(container, metrics) if settings.monitoring else None
     services = [jobs, *(canaries.services() if canaries else [])]
+    if settings.retention_schedule == "in-process":
+        services.append(RetentionJob(
+            container.retention, lambda: [s.code for s in container.personnel.list_states()],
+            every=settings.retention_interval, late_days=settings.retention_late_days))
     return create_app(container, services, canaries=canaries, metrics=metrics), container
 
 

@@ -7,6 +7,8 @@ worker erases it with a receipt.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -149,3 +151,44 @@ class Retention:
         due = schedule.due(RECORD, employee.separated_on)
         at = datetime.combine(due, time(), UTC) if due is not None else None
         store.set_expiry(employee.state, employee.id, at)
+
+
+class RetentionJob:
+    """`serve`'s daily retention run over every state. On AWS the TTL erases records by
+    itself; the run still erases documents and reports what is late beyond
+    `retention_late_days` (TTL deletes come within days, not at once)."""
+
+    def __init__(self, retention: Retention, states: Callable[[], list[str]], *,
+                 every: timedelta, late_days: int) -> None:
+        self.retention, self.states = retention, states
+        self.every, self.late_days = every, late_days
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def run_once(self) -> list[Expiry]:
+        states = self.states()
+        results = self.retention.run(states)
+        for state in states:
+            for late in self.retention.past_due(state, self.late_days):
+                log.warning("retention: %s %s of %s was due %s and is not erased yet",
+                            late.state, late.what, late.employee_id, late.due.isoformat())
+        return results
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name="retention")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait([self._task], timeout=10)
+            self._task.cancel()
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(self.run_once)
+            except Exception:  # a failing store must not end the schedule; retried next time
+                log.exception("retention run failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.every.total_seconds())
