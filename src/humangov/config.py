@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     sweep_grace: timedelta = timedelta(hours=24)
     # How often `serve` checks erasure requests (closes, marks overdue and alarms, purges).
     requests_check_interval: timedelta = timedelta(hours=1)
+    # The retention run in `serve` (off: `humangov retention run` from cron), and how many
+    # days past its date an item may be before the run reports it (AWS TTL is not instant).
+    retention_schedule: Literal["in-process", "off"] = "in-process"
+    retention_interval: timedelta = timedelta(days=1)
+    retention_late_days: int = 2
 
     # monitoring and alarms
     monitoring: bool = True

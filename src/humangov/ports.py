@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from humangov.domain.audit import AuditEvent
@@ -16,6 +16,7 @@ from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.requests import ErasureRequest
+from humangov.domain.retention import Schedule
 from humangov.domain.states import State
 
 
@@ -87,13 +88,16 @@ class RecordStore(Protocol):
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
         include_synthetic: bool = True, ordering: Order = NAME_ORDER,
+        separated: bool = False,  # True: the separated employees alone; False: the others
     ) -> Page: ...
     def supported_sorts(self) -> tuple[str, ...]: ...  # of SORTS, those list_employees takes
     def count_employees(self, state: str, *, role: str | None = None,
                         include_synthetic: bool = True) -> int: ...
     def iter_employees(self, state: str) -> Iterator[Employee]: ...
+    # `reason` is the erasure reason of a document the change drops
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None: ...
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
@@ -174,6 +178,32 @@ class SearchIndex(Protocol):
     employees written before search existed lack until rebuilt. Idempotent."""
 
     def rebuild_search_index(self, state: str) -> int: ...  # employees indexed
+
+
+@runtime_checkable
+class Separations(Protocol):
+    """A record store that finds separated employees by date without reading the others
+    (SQLite's partial index), for the retention run."""
+
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]: ...
+    # ^ every employee of the state separated on or before `until`, oldest separation first
+
+
+@runtime_checkable
+class RetentionExpiry(Protocol):
+    """A record store that erases an expired record by itself (DynamoDB's TTL): retention
+    sets the time, and the deletion arrives through the stream like any other."""
+
+    def set_expiry(self, state: str, employee_id: str, at: datetime | None) -> bool: ...
+    # ^ False when there is no such employee
+
+
+class RetentionSchedules(Protocol):
+    """The retention schedule in force per state (none: nothing expires)."""
+
+    def schedule(self, state: str) -> Schedule | None: ...
+    def set_schedule(self, schedule: Schedule) -> None: ...
+    def schedules(self) -> list[Schedule]: ...  # by state
 
 
 @runtime_checkable

@@ -181,3 +181,38 @@ def test_s3_refusing_to_delete_a_version_is_a_failed_erasure_with_the_reason():
     assert (
         "1 of 3 versions" in message and "v1: AccessDenied" in message and "object lock" in message
     )
+
+
+def test_a_ttl_expiry_set_by_retention_is_receipted_retention_expired(runtime, aws_local):
+    from datetime import UTC, date, datetime, timedelta
+    from decimal import Decimal
+
+    from humangov.domain.model import DocumentRef, Employee, HistoryEntry
+    from humangov.domain.states import state_for
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    doc = DocumentRef.new("3f1c0d0e-0000-4000-8000-000000000001", 5, "0" * 64)
+    gone = Employee("3f1c0d0e-0000-4000-8000-000000000001", "CA", "Ada", "Gone", "Clerk",
+                    Decimal("1.00"), doc, now, now, separated_on=date(2020, 1, 1),
+                    separation_reason="resigned")
+    runtime.records.add_state(state_for("CA"))
+    runtime.records.add_employee(gone, HistoryEntry(gone.id, "CA", "added", "t", now))
+    at = now + timedelta(days=1)
+    assert runtime.records.set_expiry("CA", gone.id, at) is True
+    table = aws_local.clients.dynamodb.get_item(
+        TableName=runtime.naming.table("CA"),
+        Key={"pk": {"S": f"EMP#{gone.id}"}, "sk": {"S": "A"}})["Item"]
+    assert table["expires_at"] == {"N": str(int(at.timestamp()))}
+    assert runtime.records.set_expiry("CA", "3f1c0d0e-0000-4000-8000-0000000000ff", at) is False
+
+    aws_local.clients.dynamodb.delete_item(  # what TTL does once the time has passed
+        TableName=runtime.naming.table("CA"),
+        Key={"pk": {"S": f"EMP#{gone.id}"}, "sk": {"S": "A"}})
+    batch = event("ttl_remove")  # the REMOVE DynamoDB's TTL sends for that item
+    record = batch["Records"][0]
+    record["dynamodb"]["OldImage"] = {**table}
+    aws_local.clients.s3.put_object(Bucket=BUCKET, Key=doc.key, Body=b"%PDF-")
+    assert stream_cleanup.handler(batch, runtime=runtime) == {"batchItemFailures": []}
+    [receipt] = receipts(runtime)
+    assert (receipt.key, receipt.reason, receipt.actor) == (doc.key, "retention-expired", "ttl")
+    assert versions_of(aws_local.clients.s3, doc.key) == []

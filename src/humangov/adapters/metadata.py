@@ -50,6 +50,8 @@ employees = Table(
     Column("updated_at", String, nullable=False),
     Column("version", Integer, nullable=False),
     Column("synthetic", Boolean, nullable=False, server_default=text("0")),
+    Column("separated_on", String),  # ISO date; NULL while employed
+    Column("separation_reason", String),
     # Keyset listing walks this index in order; the names inherit the columns' NOCASE.
     # role and synthetic ride along so search and the synthetic filter run on the index
     # alone, reading a table row only for a match (4x faster on a no-match search).
@@ -68,6 +70,10 @@ employees = Table(
           "synthetic"),
     Index("ix_employees_by_salary", "state", "salary_cents", "last_name", "first_name", "id"),
     Index("ix_employees_by_updated", "state", "updated_at", "last_name", "first_name", "id"),
+    # The retention run seeks the separations past a date; partial, so it costs nothing
+    # for the employees still at work.
+    Index("ix_employees_separated", "state", "separated_on",
+          sqlite_where=text("separated_on IS NOT NULL")),
 )
 
 # The last employee number issued per state: a counter, so numbers survive deletes unused.
@@ -92,6 +98,16 @@ employee_search = Table(
     # A query's other words, and the cascade from employees, find an employee's rows here.
     Index("ix_employee_search_employee", "employee_id", "word"),
     sqlite_with_rowid=False,
+)
+
+
+retention_schedules = Table(
+    "retention_schedules", metadata,
+    Column("state", String, primary_key=True),
+    Column("document_years", Integer),  # NULL: kept for ever
+    Column("record_years", Integer),
+    Column("set_by", String, nullable=False),
+    Column("set_at", String, nullable=False),
 )
 
 history = Table(

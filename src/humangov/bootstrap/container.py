@@ -27,7 +27,9 @@ from humangov.ports import (
     Ledger,
     RecordStore,
     RequestStore,
+    RetentionSchedules,
 )
+from humangov.retention.service import Retention, nothing_held
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class Container:
     ledger: Ledger
     audit_log: AuditLog
     request_store: RequestStore
+    schedules: RetentionSchedules
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -54,6 +57,7 @@ class Container:
     audit: Audit = field(init=False)
     erasures: Erasures = field(init=False)
     requests: Requests = field(init=False)
+    retention: Retention = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -80,6 +84,9 @@ class Container:
         self.requests = Requests(self.request_store, self.personnel, self.records, self.ledger,
                                  self.audit, self.clock)
         self.erasures.report_sections["requests"] = self.requests.report_section
+        self.retention = Retention(self.records, self.schedules, self.clock, self.audit,
+                                   is_held=nothing_held, erasure_queued=self.changed)
+        self.personnel.separated_listeners.append(self.retention.employee_saved)
 
     def changed(self) -> None:
         for listener in self.change_listeners:

@@ -20,6 +20,7 @@ from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters, DynamoDBLedger
 from humangov.adapters.records.dynamodb import DynamoDBRecordStore
 from humangov.adapters.requests.dynamodb import DynamoDBRequestStore
+from humangov.adapters.retention.dynamodb import DynamoDBSchedules
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
@@ -49,6 +50,7 @@ def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> 
         ledger=DynamoDBLedger(clients, settings.aws_ledger_table),
         audit_log=DynamoDBAuditLog(clients, settings.aws_platform_table),
         request_store=DynamoDBRequestStore(clients, settings.aws_platform_table),
+        schedules=DynamoDBSchedules(clients, settings.aws_platform_table),
         earlier=EarlierApplicationsOnAws(clients, settings.aws_platform_table),
     )
 

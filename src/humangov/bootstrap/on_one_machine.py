@@ -13,6 +13,7 @@ from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure.sqlite import SqliteLedger, SqliteOutbox
 from humangov.adapters.records.sqlite import SqliteRecordStore
 from humangov.adapters.requests.sqlite import SqliteRequestStore
+from humangov.adapters.retention.sqlite import SqliteSchedules
 from humangov.adapters.sql import open_database
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
@@ -50,6 +51,7 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         ledger=SqliteLedger(engine),
         audit_log=SqliteAuditLog(engine),
         request_store=SqliteRequestStore(engine),
+        schedules=SqliteSchedules(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
         on_close=engine.dispose,
     )

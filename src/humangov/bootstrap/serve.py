@@ -21,6 +21,7 @@ from humangov.erasure.service import ErasureJobs
 from humangov.erasure.worker import local_worker_id
 from humangov.erasure_requests.service import RequestJobs
 from humangov.private_files import private_file
+from humangov.retention.service import RetentionJob
 from humangov.web.app import create_app, metrics_registry
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def server(
             r.state, r.id, r.due, len(r.held))
     requests = RequestJobs(container.requests, settings.requests_check_interval)
     services = [jobs, requests, *(canaries.services() if canaries else [])]
+    if settings.retention_schedule == "in-process":
+        services.append(RetentionJob(
+            container.retention, lambda: [s.code for s in container.personnel.list_states()],
+            every=settings.retention_interval, late_days=settings.retention_late_days))
     return create_app(container, services, canaries=canaries, metrics=metrics), container
 
 

@@ -14,6 +14,7 @@ from humangov.cli import (
     legacy,
     monitor,
     requests,
+    retention,
     serve,
     states,
     stream_worker,
@@ -39,6 +40,7 @@ app.add_typer(erasure.orphans, name="orphans")
 app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")
 app.add_typer(legacy.app, name="legacy")
+app.add_typer(retention.app, name="retention")
 app.command("stream-worker")(stream_worker.stream_worker)
 app.command("adopt")(adopt.adopt)
 app.add_typer(requests.app, name="requests")

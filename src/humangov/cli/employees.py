@@ -1,4 +1,4 @@
-"""`humangov employees import|export|delete|reindex`."""
+"""`humangov employees import|export|separate|delete|reindex`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from humangov.cli.common import DataDir, StateOpt, actor, err, no_cyclic_gc, open_container, out
 from humangov.domain.errors import InvalidInput
 
-app = typer.Typer(help="Import, export and delete employees.", no_args_is_help=True)
+app = typer.Typer(help="Import, export, separate and delete employees.", no_args_is_help=True)
 
 
 @app.command("import")
@@ -78,6 +78,20 @@ def employees_export(
         with output.open("w", newline="", encoding="utf-8") as f:
             csv.writer(f).writerows(rows)
     err.print(f"wrote {output}")
+
+
+@app.command("separate")
+def employees_separate(
+    employee_id: str, state: StateOpt,
+    on: Annotated[str, typer.Option("--on", help="Separation date, such as 2026-06-30")],
+    reason: Annotated[str, typer.Option("--reason", help="Such as resigned or retired")],
+    data_dir: DataDir = None,
+) -> None:
+    """Mark an employee separated: they leave the default lists, keep their history, and
+    their record and document are kept as the state's retention schedule says."""
+    with open_container(data_dir) as c:
+        employee = c.personnel.separate_employee(state, employee_id, on, reason, actor())
+    out.print(f"separated {employee.id} on {on}")
 
 
 @app.command("delete")

@@ -26,11 +26,12 @@ ALARM_ACKNOWLEDGED = "alarm.acknowledged"
 ALARM_SILENCED = "alarm.silenced"
 REQUEST_FILED = "request.filed"  # an erasure request (see domain/requests.py)
 REQUEST_CLOSED = "request.closed"
+RETENTION_SET = "retention.set"
 
 KINDS = (
     LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, SESSION_ENDED, USER_ADDED, USER_CHANGED,
     USER_DISABLED, USER_REMOVED, TOKEN_CREATED, TOKEN_FIRST_USED, TOKEN_REVOKED,
-    ALARM_ACKNOWLEDGED, ALARM_SILENCED, REQUEST_FILED, REQUEST_CLOSED,
+    ALARM_ACKNOWLEDGED, ALARM_SILENCED, REQUEST_FILED, REQUEST_CLOSED, RETENTION_SET,
 )
 
 ANONYMOUS = "anonymous"  # the actor of a failed or throttled login: nobody is known yet

@@ -10,7 +10,8 @@ from humangov.domain.model import DocumentRef
 
 REASONS = ("record-deleted", "document-replaced", "orphan-sweep", "state-offboarded",
            "legacy-rekeyed",  # an earlier application's object, copied under a HumanGov key
-           "erasure-request")  # a record deleted to answer counsel's erasure request
+           "erasure-request",  # a record deleted to answer counsel's erasure request
+           "retention-expired")  # a separated employee's record or document at its period's end
 
 
 @dataclass(frozen=True, slots=True)

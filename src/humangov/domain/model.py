@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -13,6 +13,7 @@ from humangov.domain.errors import InvalidInput, StaleVersion
 
 MAX_NAME = 100
 MAX_ROLE = 100
+MAX_SEPARATION_REASON = 200
 MAX_SALARY = Decimal(100000000)  # one hundred million USD a year is not a salary, it's a typo
 EDITABLE_FIELDS = ("first_name", "last_name", "role", "salary")
 
@@ -60,6 +61,8 @@ class Employee:
     # The state's employee number, assigned by the store when the record is added (0 until
     # then): monotonic per state and never reused, so "#1042" names one person for good.
     number: int = 0
+    separated_on: date | None = None  # separated employees keep their record and history
+    separation_reason: str | None = None
 
     @property
     def etag(self) -> str:
@@ -67,6 +70,16 @@ class Employee:
 
     def with_changes(self, changes: dict[str, Any], now: datetime) -> Employee:
         return replace(self, **changes, updated_at=now, version=self.version + 1)
+
+
+def parse_separation(on: Any, reason: Any) -> tuple[date, str]:
+    """A separation's date (ISO `YYYY-MM-DD`) and reason (text, such as "resigned")."""
+    try:
+        when = on if isinstance(on, date) else date.fromisoformat(str(on).strip())
+    except ValueError:
+        raise InvalidInput(f"separated_on must be a date such as 2026-06-30; got {str(on)[:40]!r}.",
+                           field="separated_on") from None
+    return when, clean_text("reason", reason, MAX_SEPARATION_REASON)
 
 
 def check_version(employee_id: str, expected: int | None, current: int) -> None:
@@ -90,7 +103,7 @@ class FieldChange(NamedTuple):
 class HistoryEntry:
     employee_id: str
     state: str
-    action: str  # added | moved | changed | document-replaced | deleted
+    action: str  # added | moved | changed | document-replaced | separated | retention-expired
     actor: str
     at: datetime
     changes: tuple[FieldChange, ...] = field(default_factory=tuple)

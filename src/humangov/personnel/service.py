@@ -10,7 +10,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from humangov.domain.errors import InvalidInput, NotFound
+from humangov.domain.errors import Conflict, InvalidInput, NotFound
 from humangov.domain.model import (
     DocumentRef,
     Employee,
@@ -19,6 +19,7 @@ from humangov.domain.model import (
     action_for,
     diff,
     new_id,
+    parse_separation,
     validate_fields,
 )
 from humangov.domain.states import State, normalize_code, state_for
@@ -37,6 +38,8 @@ class Personnel:
         erasure_queued: Callable[[], None] = lambda: None,
     ):
         self.records = records
+        # Called with a separated employee after each write of it (retention's TTL).
+        self.separated_listeners: list[Callable[[Employee], None]] = []
         # Called after a commit that queued an erasure, so an in-process worker starts at once.
         self.erasure_queued = erasure_queued
         self.blobs = blobs
@@ -114,7 +117,7 @@ class Personnel:
 
     def list_employees(
         self, state: str, *, q: str | None = None, limit: int = 50, cursor: str | None = None,
-        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         """A page of the state's employees: matches of `q` (which orders them itself), or
         everyone in `ordering`, previous and next pages by cursor."""
@@ -124,6 +127,7 @@ class Personnel:
         return self.records.list_employees(
             self.require_state(state), q=q or None, limit=limit, cursor=cursor,
             include_synthetic=include_synthetic, ordering=self.list_order(ordering),
+            separated=separated,
         )
 
     def list_sorts(self) -> tuple[str, ...]:
@@ -166,6 +170,28 @@ class Personnel:
             current.id, current.state, action_for(changes), actor, updated.updated_at, changes
         )
         self.records.update_employee(updated, _expected(current, expected_version), entry)
+        self._saved(updated)
+        return updated
+
+    def separate_employee(
+        self, state: str, employee_id: str, on: Any, reason: Any, actor: str,
+        expected_version: int | None = None,
+    ) -> Employee:
+        """Mark an employee separated: out of the default lists, history kept, and from
+        then on under the state's retention schedule."""
+        when, why = parse_separation(on, reason)
+        current = self.get_employee(state, employee_id)
+        if current.separated_on is not None:
+            raise Conflict(f"Employee {current.id} was already separated on "
+                           f"{current.separated_on.isoformat()}.")
+        now = self.clock.now()
+        updated = replace(current, separated_on=when, separation_reason=why, updated_at=now,
+                          version=current.version + 1)
+        entry = HistoryEntry(current.id, current.state, "separated", actor, now, (
+            FieldChange("separated_on", None, when.isoformat()),
+            FieldChange("separation_reason", None, why)))
+        self.records.update_employee(updated, _expected(current, expected_version), entry)
+        self._saved(updated)
         return updated
 
     def replace_document(
@@ -181,6 +207,7 @@ class Personnel:
         with self._compensating(current.state, doc):
             self.records.update_employee(updated, _expected(current, expected_version), entry)
         self.erasure_queued()
+        self._saved(updated)
         return updated
 
     def delete_employee(
@@ -220,6 +247,11 @@ class Personnel:
         stored = self.blobs.put(state, key, pdf_chunks(stream, self.max_document_bytes),
                                 max_size=self.max_document_bytes)
         return DocumentRef(doc_id, key, stored.size, stored.sha256)
+
+    def _saved(self, employee: Employee) -> None:
+        if employee.separated_on is not None:
+            for listener in self.separated_listeners:
+                listener(employee)
 
     def _compensating(self, state: str, doc: DocumentRef | None) -> _Compensation:
         return _Compensation(self.blobs, state, doc)

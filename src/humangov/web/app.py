@@ -36,6 +36,7 @@ from humangov.web.routes import (
     monitoring,
     pages,
     requests,
+    retention,
     tokens,
     users,
 )
@@ -135,6 +136,7 @@ def create_app(
     app.router.routes[0:0] = api.LEAN_ROUTES
     app.include_router(erasures.api_router)
     app.include_router(requests.api_router)
+    app.include_router(retention.api_router)
     app.include_router(tokens.router)
     app.include_router(users.router)
     app.include_router(pages.router)

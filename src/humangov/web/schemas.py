@@ -6,11 +6,11 @@ listings (both twins of the lean route), `check_employee_fields` for the employe
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from humangov.domain.errors import InvalidInput
@@ -18,6 +18,7 @@ from humangov.domain.model import (
     MAX_NAME,
     MAX_ROLE,
     MAX_SALARY,
+    MAX_SEPARATION_REASON,
     Employee,
     HistoryEntry,
     validate_fields,
@@ -74,6 +75,8 @@ class EmployeePublic(BaseModel):
     version: int
     number: int = Field(description="The state's employee number: assigned when the record "
                         "is added, counting up per state, never reused (0: none yet)")
+    separated_on: date | None = Field(None, description="Set once the employee is separated")
+    separation_reason: str | None = None
 
 
 class EmployeePage(BaseModel):
@@ -114,9 +117,25 @@ class EmployeeQuery(BaseModel):
         None, max_length=MAX_NAME,
         description="Jump: the first page starts at last names from this text (sort=name, asc)")
     total: bool = Field(False, description="Also count the listing (the `total` field)")
+    separated: bool = Field(False, description="true: the separated employees alone")
 
     def ordering(self) -> Order:
         return Order(self.sort, self.order == "desc", self.role or None, self.start or None)
+
+
+def _iso_date(value: Any) -> Any:
+    # JSON has no dates: the schema's string alone, not the numbers lax parsing would take.
+    if not isinstance(value, str):
+        raise ValueError("must be a date as text, such as 2026-06-30")
+    return value
+
+
+class SeparationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    separated_on: Annotated[date, BeforeValidator(_iso_date)] = Field(examples=["2026-06-30"])
+    reason: str = Field(max_length=MAX_SEPARATION_REASON, pattern=HAS_TEXT,
+                        examples=["resigned"])
 
 
 class FieldChangePublic(BaseModel):
@@ -239,6 +258,8 @@ def employee_json(e: Employee) -> dict:
         "updated_at": e.updated_at.isoformat(),
         "version": e.version,
         "number": e.number,
+        "separated_on": e.separated_on.isoformat() if e.separated_on else None,
+        "separation_reason": e.separation_reason,
     }
 
 

@@ -33,8 +33,9 @@ def change_from_record(record: dict, state: str) -> DocumentChange | None:
     """The document change a stream record carries, or None when it carries none.
 
     REMOVE of an employee with a document -> its erasure ('record-deleted', or the reason
-    stamped on the item, such as 'state-offboarded'; a TTL expiry has actor 'ttl').
-    MODIFY whose document key changed or vanished -> 'document-replaced'. The same for an
+    stamped on the item, such as 'state-offboarded'; a TTL expiry has actor 'ttl', and reason
+    'retention-expired' for a separated employee's). MODIFY whose document key changed or
+    vanished -> 'document-replaced' (or the reason stamped as `change_reason`). The same for an
     earlier application's item (see _legacy_change). Anything else (INSERT, field edits,
     history items) -> None.
     """
@@ -53,7 +54,9 @@ def change_from_record(record: dict, state: str) -> DocumentChange | None:
         return None
     if event == "REMOVE":
         if is_ttl_removal(record):
-            reason, actor = "record-deleted", "ttl"
+            # retention sets the TTL of a separated employee's record (`set_expiry`)
+            reason = "retention-expired" if old.get("separated_on") else "record-deleted"
+            actor = "ttl"
         else:
             reason = old.get("removal_reason") or "record-deleted"
             actor = old.get("removed_by") or "system"
@@ -62,7 +65,8 @@ def change_from_record(record: dict, state: str) -> DocumentChange | None:
         new_doc = document_of(new)
         if new_doc is not None and new_doc.key == old_doc.key:
             return None
-        reason, actor = "document-replaced", new.get("updated_by") or "system"
+        reason = new.get("change_reason") or "document-replaced"
+        actor = new.get("updated_by") or "system"
     return DocumentChange(
         change_id=str(record["eventID"]), state=state, employee_id=str(old.get("id", "")),
         reason=reason, old=old_doc, new=new_doc, actor=str(actor),

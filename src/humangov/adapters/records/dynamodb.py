@@ -42,12 +42,14 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.naming import Naming
+from humangov.adapters.aws.provision import TTL_ATTRIBUTE
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
 from humangov.adapters.records import apply_import_in_steps, keyset, search
@@ -219,7 +221,7 @@ class DynamoDBRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         if q:
             return self._search(state, q, limit, cursor, include_synthetic)
@@ -227,8 +229,8 @@ class DynamoDBRecordStore:
             raise InvalidInput(
                 f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
                 "not available here.", field="sort")
-        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                   limit, self.supported_sorts())
+        return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
+                                   cursor, limit, self.supported_sorts())
 
     def supported_sorts(self) -> tuple[str, ...]:
         return ("name",)
@@ -312,7 +314,8 @@ class DynamoDBRecordStore:
         yield from self._by_name(state, None, 500)
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         table = self.naming.table(employee.state)
         item = _employee_item(employee)
@@ -324,6 +327,7 @@ class DynamoDBRecordStore:
         kept = {(i["pk"]["S"], i["sk"]["S"]) for i in new_entries}
         stale = [k for k in _search_keys(_employee(current)) if
                  (k["pk"]["S"], k["sk"]["S"]) not in kept] if current is not None else []
+        item["change_reason"] = {"S": reason}  # and its reason
         actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
                      "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}},
@@ -367,6 +371,23 @@ class DynamoDBRecordStore:
                                                            ":h": {"S": "H#"}})
             self._batch_delete(table, list(history))
         return employee
+
+    def set_expiry(self, state: str, employee_id: str, at: datetime | None) -> bool:
+        """Sets (or, with None, removes) the item's TTL attribute: DynamoDB deletes the item
+        some time after `at`, and the stream's REMOVE erases its document."""
+        update = (f"SET {TTL_ATTRIBUTE} = :t" if at is not None else f"REMOVE {TTL_ATTRIBUTE}")
+        kwargs: dict = {"ConditionExpression": "attribute_exists(pk)"}
+        if at is not None:
+            kwargs["ExpressionAttributeValues"] = {":t": {"N": str(int(at.timestamp()))}}
+        with translating("The records store"):
+            try:
+                self._ddb.update_item(TableName=self.naming.table(state), Key=_key(employee_id),
+                                      UpdateExpression=update, **kwargs)
+            except ClientError as exc:
+                if code(exc) in ("ConditionalCheckFailedException", "ResourceNotFoundException"):
+                    return False
+                raise
+        return True
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
         with translating("The records store"):
@@ -446,11 +467,11 @@ class DynamoDBRecordStore:
         for item in self._query_index(state, "by_name", condition, values, page_size):
             yield _employee(item)
 
-    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+    def _rows(self, state: str, include_synthetic: bool, separated: bool = False) -> keyset.Rows:
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
             keep = keyset.keeps(order, include_synthetic)
-            filtered = bool(order.role) or not include_synthetic
+            filtered = bool(order.role) or not include_synthetic or separated
             condition, values = "kind = :k", {":k": {"S": "EMP"}}
             forward = back == order.descending
             if position is not None:
@@ -458,7 +479,8 @@ class DynamoDBRecordStore:
                 values[":at"] = {"S": listing_key(*position.key[1:])}
             items = self._query_index(state, "by_name", condition, values,
                                       max(100, n) if filtered else n, ScanIndexForward=forward)
-            chosen = (e for e in map(_employee, items) if keep(e.role, e.synthetic))
+            chosen = (e for e in map(_employee, items) if keep(e.role, e.synthetic)
+                      and (e.separated_on is not None) == separated)
             return list(itertools.islice(chosen, n))
         return rows
 
@@ -591,6 +613,8 @@ def _employee_item(e: Employee) -> dict:
         "doc_size": doc.size if doc else None, "doc_sha256": doc.sha256 if doc else None,
         "created_at": to_text(e.created_at), "updated_at": to_text(e.updated_at),
         "version": e.version, "synthetic": e.synthetic, "number": e.number,
+        "separated_on": e.separated_on.isoformat() if e.separated_on else None,
+        "separation_reason": e.separation_reason,
     })
 
 
@@ -631,6 +655,8 @@ def _employee(item: dict) -> Employee:
         Decimal(v["salary"]).quantize(Decimal("0.01")), document_of(v),
         from_text(v["created_at"]), from_text(v["updated_at"]), int(v["version"]),
         bool(v.get("synthetic", False)), int(v.get("number", 0)),  # 0: stored before numbers
+        date.fromisoformat(v["separated_on"]) if v.get("separated_on") else None,
+        v.get("separation_reason"),
     )
 
 

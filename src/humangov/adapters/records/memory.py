@@ -6,7 +6,7 @@ import bisect
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 
 from humangov.adapters.clock import SystemClock
@@ -112,15 +112,15 @@ class MemoryRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         if q:
             with self._lock:
                 found = list(self._employees.get(state, {}).values())
             return search.search_in(found, q, limit=limit, cursor=cursor,
                                     include_synthetic=include_synthetic)
-        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                   limit, SORTS)
+        return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
+                                   cursor, limit, SORTS)
 
     def supported_sorts(self) -> tuple[str, ...]:
         return SORTS
@@ -139,7 +139,8 @@ class MemoryRecordStore:
         yield from snapshot
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         with self._lock:
             current = self._current(employee.state, employee.id, expected_version)
@@ -148,7 +149,7 @@ class MemoryRecordStore:
             self._history.setdefault((entry.state, entry.employee_id), []).append(entry)
         old, new = current.document, employee.document
         if old is not None and (new is None or new.key != old.key):
-            self._emit(employee, "document-replaced", old, new, entry.actor, entry.at)
+            self._emit(employee, reason, old, new, entry.actor, entry.at)
 
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
@@ -187,6 +188,12 @@ class MemoryRecordStore:
         wanted = set(keys)
         return [ref for ref in self.iter_document_refs(state) if ref[0] in wanted]
 
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]:
+        with self._lock:
+            found = [e for e in self._employees.get(state, {}).values()
+                     if e.separated_on is not None and e.separated_on <= until]
+        yield from sorted(found, key=lambda e: (e.separated_on or until, e.id))
+
     def is_referenced(self, state: str, key: str) -> bool:
         with self._lock:
             return any(
@@ -200,7 +207,7 @@ class MemoryRecordStore:
         for sort in SORTS:
             self._sorted_by.pop((state, sort), None)
 
-    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+    def _rows(self, state: str, include_synthetic: bool, separated: bool = False) -> keyset.Rows:
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
             keep = keyset.keeps(order, include_synthetic)
@@ -220,7 +227,8 @@ class MemoryRecordStore:
                                      len(ordered)) if up
                                else range(bisect.bisect_left(ordered, (key, "")) - 1, -1, -1))
                 chosen = (people[ordered[i][1]] for i in indexes)
-                return list(islice((e for e in chosen if keep(e.role, e.synthetic)), n))
+                return list(islice((e for e in chosen if keep(e.role, e.synthetic)
+                                    and (e.separated_on is not None) == separated), n))
         return rows
 
     def _sorted(self, state: str) -> list[tuple[tuple[str, str, str], str]]:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 
@@ -34,10 +35,11 @@ from humangov.ports import NAME_ORDER, SORTS, Clock, ImportBatch, Order, Page
 
 COLUMNS = (
     "id, state, first_name, last_name, role, salary_cents, doc_id, doc_key, doc_size, "
-    "doc_sha256, created_at, updated_at, version, synthetic, number"
+    "doc_sha256, created_at, updated_at, version, synthetic, number, separated_on,"
+    " separation_reason"
 )
 BULK_CACHE_KIB = 128 * 1024
-INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_EMPLOYEE = f"INSERT INTO employees ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 INSERT_HISTORY = (
     "INSERT INTO history (state, employee_id, action, actor, at, changes) VALUES (?,?,?,?,?,?)"
 )
@@ -155,12 +157,12 @@ class SqliteRecordStore:
 
     def list_employees(
         self, state: str, *, q: str | None, limit: int, cursor: str | None,
-        include_synthetic: bool = True, ordering: Order = NAME_ORDER,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         if q:
             return self._search(state, q, limit, cursor, include_synthetic)
-        return keyset.ordered_page(self._rows(state, include_synthetic), ordering, cursor,
-                                   limit, SORTS)
+        return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
+                                   cursor, limit, SORTS)
 
     def supported_sorts(self) -> tuple[str, ...]:
         return SORTS
@@ -218,7 +220,8 @@ class SqliteRecordStore:
             yield _employee(row)
 
     def update_employee(
-        self, employee: Employee, expected_version: int, entry: HistoryEntry
+        self, employee: Employee, expected_version: int, entry: HistoryEntry,
+        reason: str = "document-replaced",
     ) -> None:
         doc = employee.document
         with self._write() as conn:
@@ -226,19 +229,20 @@ class SqliteRecordStore:
             conn.exec_driver_sql(
                 "UPDATE employees SET first_name = ?, last_name = ?, role = ?, salary_cents = ?, "
                 "doc_id = ?, doc_key = ?, doc_size = ?, doc_sha256 = ?, updated_at = ?, "
-                "version = ?, synthetic = ? WHERE id = ? AND state = ? AND version = ?",
+                "version = ?, synthetic = ?, separated_on = ?, separation_reason = ? "
+                "WHERE id = ? AND state = ? AND version = ?",
                 (employee.first_name, employee.last_name, employee.role, _cents(employee.salary),
                  doc.id if doc else None, doc.key if doc else None,
                  doc.size if doc else None, doc.sha256 if doc else None,
                  to_text(employee.updated_at), employee.version, int(employee.synthetic),
-                 employee.id, employee.state, expected_version),
+                 *_separation(employee), employee.id, employee.state, expected_version),
             )
             conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
             conn.exec_driver_sql("DELETE FROM employee_search WHERE employee_id = ?",
                                  (employee.id,))
             _insert_search(conn, _search_rows(employee))
             if old is not None and (doc is None or doc.key != old.key):
-                insert_changes(conn, [new_change(employee.state, employee.id, "document-replaced",
+                insert_changes(conn, [new_change(employee.state, employee.id, reason,
                                                  old, doc, entry.actor, entry.at,
                                                  synthetic=employee.synthetic)])
 
@@ -332,6 +336,12 @@ class SqliteRecordStore:
                 ).fetchall()
         return sorted(owners)
 
+    def iter_separated(self, state: str, until: date) -> Iterator[Employee]:
+        sql = (f"SELECT {COLUMNS} FROM employees WHERE state = ? AND separated_on IS NOT NULL "
+               "AND separated_on <= ? ORDER BY separated_on")  # ix_employees_separated
+        for row in self._stream(sql, (state, until.isoformat())):
+            yield _employee(row)
+
     def is_referenced(self, state: str, key: str) -> bool:
         with self._read() as db:
             row = db.execute(
@@ -353,7 +363,7 @@ class SqliteRecordStore:
         check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
-    def _rows(self, state: str, include_synthetic: bool) -> keyset.Rows:
+    def _rows(self, state: str, include_synthetic: bool, separated: bool = False) -> keyset.Rows:
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
             params: list[object] = [state]
@@ -364,16 +374,16 @@ class SqliteRecordStore:
             params.append(n)
             sql = self._ordered_statement(order.sort, order.descending != back,
                                           position is not None, bool(order.role),
-                                          include_synthetic)
+                                          include_synthetic, separated)
             with self._read() as db:
                 return [_employee(r) for r in db.execute(sql, params).fetchall()]
         return rows
 
     def _ordered_statement(self, sort: str, descending: bool, has_position: bool,
-                           has_role: bool, include_synthetic: bool) -> str:
+                           has_role: bool, include_synthetic: bool, separated: bool) -> str:
         """One SELECT walking the sort's index from a position, either way: a row-value
         comparison on the whole key seeks, and a descending walk reads the index backwards."""
-        shape = (sort, descending, has_position, has_role, include_synthetic)
+        shape = (sort, descending, has_position, has_role, include_synthetic, separated)
         sql = self._ordered_sql.get(shape)
         if sql is None:
             key = (*SORT_COLUMNS[sort], "last_name", "first_name", "id")
@@ -385,6 +395,7 @@ class SqliteRecordStore:
                 where.append("role = ? COLLATE NOCASE")
             if not include_synthetic:
                 where.append("synthetic = 0")
+            where.append(f"separated_on IS {'NOT ' if separated else ''}NULL")
             direction = " DESC" if descending else ""
             sql = (f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)} "
                    f"ORDER BY {', '.join(k + direction for k in key)} LIMIT ?")
@@ -431,11 +442,13 @@ class SqliteRecordStore:
 
 def _employee(row: tuple) -> Employee:
     (emp_id, state, first, last, role, cents, doc_id, doc_key, doc_size, doc_sha,
-     created, updated, version, synthetic, number) = row
+     created, updated, version, synthetic, number, separated_on,
+     separation_reason) = row
     return Employee(
         emp_id, state, first, last, role, Decimal(cents).scaleb(-2),
         DocumentRef(doc_id, doc_key, doc_size, doc_sha) if doc_key is not None else None,
         from_text(created), from_text(updated), version, bool(synthetic), number,
+        date.fromisoformat(separated_on) if separated_on else None, separation_reason,
     )
 
 
@@ -480,7 +493,12 @@ def _employee_row(e: Employee) -> tuple:
         doc.id if doc else None, doc.key if doc else None,
         doc.size if doc else None, doc.sha256 if doc else None,
         to_text(e.created_at), to_text(e.updated_at), e.version, int(e.synthetic), e.number,
+        *_separation(e),
     )
+
+
+def _separation(e: Employee) -> tuple[str | None, str | None]:
+    return (e.separated_on.isoformat() if e.separated_on else None), e.separation_reason
 
 
 def _insert_search(conn: sqlalchemy.Connection, rows: list[tuple]) -> None:

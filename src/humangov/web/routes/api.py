@@ -38,6 +38,7 @@ from humangov.web.schemas import (
     EmployeeQuery,
     HistoryEntryPublic,
     IfMatch,
+    SeparationIn,
     StatePublic,
     check_employee_fields,
     employee_json,
@@ -108,7 +109,8 @@ async def list_employees(
         personnel = request.app.state.container.personnel
         ordering = query.ordering()
         page = personnel.list_employees(
-            state, q=query.q, limit=query.limit, cursor=query.cursor, ordering=ordering)
+            state, q=query.q, limit=query.limit, cursor=query.cursor, ordering=ordering,
+            separated=query.separated)
         out = {"items": [employee_json(e) for e in page.items], "next_cursor": page.next_cursor,
                "prev_cursor": page.prev_cursor}
         if query.total and not query.q:
@@ -204,6 +206,28 @@ async def delete_employee(
         parse_if_match(if_match),
     )
     return Response(status_code=204)
+
+
+@router.post(
+    "/states/{code}/employees/{employee_id}/separation",
+    response_model=EmployeePublic,
+    responses={200: AN_EMPLOYEE, **WRITE_PROBLEMS, **STALE, **problems(400, 409)},
+)
+async def separate_employee(
+    separation: SeparationIn,
+    state: TenantWrite,
+    employee_id: EmployeeId,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+):
+    """Mark the employee separated (`separated_on`, `reason`): out of the default list,
+    history kept, and under the state's retention schedule from then on."""
+    employee = await run_in_threadpool(
+        container.personnel.separate_employee, state, employee_id, separation.separated_on,
+        separation.reason, principal.actor, parse_if_match(if_match),
+    )
+    return _employee(employee)
 
 
 @router.put(

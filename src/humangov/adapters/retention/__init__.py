@@ -1,0 +1,1 @@
+"""RetentionSchedules adapters: SQLite (embedded) and DynamoDB (the platform table)."""

@@ -1,0 +1,1 @@
+"""Retention: separated employees ' records and documents kept for a period, then erased."""
