@@ -15,7 +15,7 @@ from humangov.domain.errors import InvalidInput
 from humangov.domain.requests import ErasureRequest
 from humangov.erasure_requests.service import MAX_TEXT, as_json
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
-from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS
+from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
 from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasure requests"])
@@ -65,7 +65,7 @@ def _out(r: ErasureRequest) -> RequestOut:
 
 
 @api_router.get("/states/{code}/erasure-requests", response_model=RequestList,
-                responses=READ_PROBLEMS)
+                responses={**READ_PROBLEMS, **problems(403)})
 def list_requests(state: TenantRead, principal: PrincipalDep,
                   container: ContainerDep) -> RequestList:
     """The state's erasure requests, newest first, kept 24 months after they close."""
@@ -74,7 +74,7 @@ def list_requests(state: TenantRead, principal: PrincipalDep,
 
 
 @api_router.post("/states/{code}/erasure-requests", response_model=RequestOut,
-                 status_code=201, responses=WRITE_PROBLEMS)
+                 status_code=201, responses={**WRITE_PROBLEMS, **problems(400)})
 def file_request(body: RequestIn, state: TenantRead, principal: PrincipalDep,
                  container: ContainerDep) -> JSONResponse:
     """File a request: the records it concerns are deleted and their documents erased with
@@ -88,7 +88,7 @@ def file_request(body: RequestIn, state: TenantRead, principal: PrincipalDep,
 
 
 @api_router.get("/states/{code}/erasure-requests/{request_id}", response_model=RequestOut,
-                responses=READ_PROBLEMS)
+                responses={**READ_PROBLEMS, **problems(403)})
 def get_request(request_id: str, state: TenantRead, principal: PrincipalDep,
                 container: ContainerDep) -> RequestOut:
     return _out(container.requests.get(principal, state, request_id))
