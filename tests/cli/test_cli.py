@@ -61,6 +61,8 @@ ARGUMENTS = {
     "legacy attach": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
     "legacy list": [], "legacy detach": ["--state", "CA"],
     "adopt": ["--state", "CA", "--legacy-table", "t", "--legacy-bucket", "b"],
+    "holds list": ["--state", "CA"], "holds add": ["--state", "CA", "--matter", "m"],
+    "holds release": ["x", "--state", "CA"],
 }
 
 

@@ -44,7 +44,13 @@ import orjson
 from humangov.adapters.aws.changes import change_from_record
 from humangov.adapters.aws.naming import table_from_arn
 from humangov.domain.erasure import DocumentChange, Receipt
-from humangov.domain.errors import ErasureRefused, HumanGovError, StorageUnavailable
+from humangov.domain.errors import (
+    ErasureHeld,
+    ErasureRefused,
+    HumanGovError,
+    StorageUnavailable,
+)
+from humangov.domain.holds import held_reason
 from humangov.erasure.erase import erase
 from humangov.erasure.plan import plan
 
@@ -95,7 +101,11 @@ def handle_record(raw: dict, runtime: StreamRuntime) -> list[Receipt]:
     change = change_from_record(raw, state)
     if change is None:
         return []
-    receipts = erase(state, plan(change), change, blobs=runtime.blobs,
+    keys = plan(change)
+    hold = runtime.is_held(state, change.employee_id or None) if keys else None
+    if hold is not None:
+        raise ErasureHeld(held_reason(hold))
+    receipts = erase(state, keys, change, blobs=runtime.blobs,
                      is_referenced=runtime.records.is_referenced, ledger=runtime.ledger,
                      clock=runtime.clock)
     _log(receipts, state, event_id)
@@ -182,11 +192,17 @@ def _run_in_order(group: list[dict], runtime: StreamRuntime) -> Outcome:
     return outcome
 
 
-def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | None:
-    """Done (erased, or nothing to erase), parked as a dead letter, or None: to retry."""
+def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "held", "parked"] | None:
+    """Done (erased, or nothing to erase), held (a legal hold keeps it), parked as a dead
+    letter, or None: to retry."""
     try:
         handle_record(raw, runtime)
         return "done"
+    except ErasureHeld as exc:
+        if not _legacy(raw, runtime):
+            return _park_held(raw, runtime, exc.detail)
+        # An earlier application's record is parked without its key: a dead letter.
+        error, refused = f"{type(exc).__name__}: {exc.detail}", True
     except Exception as exc:  # any failure is counted, retried, then parked
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
         refused = isinstance(exc, ErasureRefused)
@@ -210,6 +226,24 @@ def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | No
     if new:  # a redelivery of a parked record is no second failure to alarm on
         emit_dead_letter_metric(change.state, event_id, runtime.clock.now().timestamp())
     return "parked"
+
+
+def _legacy(raw: dict, runtime: StreamRuntime) -> bool:
+    return table_from_arn(raw.get("eventSourceARN") or "") in runtime.legacy
+
+
+def _park_held(raw: dict, runtime: StreamRuntime, reason: str) -> Literal["held"] | None:
+    """Keep a held erasure's change in the dead-letter table as `held` (not a dead letter:
+    no alarm), for `serve`'s worker to erase once the hold is released; None when the table
+    fails: the mapping retries."""
+    change = dead_change(raw, runtime)
+    try:
+        runtime.dead_letters.park_held(change, f"held: {reason}")
+    except Exception:
+        log.exception("could not keep the held stream record %s", raw.get("eventID", "?"))
+        return None
+    log.info("stream record %s waits for a legal hold: %s", raw.get("eventID"), reason)
+    return "held"
 
 
 def emit_dead_letter_metric(state: str, event_id: str, at: float) -> None:

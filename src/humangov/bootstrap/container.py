@@ -15,6 +15,7 @@ from humangov.domain.errors import StorageUnavailable
 from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
 from humangov.erasure.sweep import StoreOpener
+from humangov.holds.service import Holds
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,
@@ -23,6 +24,7 @@ from humangov.ports import (
     Clock,
     EarlierApplications,
     ErasureOutbox,
+    HoldStore,
     Ledger,
     RecordStore,
 )
@@ -40,6 +42,7 @@ class Container:
     outbox: ErasureOutbox
     ledger: Ledger
     audit_log: AuditLog
+    hold_store: HoldStore
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -49,6 +52,7 @@ class Container:
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
     audit: Audit = field(init=False)
+    holds: Holds = field(init=False)
     erasures: Erasures = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -66,9 +70,13 @@ class Container:
         )
         # A user disabled, removed or given another role is signed out everywhere at once.
         self.accounts.user_listeners.append(self._sign_out)
+        # Releasing a hold queues its erasures again: the worker is woken as after a delete.
+        self.holds = Holds(self.hold_store, self.records, self.blobs, self.outbox, self.audit,
+                           self.clock, released=self.changed)
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
+            is_held=self.holds.held, holds_of=self.hold_store.list_holds,
         )
 
     def changed(self) -> None:

@@ -11,6 +11,7 @@ from humangov.adapters.accounts.sqlite import SqliteAccountStore
 from humangov.adapters.audit.sqlite import SqliteAuditLog
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure.sqlite import SqliteLedger, SqliteOutbox
+from humangov.adapters.holds.sqlite import SqliteHoldStore
 from humangov.adapters.records.sqlite import SqliteRecordStore
 from humangov.adapters.sql import open_database
 from humangov.bootstrap.container import Container
@@ -48,6 +49,7 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         outbox=SqliteOutbox(engine, clock),
         ledger=SqliteLedger(engine),
         audit_log=SqliteAuditLog(engine),
+        hold_store=SqliteHoldStore(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
         on_close=engine.dispose,
     )

@@ -22,10 +22,13 @@ USER_REMOVED = "user.removed"
 TOKEN_CREATED = "token.created"
 TOKEN_FIRST_USED = "token.first-used"
 TOKEN_REVOKED = "token.revoked"
+HOLD_PLACED = "hold.placed"
+HOLD_RELEASED = "hold.released"
 
 KINDS = (
     LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, SESSION_ENDED, USER_ADDED, USER_CHANGED,
     USER_DISABLED, USER_REMOVED, TOKEN_CREATED, TOKEN_FIRST_USED, TOKEN_REVOKED,
+    HOLD_PLACED, HOLD_RELEASED,
 )
 
 ANONYMOUS = "anonymous"  # the actor of a failed or throttled login: nobody is known yet

@@ -73,3 +73,10 @@ class ErasureRefused(HumanGovError):
     a legal hold, access denied): the erasure is a dead letter at once, for a person to act on."""
 
     title = "Erasure refused"
+
+
+class ErasureHeld(ErasureRefused):
+    """The store keeps the object under a legal hold (S3 Object Lock): the erasure waits as
+    `held` until the hold is lifted, rather than failing."""
+
+    title = "Erasure held"
