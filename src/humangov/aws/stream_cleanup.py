@@ -23,11 +23,15 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.
 handler counts each record's failures itself, by eventID, in the dead-letter table. When a
 record has failed `max_attempts` times (HUMANGOV_ERASURE_MAX_ATTEMPTS, set below the
 mapping's retry limit so the count is reached before the mapping gives up), or at once on a
-refusal retrying cannot lift (`ErasureRefused`: Object Lock, a legal hold), it is parked as
+refusal retrying cannot lift (`ErasureRefused`: Object Lock retention), it is parked as
 a dead letter with its decoded change, attempts and last error, in the same store and format
 the local `stream-worker` and `humangov erasure dead-letters` / `retry` / the compliance
 report use, and reported done so the shard moves on. The SQS on-failure queue is left for
 invocations that never got this far (a timeout, a crash): see `dead_letter_queue`.
+
+**Legal holds.** A record whose employee a legal hold covers (or whose document S3 keeps
+under an Object Lock legal hold) is no failure: its change is kept in the same table with
+status `held`, reported done, and erased by `serve`'s worker once the hold is released.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ class StorageFull(HumanGovError):
 
 class ErasureRefused(HumanGovError):
     """The store kept the object and retrying will not change that (S3 Object Lock retention,
-    a legal hold, access denied): the erasure is a dead letter at once, for a person to act on."""
+    access denied): the erasure is a dead letter at once, for a person to act on. A legal hold
+    is `ErasureHeld`, a wait rather than a failure."""
 
     title = "Erasure refused"
 

@@ -149,8 +149,8 @@ class ErasureWorker:
     def _fail(self, intent: ErasureIntent, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
         now = self.clock.now()
-        # A refusal that retrying cannot lift (a retention period, a legal hold) waits for a
-        # person at once rather than after every backoff.
+        # A refusal that retrying cannot lift (a retention period) waits for a person at once
+        # rather than after every backoff.
         if (now - intent.retrying_since >= self.settings.erasure_retry_for
                 or isinstance(exc, ErasureRefused)):
             log.error("erasure intent %s is a dead letter after %d attempts since %s: %s",
