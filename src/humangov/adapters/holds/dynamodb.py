@@ -16,6 +16,8 @@ from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.holds import Hold
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
     from humangov.adapters.aws.clients import AwsClients
 
 PARTITION = "HOLD"
@@ -25,23 +27,27 @@ class DynamoDBHoldStore:
     def __init__(self, clients: AwsClients, table: str) -> None:
         self.clients, self.table = clients, table
 
+    @property
+    def _ddb(self) -> DynamoDBClient:
+        return self.clients.dynamodb
+
     def add_hold(self, hold: Hold) -> None:
         with translating("The legal holds"):
-            self.clients.dynamodb.put_item(TableName=self.table, Item=to_item({
+            self._ddb.put_item(TableName=self.table, Item=to_item({
                 "pk": PARTITION, "sk": hold.id, "state": hold.state, "matter": hold.matter,
                 "employee_ids": list(hold.employee_ids), "placed_by": hold.placed_by,
                 "placed_at": to_text(hold.placed_at)}))
 
     def get_hold(self, hold_id: str) -> Hold | None:
         with translating("The legal holds"):
-            got = self.clients.dynamodb.get_item(TableName=self.table, ConsistentRead=True,
+            got = self._ddb.get_item(TableName=self.table, ConsistentRead=True,
                                                  Key=_key(hold_id))
         return _hold(from_item(got["Item"])) if "Item" in got else None
 
     def list_holds(self, state: str | None = None) -> list[Hold]:
         with translating("The legal holds"):
             holds = [_hold(from_item(i)) for i in query_all(
-                self.clients.dynamodb, TableName=self.table, ConsistentRead=True,
+                self._ddb, TableName=self.table, ConsistentRead=True,
                 KeyConditionExpression="pk = :p",
                 ExpressionAttributeValues={":p": {"S": PARTITION}})]
         return sorted((h for h in holds if state in (None, h.state)),
@@ -50,7 +56,7 @@ class DynamoDBHoldStore:
     def release_hold(self, hold_id: str, by: str, at: datetime) -> bool:
         with translating("The legal holds"):
             try:
-                self.clients.dynamodb.update_item(
+                self._ddb.update_item(
                     TableName=self.table, Key=_key(hold_id),
                     UpdateExpression="SET released_by = :b, released_at = :a",
                     ConditionExpression=("attribute_exists(pk) "

@@ -20,7 +20,7 @@ from humangov.web.deps import (
     render,
     require_csrf,
 )
-from humangov.web.openapi import READ_PROBLEMS
+from humangov.web.openapi import WRITE_PROBLEMS
 from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
 
 api_router = APIRouter(prefix="/api/v1", tags=["legal holds"])
@@ -68,7 +68,7 @@ class NewHold(BaseModel):
         "The employees to hold; empty holds the whole state."))] = []
 
 
-@api_router.get("/states/{code}/holds", response_model=HoldList, responses=READ_PROBLEMS)
+@api_router.get("/states/{code}/holds", response_model=HoldList, responses=WRITE_PROBLEMS)
 def list_holds(state: TenantRead, principal: PrincipalDep, container: ContainerDep) -> HoldList:
     """The state's legal holds, in force and released, oldest first (state admins)."""
     holds = container.holds.list(principal, state)
@@ -78,7 +78,7 @@ def list_holds(state: TenantRead, principal: PrincipalDep, container: ContainerD
 
 
 @api_router.post("/states/{code}/holds", status_code=201, response_model=HoldPublic,
-                 responses=READ_PROBLEMS)
+                 responses=WRITE_PROBLEMS)
 def place_hold(body: NewHold, request: Request, state: TenantRead, principal: PrincipalDep,
                container: ContainerDep) -> HoldPublic:
     """Place a legal hold: nothing it covers is erased until it is released."""
@@ -87,14 +87,14 @@ def place_hold(body: NewHold, request: Request, state: TenantRead, principal: Pr
 
 
 @api_router.get("/states/{code}/holds/{hold_id}", response_model=HoldPublic,
-                responses=READ_PROBLEMS)
+                responses=WRITE_PROBLEMS)
 def get_hold(hold_id: str, state: TenantRead, principal: PrincipalDep,
              container: ContainerDep) -> HoldPublic:
     return HoldPublic.of(container.holds.get(principal, state, hold_id))
 
 
 @api_router.post("/states/{code}/holds/{hold_id}/release", response_model=HoldPublic,
-                 responses=READ_PROBLEMS)
+                 responses=WRITE_PROBLEMS)
 def release_hold(hold_id: str, request: Request, state: TenantRead, principal: PrincipalDep,
                  container: ContainerDep) -> HoldPublic:
     """Release a legal hold: the erasures it kept waiting proceed, with their receipts."""
