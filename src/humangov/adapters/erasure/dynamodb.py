@@ -266,8 +266,11 @@ class DynamoDBDeadLetters:
                          {":e": error[:MAX_ERROR], ":n": to_text(next_attempt_at)})
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
         return [_intent(v) for v in self._intents()
-                if v["status"] == "dead" and state in (None, v["state"])]
+                if v["status"] == status and state in (None, v["state"])]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
         now = to_text(self._now())
@@ -297,8 +300,7 @@ class DynamoDBDeadLetters:
                      {":held": "held", ":e": reason[:MAX_ERROR]})
 
     def held(self, state: str | None = None) -> list[ErasureIntent]:
-        return [_intent(v) for v in self._intents()
-                if v["status"] == "held" and state in (None, v["state"])]
+        return self._with_status("held", state)
 
     def release_held(self, state: str) -> int:
         now = to_text(self._now())

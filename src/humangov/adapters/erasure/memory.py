@@ -109,9 +109,12 @@ class MemoryOutbox:
             row.claimed_by = row.claimed_until = None
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
         with self._lock:
             return [r.intent for r in sorted(self._rows.values(), key=lambda r: r.intent.id)
-                    if r.intent.status == "dead" and state in (None, r.intent.change.state)]
+                    if r.intent.status == status and state in (None, r.intent.change.state)]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
         now = self._now()
@@ -144,9 +147,7 @@ class MemoryOutbox:
             row.claimed_by = row.claimed_until = None
 
     def held(self, state: str | None = None) -> list[ErasureIntent]:
-        with self._lock:
-            return [r.intent for r in sorted(self._rows.values(), key=lambda r: r.intent.id)
-                    if r.intent.status == "held" and state in (None, r.intent.change.state)]
+        return self._with_status("held", state)
 
     def release_held(self, state: str) -> int:
         now = self._now()

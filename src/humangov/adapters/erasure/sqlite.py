@@ -105,7 +105,10 @@ class SqliteOutbox:
             ).values(**values))
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
-        query = sa.select(outbox).where(outbox.c.status == "dead").order_by(outbox.c.id)
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
+        query = sa.select(outbox).where(outbox.c.status == status).order_by(outbox.c.id)
         if state is not None:
             query = query.where(outbox.c.state == state)
         with reading(self.engine) as conn:
@@ -130,11 +133,7 @@ class SqliteOutbox:
                 claimed_until=None))
 
     def held(self, state: str | None = None) -> list[ErasureIntent]:
-        query = sa.select(outbox).where(outbox.c.status == "held").order_by(outbox.c.id)
-        if state is not None:
-            query = query.where(outbox.c.state == state)
-        with reading(self.engine) as conn:
-            return [_intent(r) for r in conn.execute(query).mappings()]
+        return self._with_status("held", state)
 
     def release_held(self, state: str) -> int:
         # Due at once; the worker asks again whether a hold covers each (another may).
