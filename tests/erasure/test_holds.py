@@ -11,7 +11,7 @@ import pytest
 
 from humangov.bootstrap import bootstrap
 from humangov.domain.auth import Principal
-from humangov.domain.errors import Forbidden, InvalidInput, NotFound
+from humangov.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from humangov.domain.holds import Hold
 from humangov.domain.model import DocumentRef
 from humangov.erasure.metrics import ErasureCollector
@@ -188,7 +188,7 @@ def test_who_may_place_and_release_holds(c):
     with pytest.raises(NotFound):
         c.holds.release(COUNSEL, "TX", hold.id)
     c.holds.release(COUNSEL, "CA", hold.id)
-    with pytest.raises(InvalidInput, match="released"):
+    with pytest.raises(Conflict, match="released"):
         c.holds.release(COUNSEL, "CA", hold.id)
 
 

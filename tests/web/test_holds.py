@@ -69,7 +69,7 @@ def test_the_api_places_reads_and_releases_a_whole_state_hold(users, web_contain
     r = api.post(f"/api/v1/states/TX/holds/{hold['id']}/release", headers=token)
     assert r.status_code == 200 and r.json()["released_by"] == "user:admin@example.gov"
     r = api.post(f"/api/v1/states/TX/holds/{hold['id']}/release", headers=token)
-    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
     assert api.post("/api/v1/states/TX/holds", json={"matter": ""},
                     headers=token).status_code == 422
 

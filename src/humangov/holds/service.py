@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from humangov.audit.service import Audit
 from humangov.domain.audit import HOLD_PLACED, HOLD_RELEASED
 from humangov.domain.auth import Principal
-from humangov.domain.errors import InvalidInput, NotFound
+from humangov.domain.errors import Conflict, InvalidInput, NotFound
 from humangov.domain.holds import Hold, IsHeld
 from humangov.erasure.plan import plan
 from humangov.ports import BlobStore, Clock, ErasureOutbox, HoldStore, LegalHolds, RecordStore
@@ -89,8 +89,8 @@ class Holds:
         """Release the hold; the erasures it kept waiting proceed (unless another keeps them)."""
         hold = self.get(by, state, hold_id)
         if not hold.active:
-            raise InvalidInput(f"The legal hold {hold_id} was released by {hold.released_by} "
-                               "already.")
+            raise Conflict(f"The legal hold {hold_id} was released by {hold.released_by} "
+                           "already.")
         self.store.release_hold(hold_id, by.actor, self.clock.now())
         unlocked = self._set_store_holds(hold, on=False)
         queued = self.outbox.release_held(state)

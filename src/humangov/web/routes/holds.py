@@ -20,7 +20,7 @@ from humangov.web.deps import (
     render,
     require_csrf,
 )
-from humangov.web.openapi import WRITE_PROBLEMS
+from humangov.web.openapi import WRITE_PROBLEMS, problems
 from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
 
 api_router = APIRouter(prefix="/api/v1", tags=["legal holds"])
@@ -78,7 +78,7 @@ def list_holds(state: TenantRead, principal: PrincipalDep, container: ContainerD
 
 
 @api_router.post("/states/{code}/holds", status_code=201, response_model=HoldPublic,
-                 responses=WRITE_PROBLEMS)
+                 responses=problems(400, 401, 403, 404, 422, 503))
 def place_hold(body: NewHold, request: Request, state: TenantRead, principal: PrincipalDep,
                container: ContainerDep) -> HoldPublic:
     """Place a legal hold: nothing it covers is erased until it is released."""
@@ -94,7 +94,7 @@ def get_hold(hold_id: str, state: TenantRead, principal: PrincipalDep,
 
 
 @api_router.post("/states/{code}/holds/{hold_id}/release", response_model=HoldPublic,
-                 responses=WRITE_PROBLEMS)
+                 responses=problems(401, 403, 404, 409, 422, 503))
 def release_hold(hold_id: str, request: Request, state: TenantRead, principal: PrincipalDep,
                  container: ContainerDep) -> HoldPublic:
     """Release a legal hold: the erasures it kept waiting proceed, with their receipts."""
@@ -126,7 +126,7 @@ async def place_hold_form(request: Request, state: TenantRead, principal: Princi
     try:
         hold = await run_in_threadpool(container.holds.place, principal, state,
                                        values["matter"], ids, client=client_address(request))
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # shown next to the field
         status, errors = form_error(exc)
         return _page(request, state, principal, container, status=status, errors=errors,
                      values=values)
