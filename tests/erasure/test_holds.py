@@ -180,7 +180,7 @@ def test_who_may_place_and_release_holds(c):
         c.holds.place(Principal("user:ed", "editor", "CA"), "CA", "Doe", [e.id])
     with pytest.raises(NotFound):  # another state's: as if it did not exist
         c.holds.place(Principal("user:tx", "state-admin", "TX"), "CA", "Doe", [e.id])
-    with pytest.raises(InvalidInput, match="No employee nobody in CA"):
+    with pytest.raises(NotFound, match="No employee nobody in CA"):
         c.holds.place(COUNSEL, "CA", "Doe", ["nobody"])
     with pytest.raises(InvalidInput, match="matter"):
         c.holds.place(COUNSEL, "CA", "  ", [e.id])

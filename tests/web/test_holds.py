@@ -46,7 +46,7 @@ def test_a_state_admin_places_a_hold_sees_the_waiting_erasure_and_releases_it(
 
 def test_the_hold_form_shows_what_is_wrong_next_to_the_field(users):
     r = form_post(users.ca_state_admin, HOLDS, HOLDS, matter="Doe", employee_ids="nobody")
-    assert r.status_code == 422 and "No employee nobody in CA" in r.text
+    assert r.status_code == 404 and "No employee nobody in CA" in r.text
 
 
 def test_only_state_admins_and_platform_admins_see_or_place_holds(users):

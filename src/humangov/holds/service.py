@@ -74,8 +74,8 @@ class Holds:
             raise InvalidInput("An employee id is at most 64 characters.", field="employee_ids")
         unknown = [i for i in ids if self.records.get_employee(state, i) is None]
         if unknown:
-            raise InvalidInput(f"No employee {', '.join(unknown[:5])} in {state}.",
-                               field="employee_ids")
+            raise NotFound(f"No employee {', '.join(unknown[:5])} in {state}.",
+                           field="employee_ids")
         hold = Hold(id=uuid.uuid4().hex[:12], state=state, matter=matter, employee_ids=ids,
                     placed_by=by.actor, placed_at=self.clock.now())
         self.store.add_hold(hold)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from humangov.domain.errors import InvalidInput
+from humangov.domain.errors import InvalidInput, NotFound
 from humangov.domain.holds import Hold
 from humangov.erasure.report import holds_section
 from humangov.web.deps import (
@@ -63,8 +63,9 @@ class HoldList(BaseModel):
 
 
 class NewHold(BaseModel):
-    matter: Annotated[str, Field(min_length=1, max_length=200)]
-    employee_ids: Annotated[list[str], Field(max_length=1000, description=(
+    matter: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    employee_ids: Annotated[list[Annotated[str, Field(max_length=64)]], Field(
+        max_length=1000, description=(
         "The employees to hold; empty holds the whole state."))] = []
 
 
@@ -126,7 +127,7 @@ async def place_hold_form(request: Request, state: TenantRead, principal: Princi
     try:
         hold = await run_in_threadpool(container.holds.place, principal, state,
                                        values["matter"], ids, client=client_address(request))
-    except InvalidInput as exc:  # shown next to the field
+    except (InvalidInput, NotFound) as exc:  # shown next to the field
         status, errors = form_error(exc)
         return _page(request, state, principal, container, status=status, errors=errors,
                      values=values)
