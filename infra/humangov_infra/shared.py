@@ -381,9 +381,9 @@ class SharedStack(Stack):
         # At start-up the runtime describes the shared tables (creating them when missing,
         # which under CDK they never are: it has no CreateTable).
         role.add_to_policy(iam.PolicyStatement(
-            sid="Platform",  # states registry, users, tokens
+            sid="Platform",  # states registry, users, tokens, legal holds (released: Update)
             actions=["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
-                     "dynamodb:DeleteItem", "dynamodb:Query"],
+                     "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
             resources=[self.platform.table_arn],
         ))
         role.add_to_policy(iam.PolicyStatement(
@@ -406,7 +406,9 @@ class SharedStack(Stack):
         role.add_to_policy(iam.PolicyStatement(
             sid="StateDocuments",  # upload (multipart too), download, erase every version
             actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                     "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                     "s3:DeleteObject", "s3:DeleteObjectVersion",
+                     # a legal hold sets and lifts Object Lock legal holds on its documents
+                     "s3:PutObjectLegalHold", "s3:GetObjectLegalHold"],
             resources=[f"{bucket_arn}/*"], conditions=own_account,
         ))
         role.add_to_policy(iam.PolicyStatement(
@@ -417,7 +419,8 @@ class SharedStack(Stack):
             # GetBucketTagging reads the bucket's identity tag (humangov:state), without which
             # erasure, the sweep and uploads refuse the bucket.
             sid="ListStateDocuments",
-            actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging"],
+            actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketTagging",
+                     "s3:GetBucketObjectLockConfiguration"],  # does a hold lock objects?
             resources=[bucket_arn], conditions=own_account,
         ))
         printed_table = (f"arn:<AWS::Partition>:dynamodb:{self.config.region}:<AWS::AccountId>"

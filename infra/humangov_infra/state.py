@@ -194,6 +194,16 @@ class StateStack(Stack):
             sid="DeadLetters",
             actions=["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
             resources=[shared_table_arn(config, config.dead_letter_table)]))
+        # Legal holds: before an erasure the state's holds are read (a Query of the platform
+        # table's HOLD partition alone), and a version S3 refused to erase is asked whether a
+        # legal hold keeps it (then the erasure waits as held instead of failing).
+        role.add_to_policy(iam.PolicyStatement(
+            sid="LegalHolds", actions=["dynamodb:Query"],
+            resources=[shared_table_arn(config, config.platform_table)],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["HOLD"]}}))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="ReadLegalHolds", actions=["s3:GetObjectLegalHold"],
+            resources=[self.bucket.arn_for_objects("*")]))
         function = lambda_.Function(
             self, "Erasure",
             runtime=packaging.RUNTIME,
@@ -211,6 +221,7 @@ class StateStack(Stack):
                 "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
                 "HUMANGOV_AWS_LEDGER_TABLE": config.ledger_table,
                 "HUMANGOV_AWS_DEAD_LETTER_TABLE": config.dead_letter_table,
+                "HUMANGOV_AWS_PLATFORM_TABLE": config.platform_table,  # its legal holds
                 # Below the mapping's 1 + RETRY_ATTEMPTS deliveries, so the handler parks a
                 # failing record itself; the deliveries left cover runs that never got to
                 # count (a timeout, a crash), which the on-failure queue then catches.

@@ -14,6 +14,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 from humangov.domain.audit import AuditEvent
 from humangov.domain.auth import ApiToken, LoginSession, User
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
+from humangov.domain.holds import Hold
 from humangov.domain.model import Employee, HistoryEntry
 from humangov.domain.requests import ErasureRequest
 from humangov.domain.retention import Schedule
@@ -241,6 +242,16 @@ class StateSpaces(Protocol):
 
 
 @runtime_checkable
+class LegalHolds(Protocol):
+    """A blob store that can keep objects under a legal hold of its own (S3 Object Lock), so
+    that not even a direct delete removes them while a matter is open."""
+
+    def set_legal_holds(self, state: str, keys: Iterable[str], on: bool) -> int: ...
+    # ^ sets or lifts the hold on every version of `keys`; returns how many versions it set,
+    #   0 where the state's space has no such lock (a bucket without Object Lock)
+
+
+@runtime_checkable
 class FreeSpace(Protocol):
     """A blob store on a local disk, whose free space readiness watches."""
 
@@ -266,7 +277,21 @@ class ErasureOutbox(Protocol):
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]: ...
     def retry_dead(self, intent_id: int | None = None) -> int: ...  # opens a new retry window
     def pending_count(self, state: str | None = None) -> int: ...
-    def counts(self, state: str | None = None) -> dict[str, int]: ...  # pending, done, dead
+    def counts(self, state: str | None = None) -> dict[str, int]: ...  # pending, done, dead (held)
+    def hold(self, intent_id: int, worker: str, reason: str) -> None: ...
+    # ^ the worker's claimed intent waits, status `held`, until `release_held`
+    def held(self, state: str | None = None) -> list[ErasureIntent]: ...
+    def release_held(self, state: str) -> int: ...  # the state's held intents are due again
+
+
+class HoldStore(Protocol):
+    """Legal holds, kept after release as the record of the matter."""
+
+    def add_hold(self, hold: Hold) -> None: ...
+    def get_hold(self, hold_id: str) -> Hold | None: ...
+    def list_holds(self, state: str | None = None) -> list[Hold]: ...  # oldest first
+    def release_hold(self, hold_id: str, by: str, at: datetime) -> bool: ...
+    # ^ False if there is none, or it was released already
 
 
 class Ledger(Protocol):

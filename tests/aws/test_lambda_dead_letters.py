@@ -4,6 +4,7 @@ that `humangov erasure dead-letters`, `retry` and the compliance report read."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -34,11 +35,13 @@ def removal_event(clients) -> dict:
                         if r["eventName"] == "REMOVE"]}
 
 
-def held(clients, key: str) -> str:
-    """Put `key`'s one version under an Object Lock legal hold; returns the version."""
+def retained(clients, key: str, until: datetime) -> str:
+    """Put `key`'s one version under Object Lock retention until `until`; returns the version.
+    (A legal hold is no failure but a wait: see test_legal_holds.)"""
     [version] = clients.s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]
-    clients.s3.put_object_legal_hold(Bucket=BUCKET, Key=key, VersionId=version["VersionId"],
-                                     LegalHold={"Status": "ON"})
+    clients.s3.put_object_retention(
+        Bucket=BUCKET, Key=key, VersionId=version["VersionId"], BypassGovernanceRetention=True,
+        Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until})
     return version["VersionId"]
 
 
@@ -50,13 +53,13 @@ def humangov(settings, *args) -> list | dict:
     return orjson.loads(result.stdout)
 
 
-def test_a_legally_held_document_ends_as_one_dead_letter_counsel_sees_then_retry_erases_it(
+def test_a_retained_document_ends_as_one_dead_letter_counsel_sees_then_retry_erases_it(
         on_aws, capsys):
     settings, container, clients = on_aws
     clients.s3.put_object_lock_configuration(  # S3 allows it on an empty versioned bucket
         Bucket=BUCKET, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
     e = stored_employee(container)
-    version = held(clients, e.document.key)
+    retained(clients, e.document.key, datetime(2100, 1, 1, tzinfo=UTC))
     container.records.delete_employee("CA", e.id, "alice")
     event = removal_event(clients)
     runtime = lambda_runtime(settings, clients)
@@ -80,9 +83,8 @@ def test_a_legally_held_document_ends_as_one_dead_letter_counsel_sees_then_retry
     assert [d["key"] for d in report["dead_letters"]] == [e.document.key]
     assert (report["pending_intents"], report["receipts"]) == (0, [])
 
-    # WHEN the hold is lifted, the stream is gone and the dead letter is retried
-    clients.s3.put_object_legal_hold(Bucket=BUCKET, Key=e.document.key, VersionId=version,
-                                     LegalHold={"Status": "OFF"})
+    # WHEN the retention is lifted, the stream is gone and the dead letter is retried
+    retained(clients, e.document.key, datetime(2000, 1, 1, tzinfo=UTC))
     clients.dynamodb.update_table(TableName=TABLE,
                                   StreamSpecification={"StreamEnabled": False})
     result = CliRunner().invoke(app, ["erasure", "retry", str(dead[0]["id"])], env={

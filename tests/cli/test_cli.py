@@ -69,6 +69,8 @@ ARGUMENTS = {
     "requests file": ["--state", "CA", "--subject", "Ada", "--basis", "CCPA", "--due",
                       "2026-03-31"],
     "requests check": [],
+    "holds list": ["--state", "CA"], "holds add": ["--state", "CA", "--matter", "m"],
+    "holds release": ["x", "--state", "CA"],
 }
 
 

@@ -74,7 +74,8 @@ def test_an_erasure_failing_for_a_day_is_a_dead_letter_and_a_retry_opens_a_new_d
     assert "unreachable" in dead.last_error and dead.attempts > 5
     assert real.exists("CA", emp.document.key)
     metrics = {m.name: m.samples[0].value for m in ErasureCollector(world.outbox).collect()}
-    assert metrics == {"humangov_erasure_pending": 0, "humangov_erasure_dead_letters": 1}
+    assert metrics == {"humangov_erasure_pending": 0, "humangov_erasure_dead_letters": 1,
+                       "humangov_erasure_held": 0}
     # WHEN it is retried while storage is still down THEN it retries again for a new window
     assert world.outbox.retry_dead() == 1
     assert world.run_once() == 1

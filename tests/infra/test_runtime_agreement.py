@@ -47,13 +47,17 @@ ACTIONS = {
     "s3.ListObjectVersions": {"s3:ListBucketVersions"},
     "s3.GetBucketTagging": {"s3:GetBucketTagging"},
     "s3.DeleteObjects": {"s3:DeleteObject", "s3:DeleteObjectVersion"},
+    "s3.PutObjectLegalHold": {"s3:PutObjectLegalHold"},
+    "s3.GetObjectLegalHold": {"s3:GetObjectLegalHold"},
+    "s3.GetObjectLockConfiguration": {"s3:GetBucketObjectLockConfiguration"},
 }
 # Calls in the app's adapters the CDK deployment deliberately does not allow.
 NOT_GRANTED = {
     "s3.DeleteBucket": "S3BlobStore.drop_state; CDK retains buckets, operators delete them",
 }
 APP_ADAPTERS = ["adapters/records/dynamodb.py", "adapters/accounts/dynamodb.py",
-                "adapters/erasure/dynamodb.py", "adapters/blobs/s3.py"]
+                "adapters/erasure/dynamodb.py", "adapters/blobs/s3.py",
+                "adapters/holds/dynamodb.py"]
 
 
 def _statements(template_json: dict, role_prefix: str) -> list[dict]:

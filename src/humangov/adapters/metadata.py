@@ -249,3 +249,18 @@ erasure_requests = Table(
     Column("data", Text, nullable=False),
     Index("ix_erasure_requests_state", "state", "filed_at"),
 )
+
+# Legal holds, kept after release as the record of the matter. `employee_ids` is a JSON list;
+# empty holds the whole state.
+legal_holds = Table(
+    "legal_holds", metadata,
+    Column("id", Text, primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("matter", Text, nullable=False),
+    Column("employee_ids", Text, nullable=False),
+    Column("placed_by", Text, nullable=False),
+    Column("placed_at", Text, nullable=False),
+    Column("released_by", Text),
+    Column("released_at", Text),
+    Index("ix_legal_holds_state", "state", "placed_at"),
+)

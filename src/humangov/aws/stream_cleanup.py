@@ -23,11 +23,15 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.
 handler counts each record's failures itself, by eventID, in the dead-letter table. When a
 record has failed `max_attempts` times (HUMANGOV_ERASURE_MAX_ATTEMPTS, set below the
 mapping's retry limit so the count is reached before the mapping gives up), or at once on a
-refusal retrying cannot lift (`ErasureRefused`: Object Lock, a legal hold), it is parked as
+refusal retrying cannot lift (`ErasureRefused`: Object Lock retention), it is parked as
 a dead letter with its decoded change, attempts and last error, in the same store and format
 the local `stream-worker` and `humangov erasure dead-letters` / `retry` / the compliance
 report use, and reported done so the shard moves on. The SQS on-failure queue is left for
 invocations that never got this far (a timeout, a crash): see `dead_letter_queue`.
+
+**Legal holds.** A record whose employee a legal hold covers (or whose document S3 keeps
+under an Object Lock legal hold) is no failure: its change is kept in the same table with
+status `held`, reported done, and erased by `serve`'s worker once the hold is released.
 """
 
 from __future__ import annotations
@@ -44,7 +48,13 @@ import orjson
 from humangov.adapters.aws.changes import change_from_record
 from humangov.adapters.aws.naming import table_from_arn
 from humangov.domain.erasure import DocumentChange, Receipt
-from humangov.domain.errors import ErasureRefused, HumanGovError, StorageUnavailable
+from humangov.domain.errors import (
+    ErasureHeld,
+    ErasureRefused,
+    HumanGovError,
+    StorageUnavailable,
+)
+from humangov.domain.holds import held_reason
 from humangov.erasure.erase import erase
 from humangov.erasure.plan import plan
 
@@ -95,7 +105,11 @@ def handle_record(raw: dict, runtime: StreamRuntime) -> list[Receipt]:
     change = change_from_record(raw, state)
     if change is None:
         return []
-    receipts = erase(state, plan(change), change, blobs=runtime.blobs,
+    keys = plan(change)
+    hold = runtime.is_held(state, change.employee_id or None) if keys else None
+    if hold is not None:
+        raise ErasureHeld(held_reason(hold))
+    receipts = erase(state, keys, change, blobs=runtime.blobs,
                      is_referenced=runtime.records.is_referenced, ledger=runtime.ledger,
                      clock=runtime.clock)
     _log(receipts, state, event_id)
@@ -182,11 +196,17 @@ def _run_in_order(group: list[dict], runtime: StreamRuntime) -> Outcome:
     return outcome
 
 
-def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | None:
-    """Done (erased, or nothing to erase), parked as a dead letter, or None: to retry."""
+def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "held", "parked"] | None:
+    """Done (erased, or nothing to erase), held (a legal hold keeps it), parked as a dead
+    letter, or None: to retry."""
     try:
         handle_record(raw, runtime)
         return "done"
+    except ErasureHeld as exc:
+        if not _legacy(raw, runtime):
+            return _park_held(raw, runtime, exc.detail)
+        # An earlier application's record is parked without its key: a dead letter.
+        error, refused = f"{type(exc).__name__}: {exc.detail}", True
     except Exception as exc:  # any failure is counted, retried, then parked
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
         refused = isinstance(exc, ErasureRefused)
@@ -210,6 +230,24 @@ def _settle(raw: dict, runtime: StreamRuntime) -> Literal["done", "parked"] | No
     if new:  # a redelivery of a parked record is no second failure to alarm on
         emit_dead_letter_metric(change.state, event_id, runtime.clock.now().timestamp())
     return "parked"
+
+
+def _legacy(raw: dict, runtime: StreamRuntime) -> bool:
+    return table_from_arn(raw.get("eventSourceARN") or "") in runtime.legacy
+
+
+def _park_held(raw: dict, runtime: StreamRuntime, reason: str) -> Literal["held"] | None:
+    """Keep a held erasure's change in the dead-letter table as `held` (not a dead letter:
+    no alarm), for `serve`'s worker to erase once the hold is released; None when the table
+    fails: the mapping retries."""
+    change = dead_change(raw, runtime)
+    try:
+        runtime.dead_letters.park_held(change, f"held: {reason}")
+    except Exception:
+        log.exception("could not keep the held stream record %s", raw.get("eventID", "?"))
+        return None
+    log.info("stream record %s waits for a legal hold: %s", raw.get("eventID"), reason)
+    return "held"
 
 
 def emit_dead_letter_metric(state: str, event_id: str, at: float) -> None:

@@ -16,6 +16,7 @@ from humangov.domain.states import STATE_NAMES
 from humangov.erasure.service import Erasures
 from humangov.erasure.sweep import StoreOpener
 from humangov.erasure_requests.service import Requests
+from humangov.holds.service import Holds
 from humangov.personnel.service import Personnel
 from humangov.ports import (
     AccountStore,
@@ -24,12 +25,13 @@ from humangov.ports import (
     Clock,
     EarlierApplications,
     ErasureOutbox,
+    HoldStore,
     Ledger,
     RecordStore,
     RequestStore,
     RetentionSchedules,
 )
-from humangov.retention.service import Retention, nothing_held
+from humangov.retention.service import Retention
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class Container:
     audit_log: AuditLog
     request_store: RequestStore
     schedules: RetentionSchedules
+    hold_store: HoldStore
     # Reopens the blob and record stores in another process (the parallel sweep), if they can.
     open_stores: StoreOpener | None = None
     # Releases what the adapters hold (the embedded database's connections).
@@ -55,6 +58,7 @@ class Container:
     personnel: Personnel = field(init=False)
     accounts: Accounts = field(init=False)
     audit: Audit = field(init=False)
+    holds: Holds = field(init=False)
     erasures: Erasures = field(init=False)
     requests: Requests = field(init=False)
     retention: Retention = field(init=False)
@@ -76,16 +80,20 @@ class Container:
             self.accounts.mark_canary(email=email)
         # A user disabled, removed or given another role is signed out everywhere at once.
         self.accounts.user_listeners.append(self._sign_out)
+        # Releasing a hold queues its erasures again: the worker is woken as after a delete.
+        self.holds = Holds(self.hold_store, self.records, self.blobs, self.outbox, self.audit,
+                           self.clock, released=self.changed)
         self.erasures = Erasures(
             self.records, self.blobs, self.outbox, self.ledger, self.clock, self.settings,
             open_stores=self.open_stores, queued=self.changed, earlier=self.earlier,
+            is_held=self.holds.held, holds_of=self.hold_store.list_holds,
         )
-        # is_held: wired to holds at merge (until then nothing is held)
+        # A legal hold blocks retention and requests too: a held employee is reported, kept.
         self.requests = Requests(self.request_store, self.personnel, self.records, self.ledger,
-                                 self.audit, self.clock)
+                                 self.audit, self.clock, is_held=self.holds.held)
         self.erasures.report_sections["requests"] = self.requests.report_section
         self.retention = Retention(self.records, self.schedules, self.clock, self.audit,
-                                   is_held=nothing_held, erasure_queued=self.changed)
+                                   is_held=self.holds.held, erasure_queued=self.changed)
         self.personnel.separated_listeners.append(self.retention.employee_saved)
 
     def changed(self) -> None:

@@ -18,11 +18,14 @@ from humangov.adapters.aws.provision import ensure_platform, provision_state
 from humangov.adapters.blobs.s3 import S3BlobStore
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.dynamodb import DynamoDBDeadLetters, DynamoDBLedger
+from humangov.adapters.holds.dynamodb import DynamoDBHoldStore
 from humangov.adapters.records.dynamodb import DynamoDBRecordStore
 from humangov.adapters.requests.dynamodb import DynamoDBRequestStore
 from humangov.adapters.retention.dynamodb import DynamoDBSchedules
 from humangov.bootstrap.container import Container
 from humangov.config import Settings
+from humangov.domain.holds import IsHeld, never_held
+from humangov.holds.service import held_in
 from humangov.ports import BlobStore, Clock, Ledger, RecordStore
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ def aws(settings: Settings, clock: Clock, clients: AwsClients | None = None) -> 
         audit_log=DynamoDBAuditLog(clients, settings.aws_platform_table),
         request_store=DynamoDBRequestStore(clients, settings.aws_platform_table),
         schedules=DynamoDBSchedules(clients, settings.aws_platform_table),
+        hold_store=DynamoDBHoldStore(clients, settings.aws_platform_table),
         earlier=EarlierApplicationsOnAws(clients, settings.aws_platform_table),
     )
 
@@ -76,6 +80,7 @@ class StreamRuntime:
     dead_letters: DynamoDBDeadLetters
     max_attempts: int
     legacy: dict[str, LegacySource] = field(default_factory=dict)
+    is_held: IsHeld = never_held  # the legal hold keeping an employee's files, if any
 
 
 def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None = None,
@@ -91,6 +96,7 @@ def lambda_runtime(settings: Settings | None = None, clients: AwsClients | None 
         dead_letters=DynamoDBDeadLetters(clients, settings.aws_dead_letter_table, clock),
         max_attempts=settings.erasure_max_attempts,
         legacy=legacy_sources(clients, settings.aws_legacy),
+        is_held=held_in(DynamoDBHoldStore(clients, settings.aws_platform_table)),
     )
 
 

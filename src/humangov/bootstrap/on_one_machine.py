@@ -11,6 +11,7 @@ from humangov.adapters.accounts.sqlite import SqliteAccountStore
 from humangov.adapters.audit.sqlite import SqliteAuditLog
 from humangov.adapters.blobs.filesystem import FilesystemBlobStore
 from humangov.adapters.erasure.sqlite import SqliteLedger, SqliteOutbox
+from humangov.adapters.holds.sqlite import SqliteHoldStore
 from humangov.adapters.records.sqlite import SqliteRecordStore
 from humangov.adapters.requests.sqlite import SqliteRequestStore
 from humangov.adapters.retention.sqlite import SqliteSchedules
@@ -52,6 +53,7 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         audit_log=SqliteAuditLog(engine),
         request_store=SqliteRequestStore(engine),
         schedules=SqliteSchedules(engine),
+        hold_store=SqliteHoldStore(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
         on_close=engine.dispose,
     )

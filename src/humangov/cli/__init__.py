@@ -11,6 +11,7 @@ from humangov.cli import (
     audit,
     employees,
     erasure,
+    holds,
     legacy,
     monitor,
     requests,
@@ -41,6 +42,7 @@ app.add_typer(erasure.erasure, name="erasure")
 app.add_typer(erasure.compliance, name="compliance")
 app.add_typer(legacy.app, name="legacy")
 app.add_typer(retention.app, name="retention")
+app.add_typer(holds.app, name="holds")
 app.command("stream-worker")(stream_worker.stream_worker)
 app.command("adopt")(adopt.adopt)
 app.add_typer(requests.app, name="requests")

@@ -27,11 +27,14 @@ ALARM_SILENCED = "alarm.silenced"
 REQUEST_FILED = "request.filed"  # an erasure request (see domain/requests.py)
 REQUEST_CLOSED = "request.closed"
 RETENTION_SET = "retention.set"
+HOLD_PLACED = "hold.placed"
+HOLD_RELEASED = "hold.released"
 
 KINDS = (
     LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, SESSION_ENDED, USER_ADDED, USER_CHANGED,
     USER_DISABLED, USER_REMOVED, TOKEN_CREATED, TOKEN_FIRST_USED, TOKEN_REVOKED,
     ALARM_ACKNOWLEDGED, ALARM_SILENCED, REQUEST_FILED, REQUEST_CLOSED, RETENTION_SET,
+    HOLD_PLACED, HOLD_RELEASED,
 )
 
 ANONYMOUS = "anonymous"  # the actor of a failed or throttled login: nobody is known yet

@@ -43,6 +43,11 @@ def new_change(state: str, employee_id: str, reason: str, old: DocumentRef | Non
                           synthetic)
 
 
+# What `retry` queues again: dead letters, and held erasures (the worker asks the holds, and
+# the store, again: an S3 legal hold lifted outside HumanGov has no HumanGov hold to release).
+RETRIED = ("dead", "held")
+
+
 @dataclass(frozen=True, slots=True)
 class ErasureIntent:
     """An outbox row: a change waiting to be planned and erased."""
@@ -50,7 +55,7 @@ class ErasureIntent:
     id: int
     change: DocumentChange
     attempts: int = 0
-    status: str = "pending"  # pending | done | dead
+    status: str = "pending"  # pending | done | dead | held (waiting for a legal hold)
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     retry_from: datetime | None = None  # failures count against the retry window from here

@@ -70,6 +70,14 @@ class StorageFull(HumanGovError):
 
 class ErasureRefused(HumanGovError):
     """The store kept the object and retrying will not change that (S3 Object Lock retention,
-    a legal hold, access denied): the erasure is a dead letter at once, for a person to act on."""
+    access denied): the erasure is a dead letter at once, for a person to act on. A legal hold
+    is `ErasureHeld`, a wait rather than a failure."""
 
     title = "Erasure refused"
+
+
+class ErasureHeld(ErasureRefused):
+    """The store keeps the object under a legal hold (S3 Object Lock): the erasure waits as
+    `held` until the hold is lifted, rather than failing."""
+
+    title = "Erasure held"

@@ -34,3 +34,6 @@ class ErasureCollector(Collector):
         yield GaugeMetricFamily("humangov_erasure_dead_letters",
                                 "Erasure intents that failed every attempt.",
                                 value=counts["dead"])
+        yield GaugeMetricFamily("humangov_erasure_held",
+                                "Erasure intents waiting for a legal hold's release.",
+                                value=counts.get("held", 0))

@@ -8,7 +8,7 @@ match the receipts listed; they therefore come after the receipts in the documen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -17,7 +17,8 @@ from pathlib import Path
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from humangov.domain.erasure import REASONS, Receipt
+from humangov.domain.erasure import REASONS, ErasureIntent, Receipt
+from humangov.domain.holds import Hold
 from humangov.domain.states import STATE_NAMES
 from humangov.ports import ErasureOutbox, Ledger
 
@@ -74,7 +75,7 @@ class ComplianceReport:
 
 
 def open_report(state: str, *, ledger: Ledger, outbox: ErasureOutbox, now: datetime,
-                since: datetime | None = None,
+                since: datetime | None = None, holds: Iterable[Hold] = (),
                 sections: dict[str, object] | None = None) -> ComplianceReport:
     """`sections`: the further parts of the report by key, such as `requests`, each small
     enough to read up front."""
@@ -98,9 +99,31 @@ def open_report(state: str, *, ledger: Ledger, outbox: ErasureOutbox, now: datet
             "scanned_files": sweep.scanned_files, "scanned_records": sweep.scanned_records,
             "orphans": sweep.orphans, "dangling": sweep.dangling, "purged": sweep.purged,
         },
+        "holds": holds_section(holds, outbox.held(state)),
         **(sections or {}),
     }
     return ComplianceReport(state=state, since=since, head=head, ledger=ledger)
+
+
+def holds_section(holds: Iterable[Hold], waiting: list[ErasureIntent]) -> dict:
+    """The legal holds (in force and released) and the erasures waiting for one."""
+    listed = [{
+        "id": h.id, "matter": h.matter, "scope": list(h.employee_ids) or "state",
+        "status": "in force" if h.active else "released", "placed_by": h.placed_by,
+        "placed_at": h.placed_at.isoformat(), "released_by": h.released_by,
+        "released_at": h.released_at.isoformat() if h.released_at else None,
+    } for h in holds]
+    return {
+        "in_force": sum(h["status"] == "in force" for h in listed),
+        "holds": listed,
+        "held_erasures": [
+            {"id": w.id, "change_id": w.change.change_id, "reason": w.change.reason,
+             "employee_id": w.change.employee_id or None,
+             "key": w.change.old.key if w.change.old else None,
+             "requested_at": w.change.requested_at.isoformat(), "held_by": w.last_error}
+            for w in waiting
+        ],
+    }
 
 
 class _Tally:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt, SweepRun
 from humangov.domain.errors import InvalidInput, StorageUnavailable
+from humangov.domain.holds import Hold, IsHeld, never_held
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.report import ComplianceReport, open_report
 from humangov.erasure.sweep import Progress, ScanResult, StoreOpener, purge, scan
@@ -49,6 +50,10 @@ class Erasures:
     earlier: EarlierApplications | None = None
     # The compliance report's further sections by key (`requests`): state -> JSON value.
     report_sections: dict[str, Callable[[str], object]] = field(default_factory=dict)
+    # The legal hold keeping an employee's files, if any: their erasures wait while it lasts.
+    is_held: IsHeld = never_held
+    # A state's legal holds, for the compliance report.
+    holds_of: Callable[[str], list[Hold]] = field(default=lambda state: [])
 
     # evidence ---------------------------------------------------------------------------
     def receipts(self, state: str, *, limit: int, cursor: str | None = None,
@@ -69,13 +74,17 @@ class Erasures:
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
         return self.outbox.dead_letters(state)
 
+    def held(self, state: str | None = None) -> list[ErasureIntent]:
+        """Erasures waiting for a legal hold's release."""
+        return self.outbox.held(state)
+
     def retry(self, intent_id: int | None = None, state: str | None = None) -> int:
         """Queue one dead letter (or all of them, or all of a `state`'s) again; returns how
         many. With a `state`, another state's dead letter is left alone (and counts 0)."""
         if state is None:
             n = self.outbox.retry_dead(intent_id)
         else:
-            ids = [d.id for d in self.outbox.dead_letters(state)
+            ids = [d.id for d in (*self.outbox.dead_letters(state), *self.outbox.held(state))
                    if intent_id is None or d.id == intent_id]
             n = sum(self.outbox.retry_dead(i) for i in ids)
         if n:
@@ -86,8 +95,9 @@ class Erasures:
         """The compliance report a state's counsel asks for, its receipts read as it is
         written out."""
         return open_report(state, ledger=self.ledger, outbox=self.outbox, now=self.clock.now(),
-                           since=since, sections={key: section(state) for key, section
-                                                  in self.report_sections.items()})
+                           since=since, holds=self.holds_of(state),
+                           sections={key: section(state) for key, section
+                                     in self.report_sections.items()})
 
     # sweeps -----------------------------------------------------------------------------
     def sweep(self, state: str, *, grace: timedelta, purge_orphans: bool,
@@ -112,7 +122,8 @@ class Erasures:
         if purge_orphans and result.orphan_count and (confirm is None or confirm(result)):
             # Read again: what the earlier records name now, not when the scan began.
             purge(result, blobs=blobs, records=self.records, ledger=self.ledger,
-                  clock=self.clock, extra_refs=self._earlier_references(state, backlog))
+                  clock=self.clock, extra_refs=self._earlier_references(state, backlog),
+                  is_held=self.is_held)
         self.ledger.record_sweep(SweepRun(
             state=state, started_at=started, finished_at=self.clock.now(),
             scanned_files=result.scanned_files, scanned_records=result.scanned_records,
@@ -187,7 +198,8 @@ class Erasures:
     # the worker -------------------------------------------------------------------------
     def worker(self, worker_id: str, metrics: ErasureMetrics | None = None) -> ErasureWorker:
         return ErasureWorker(self.outbox, self.blobs, self.records, self.ledger, self.clock,
-                             self.settings, worker_id=worker_id, metrics=metrics)
+                             self.settings, worker_id=worker_id, metrics=metrics,
+                             is_held=self.is_held)
 
 
 class ErasureJobs:

@@ -35,6 +35,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from humangov.domain.erasure import DocumentChange, SweepRun
+from humangov.domain.errors import ErasureHeld
+from humangov.domain.holds import IsHeld, never_held
 from humangov.erasure.erase import erase
 from humangov.ports import (
     BlobInfo,
@@ -66,6 +68,9 @@ class ScanResult:
     scanned_files: int = 0
     scanned_records: int = 0
     purged: int = 0
+    # Orphans a legal hold kept from the purge (their keys): the next sweep after its release
+    # erases them.
+    held: list[str] = field(default_factory=list)
 
     @property
     def orphan_count(self) -> int:
@@ -81,7 +86,7 @@ class ScanResult:
             "dangling": [{"employee_id": d.employee_id, "key": d.key} for d in self.dangling],
             "scanned_files": self.scanned_files,
             "scanned_records": self.scanned_records,
-        }
+        } | ({"held": self.held} if self.held else {})
 
 
 def merge_chunks(
@@ -376,10 +381,12 @@ def _join_range(opener: StoreOpener, state: str, start: str | None, stop: str | 
 
 
 def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger: Ledger,
-          clock: Clock, actor: str = "orphan-sweep", extra_refs: Collection[str] = ()) -> int:
+          clock: Clock, actor: str = "orphan-sweep", extra_refs: Collection[str] = (),
+          is_held: IsHeld = never_held) -> int:
     """Erase the orphans found by `scan`, each through `erase`, which re-checks references
     (the records', and `extra_refs`, read again by the caller just before); a foreign file's
-    receipt names it by its path."""
+    receipt names it by its path. An orphan a legal hold covers is kept and listed in
+    `result.held` (a HumanGov key names its employee; a foreign file no one)."""
 
     def is_referenced(st: str, key: str) -> bool:
         return key in extra_refs or records.is_referenced(st, key)
@@ -387,17 +394,25 @@ def purge(result: ScanResult, *, blobs: BlobStore, records: RecordStore, ledger:
     now = clock.now()
     sweep_id = uuid.uuid4().hex
     purged = 0
-    batches = [(blobs, result.orphans)]
+    # (store, files, whether their names are HumanGov keys: `<employee id>/<document>`)
+    batches = [(blobs, result.orphans, True)]
     if result.foreign and isinstance(blobs, ForeignFiles):
-        batches.append((blobs.foreign_files(), result.foreign))
-    for store, found in batches:
+        batches.append((blobs.foreign_files(), result.foreign, False))
+    for store, found, keyed in batches:
         for orphan in found:
+            owner = orphan.key.partition("/")[0] if keyed else None
+            if is_held(result.state, owner) is not None:
+                result.held.append(orphan.key)
+                continue
             change = DocumentChange(
                 change_id=f"sweep:{sweep_id}:{orphan.key}", state=result.state, employee_id="",
                 reason="orphan-sweep", old=None, new=None, actor=actor, requested_at=now,
             )
-            purged += len(erase(result.state, [orphan.key], change, blobs=store,
-                                is_referenced=is_referenced, ledger=ledger, clock=clock))
+            try:
+                purged += len(erase(result.state, [orphan.key], change, blobs=store,
+                                    is_referenced=is_referenced, ledger=ledger, clock=clock))
+            except ErasureHeld:  # the store's own legal hold (S3 Object Lock) keeps it
+                result.held.append(orphan.key)
     result.purged = purged
     return purged
 

@@ -35,7 +35,8 @@ from datetime import timedelta
 
 from humangov.config import Settings
 from humangov.domain.erasure import ErasureIntent, Receipt
-from humangov.domain.errors import ErasureRefused
+from humangov.domain.errors import ErasureHeld, ErasureRefused
+from humangov.domain.holds import IsHeld, held_reason, never_held
 from humangov.erasure.erase import erase_key
 from humangov.erasure.metrics import ErasureMetrics
 from humangov.erasure.plan import plan
@@ -85,8 +86,9 @@ class ErasureWorker:
                  *, rng: random.Random | None = None, lease_seconds: float = LEASE_SECONDS,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  monotonic: Callable[[], float] = time.monotonic,
-                 metrics: ErasureMetrics | None = None) -> None:
+                 metrics: ErasureMetrics | None = None, is_held: IsHeld = never_held) -> None:
         self.outbox, self.blobs, self.records, self.ledger = outbox, blobs, records, ledger
+        self.is_held = is_held
         self.clock, self.settings, self.worker_id = clock, settings, worker_id
         self.rng = rng or random.Random()
         self.lease_seconds = lease_seconds
@@ -110,8 +112,16 @@ class ErasureWorker:
                 renewed = self._monotonic()
                 self.outbox.renew([i.id for i in intents[n:]], self.worker_id,
                                   self.clock.now() + timedelta(seconds=self.lease_seconds))
+            hold = self.is_held(intent.change.state, intent.change.employee_id or None)
+            if hold is not None:
+                # Waits, neither failed nor retried, until the hold's release queues it again.
+                self.outbox.hold(intent.id, self.worker_id, held_reason(hold))
+                continue
             try:
                 self._erase(intent, receipts)
+            except ErasureHeld as exc:
+                self.outbox.hold(intent.id, self.worker_id, f"held: {exc.detail}")
+                continue
             except Exception as exc:  # noqa: BLE001 -- any failure is retried; the intent is never dropped
                 self._fail(intent, exc)
                 continue
@@ -139,8 +149,8 @@ class ErasureWorker:
     def _fail(self, intent: ErasureIntent, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {getattr(exc, 'detail', None) or exc}"
         now = self.clock.now()
-        # A refusal that retrying cannot lift (a retention period, a legal hold) waits for a
-        # person at once rather than after every backoff.
+        # A refusal that retrying cannot lift (a retention period) waits for a person at once
+        # rather than after every backoff.
         if (now - intent.retrying_since >= self.settings.erasure_retry_for
                 or isinstance(exc, ErasureRefused)):
             log.error("erasure intent %s is a dead letter after %d attempts since %s: %s",

@@ -33,6 +33,7 @@ from humangov.web.routes import (
     audit,
     erasures,
     health,
+    holds,
     monitoring,
     pages,
     requests,
@@ -142,6 +143,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(erasures.pages_router)
     app.include_router(requests.pages_router)
+    app.include_router(holds.api_router)
+    app.include_router(holds.pages_router)
     app.include_router(audit.api_router)
     app.include_router(audit.pages_router)
     # Operations pages are for platform admins: they span every state.

@@ -47,6 +47,7 @@ from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, translating
 from humangov.domain.errors import (
     Conflict,
+    ErasureHeld,
     ErasureRefused,
     InvalidInput,
     NotFound,
@@ -57,6 +58,7 @@ from humangov.ports import BlobInfo, Clock, Erased, StoredBlob
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectLockLegalHoldTypeDef
 
     from humangov.adapters.aws.clients import AwsClients
 
@@ -216,6 +218,10 @@ class S3BlobStore:
             f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
             for e in self._delete_pairs(bucket, [(key, v) for v in versions])
         ]
+        if refused and self._legally_held(bucket, key, versions):
+            raise ErasureHeld(
+                f"S3 keeps {key} in {bucket} under an Object Lock legal hold; the erasure "
+                "waits until the hold is released.")
         if refused:
             raise ErasureRefused(
                 f"S3 refused to erase {len(refused)} of {len(versions)} versions of {key} in "
@@ -224,6 +230,46 @@ class S3BlobStore:
                 "dead letter with `humangov erasure retry`."
             )
         return Erased(existed=existed, versions=tuple(versions))
+
+    def set_legal_holds(self, state: str, keys: Iterable[str], on: bool) -> int:
+        bucket = self._bucket(state)
+        if not self._object_lock_enabled(bucket):
+            return 0
+        status: ObjectLockLegalHoldTypeDef = {"Status": "ON" if on else "OFF"}
+        n = 0
+        for key in keys:
+            for marker, entry in self._entries(bucket, state, self._check(key)):
+                if marker:
+                    continue
+                with translating("Document storage"):
+                    self._s3.put_object_legal_hold(Bucket=bucket, Key=key, LegalHold=status,
+                                                   VersionId=entry["VersionId"])
+                n += 1
+        return n
+
+    def _object_lock_enabled(self, bucket: str) -> bool:
+        with translating("Document storage"):
+            try:
+                got = self._s3.get_object_lock_configuration(Bucket=bucket)
+            except ClientError as exc:
+                if code(exc) == "ObjectLockConfigurationNotFoundError":
+                    return False
+                raise
+        return got.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+
+    def _legally_held(self, bucket: str, key: str, versions: builtins.list[str]) -> bool:
+        """Whether a version S3 refused to erase is under a legal hold (AccessDenied says
+        only that a lock, a hold or retention, or a policy refused it)."""
+        with translating("Document storage"):
+            for version in versions:
+                try:
+                    got = self._s3.get_object_legal_hold(Bucket=bucket, Key=key,
+                                                         VersionId=version)
+                except ClientError:
+                    continue  # no hold on it (or no Object Lock): retention or a policy
+                if got.get("LegalHold", {}).get("Status") == "ON":
+                    return True
+        return False
 
     def all_versions(self, state: str) -> dict[str, builtins.list[str]]:
         """Every key's versions and delete markers, from one listing of the whole bucket: one

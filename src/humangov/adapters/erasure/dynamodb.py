@@ -25,7 +25,7 @@ from humangov.adapters.change_codec import change_from_row, change_to_row
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
 from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
+from humangov.domain.erasure import RETRIED, DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.ports import Clock
 
 if TYPE_CHECKING:
@@ -266,14 +266,17 @@ class DynamoDBDeadLetters:
                          {":e": error[:MAX_ERROR], ":n": to_text(next_attempt_at)})
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
         return [_intent(v) for v in self._intents()
-                if v["status"] == "dead" and state in (None, v["state"])]
+                if v["status"] == status and state in (None, v["state"])]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
         now = to_text(self._now())
         n = 0
         for v in self._intents():
-            if v["status"] != "dead" or intent_id not in (None, int(v["id"])):
+            if v["status"] not in RETRIED or intent_id not in (None, int(v["id"])):
                 continue
             with translating("The dead-letter table"):
                 self._ddb.update_item(
@@ -284,6 +287,33 @@ class DynamoDBDeadLetters:
                     ExpressionAttributeValues=to_item({":pending": "pending", ":zero": 0,
                                                        ":now": now}))
             n += 1
+        return n
+
+    def park_held(self, change: DocumentChange, reason: str) -> bool:
+        """Keep a stream record's change whose erasure a legal hold stops, until the hold is
+        released (`release_held`). Idempotent per change id, like `dead_letter`."""
+        return self._insert(change, "held", reason, 0)
+
+    def hold(self, intent_id: int, worker: str, reason: str) -> None:
+        self._update(intent_id, worker,
+                     "SET #st = :held, last_error = :e REMOVE claimed_by, claimed_until",
+                     {":held": "held", ":e": reason[:MAX_ERROR]})
+
+    def held(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("held", state)
+
+    def release_held(self, state: str) -> int:
+        now = to_text(self._now())
+        n = 0
+        for v in self._intents():
+            if v["status"] != "held" or v["state"] != state:
+                continue
+            n += self._conditional(
+                Key=_intent_key(v["id"]),
+                UpdateExpression="SET #st = :pending, next_attempt_at = :now",
+                ConditionExpression="#st = :held", ExpressionAttributeNames={"#st": "status"},
+                ExpressionAttributeValues=to_item({":pending": "pending", ":held": "held",
+                                                   ":now": now}))
         return n
 
     def pending_count(self, state: str | None = None) -> int:

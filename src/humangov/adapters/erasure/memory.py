@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from humangov.adapters import cursors
 from humangov.adapters.clock import SystemClock
-from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
+from humangov.domain.erasure import RETRIED, DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.ports import Clock
 
 
@@ -109,16 +109,19 @@ class MemoryOutbox:
             row.claimed_by = row.claimed_until = None
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
         with self._lock:
             return [r.intent for r in sorted(self._rows.values(), key=lambda r: r.intent.id)
-                    if r.intent.status == "dead" and state in (None, r.intent.change.state)]
+                    if r.intent.status == status and state in (None, r.intent.change.state)]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
         now = self._now()
         n = 0
         with self._lock:
             for row in self._rows.values():
-                if row.intent.status == "dead" and intent_id in (None, row.intent.id):
+                if row.intent.status in RETRIED and intent_id in (None, row.intent.id):
                     row.intent = replace(row.intent, status="pending", attempts=0,
                                          next_attempt_at=now, retry_from=now)
                     n += 1
@@ -132,8 +135,29 @@ class MemoryOutbox:
         with self._lock:
             for row in self._rows.values():
                 if state in (None, row.intent.change.state):
-                    out[row.intent.status] += 1
+                    out[row.intent.status] = out.get(row.intent.status, 0) + 1
         return out
+
+    def hold(self, intent_id: int, worker: str, reason: str) -> None:
+        with self._lock:
+            row = self._rows.get(intent_id)
+            if row is None or row.claimed_by != worker or row.intent.status != "pending":
+                return
+            row.intent = replace(row.intent, status="held", last_error=reason)
+            row.claimed_by = row.claimed_until = None
+
+    def held(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("held", state)
+
+    def release_held(self, state: str) -> int:
+        now = self._now()
+        n = 0
+        with self._lock:
+            for row in self._rows.values():
+                if row.intent.status == "held" and row.intent.change.state == state:
+                    row.intent = replace(row.intent, status="pending", next_attempt_at=now)
+                    n += 1
+        return n
 
 
 class MemoryLedger:

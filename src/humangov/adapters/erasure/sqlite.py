@@ -24,7 +24,7 @@ from humangov.adapters.metadata import erasure_receipts as receipts
 from humangov.adapters.metadata import sweep_runs
 from humangov.adapters.sql import reading
 from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.erasure import DocumentChange, ErasureIntent, Receipt, SweepRun
+from humangov.domain.erasure import RETRIED, DocumentChange, ErasureIntent, Receipt, SweepRun
 from humangov.ports import Clock
 
 MAX_ERROR = 500
@@ -105,14 +105,17 @@ class SqliteOutbox:
             ).values(**values))
 
     def dead_letters(self, state: str | None = None) -> list[ErasureIntent]:
-        query = sa.select(outbox).where(outbox.c.status == "dead").order_by(outbox.c.id)
+        return self._with_status("dead", state)
+
+    def _with_status(self, status: str, state: str | None) -> list[ErasureIntent]:
+        query = sa.select(outbox).where(outbox.c.status == status).order_by(outbox.c.id)
         if state is not None:
             query = query.where(outbox.c.state == state)
         with reading(self.engine) as conn:
             return [_intent(r) for r in conn.execute(query).mappings()]
 
     def retry_dead(self, intent_id: int | None = None) -> int:
-        query = outbox.update().where(outbox.c.status == "dead")
+        query = outbox.update().where(outbox.c.status.in_(RETRIED))
         if intent_id is not None:
             query = query.where(outbox.c.id == intent_id)
         with self.engine.begin() as conn:
@@ -122,6 +125,22 @@ class SqliteOutbox:
                 claimed_by=None, claimed_until=None,
             ))
         return result.rowcount
+
+    def hold(self, intent_id: int, worker: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(*_held([intent_id], worker)).values(
+                status="held", last_error=reason[:MAX_ERROR], claimed_by=None,
+                claimed_until=None))
+
+    def held(self, state: str | None = None) -> list[ErasureIntent]:
+        return self._with_status("held", state)
+
+    def release_held(self, state: str) -> int:
+        # Due at once; the worker asks again whether a hold covers each (another may).
+        with self.engine.begin() as conn:
+            return conn.execute(outbox.update().where(
+                outbox.c.status == "held", outbox.c.state == state,
+            ).values(status="pending", next_attempt_at=to_text(self._now()))).rowcount
 
     def pending_count(self, state: str | None = None) -> int:
         return self.counts(state)["pending"]

@@ -1,0 +1,1 @@
+"""Legal holds: the use case every entry point calls to place, release and ask about holds."""
