@@ -374,6 +374,7 @@ class SharedStack(Stack):
                      "dynamodb:DeleteItem", "dynamodb:Query",
                      "dynamodb:Scan",  # states remove: every item of the state
                      "dynamodb:BatchWriteItem",  # history and state removal, 25 at a time
+                     "dynamodb:BatchGetItem",  # a search page's employees, by key
                      # `states add` finds the CDK-made table and leaves it as it is
                      "dynamodb:DescribeTable"],
             resources=[table_arn, f"{table_arn}/index/*"],

@@ -173,6 +173,10 @@ def test_s3_refusing_to_delete_a_version_is_a_failed_erasure_with_the_reason():
         }, {"Bucket": BUCKET, "Delete": {
             "Objects": [{"Key": key, "VersionId": v} for v in ("v1", "v2", "m1")],
             "Quiet": True}})
+        # Refused by a retention date, not a legal hold: a failure, where a hold would wait.
+        for version in ("v1", "v2", "m1"):
+            stub.add_response("get_object_legal_hold", {"LegalHold": {"Status": "OFF"}},
+                              {"Bucket": BUCKET, "Key": key, "VersionId": version})
         store = S3BlobStore(_Clients(s3), Naming())
         with pytest.raises(ErasureRefused) as caught:
             store.delete("CA", key)

@@ -41,14 +41,14 @@ def test_an_admin_adds_edits_views_and_deletes_an_employee_in_a_browser(server, 
             page.get_by_label("Annual salary (USD)").fill("68000")
             page.get_by_label("Scanned ID document (PDF)").set_input_files(str(pdf))
             page.get_by_role("button", name="Add employee").click()
-            expect(page.get_by_role("status")).to_have_text("Employee added.")
+            expect(page.locator(".flash")).to_have_text("Employee added.")
             expect(page.get_by_role("heading", level=1)).to_have_text("Mary Jackson")
 
             # AND change the salary
             page.get_by_role("link", name="Edit").click()
             page.get_by_label("Annual salary (USD)").fill("75000.25")
             page.get_by_role("button", name="Save changes").click()
-            expect(page.get_by_role("status")).to_have_text("Changes saved.")
+            expect(page.locator(".flash")).to_have_text("Changes saved.")
             expect(page.locator(".facts").first).to_contain_text("$75,000.25")
 
             # THEN the document downloads byte for byte
@@ -71,7 +71,7 @@ def test_an_admin_adds_edits_views_and_deletes_an_employee_in_a_browser(server, 
 
             # THEN it is gone from the list and from the store
             expect(page).to_have_url(f"{base}/states/CA")
-            expect(page.get_by_role("status")).to_contain_text("Employee record deleted")
+            expect(page.locator(".flash")).to_contain_text("Employee record deleted")
             expect(page.get_by_text("Jackson")).to_have_count(0)
             assert container.personnel.list_employees("CA").items == []
             page.screenshot(path=str(tmp_path / "after-delete.png"), full_page=True)

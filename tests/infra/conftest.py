@@ -23,7 +23,6 @@ CONTEXT = {
     "domain": "humangov.example.gov",
     "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
     "canary_token_secret": "humangov/canary-token",
-    "canary_every_per_state": '{"TX": "1m"}',  # CA keeps the default, five minutes
     "aws:cdk:bundling-stacks": [],  # no pip at synth time in tests
 }
 CHATBOT = {"chatbot": "true", "slack_lambda": "false",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from humangov_infra import canary
 
-from tests.e2e.test_browser_flow import server  # noqa: F401 - the real app under uvicorn
+from tests.e2e.conftest import server  # noqa: F401 - the real app under uvicorn
 from tests.infra.conftest import INFRA
 
 NODE_DIR = Path(__file__).with_name("browser_canary")

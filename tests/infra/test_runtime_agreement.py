@@ -36,6 +36,7 @@ ACTIONS = {
     "dynamodb.UpdateItem": {"dynamodb:UpdateItem"}, "dynamodb.DeleteItem": {"dynamodb:DeleteItem"},
     "dynamodb.Query": {"dynamodb:Query"}, "dynamodb.Scan": {"dynamodb:Scan"},
     "dynamodb.BatchWriteItem": {"dynamodb:BatchWriteItem"},
+    "dynamodb.BatchGetItem": {"dynamodb:BatchGetItem"},
     "dynamodb.DescribeTable": {"dynamodb:DescribeTable"},
     # Authorised per item by its action; every TransactItem of ours is a Put.
     "dynamodb.TransactWriteItems": {"dynamodb:PutItem"},

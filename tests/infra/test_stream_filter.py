@@ -64,6 +64,8 @@ def _kind(record: dict) -> str:
     old, new = data.get("OldImage", {}), data.get("NewImage", {})
     if "kind" not in (old or new):
         return f"history {event}"
+    if (old or new)["kind"]["S"] != "EMP":  # search entries (kind SRCH) beside the employee
+        return f"search entry {event}"
     if event == "MODIFY" and "removal_reason" in new:
         return "stamp MODIFY"
     if event == "MODIFY":
@@ -97,4 +99,6 @@ def test_employee_removals_and_key_changes_pass_history_removals_and_stamps_do_n
         "edit MODIFY": {True},  # a filter cannot compare images: the code skips it
         "key-changing MODIFY": {True}, "stamp MODIFY": {False},
         "employee REMOVE": {True}, "history REMOVE": {False},
+        "search entry INSERT": {False}, "search entry MODIFY": {False},
+        "search entry REMOVE": {False},
     }
