@@ -126,6 +126,23 @@ def test_past_due_names_what_is_late_beyond_the_grace_days(c):
     assert c.retention.past_due("CA", grace_days=60) == []
 
 
+def test_the_compliance_report_shows_the_schedule_and_what_is_past_its_date(c):
+    import json
+
+    c.retention.set("CA", 3, 7, ADMIN)
+    late = hire(c, "Late", "2026-06-30")  # its document was due 2029-06-30
+    hire(c, "Recent", "2029-12-01")
+    report = json.loads(b"".join(c.erasures.report("CA").json_chunks()))
+    assert report["retention"] == {
+        "schedule": {"document_years": 3, "record_years": 7, "set_by": ADMIN.actor,
+                     "set_at": "2030-01-01T12:00:00+00:00"},
+        "past_due": [{"employee_id": late.id, "what": "document", "due": "2029-06-30"}],
+    }
+    c.retention.run(["CA"])
+    after = json.loads(b"".join(c.erasures.report("CA").json_chunks()))
+    assert after["retention"]["past_due"] == []
+
+
 def test_the_daily_job_erases_and_warns_of_what_is_late(c, caplog):
     from datetime import timedelta
 

@@ -95,6 +95,7 @@ class Container:
         self.retention = Retention(self.records, self.schedules, self.clock, self.audit,
                                    is_held=self.holds.held, erasure_queued=self.changed)
         self.personnel.separated_listeners.append(self.retention.employee_saved)
+        self.erasures.report_sections["retention"] = self.retention.report_section
 
     def changed(self) -> None:
         for listener in self.change_listeners:

@@ -128,6 +128,18 @@ class Retention:
         return [Expiry(state, e.id, what, due, "past-due")
                 for e, what, due in self.expired(state, today) if due < limit]
 
+    def report_section(self, state: str) -> dict[str, Any]:
+        """The compliance report's `retention`: the schedule in force and what is past its
+        date and still here (the goal is none)."""
+        schedule = self.show(state)
+        return {
+            "schedule": {"document_years": schedule.document_years,
+                         "record_years": schedule.record_years, "set_by": schedule.set_by,
+                         "set_at": schedule.set_at.isoformat() if schedule.set_at else None},
+            "past_due": [{"employee_id": e.employee_id, "what": e.what, "due": e.due.isoformat()}
+                         for e in self.past_due(state)],
+        }
+
     def _erase(self, employee: Employee, what: str) -> str:
         if self.is_held(employee.state, employee.id) is not None:
             return "held"
