@@ -32,7 +32,9 @@ def test_no_page_has_a_serious_accessibility_violation(site, size):
         f"/states/CA/employees/{employee.id}/delete", "/states/CA/employees/new",
         "/states/CA/erasures", "/states/CA/compliance", "/monitoring",
         "/monitoring/checks/ca-employee-listing-heartbeat", f"/monitoring/runs/{run.run_id}",
-        "/alarms", "/inbox", "/audit", "/users", "/account",
+        "/alarms", "/inbox", "/audit", "/users", "/account", "/states/CA/retention",
+        f"/states/CA/employees/{employee.id}/separate", "/states/CA/holds", "/states/CA/requests",
+        "/states/CA?separated=true",
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

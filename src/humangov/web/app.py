@@ -138,6 +138,7 @@ def create_app(
     app.include_router(erasures.api_router)
     app.include_router(requests.api_router)
     app.include_router(retention.api_router)
+    app.include_router(retention.pages_router)
     app.include_router(tokens.router)
     app.include_router(users.router)
     app.include_router(pages.router)

@@ -62,6 +62,7 @@ def state_page(
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     role: Annotated[str, Query(max_length=MAX_ROLE)] = "",
     start: Annotated[str, Query(max_length=1, pattern="^[A-Za-z]?$")] = "",
+    separated: bool = False,
 ):
     """The list: a search (`q`), or everyone sorted by a column, both ways, optionally of one
     role, with the count, previous/next pages and, in ascending name order, jumps to a
@@ -70,8 +71,10 @@ def state_page(
     personnel = container.personnel
     ordering = personnel.list_order(Order(sort, order == "desc", role or None, start or None))
     page = personnel.list_employees(state, q=q or None, limit=PAGE_SIZE, cursor=cursor or None,
-                                    include_synthetic=False, ordering=ordering)
-    listing = {"sort": sort, "order": order, "role": ordering.role or ""}
+                                    include_synthetic=False, ordering=ordering,
+                                    separated=separated)
+    listing = {"sort": sort, "order": order, "role": ordering.role or "",
+               "separated": "true" if separated else ""}
     if q:
         listing = {"q": q}
 
@@ -89,7 +92,9 @@ def state_page(
         employees=page.items,
         q=q,
         role=ordering.role or "",
-        total=None if q else _count(request, personnel, state, ordering.role),
+        # The count is of current employees: separated ones are listed without it.
+        total=None if q or separated else _count(request, personnel, state, ordering.role),
+        separated=separated,
         sort=sort,
         order=order,
         columns=[(key, label, url(sort=key, order="desc" if key == sort and order == "asc"
