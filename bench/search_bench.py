@@ -47,7 +47,7 @@ def people(n: int, state: str = "CA"):
     for i in range(n):
         yield Employee(str(uuid.UUID(int=rnd.getrandbits(128), version=4)), state,
                        rnd.choice(FIRSTS), f"{rnd.choice(SURNAMES)}{i}", rnd.choice(ROLES),
-                       Decimal(rnd.randint(30, 200) * 1000), None, now, now)
+                       Decimal(rnd.randint(30, 200) * 1000), None, now, now, number=i + 1)
 
 
 def seed(data_dir: Path, n: int) -> tuple[str, list]:
@@ -72,6 +72,8 @@ def seed(data_dir: Path, n: int) -> tuple[str, list]:
     db.execute("BEGIN")  # people() is seeded: the same employees twice, never all in memory
     db.executemany(INSERT_EMPLOYEE, map(_employee_row, people(n)))
     db.executemany(INSERT_SEARCH, (row for e in people(n) for row in _search_rows(e)))
+    # The state's number counter, as the store keeps it: the next employee added is n + 1.
+    db.execute("INSERT INTO employee_numbers (state, last) VALUES ('CA', ?)", (n,))
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.close()
