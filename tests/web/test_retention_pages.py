@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 
+from humangov.domain.auth import Principal
+
 from tests.conftest import PDF
 from tests.web.conftest import form_post
 
@@ -51,3 +53,21 @@ def test_a_state_admin_sets_the_schedule_and_sees_what_is_past_its_date(users, w
     editor = form_post(users.ca_editor, RETENTION, RETENTION, document_years="1",
                        record_years="1")
     assert editor.status_code == 403
+
+
+def test_the_compliance_report_page_shows_the_schedule_and_what_is_past_its_date(
+        users, web_container):
+    admin = users.ca_state_admin
+    web_container.retention.set("CA", 2, 9, Principal("user:counsel-test", "admin", None))
+    e = hire(web_container, "Overdue")
+    web_container.personnel.separate_employee("CA", e.id, "2002-03-15", "retired", "hr")
+    report = admin.get("/states/CA/compliance")
+    assert report.status_code == 200
+    section = report.text.split("<h2>Retention</h2>")[1].split("<h2>")[0]
+    assert "2 years" in section and "9 years" in section
+    row = section.split(e.id)[1].split("</tr>")[0]
+    assert "the record (with its document)" in row and "2011-03-15" in row
+    web_container.retention.run(["CA"])
+    after = admin.get("/states/CA/compliance").text.split("<h2>Retention</h2>")[1]
+    assert e.id not in after.split("<h2>")[0]
+    assert "None. Nothing is past its date" in after
