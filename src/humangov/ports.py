@@ -54,12 +54,15 @@ NAME_ORDER = Order()
 
 @dataclass(frozen=True, slots=True)
 class ImportBatch:
-    """Part of an all-or-nothing import: employees to add (with their history) and ids of
-    employees to delete (whose documents are then queued for erasure)."""
+    """Part of an all-or-nothing import: employees to add (with their history), existing
+    employees separated (each as it is to be stored, one version on, with its history entry;
+    applied after the adds) and ids of employees to delete (whose documents are then queued
+    for erasure)."""
 
     employees: list[Employee]
     entries: list[HistoryEntry]
     deletes: list[str] = field(default_factory=list)
+    separations: list[tuple[Employee, HistoryEntry]] = field(default_factory=list)
 
 
 @runtime_checkable

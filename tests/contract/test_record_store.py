@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -327,6 +327,22 @@ def test_an_import_adds_and_deletes_and_queues_the_deleted_document(store, recor
     [change] = recorded_changes()
     assert (change.reason, change.old.key, change.actor) == (
         "record-deleted", old.document.key, "importer")
+
+
+def test_an_import_separates_existing_employees_with_their_history(store, recorded_changes):
+    from humangov.personnel.service import separation
+
+    staying = put(store, employee(last="Staying"))
+    leaving = put(store, employee(last="Leaving"))
+    left, entry = separation(leaving, date(2026, 6, 30), "resigned", "importer",
+                             leaving.updated_at)
+    store.apply_import("CA", [ImportBatch([], [], separations=[(left, entry)])], "importer")
+    stored = store.get_employee("CA", leaving.id)
+    assert (stored.separated_on, stored.separation_reason, stored.version) == (
+        date(2026, 6, 30), "resigned", leaving.version + 1)
+    assert store.history("CA", leaving.id)[-1].action == "separated"
+    assert store.get_employee("CA", staying.id).separated_on is None
+    assert recorded_changes() == []  # the document stays
 
 
 def test_an_import_whose_rows_fail_part_way_applies_nothing(store, recorded_changes):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 from humangov.domain.auth import Principal
-
 from tests.conftest import PDF
 from tests.web.conftest import form_post
 

@@ -24,7 +24,8 @@ def employees_import(
         help="Folder of the PDFs that the CSV's document column names (only read, never "
              "changed)")] = None,
 ) -> None:
-    """Import a CSV (first_name,last_name,role,salary; optional id,action=add|delete, and
+    """Import a CSV (first_name,last_name,role,salary; optional id,
+    action=add|separate|delete, separated_on,separation_reason as the export writes them, and
     document naming a PDF in --documents DIR, stored under a new key with its sha256).
 
     All or nothing: one bad row (a missing or non-PDF document too) and nothing is imported.
@@ -56,7 +57,8 @@ def employees_import(
         raise InvalidInput(problem) from None
     deleted = (f"; deleted {result.deleted}, their documents queued for erasure"
                if result.deleted else "")
-    out.print(f"imported {result.added} employee(s) into {state.upper()}{deleted}")
+    separated = f"; separated {result.separated}" if result.separated else ""
+    out.print(f"imported {result.added} employee(s) into {state.upper()}{separated}{deleted}")
 
 
 @app.command("export")

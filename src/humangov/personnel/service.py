@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, BinaryIO
 
@@ -170,7 +171,7 @@ class Personnel:
             current.id, current.state, action_for(changes), actor, updated.updated_at, changes
         )
         self.records.update_employee(updated, _expected(current, expected_version), entry)
-        self._saved(updated)
+        self.saved(updated)
         return updated
 
     def separate_employee(
@@ -181,17 +182,9 @@ class Personnel:
         then on under the state's retention schedule."""
         when, why = parse_separation(on, reason)
         current = self.get_employee(state, employee_id)
-        if current.separated_on is not None:
-            raise Conflict(f"Employee {current.id} was already separated on "
-                           f"{current.separated_on.isoformat()}.")
-        now = self.clock.now()
-        updated = replace(current, separated_on=when, separation_reason=why, updated_at=now,
-                          version=current.version + 1)
-        entry = HistoryEntry(current.id, current.state, "separated", actor, now, (
-            FieldChange("separated_on", None, when.isoformat()),
-            FieldChange("separation_reason", None, why)))
+        updated, entry = separation(current, when, why, actor, self.clock.now())
         self.records.update_employee(updated, _expected(current, expected_version), entry)
-        self._saved(updated)
+        self.saved(updated)
         return updated
 
     def replace_document(
@@ -207,7 +200,7 @@ class Personnel:
         with self._compensating(current.state, doc):
             self.records.update_employee(updated, _expected(current, expected_version), entry)
         self.erasure_queued()
-        self._saved(updated)
+        self.saved(updated)
         return updated
 
     def delete_employee(
@@ -248,7 +241,8 @@ class Personnel:
                                 max_size=self.max_document_bytes)
         return DocumentRef(doc_id, key, stored.size, stored.sha256)
 
-    def _saved(self, employee: Employee) -> None:
+    def saved(self, employee: Employee) -> None:
+        """After an employee is written: a separated one is handed to the listeners."""
         if employee.separated_on is not None:
             for listener in self.separated_listeners:
                 listener(employee)
@@ -290,3 +284,16 @@ def _uuid(value: str) -> str:
 
 def _expected(current: Employee, expected: int | None) -> int:
     return current.version if expected is None else expected
+
+
+def separation(current: Employee, when: date, why: str, actor: str,
+               now: datetime) -> tuple[Employee, HistoryEntry]:
+    """The employee separated (one version on) and the history entry saying so."""
+    if current.separated_on is not None:
+        raise Conflict(f"Employee {current.id} was already separated on "
+                       f"{current.separated_on.isoformat()}.")
+    updated = replace(current, separated_on=when, separation_reason=why, updated_at=now,
+                      version=current.version + 1)
+    return updated, HistoryEntry(current.id, current.state, "separated", actor, now, (
+        FieldChange("separated_on", None, when.isoformat()),
+        FieldChange("separation_reason", None, why)))

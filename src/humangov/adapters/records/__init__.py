@@ -17,6 +17,9 @@ class AddsInBulk(Protocol):
     def add_employees(
         self, employees: list[Employee], entries: list[HistoryEntry]
     ) -> list[Employee]: ...
+    def update_employee(
+        self, employee: Employee, expected_version: int, entry: HistoryEntry
+    ) -> None: ...
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
     ) -> Employee: ...
@@ -26,17 +29,21 @@ def apply_import_in_steps(store: AddsInBulk, state: str, batches: Iterable[Impor
                           actor: str) -> None:
     """`apply_import` for stores without one big transaction: read every batch first (so a
     bad row, which raises out of `batches`, applies nothing), check that every employee to
-    delete exists, then apply."""
+    separate or delete exists, then apply."""
     employees: list[Employee] = []
     entries: list[HistoryEntry] = []
     deletes: list[str] = []
+    separations: list[tuple[Employee, HistoryEntry]] = []
     for batch in batches:
         employees += batch.employees
         entries += batch.entries
         deletes += batch.deletes
-    for employee_id in deletes:
+        separations += batch.separations
+    for employee_id in [*(e.id for e, _ in separations), *deletes]:
         if store.get_employee(state, employee_id) is None:
-            raise NotFound(f"There is no employee {employee_id} in {state} to delete.")
+            raise NotFound(f"There is no employee {employee_id} in {state}.")
     store.add_employees(employees, entries)
+    for employee, entry in separations:
+        store.update_employee(employee, employee.version - 1, entry)
     for employee_id in deletes:
         store.delete_employee(state, employee_id, actor)

@@ -223,28 +223,32 @@ class SqliteRecordStore:
         self, employee: Employee, expected_version: int, entry: HistoryEntry,
         reason: str = "document-replaced",
     ) -> None:
-        doc = employee.document
         with self._write() as conn:
-            old = self._current(conn, employee.state, employee.id, expected_version)
-            conn.exec_driver_sql(
-                "UPDATE employees SET first_name = ?, last_name = ?, role = ?, salary_cents = ?, "
-                "doc_id = ?, doc_key = ?, doc_size = ?, doc_sha256 = ?, updated_at = ?, "
-                "version = ?, synthetic = ?, separated_on = ?, separation_reason = ? "
-                "WHERE id = ? AND state = ? AND version = ?",
-                (employee.first_name, employee.last_name, employee.role, _cents(employee.salary),
-                 doc.id if doc else None, doc.key if doc else None,
-                 doc.size if doc else None, doc.sha256 if doc else None,
-                 to_text(employee.updated_at), employee.version, int(employee.synthetic),
-                 *_separation(employee), employee.id, employee.state, expected_version),
-            )
-            conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
-            conn.exec_driver_sql("DELETE FROM employee_search WHERE employee_id = ?",
-                                 (employee.id,))
-            _insert_search(conn, _search_rows(employee))
-            if old is not None and (doc is None or doc.key != old.key):
-                insert_changes(conn, [new_change(employee.state, employee.id, reason,
-                                                 old, doc, entry.actor, entry.at,
-                                                 synthetic=employee.synthetic)])
+            self._update(conn, employee, expected_version, entry, reason)
+
+    def _update(self, conn: sqlalchemy.Connection, employee: Employee, expected_version: int,
+                entry: HistoryEntry, reason: str = "document-replaced") -> None:
+        doc = employee.document
+        old = self._current(conn, employee.state, employee.id, expected_version)
+        conn.exec_driver_sql(
+            "UPDATE employees SET first_name = ?, last_name = ?, role = ?, salary_cents = ?, "
+            "doc_id = ?, doc_key = ?, doc_size = ?, doc_sha256 = ?, updated_at = ?, "
+            "version = ?, synthetic = ?, separated_on = ?, separation_reason = ? "
+            "WHERE id = ? AND state = ? AND version = ?",
+            (employee.first_name, employee.last_name, employee.role, _cents(employee.salary),
+             doc.id if doc else None, doc.key if doc else None,
+             doc.size if doc else None, doc.sha256 if doc else None,
+             to_text(employee.updated_at), employee.version, int(employee.synthetic),
+             *_separation(employee), employee.id, employee.state, expected_version),
+        )
+        conn.exec_driver_sql(INSERT_HISTORY, _history_row(entry))
+        conn.exec_driver_sql("DELETE FROM employee_search WHERE employee_id = ?",
+                             (employee.id,))
+        _insert_search(conn, _search_rows(employee))
+        if old is not None and (doc is None or doc.key != old.key):
+            insert_changes(conn, [new_change(employee.state, employee.id, reason,
+                                             old, doc, entry.actor, entry.at,
+                                             synthetic=employee.synthetic)])
 
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None,
@@ -260,6 +264,8 @@ class SqliteRecordStore:
             try:
                 for batch in batches:
                     _insert(conn, batch.employees, batch.entries)
+                    for employee, entry in batch.separations:
+                        self._update(conn, employee, employee.version - 1, entry)
                     for employee_id in batch.deletes:
                         self._delete(conn, state, employee_id, actor, None)
             finally:
