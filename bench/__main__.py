@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, each printing its figures beside the target it must meet.
 
-Run one alone with `python -m bench.<name>_bench`. BENCH_ONLY=personnel,erasure limits the set.
+Run one alone with `python -m bench.<name>_bench`. BENCH_ONLY=personnel,erasure limits the set
+(BENCH_ONLY=retention the retention run alone).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import os
 import platform
 import time
 
-SUITES = ["personnel", "search", "erasure", "monitoring", "browser", "alarm", "aws", "adopt"]
+SUITES = ["personnel", "search", "erasure", "retention", "monitoring", "browser", "alarm", "aws",
+          "adopt"]
 
 
 def main() -> None:
