@@ -17,7 +17,8 @@ from tests.e2e.browsing import chromium, served, tab  # noqa: F401  (chromium: a
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_accessibility import SIZES
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# One worker runs the module: one server and one browser for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("e2e-alarms")]
 
 
 @pytest.fixture(scope="module")
