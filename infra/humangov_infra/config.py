@@ -54,6 +54,9 @@ class InfraConfig:
     chatbot_channel_id: str | None = None
     canary_alarm_datapoints: int = 3
     canary_alarm_periods: int = 5
+    # Days past its date a retention item may still exist before it alarms (TTL deletes come
+    # within days; the runtime's Settings.retention_late_days).
+    retention_late_days: int = 2
     # How often each state's canary runs, in minutes (docs/aws.md, "Cost": a browser run
     # every minute in 50 states costs about $2,600 a month; every 5 minutes, about $520).
     canary_every: int = 5
@@ -147,7 +150,7 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("object_lock", "slack_lambda", "chatbot"):
         if key in values:
             values[key] = _as_bool(key, values[key])
-    for key in ("canary_alarm_datapoints", "canary_alarm_periods"):
+    for key in ("canary_alarm_datapoints", "canary_alarm_periods", "retention_late_days"):
         if key in values:
             values[key] = int(values[key])
     if "canary_checks" in values:

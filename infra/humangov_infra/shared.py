@@ -1,6 +1,6 @@
 """What all states share: the alarm topic and its Slack delivery, the erasure ledger, the
 canary artifacts bucket, the app on Fargate behind an HTTPS load balancer with one host name
-per state, and the daily orphan sweep as a scheduled Fargate task."""
+per state, and the scheduled runs (orphan sweep, retention, erasure requests) as Fargate tasks."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as event_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -29,7 +26,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from humangov_infra import packaging, tables
+from humangov_infra import packaging, scheduled, tables
+from humangov_infra.alarms import notify
 from humangov_infra.config import REPO, InfraConfig
 from humangov_infra.nag import acknowledge, acknowledge_wildcards, logical_arn
 
@@ -37,11 +35,6 @@ APP_PORT = 8000
 # humangov.aws.alarm_to_slack.SECRET_ID_ENV (restated so the CDK app imports nothing of ours).
 SLACK_SECRET_ID_ENV = "HUMANGOV_SLACK_SECRET_ID"
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
-# humangov.config.Settings.sweep_schedule and humangov.cli.sweep.SWEEP_EVENT, restated.
-SWEEP_SCHEDULE_ENV = "HUMANGOV_SWEEP_SCHEDULE"
-SWEEP_COMMAND = ["humangov", "orphans", "daily"]
-SWEEP_EVENT = "humangov-orphan-sweep"
-METRICS_NAMESPACE = "HumanGov"
 
 
 def canary_artifacts_bucket(config: InfraConfig) -> str:
@@ -61,13 +54,6 @@ def secret_ref(scope: Construct, construct_id: str, name_or_arn: str) -> secrets
     if name_or_arn.startswith("arn:"):
         return secretsmanager.Secret.from_secret_complete_arn(scope, construct_id, name_or_arn)
     return secretsmanager.Secret.from_secret_name_v2(scope, construct_id, name_or_arn)
-
-
-def notify(alarm: cloudwatch.Alarm, topic: sns.ITopic) -> cloudwatch.Alarm:
-    """Raise and clear the alarm on the alarm topic (and so in Slack)."""
-    alarm.add_alarm_action(cw_actions.SnsAction(topic))
-    alarm.add_ok_action(cw_actions.SnsAction(topic))
-    return alarm
 
 
 def queue_alarm(scope: Construct, construct_id: str, name: str, queue: sqs.IQueue,
@@ -262,8 +248,12 @@ class SharedStack(Stack):
                 # Only the load balancer (inside the VPC) may say who the client is.
                 "HUMANGOV_FORWARDED_ALLOW_IPS": vpc.vpc_cidr_block,
                 "HUMANGOV_MONITORING": "false",  # Synthetics canaries monitor on AWS
-                # The daily sweep is a scheduled task (_sweep), not one per serving task.
-                SWEEP_SCHEDULE_ENV: "off",
+                # The sweep, the retention run and the request check are scheduled tasks
+                # (humangov_infra.scheduled), not run once per serving task.
+                scheduled.SWEEP_SCHEDULE_ENV: "off",
+                scheduled.RETENTION_SCHEDULE_ENV: "off",
+                scheduled.REQUESTS_SCHEDULE_ENV: "off",
+                scheduled.RETENTION_LATE_DAYS_ENV: str(config.retention_late_days),
                 "HUMANGOV_AWS_REGION": Aws.REGION,
                 "HUMANGOV_AWS_TABLE_PATTERN": config.table_pattern,
                 "HUMANGOV_AWS_BUCKET_PATTERN": config.bucket_pattern,
@@ -291,67 +281,9 @@ class SharedStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         )
         self._load_balancer(vpc, service)
-        self._sweep(cluster, task, app_logs)
-
-    def _sweep(self, cluster: ecs.ICluster, task: ecs.FargateTaskDefinition,
-               app_logs: logs.LogGroup) -> None:
-        """Once a day, whatever the deploy cadence: one Fargate task of the app's image runs
-        `humangov orphans daily` (the serving tasks run no sweep). Its summary line becomes
-        metrics, alarmed when a state failed, when orphans were found (the erasure pipeline
-        missed them), and when no sweep reported for 26 hours."""
-        events.Rule(
-            self, "DailySweep", description="humangov orphans daily: one task a day",
-            schedule=events.Schedule.cron(minute="0", hour="7"),  # 02:00/03:00 US Eastern
-            targets=[event_targets.EcsTask(
-                cluster=cluster, task_definition=task, task_count=1,
-                subnet_selection=ec2.SubnetSelection(
-                    subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-                container_overrides=[event_targets.ContainerOverride(
-                    container_name="app", command=SWEEP_COMMAND)],
-                retry_attempts=2, max_event_age=Duration.hours(1),
-            )],
-        )
-        cluster_id = self.resolve(self.get_logical_id(cluster.node.default_child))
-        acknowledge(task.node.find_child("EventsRole"), [{
-            "id": f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:{self.config.region}:*"
-                  f":task/<{cluster_id}>/*]",
-            "reason": "EventBridge tags the sweep task it starts (ecs:TagResource); task ids "
-                      "are generated, the wildcard is confined to this cluster's tasks.",
-        }])
-        sweep_line = logs.FilterPattern.string_value("$.event", "=", SWEEP_EVENT)
-        runs, orphans, failed = (
-            logs.MetricFilter(
-                self, f"Sweep{name}Filter", log_group=app_logs, filter_pattern=sweep_line,
-                metric_namespace=METRICS_NAMESPACE, metric_name=f"Sweep{name}",
-                metric_value=value,
-            ).metric(statistic="Sum", period=Duration.hours(1))
-            for name, value in (("Runs", "1"), ("Orphans", "$.orphans"),
-                                ("Failures", "$.failed")))
-        above_zero = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-        notify(cloudwatch.Alarm(
-            self, "SweepFailedAlarm", alarm_name="humangov-sweep-failed", metric=failed,
-            threshold=0, comparison_operator=above_zero,
-            evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="The daily orphan sweep failed for a state (see the app logs)",
-        ), self.alarm_topic)
-        notify(cloudwatch.Alarm(
-            self, "SweepFoundOrphansAlarm", alarm_name="humangov-sweep-found-orphans",
-            metric=orphans, threshold=0,
-            comparison_operator=above_zero, evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="The daily sweep found (and erased) orphaned files: the erasure "
-                              "pipeline missed them",
-        ), self.alarm_topic)
-        # 26 one-hour periods without a summary line: a day and a start that failed, with
-        # two hours of slack for a slow sweep. (Up to 7 days is allowed for hourly periods.)
-        notify(cloudwatch.Alarm(
-            self, "SweepMissingAlarm", alarm_name="humangov-sweep-missing", metric=runs,
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=26, datapoints_to_alarm=26,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            alarm_description="No orphan sweep reported in 26 hours",
-        ), self.alarm_topic)
+        for run in scheduled.ALL:
+            scheduled.schedule(self, run, cluster, task, app_logs, self.alarm_topic)
+        scheduled.acknowledge_events_role(self, cluster, task, config.region)
 
     def _grant_app_data(self, role: iam.Role) -> None:
         """The app reaches only tables and buckets named by the configured patterns, in this

@@ -64,10 +64,12 @@ class Settings(BaseSettings):
     sweep_schedule: Literal["in-process", "off"] = "in-process"
     sweep_interval: timedelta = timedelta(days=1)
     sweep_grace: timedelta = timedelta(hours=24)
-    # How often `serve` checks erasure requests (closes, marks overdue and alarms, purges).
+    # Who checks erasure requests (closes, marks overdue and alarms, purges), and how often:
+    # `serve`, or (off) a scheduler running `humangov requests check` (on AWS, an hourly rule).
+    requests_schedule: Literal["in-process", "off"] = "in-process"
     requests_check_interval: timedelta = timedelta(hours=1)
-    # The retention run in `serve` (off: `humangov retention run` from cron), and how many
-    # days past its date an item may be before the run reports it (AWS TTL is not instant).
+    # The retention run in `serve` (off: `humangov retention daily` from a scheduler), and
+    # how many days past its date an item may be before it is reported (AWS TTL is not instant).
     retention_schedule: Literal["in-process", "off"] = "in-process"
     retention_interval: timedelta = timedelta(days=1)
     retention_late_days: int = 2

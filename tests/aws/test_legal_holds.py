@@ -4,11 +4,14 @@ letter, no alarm), and S3's refusal under a legal hold reported as held."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from humangov.aws import stream_cleanup
 from humangov.bootstrap import lambda_runtime
 from humangov.domain.auth import Principal
+from humangov.domain.errors import ErasureHeld
 from tests.aws.conftest import stored_employee
 from tests.aws.test_lambda_dead_letters import BUCKET, removal_event
 
@@ -95,3 +98,55 @@ def test_holds_in_the_platform_table_do_not_look_like_employees(on_aws):
         TableName=container.settings.aws_platform_table, KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "HOLD"}})["Items"]
     assert item["sk"] == {"S": hold.id} and "kind" not in item
+
+
+def _two_versions_the_older_held(container, clients) -> tuple[str, str, str]:
+    e = stored_employee(container)
+    key = e.document.key
+    container.blobs.put("CA", key, io.BytesIO(b"%PDF-1.4 replaced"))
+    newer, older = (v["VersionId"] for v in
+                    clients.s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"])
+    clients.s3.put_object_legal_hold(Bucket=BUCKET, Key=key, VersionId=older,
+                                     LegalHold={"Status": "ON"})
+    return key, newer, older
+
+
+def _hold_lookups(container) -> list[str]:
+    """The versions GetObjectLegalHold is asked about, as the store calls it."""
+    asked: list[str] = []
+    container.blobs.clients.s3.meta.events.register(
+        "before-call.s3.GetObjectLegalHold",
+        lambda params, **_: asked.append(params["query_string"]["versionId"]))
+    return asked
+
+
+def test_only_the_versions_s3_refused_are_asked_about_their_legal_hold(on_aws):
+    _, container, clients = on_aws
+    key, newer, older = _two_versions_the_older_held(container, clients)
+    asked = _hold_lookups(container)
+
+    # S3 names the refused version in each DeleteObjects error; moto does not, so the
+    # test adds it the way S3 answers (the one version refused is the held one).
+    def as_s3_answers(parsed, **_):
+        for error in parsed.get("Errors", []):
+            error.setdefault("VersionId", older)
+    container.blobs.clients.s3.meta.events.register("after-call.s3.DeleteObjects",
+                                                    as_s3_answers)
+
+    with pytest.raises(ErasureHeld):
+        container.blobs.delete("CA", key)
+
+    assert asked == [older]  # not the newer version, erased a moment before
+    assert [v["VersionId"] for v in clients.s3.list_object_versions(
+        Bucket=BUCKET, Prefix=key)["Versions"]] == [older]
+
+
+def test_without_version_ids_in_the_errors_every_version_is_asked(on_aws):
+    _, container, clients = on_aws
+    key, newer, older = _two_versions_the_older_held(container, clients)
+    asked = _hold_lookups(container)
+
+    with pytest.raises(ErasureHeld):  # moto's errors name no version
+        container.blobs.delete("CA", key)
+
+    assert asked == [newer, older]

@@ -57,7 +57,7 @@ ARGUMENTS = {
     "employees separate": [EMPLOYEE, "--state", "CA", "--on", "2026-01-31", "--reason", "left"],
     "retention show": [], "retention set": ["--state", "CA", "--document-years", "3",
                                             "--record-years", "7"],
-    "retention run": ["--dry-run"],
+    "retention run": ["--dry-run"], "retention daily": [],
     "orphans scan": ["--state", "CA"], "orphans purge": ["--state", "CA"],
     "orphans daily": [],
     "erasure dead-letters": [], "erasure retry": ["--all"], "compliance report": ["--state", "CA"],

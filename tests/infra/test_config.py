@@ -64,3 +64,10 @@ def test_canaries_run_every_five_minutes_unless_a_state_says_otherwise():
 def test_a_canary_schedule_synthetics_cannot_run_is_refused(context, message):
     with pytest.raises(InfraConfigError, match=re.escape(message)):
         load(context.get)
+
+
+def test_the_days_a_retention_item_may_be_late_are_configurable():
+    assert load(context={"domain": "hr.example.gov"}.get) \
+        .retention_late_days == 2
+    context = {"domain": "hr.example.gov", "retention_late_days": "5"}
+    assert load(context=context.get).retention_late_days == 5

@@ -1,5 +1,6 @@
-"""GIVEN the synthesised app, THEN the erasure pipeline and the daily sweep raise alarms into
-the one alarm topic, and the sweep runs as one scheduled task rather than inside `serve`."""
+"""GIVEN the synthesised app, THEN the erasure pipeline and the scheduled runs (sweep,
+retention, erasure requests) raise alarms into the one alarm topic, and each run is one
+scheduled task rather than inside `serve`."""
 
 from __future__ import annotations
 
@@ -76,48 +77,104 @@ def test_a_dead_letter_alarms_and_the_on_failure_queue_outlives_the_stack(synthe
     assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
-def test_the_sweep_runs_daily_as_one_fargate_task_of_the_app_and_serve_runs_none(synthesised):
-    from humangov_infra.shared import SWEEP_EVENT as SWEEP_EVENT_IN_INFRA
+def _rule(shared: dict, command: list[str]) -> dict:
+    (rule,) = [r["Properties"] for r in shared["Resources"].values()
+               if r["Type"] == "AWS::Events::Rule"
+               and json.loads(r["Properties"]["Targets"][0]["Input"])["containerOverrides"]
+               == [{"name": "app", "command": command}]]
+    return rule
 
-    from humangov.cli.sweep import SWEEP_EVENT
+
+# (command, schedule, the runtime's summary marker, its switch in `serve`)
+RUNS = [
+    (["humangov", "orphans", "daily"], "cron(0 7 * * ? *)", ("humangov.cli.sweep", "SWEEP_EVENT"),
+     "HUMANGOV_SWEEP_SCHEDULE"),
+    (["humangov", "retention", "daily"], "cron(0 6 * * ? *)",
+     ("humangov.cli.retention", "RETENTION_EVENT"), "HUMANGOV_RETENTION_SCHEDULE"),
+    (["humangov", "requests", "check", "--format", "json"], "cron(30 * * * ? *)",
+     ("humangov.cli.requests", "REQUESTS_EVENT"), "HUMANGOV_REQUESTS_SCHEDULE"),
+]
+
+
+@pytest.mark.parametrize("command, expression, marker, switch", RUNS,
+                         ids=["sweep", "retention", "requests"])
+def test_each_scheduled_run_is_one_fargate_task_of_the_app_and_serve_runs_none(
+    synthesised, command, expression, marker, switch
+):
+    import importlib
+
+    from humangov_infra import scheduled
 
     shared = synthesised.template_json("HumanGov-Shared")
     resources = shared["Resources"].values()
-    (rule,) = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::Rule"]
-    assert rule["ScheduleExpression"] == "cron(0 7 * * ? *)"
+    rule = _rule(shared, command)
+    assert rule["ScheduleExpression"] == expression
     (target,) = rule["Targets"]
     assert target["EcsParameters"]["TaskCount"] == 1
     assert target["EcsParameters"]["LaunchType"] == "FARGATE"
-    overrides = json.loads(target["Input"])["containerOverrides"]
-    assert overrides == [{"name": "app", "command": ["humangov", "orphans", "daily"]}]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
     (task,) = [r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition"]
     assert target["EcsParameters"]["TaskDefinitionArn"]["Ref"] in json.dumps(shared)
     (container,) = task["ContainerDefinitions"]
-    assert {"Name": "HUMANGOV_SWEEP_SCHEDULE", "Value": "off"} in container["Environment"]
-    assert SWEEP_EVENT_IN_INFRA == SWEEP_EVENT
+    assert {"Name": switch, "Value": "off"} in container["Environment"]
+    (run,) = [r for r in scheduled.ALL if r.command == command]
+    assert run.event == getattr(importlib.import_module(marker[0]), marker[1])
 
 
-def test_the_sweep_alarms_on_failure_orphans_and_a_missing_day(synthesised):
-    from humangov.cli.sweep import SWEEP_EVENT
-
+def test_the_late_days_the_task_is_given_are_the_configured_ones(synthesised):
     shared = synthesised.template_json("HumanGov-Shared")
-    filters = {r["Properties"]["MetricTransformations"][0]["MetricName"]: r["Properties"]
-               for r in shared["Resources"].values() if r["Type"] == "AWS::Logs::MetricFilter"}
-    assert {name: f["MetricTransformations"][0]["MetricValue"] for name, f in filters.items()} \
-        == {"SweepRuns": "1", "SweepOrphans": "$.orphans", "SweepFailures": "$.failed"}
-    assert {f["FilterPattern"] for f in filters.values()} == {f'{{ $.event = "{SWEEP_EVENT}" }}'}
-    assert all("Ref" in f["LogGroupName"] and "AppLogs" in f["LogGroupName"]["Ref"]
-               for f in filters.values())
+    (task,) = [r["Properties"] for r in shared["Resources"].values()
+               if r["Type"] == "AWS::ECS::TaskDefinition"]
+    (container,) = task["ContainerDefinitions"]
+    assert {"Name": "HUMANGOV_RETENTION_LATE_DAYS",
+            "Value": str(synthesised.config.retention_late_days)} in container["Environment"]
 
-    failed, orphans, missing = (_alarm(shared, p) for p in (
-        "SweepFailedAlarm", "SweepFoundOrphansAlarm", "SweepMissingAlarm"))
+
+def _filters(shared: dict, event: str) -> dict[str, dict]:
+    return {r["Properties"]["MetricTransformations"][0]["MetricName"]: r["Properties"]
+            for r in shared["Resources"].values() if r["Type"] == "AWS::Logs::MetricFilter"
+            and r["Properties"]["FilterPattern"] == f'{{ $.event = "{event}" }}'}
+
+
+# (summary marker, metric filters, the finding's alarm and metric, how it treats no data,
+#  hours without a run before the missing alarm)
+ALARMED = [
+    ("humangov-orphan-sweep", {"SweepRuns": "1", "SweepOrphans": "$.orphans",
+                               "SweepFailures": "$.failed"},
+     ("SweepFoundOrphansAlarm", "SweepOrphans", "notBreaching"), "Sweep", 26),
+    ("humangov-retention-run", {"RetentionRuns": "1", "RetentionLate": "$.late",
+                                "RetentionFailures": "$.failed"},
+     ("RetentionLateAlarm", "RetentionLate", "ignore"), "Retention", 26),
+    ("humangov-requests-check", {"RequestsRuns": "1", "RequestsOverdue": "$.overdue",
+                                 "RequestsFailures": "$.failed"},
+     ("RequestsOverdueAlarm", "RequestsOverdue", "ignore"), "Requests", 3),
+]
+
+
+@pytest.mark.parametrize("event, filters, finding, prefix, missing_hours", ALARMED,
+                         ids=["sweep", "retention", "requests"])
+def test_each_scheduled_run_alarms_on_failure_findings_and_a_missing_run(
+    synthesised, event, filters, finding, prefix, missing_hours
+):
+    shared = synthesised.template_json("HumanGov-Shared")
+    found = _filters(shared, event)
+    assert {name: f["MetricTransformations"][0]["MetricValue"] for name, f in found.items()} \
+        == filters
+    assert all("Ref" in f["LogGroupName"] and "AppLogs" in f["LogGroupName"]["Ref"]
+               for f in found.values())
+
+    failed, alarmed, missing = (_alarm(shared, p) for p in (
+        f"{prefix}FailedAlarm", finding[0], f"{prefix}MissingAlarm"))
     assert (failed["MetricName"], failed["Threshold"], failed["ComparisonOperator"]) == (
-        "SweepFailures", 0, "GreaterThanThreshold")
-    assert (orphans["MetricName"], orphans["Threshold"]) == ("SweepOrphans", 0)
+        f"{prefix}Failures", 0, "GreaterThanThreshold")
+    assert (alarmed["MetricName"], alarmed["Threshold"], alarmed["ComparisonOperator"]) == (
+        finding[1], 0, "GreaterThanThreshold")
+    # A late item or an overdue request stays alarmed between runs rather than flapping.
+    assert alarmed["TreatMissingData"] == finding[2]
     assert (missing["MetricName"], missing["Threshold"], missing["ComparisonOperator"]) == (
-        "SweepRuns", 1, "LessThanThreshold")
+        f"{prefix}Runs", 1, "LessThanThreshold")
     assert (missing["Period"], missing["EvaluationPeriods"], missing["DatapointsToAlarm"]) == (
-        3600, 26, 26)
+        3600, missing_hours, missing_hours)
     assert missing["TreatMissingData"] == "breaching"
     # CloudWatch's limit for hourly periods: seven days of evaluation.
     assert missing["Period"] * missing["EvaluationPeriods"] <= 7 * 86400

@@ -62,13 +62,23 @@ def server(
         alarms = canaries.alarms
         container.requests.on_overdue = lambda r: alarms.overdue_request(
             r.state, r.id, r.due, len(r.held))
-    requests = RequestJobs(container.requests, settings.requests_check_interval)
-    services = [jobs, requests, *(canaries.services() if canaries else [])]
+    services = [jobs, *scheduled_checks(container), *(canaries.services() if canaries else [])]
+    return create_app(container, services, canaries=canaries, metrics=metrics), container
+
+
+def scheduled_checks(container: Container) -> list[RequestJobs | RetentionJob]:
+    """The request check and the retention run, unless a scheduler runs them instead (on AWS,
+    one task for all the serving tasks: `humangov requests check`, `humangov retention
+    daily`)."""
+    settings = container.settings
+    checks: list[RequestJobs | RetentionJob] = []
+    if settings.requests_schedule == "in-process":
+        checks.append(RequestJobs(container.requests, settings.requests_check_interval))
     if settings.retention_schedule == "in-process":
-        services.append(RetentionJob(
+        checks.append(RetentionJob(
             container.retention, lambda: [s.code for s in container.personnel.list_states()],
             every=settings.retention_interval, late_days=settings.retention_late_days))
-    return create_app(container, services, canaries=canaries, metrics=metrics), container
+    return checks
 
 
 def _first_admin(container: Container, announce: Callable[[str], None]) -> None:

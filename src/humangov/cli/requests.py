@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from humangov.cli.common import DataDir, actor, open_container, out
+from humangov.cli.scheduled import each_state, raise_if_failed, summary
 
 if TYPE_CHECKING:
     from humangov.domain.auth import Principal
@@ -19,6 +20,8 @@ app = typer.Typer(help="Erasure requests: whom, on what legal basis, by when; an
 State = Annotated[str, typer.Option("--state", help="The state's USPS code, such as CA.")]
 Format = Annotated[Literal["table", "json"], typer.Option(
     "--format", help="table, or json: one JSON object per request, a line each.")]
+# The check's summary line; infra/'s metric filters match it (tests/infra checks both agree).
+REQUESTS_EVENT = "humangov-requests-check"
 
 
 def _cli_principal() -> Principal:
@@ -92,10 +95,33 @@ def show_request(
 
 
 @app.command("check")
-def check_requests(data_dir: DataDir = None) -> None:
+def check_requests(
+    fmt: Annotated[Literal["table", "json"], typer.Option(
+        "--format", help="table, or json: one summary line (states, closed, newly_overdue, "
+                         "overdue, purged, failed) for a scheduler's log.")] = "table",
+    data_dir: DataDir = None,
+) -> None:
     """Retry what holds no longer block, close requests whose erasures all have receipts, mark
-    overdue ones and purge those closed more than 24 months ago (`serve` does this hourly)."""
+    overdue ones and purge those closed more than 24 months ago, in every state (`serve` does
+    this hourly unless HUMANGOV_REQUESTS_SCHEDULE=off). Exits 1 if a state failed."""
+    from humangov.domain.requests import OVERDUE
+
+    principal = _cli_principal()
     with open_container(data_dir) as c:
-        result = c.requests.check()
-    out.print(f"closed {len(result.closed)}, newly overdue {len(result.overdue)}, "
-              f"purged {result.purged}")
+        def check(code: str) -> dict[str, int]:
+            result = c.requests.check([code])
+            # Every request still overdue, not only the new ones: the alarm stays raised
+            # until none is.
+            overdue = sum(r.status == OVERDUE for r in c.requests.listing(principal, code))
+            return {"closed": len(result.closed), "newly_overdue": len(result.overdue),
+                    "overdue": overdue, "purged": result.purged}
+
+        codes = [s.code for s in c.personnel.list_states()]
+        totals, failed = each_state(codes, check, "the request check",
+                                    ("closed", "newly_overdue", "overdue", "purged"))
+    if fmt == "json":
+        summary(REQUESTS_EVENT, "the request check", len(codes), totals, failed)
+        return
+    out.print(f"closed {totals['closed']}, newly overdue {totals['newly_overdue']}, "
+              f"purged {totals['purged']}")
+    raise_if_failed("the request check", failed)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from humangov.cli.common import DataDir, StateOpt, actor, open_container, out
+from humangov.cli.common import DataDir, StateOpt, actor, err, open_container, out
+from humangov.cli.scheduled import each_state, summary
 
 if TYPE_CHECKING:
     from humangov.bootstrap import Container
@@ -16,6 +17,9 @@ app = typer.Typer(help="Retention schedules of separated employees.", no_args_is
 
 Format = Annotated[Literal["table", "json"], typer.Option(
     "--format", help="table, or json: one JSON object per line (JSON Lines).")]
+# The daily run's summary line; infra/'s metric filters match it (tests/infra checks both agree).
+RETENTION_EVENT = "humangov-retention-run"
+
 AnyState = Annotated[str | None, typer.Option(
     "--state", help="USPS code of the state, such as CA \\[default: every state]")]
 
@@ -78,6 +82,33 @@ def run(
         out.print(f"{r.state}  {r.employee_id}  {r.what}  due {r.due.isoformat()}  {label}",
                   highlight=False)
     out.print(f"{sum(r.outcome in ('due', 'erased') for r in results)} item(s) {verb}")
+
+
+@app.command("daily")
+def daily(data_dir: DataDir = None) -> None:
+    """The scheduled run over every state (what `serve` does daily unless
+    HUMANGOV_RETENTION_SCHEDULE=off): erase what has expired, name on stderr what is more than
+    HUMANGOV_RETENTION_LATE_DAYS past its date and not held, then print one JSON line:
+    states, erased, held, late, failed. Exits 1 if a state failed (the others still ran)."""
+    with open_container(data_dir) as c:
+        late_days = c.settings.retention_late_days
+
+        def run_state(code: str) -> dict[str, int]:
+            results = c.retention.run([code])
+            held = {(r.employee_id, r.what) for r in results if r.outcome == "held"}
+            # A hold keeps what it holds for as long as the matter lasts: not late, not alarmed.
+            late = [x for x in c.retention.past_due(code, late_days)
+                    if (x.employee_id, x.what) not in held]
+            for x in late:
+                err.print(f"{code}: the {x.what} of {x.employee_id} was due {x.due.isoformat()} "
+                          "and is not erased yet", highlight=False)
+            return {"erased": sum(r.outcome == "erased" for r in results), "held": len(held),
+                    "late": len(late)}
+
+        codes = _states(c, None)
+        totals, failed = each_state(codes, run_state, "the retention run",
+                                    ("erased", "held", "late"))
+    summary(RETENTION_EVENT, "the retention run", len(codes), totals, failed)
 
 
 def _states(c: Container, state: str | None) -> list[str]:

@@ -3,14 +3,8 @@
 
 from __future__ import annotations
 
-import json
-import logging
-
-import typer
-
-from humangov.cli.common import DataDir, err, open_container
-
-log = logging.getLogger(__name__)
+from humangov.cli.common import DataDir, open_container
+from humangov.cli.scheduled import each_state, summary
 
 # The summary line's marker; infra/'s metric filters match it (tests/infra checks both agree).
 SWEEP_EVENT = "humangov-orphan-sweep"
@@ -19,29 +13,13 @@ SWEEP_EVENT = "humangov-orphan-sweep"
 def daily(data_dir: DataDir = None) -> None:
     """Sweep every provisioned state and erase its orphans (receipted, recorded in the ledger),
     then print one JSON line: states, orphans, purged, dangling, failed."""
-    from humangov.domain.errors import StorageUnavailable
-
-    totals = {"orphans": 0, "purged": 0, "dangling": 0}
-    failed: list[str] = []
     with open_container(data_dir) as c:
+        def sweep(code: str) -> dict[str, int]:
+            result = c.erasures.sweep(code, grace=c.settings.sweep_grace, purge_orphans=True)
+            return {"orphans": result.orphan_count, "purged": result.purged,
+                    "dangling": len(result.dangling)}
+
         codes = [s.code for s in c.personnel.list_states()]
-        for code in codes:
-            try:
-                result = c.erasures.sweep(code, grace=c.settings.sweep_grace,
-                                          purge_orphans=True)
-            except StorageUnavailable as exc:  # that state's store is gone; sweep the others
-                err.print(f"{code}: {exc.detail}")
-                failed.append(code)
-                continue
-            except Exception:  # one state's failure must not stop the others' sweeps
-                log.exception("sweep of %s failed", code)
-                failed.append(code)
-                continue
-            totals["orphans"] += result.orphan_count
-            totals["purged"] += result.purged
-            totals["dangling"] += len(result.dangling)
-    # One unwrapped line, whatever the terminal: the log's metric filters parse it.
-    typer.echo(json.dumps({"event": SWEEP_EVENT, "states": len(codes), **totals,
-                           "failed": len(failed)}))
-    if failed:
-        raise StorageUnavailable(f"the sweep failed for {', '.join(failed)}")
+        totals, failed = each_state(codes, sweep, "the sweep",
+                                    ("orphans", "purged", "dangling"))
+    summary(SWEEP_EVENT, "the sweep", len(codes), totals, failed)

@@ -214,11 +214,12 @@ class S3BlobStore:
         if not existed:
             # "Already absent" is recorded only on the answer of the state's own bucket.
             self.verify_space(state)
+        errors = self._delete_pairs(bucket, [(key, v) for v in versions])
         refused = [
             f"{e.get('VersionId', '?')}: {e.get('Code', 'Error')} ({e.get('Message', '')})"
-            for e in self._delete_pairs(bucket, [(key, v) for v in versions])
+            for e in errors
         ]
-        if refused and self._legally_held(bucket, key, versions):
+        if refused and self._legally_held(bucket, key, _refused_versions(errors, versions)):
             raise ErasureHeld(
                 f"S3 keeps {key} in {bucket} under an Object Lock legal hold; the erasure "
                 "waits until the hold is released.")
@@ -463,3 +464,12 @@ def _stream(body: StreamingBody) -> Iterator[bytes]:
         yield from body.iter_chunks(CHUNK)
     finally:
         body.close()
+
+
+def _refused_versions(errors: builtins.list[Any],
+                      versions: builtins.list[str]) -> builtins.list[str]:
+    """The versions S3 refused to erase, named by each error's VersionId, so a key with many
+    versions asks GetObjectLegalHold only of those. moto's DeleteObjects errors omit
+    VersionId (S3's carry it): without it on every error, any version may be a refused one."""
+    named = [e["VersionId"] for e in errors if e.get("VersionId")]
+    return named if len(named) == len(errors) else versions
