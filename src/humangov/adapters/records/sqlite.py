@@ -169,8 +169,10 @@ class SqliteRecordStore:
 
     def count_employees(self, state: str, *, role: str | None = None,
                         include_synthetic: bool = True) -> int:
-        """A COUNT over ix_employees_listing (or ix_employees_by_role for one role), read
-        from the index alone; the list page's cache keeps it until the next commit."""
+        """The employees the list shows: a COUNT over ix_employees_listing (or
+        ix_employees_by_role for one role), read from the index alone, less the separated
+        ones, found through the partial ix_employees_separated (their rows alone are read).
+        The list page's cache keeps it until the next commit."""
         sql, params = "SELECT COUNT(*) FROM employees WHERE state = ?", [state]
         if role:
             sql += " AND role = ? COLLATE NOCASE"
@@ -178,7 +180,8 @@ class SqliteRecordStore:
         if not include_synthetic:
             sql += " AND synthetic = 0"
         with self._read() as db:
-            return db.execute(sql, params).fetchone()[0]
+            return db.execute(f"SELECT ({sql}) - ({sql} AND separated_on IS NOT NULL)",
+                              params * 2).fetchone()[0]
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool) -> Page:
