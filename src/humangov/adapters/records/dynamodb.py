@@ -48,7 +48,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -59,7 +58,7 @@ from humangov.adapters.aws.naming import Naming
 from humangov.adapters.aws.provision import TTL_ATTRIBUTE
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
-from humangov.adapters.records import apply_import_in_steps, keyset, search
+from humangov.adapters.records import apply_import_in_steps, keyset, numbered, search
 from humangov.adapters.records import dynamo_lists as lists
 from humangov.adapters.records.dynamo_lists import SEP, listing_key
 from humangov.adapters.timecodec import from_text, to_text
@@ -293,24 +292,18 @@ class DynamoDBRecordStore:
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool) -> Page:
-        after = search.decode_cursor(cursor) if cursor else None
         query_words = search.words(q)
-        if not query_words:
-            return Page([], None)
-        lead = search.driving_word(query_words)
-        found: list[search.Position] = []
-        for cls in (search.LAST, search.FIRST, search.ROLE):
-            if len(found) > limit or (after is not None and cls < after.cls):
-                continue
-            start = after if after is not None and cls == after.cls else None
-            for item in self._search_entries(state, cls, lead, start, limit + 1 - len(found)):
+
+        def read(cls: int, after: search.Position | None, n: int) -> Iterator[search.Position]:
+            lead = search.driving_word(query_words)
+            for item in self._search_entries(state, cls, lead, after, n):
                 words = [_entry(w) for w in item["words"]["SS"]]
                 position = search.Position(cls, *item["sk"]["S"].split(SEP))
                 if ((include_synthetic or not item.get("synthetic", {}).get("BOOL"))
                         and search.is_first_entry(words, query_words, position[:2])):
-                    found.append(position)
-                    if len(found) > limit:
-                        break
+                    yield position
+
+        found = search.collect(cursor, query_words, limit, read)
         people = self._get_many(state, [p.id for p in found])
         return search.page_of(((p, people[p.id]) for p in found if p.id in people), limit)
 
@@ -563,24 +556,15 @@ class DynamoDBRecordStore:
         return rows
 
     def _numbered(self, employees: list[Employee]) -> list[Employee]:
-        """The employees with their states' next numbers, in the order given: one atomic ADD
-        on each state's counter claims a block."""
-        count: dict[str, int] = {}
-        for e in employees:
-            count[e.state] = count.get(e.state, 0) + 1
-        following: dict[str, int] = {}
+        """Numbered by one atomic ADD on each state's counter."""
+        def claim(state: str, n: int) -> int:
+            got = self._ddb.update_item(
+                TableName=self.naming.table(state), Key=NUMBERS_KEY,
+                UpdateExpression="ADD last_number :n",
+                ExpressionAttributeValues={":n": {"N": str(n)}}, ReturnValues="UPDATED_NEW")
+            return int(got["Attributes"]["last_number"]["N"])
         with translating("The records store"):
-            for state, n in count.items():
-                got = self._ddb.update_item(
-                    TableName=self.naming.table(state), Key=NUMBERS_KEY,
-                    UpdateExpression="ADD last_number :n",
-                    ExpressionAttributeValues={":n": {"N": str(n)}}, ReturnValues="UPDATED_NEW")
-                following[state] = int(got["Attributes"]["last_number"]["N"]) - n
-        numbered = []
-        for e in employees:
-            following[e.state] += 1
-            numbered.append(replace(e, number=following[e.state]))
-        return numbered
+            return numbered(employees, claim)
 
     def _query_index(self, state: str, index: str, condition: str, values: dict,
                      page_size: int, **options: object) -> Iterator[dict]:
