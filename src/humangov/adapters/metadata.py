@@ -53,8 +53,8 @@ employees = Table(
     Column("separated_on", String),  # ISO date; NULL while employed
     Column("separation_reason", String),
     # Keyset listing walks this index in order; the names inherit the columns' NOCASE.
-    # role and synthetic ride along so search and the synthetic filter run on the index
-    # alone, reading a table row only for a match (4x faster on a no-match search).
+    # role and synthetic ride along so the count and the synthetic filter run on the index
+    # alone (search reads employee_search).
     Index("ix_employees_listing", "state", "last_name", "first_name", "id", "role", "synthetic"),
     # The erasure sweep merge-joins referenced keys in key order.
     # Covers the sweep's walk in key order, id included, so it never touches the table.

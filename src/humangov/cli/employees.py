@@ -106,8 +106,9 @@ def employees_delete(employee_id: str, state: StateOpt, data_dir: DataDir = None
 
 @app.command("reindex")
 def employees_reindex(state: StateOpt, data_dir: DataDir = None) -> None:
-    """Write the search entries of a state's employees stored before search had them
-    (DynamoDB); idempotent. The embedded database indexes them itself (migration 0008)."""
+    """Write the search entries and list items of a state's employees stored before they
+    existed, and set the list counts (DynamoDB); idempotent. The embedded database indexes
+    them itself (migration 0008)."""
     from humangov.ports import SearchIndex
 
     with open_container(data_dir) as c:
@@ -116,4 +117,4 @@ def employees_reindex(state: StateOpt, data_dir: DataDir = None) -> None:
             out.print("the records database keeps its search index itself; nothing to do")
             return
         count = c.records.rebuild_search_index(code)
-    out.print(f"indexed {count} employees of {code} for search")
+    out.print(f"indexed {count} employees of {code} for search and lists")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Protocol
 
 from humangov.domain.errors import NotFound
@@ -23,6 +24,21 @@ class AddsInBulk(Protocol):
     def delete_employee(
         self, state: str, employee_id: str, actor: str, expected_version: int | None = None
     ) -> Employee: ...
+
+
+def numbered(employees: list[Employee], claim: Callable[[str, int], int]) -> list[Employee]:
+    """The employees with their states' next numbers, in the order given. `claim(state, n)`
+    claims a block of n numbers on the state's counter in one step and returns its last, so
+    an import of thousands costs one claim per state."""
+    count: dict[str, int] = {}
+    for e in employees:
+        count[e.state] = count.get(e.state, 0) + 1
+    following = {state: claim(state, n) - n for state, n in count.items()}
+    out = []
+    for e in employees:
+        following[e.state] += 1
+        out.append(replace(e, number=following[e.state]))
+    return out
 
 
 def apply_import_in_steps(store: AddsInBulk, state: str, batches: Iterable[ImportBatch],

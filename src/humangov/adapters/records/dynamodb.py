@@ -4,8 +4,11 @@ Item design (see aws/provision.py for the table and its indexes):
 
 - employee `pk=EMP#<id>, sk=A`, with `kind=EMP` and `lk`, the folded (last, first, id) sort key;
 - history `pk=EMP#<id>, sk=H#<version>#<ns>`, so one Query reads an employee's history in order;
-- GSI `by_name (kind, lk)` serves keyset pagination, GSI `by_doc (kind, doc_key)` serves the
+- GSI `by_name (kind, lk)` serves `iter_employees`, GSI `by_doc (kind, doc_key)` serves the
   sweep's key-ordered walk of document references;
+- list items (`kind=LIST`, eight per employee) and the counts (`listed` on the counter item,
+  one item per role), written in the employee's transaction: every order, a role's list and
+  `total` (one GetItem); see `humangov.adapters.records.dynamo_lists`;
 - the employee-number counter `pk=NUMBERS, sk=A` (no `kind`, so no index holds it and the
   stream Lambda ignores it): an atomic ADD claims numbers before the employees are written, so
   a number is never issued twice; a write that then fails leaves a gap, never a repeat.
@@ -17,23 +20,27 @@ Item design (see aws/provision.py for the table and its indexes):
   kind is not EMP: the stream and the listing indexes ignore them.
 
 Trade-offs, on purpose:
-- Both GSIs put a state's employees under one partition value. A state's personnel is small
-  (thousands to a few hundred thousand items, low write rate), well inside one partition's
-  throughput; in exchange listing and the sweep are single ordered Queries, not Scan + sort.
-- GSI reads are eventually consistent (https://docs.aws.amazon.com/amazondynamodb/latest/
-  developerguide/GSI.html#GSI.Reads), so a just-written employee can miss a listing for a
-  moment. `is_referenced`, which guards every erasure, does not rely on them: our keys start
-  with the employee id, so it is a strongly consistent GetItem.
+- Both GSIs, and each list, put a state's employees under one partition value. A state's
+  personnel is small (thousands to a few hundred thousand items, low write rate), well inside
+  one partition's throughput; in exchange a list page and the sweep are single ordered
+  Queries, not Scan + sort.
+- Lists are items, not GSIs: a GSI serves one order and cannot narrow to a role in another
+  order, CloudFormation adds one GSI per stack update, and GSI reads are eventually consistent
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reads). List
+  items are read strongly consistent, so a just-written employee is listed at once. The cost
+  is on writes: eight list items (about 1 KB each) and up to three counter updates ride in
+  every employee transaction, and the counter item makes a state's writes contend: two
+  transactions touching it at once cancel one (TransactionConflict), which answers a retry.
+  `is_referenced`, which guards every erasure, is a strongly consistent GetItem: our keys
+  start with the employee id.
 - The change feed is the table's stream, not an outbox. A REMOVE image only holds the item as
   it was, so before deleting an employee with a document we stamp who removes it and why
   (one extra conditional write), and the stream Lambda reads that stamp.
-- Lists sort by name only (both ways): a sort by role, salary or last change needs a GSI each,
-  and CloudFormation adds one GSI per stack update and existing items would need the new key
-  attributes backfilled; see docs/api.md. The role filter and the count read the state's name
-  index (the count projects only `role` and `synthetic`), so they cost a read of every
-  employee item: fine at thousands, a follow-up (a maintained count) at hundreds of thousands.
-- Transactions hold at most 25 actions (moto's limit; AWS allows 100). A bulk add larger than
-  that is validated up front, written in chunks, and rolled back by deletes if a chunk fails.
+- Employees written before list items existed are listed and counted once `humangov
+  employees reindex` has run (`rebuild_search_index`).
+- Transactions hold at most 100 actions. A bulk add larger than that is validated up front,
+  written in chunks of whole employees (each chunk with its counter updates), and rolled back
+  by deletes and reversed counts if a chunk fails.
 """
 
 from __future__ import annotations
@@ -41,7 +48,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -52,12 +58,14 @@ from humangov.adapters.aws.naming import Naming
 from humangov.adapters.aws.provision import TTL_ATTRIBUTE
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.dynamo_items import code, from_item, query_all, to_item, translating
-from humangov.adapters.records import apply_import_in_steps, keyset, search
+from humangov.adapters.records import apply_import_in_steps, keyset, numbered, search
+from humangov.adapters.records import dynamo_lists as lists
+from humangov.adapters.records.dynamo_lists import SEP, listing_key
 from humangov.adapters.timecodec import from_text, to_text
-from humangov.domain.errors import Conflict, InvalidInput, NotFound
+from humangov.domain.errors import Conflict, NotFound
 from humangov.domain.model import DocumentRef, Employee, FieldChange, HistoryEntry, check_version
 from humangov.domain.states import State
-from humangov.ports import NAME_ORDER, Clock, ImportBatch, Order, Page
+from humangov.ports import NAME_ORDER, SORTS, Clock, ImportBatch, Order, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -65,18 +73,14 @@ if TYPE_CHECKING:
 
     from humangov.adapters.aws.clients import AwsClients
 
-TRANSACTION_ITEMS = 24  # employee + history pairs, under moto's (and older AWS's) limit of 25
-SEP = "\x01"  # below every printable character, so string order equals tuple order
+TRANSACTION_ITEMS = 100  # AWS's limit, and moto's
 EMPLOYEE_SK = "A"
-NUMBERS_KEY = {"pk": {"S": "NUMBERS"}, "sk": {"S": EMPLOYEE_SK}}
+NUMBERS_KEY = lists.counter_key(None)
+Moves = dict[tuple[str, str], tuple[int, int]]  # (table, counter sk) -> (listed, synthetic)
 
 
 def emp_pk(employee_id: str) -> str:
     return f"EMP#{employee_id}"
-
-
-def listing_key(last_name: str, first_name: str, employee_id: str) -> str:
-    return SEP.join(keyset.sort_key(last_name, first_name, employee_id))
 
 
 class DynamoDBRecordStore:
@@ -171,25 +175,57 @@ class DynamoDBRecordStore:
             raise Conflict("The same employee id appears twice in one batch.")
         employees = self._numbered(employees)
         versions = {e.id: e.version for e in employees}
-        actions: list[TransactWriteItemTypeDef] = [
-            {"Put": {"TableName": self.naming.table(e.state), "Item": _employee_item(e),
-                     "ConditionExpression": "attribute_not_exists(pk)"}} for e in employees]
-        actions += [{"Put": {"TableName": self.naming.table(h.state),
-                             "Item": self._history_item(h, versions.get(h.employee_id, 0))}}
-                    for h in entries]
-        actions += [{"Put": {"TableName": self.naming.table(e.state), "Item": item}}
-                    for e in employees for item in _search_items(e)]
-        written: list[TransactWriteItemTypeDef] = []
+        histories: dict[str, list[TransactWriteItemTypeDef]] = {}
+        for h in entries:
+            histories.setdefault(h.employee_id, []).append({"Put": {
+                "TableName": self.naming.table(h.state),
+                "Item": self._history_item(h, versions.get(h.employee_id, 0))}})
+        groups: list[tuple[Employee | None, list[TransactWriteItemTypeDef]]] = []
+        for e in employees:
+            table = self.naming.table(e.state)
+            group: list[TransactWriteItemTypeDef] = [
+                {"Put": {"TableName": table, "Item": _employee_item(e),
+                         "ConditionExpression": "attribute_not_exists(pk)"}}]
+            group += histories.pop(e.id, [])
+            group += [{"Put": {"TableName": table, "Item": item}}
+                      for item in (*_list_items(e), *_search_items(e))]
+            groups.append((e, group))
+        groups += [(None, [put]) for puts in histories.values() for put in puts]
+        written: list[tuple[list[TransactWriteItemTypeDef], Moves]] = []
         try:
-            for start in range(0, len(actions), TRANSACTION_ITEMS):
-                chunk = actions[start:start + TRANSACTION_ITEMS]
+            for chunk, moves in self._chunks(groups):
                 self._transact(chunk, conflict=lambda: Conflict(
                     "An employee with this id already exists."))
-                written.extend(chunk)
+                written.append((chunk, moves))
         except BaseException:
             self._rollback(written)
             raise
         return employees
+
+    def _chunks(self, groups: list[tuple[Employee | None, list[TransactWriteItemTypeDef]]]
+                ) -> Iterator[tuple[list[TransactWriteItemTypeDef], Moves]]:
+        """Transactions of whole employees (each with its items), each ending with the
+        updates of the counters its employees move."""
+        actions: list[TransactWriteItemTypeDef] = []
+        moves: Moves = {}
+        for e, group in groups:
+            more = self._moves(None, e)
+            merged = dict(moves)
+            lists.merge(merged, more)
+            if actions and len(actions) + len(group) + len(merged) > TRANSACTION_ITEMS:
+                yield actions + _counter_updates(moves), moves
+                actions, merged = [], more
+            actions += group
+            moves = merged
+        if actions:
+            yield actions + _counter_updates(moves), moves
+
+    def _moves(self, before: Employee | None, after: Employee | None) -> Moves:
+        either = after or before
+        if either is None:
+            return {}
+        table = self.naming.table(either.state)
+        return {(table, sk): move for sk, move in lists.count_changes(before, after).items()}
 
     def apply_import(self, state: str, batches: Iterable[ImportBatch], actor: str) -> None:
         apply_import_in_steps(self, state, batches, actor)
@@ -207,13 +243,19 @@ class DynamoDBRecordStore:
         puts = [(self.naming.table(e.state), _employee_item(e)) for e in employees]
         puts += [(self.naming.table(h.state), self._history_item(h, versions.get(h.employee_id, 0)))
                  for h in entries]
-        puts += [(self.naming.table(e.state), item) for e in employees for item in _search_items(e)]
+        puts += [(self.naming.table(e.state), item) for e in employees
+                 for item in (*_list_items(e), *_search_items(e))]
+        moves: Moves = {}
+        for e in employees:
+            lists.merge(moves, self._moves(None, e))
         with translating("The records store"):
             for start in range(0, len(puts), 25):
                 requests: dict[str, list[WriteRequestUnionTypeDef]] = {}
                 for table, item in puts[start:start + 25]:
                     requests.setdefault(table, []).append({"PutRequest": {"Item": item}})
                 self._batch_write(requests)
+            for update in _counter_updates(moves):
+                self._ddb.update_item(**update["Update"])
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
         item = self._get(state, employee_id)
@@ -225,45 +267,43 @@ class DynamoDBRecordStore:
     ) -> Page:
         if q:
             return self._search(state, q, limit, cursor, include_synthetic)
-        if ordering.sort != "name":
-            raise InvalidInput(
-                f"This deployment (DynamoDB) lists by name only; sort={ordering.sort} is "
-                "not available here.", field="sort")
         return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
-                                   cursor, limit, self.supported_sorts())
+                                   cursor, limit, SORTS)
 
     def supported_sorts(self) -> tuple[str, ...]:
-        return ("name",)
+        return SORTS
 
     def count_employees(self, state: str, *, role: str | None = None,
                         include_synthetic: bool = True) -> int:
-        keep = keyset.keeps(Order(role=role), include_synthetic)
-        items = self._query_index(state, "by_name", "kind = :k", {":k": {"S": "EMP"}}, 1000,
-                                  ProjectionExpression="#r, synthetic",
-                                  ExpressionAttributeNames={"#r": "role"})
-        return sum(1 for item in items
-                   if keep(item["role"]["S"], item.get("synthetic", {}).get("BOOL", False)))
+        """One GetItem: the counter item (or the role's) the employees' transactions keep."""
+        with translating("The records store"):
+            try:
+                got = self._ddb.get_item(TableName=self.naming.table(state),
+                                         Key=lists.counter_key(role or None), ConsistentRead=True,
+                                         ProjectionExpression="listed, listed_synthetic")
+            except ClientError as exc:
+                if code(exc) == "ResourceNotFoundException":
+                    return 0
+                raise
+        item = got.get("Item", {})
+        listed = int(item.get("listed", {}).get("N", 0))
+        return listed - (0 if include_synthetic else int(item.get("listed_synthetic", {})
+                                                          .get("N", 0)))
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool) -> Page:
-        after = search.decode_cursor(cursor) if cursor else None
         query_words = search.words(q)
-        if not query_words:
-            return Page([], None)
-        lead = search.driving_word(query_words)
-        found: list[search.Position] = []
-        for cls in (search.LAST, search.FIRST, search.ROLE):
-            if len(found) > limit or (after is not None and cls < after.cls):
-                continue
-            start = after if after is not None and cls == after.cls else None
-            for item in self._search_entries(state, cls, lead, start, limit + 1 - len(found)):
+
+        def read(cls: int, after: search.Position | None, n: int) -> Iterator[search.Position]:
+            lead = search.driving_word(query_words)
+            for item in self._search_entries(state, cls, lead, after, n):
                 words = [_entry(w) for w in item["words"]["SS"]]
                 position = search.Position(cls, *item["sk"]["S"].split(SEP))
                 if ((include_synthetic or not item.get("synthetic", {}).get("BOOL"))
                         and search.is_first_entry(words, query_words, position[:2])):
-                    found.append(position)
-                    if len(found) > limit:
-                        break
+                    yield position
+
+        found = search.collect(cursor, query_words, limit, read)
         people = self._get_many(state, [p.id for p in found])
         return search.page_of(((p, people[p.id]) for p in found if p.id in people), limit)
 
@@ -297,17 +337,31 @@ class DynamoDBRecordStore:
         return people
 
     def rebuild_search_index(self, state: str) -> int:
-        """Write every employee's search entries (idempotent): for employees written before
-        search entries existed. Returns how many employees were indexed."""
+        """Write every employee's search entries and list items, and set the counts from
+        them (idempotent): for employees written before these existed. A write meanwhile can
+        leave a count off by its move; running it again on a quiet state sets them right.
+        Returns how many employees were indexed."""
         table, count = self.naming.table(state), 0
+        moves: dict[str, tuple[int, int]] = {}
         with translating("The records store"):
             people = self.iter_employees(state)
             while batch := list(itertools.islice(people, 500)):
-                items = [item for e in batch for item in _search_items(e)]
+                items = [item for e in batch for item in (*_search_items(e), *_list_items(e))]
                 for start in range(0, len(items), 25):
                     self._batch_write({table: [{"PutRequest": {"Item": i}}
                                                for i in items[start:start + 25]]})
+                for e in batch:
+                    lists.merge(moves, lists.count_changes(None, e))
                 count += len(batch)
+            counters = self._query_table(state, "pk = :p", {":p": {"S": lists.COUNTER_PK}},
+                                         1000, ConsistentRead=True, ProjectionExpression="sk")
+            for sk in {i["sk"]["S"] for i in counters} | set(moves):
+                listed, synthetic = moves.get(sk, (0, 0))
+                self._ddb.update_item(
+                    TableName=table, Key={"pk": {"S": lists.COUNTER_PK}, "sk": {"S": sk}},
+                    UpdateExpression="SET listed = :n, listed_synthetic = :s",
+                    ExpressionAttributeValues={":n": {"N": str(listed)},
+                                               ":s": {"N": str(synthetic)}})
         return count
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
@@ -323,10 +377,11 @@ class DynamoDBRecordStore:
         # The entries to drop are those of the version read here; the condition on the version
         # refuses the whole transaction if another write came between.
         current = self._get(employee.state, employee.id)
-        new_entries = _search_items(employee)
-        kept = {(i["pk"]["S"], i["sk"]["S"]) for i in new_entries}
-        stale = [k for k in _search_keys(_employee(current)) if
-                 (k["pk"]["S"], k["sk"]["S"]) not in kept] if current is not None else []
+        before = _employee(current) if current is not None else None
+        new_items = [*_search_items(employee), *_list_items(employee)]
+        kept = {(i["pk"]["S"], i["sk"]["S"]) for i in new_items}
+        stale = [k for k in (*_search_keys(before), *lists.keys(before))
+                 if (k["pk"]["S"], k["sk"]["S"]) not in kept] if before is not None else []
         item["change_reason"] = {"S": reason}  # and its reason
         actions: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
@@ -334,7 +389,8 @@ class DynamoDBRecordStore:
             {"Put": {"TableName": table, "Item": self._history_item(entry, employee.version)}},
         ]
         actions += [{"Delete": {"TableName": table, "Key": k}} for k in stale]
-        actions += [{"Put": {"TableName": table, "Item": i}} for i in new_entries]
+        actions += [{"Put": {"TableName": table, "Item": i}} for i in new_items]
+        actions += _counter_updates(self._moves(before, employee))
         self._transact(actions, conflict=lambda: self._why_refused(
             employee.state, employee.id, expected_version))
 
@@ -361,7 +417,9 @@ class DynamoDBRecordStore:
             {"Delete": {"TableName": table, "Key": _key(employee_id),
                         "ConditionExpression": "version = :v",
                         "ExpressionAttributeValues": {":v": {"N": str(employee.version)}}}}]
-        actions += [{"Delete": {"TableName": table, "Key": k}} for k in _search_keys(employee)]
+        actions += [{"Delete": {"TableName": table, "Key": k}}
+                    for k in (*_search_keys(employee), *lists.keys(employee))]
+        actions += _counter_updates(self._moves(employee, None))
         self._transact(actions, conflict=lambda: self._why_refused(
             state, employee_id, employee.version))
         with translating("The records store"):
@@ -373,20 +431,32 @@ class DynamoDBRecordStore:
         return employee
 
     def set_expiry(self, state: str, employee_id: str, at: datetime | None) -> bool:
-        """Sets (or, with None, removes) the item's TTL attribute: DynamoDB deletes the item
-        some time after `at`, and the stream's REMOVE erases its document."""
+        """Sets (or, with None, removes) the TTL attribute of the item and its list items:
+        DynamoDB deletes each some time after `at` (separated employees are not counted, so
+        the counts stay), and the stream's REMOVE erases its document."""
         update = (f"SET {TTL_ATTRIBUTE} = :t" if at is not None else f"REMOVE {TTL_ATTRIBUTE}")
         kwargs: dict = {"ConditionExpression": "attribute_exists(pk)"}
         if at is not None:
             kwargs["ExpressionAttributeValues"] = {":t": {"N": str(int(at.timestamp()))}}
+        current = self._get(state, employee_id)
+        if current is None:
+            return False
+        table = self.naming.table(state)
         with translating("The records store"):
             try:
-                self._ddb.update_item(TableName=self.naming.table(state), Key=_key(employee_id),
+                self._ddb.update_item(TableName=table, Key=_key(employee_id),
                                       UpdateExpression=update, **kwargs)
             except ClientError as exc:
                 if code(exc) in ("ConditionalCheckFailedException", "ResourceNotFoundException"):
                     return False
                 raise
+            for key in lists.keys(_employee(current)):
+                try:
+                    self._ddb.update_item(TableName=table, Key=key, UpdateExpression=update,
+                                          **kwargs)
+                except ClientError as exc:
+                    if code(exc) != "ConditionalCheckFailedException":
+                        raise  # absent (written before list items, not reindexed): no expiry
         return True
 
     def history(self, state: str, employee_id: str) -> list[HistoryEntry]:
@@ -468,41 +538,33 @@ class DynamoDBRecordStore:
             yield _employee(item)
 
     def _rows(self, state: str, include_synthetic: bool, separated: bool = False) -> keyset.Rows:
+        """One Query of the list's partition from the position, either way: n items, more
+        only for hidden synthetic records (filtered here, as the page must skip them)."""
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
-            keep = keyset.keeps(order, include_synthetic)
-            filtered = bool(order.role) or not include_synthetic or separated
-            condition, values = "kind = :k", {":k": {"S": "EMP"}}
             forward = back == order.descending
+            condition = "pk = :p"
+            values = {":p": {"S": lists.partition(order.sort, separated, order.role)}}
             if position is not None:
-                condition += f" AND lk {'>' if forward else '<'} :at"
-                values[":at"] = {"S": listing_key(*position.key[1:])}
-            items = self._query_index(state, "by_name", condition, values,
-                                      max(100, n) if filtered else n, ScanIndexForward=forward)
-            chosen = (e for e in map(_employee, items) if keep(e.role, e.synthetic)
-                      and (e.separated_on is not None) == separated)
+                condition += f" AND sk {'>' if forward else '<'} :at"
+                values[":at"] = {"S": lists.sort_key(order.sort, *position.key)}
+            items = self._query_table(state, condition, values, n, ScanIndexForward=forward,
+                                      ConsistentRead=True)
+            chosen = (e for e in (_employee(i["e"]["M"]) for i in items)
+                      if include_synthetic or not e.synthetic)
             return list(itertools.islice(chosen, n))
         return rows
 
     def _numbered(self, employees: list[Employee]) -> list[Employee]:
-        """The employees with their states' next numbers, in the order given: one atomic ADD
-        on each state's counter claims a block."""
-        count: dict[str, int] = {}
-        for e in employees:
-            count[e.state] = count.get(e.state, 0) + 1
-        following: dict[str, int] = {}
+        """Numbered by one atomic ADD on each state's counter."""
+        def claim(state: str, n: int) -> int:
+            got = self._ddb.update_item(
+                TableName=self.naming.table(state), Key=NUMBERS_KEY,
+                UpdateExpression="ADD last_number :n",
+                ExpressionAttributeValues={":n": {"N": str(n)}}, ReturnValues="UPDATED_NEW")
+            return int(got["Attributes"]["last_number"]["N"])
         with translating("The records store"):
-            for state, n in count.items():
-                got = self._ddb.update_item(
-                    TableName=self.naming.table(state), Key=NUMBERS_KEY,
-                    UpdateExpression="ADD last_number :n",
-                    ExpressionAttributeValues={":n": {"N": str(n)}}, ReturnValues="UPDATED_NEW")
-                following[state] = int(got["Attributes"]["last_number"]["N"]) - n
-        numbered = []
-        for e in employees:
-            following[e.state] += 1
-            numbered.append(replace(e, number=following[e.state]))
-        return numbered
+            return numbered(employees, claim)
 
     def _query_index(self, state: str, index: str, condition: str, values: dict,
                      page_size: int, **options: object) -> Iterator[dict]:
@@ -559,14 +621,19 @@ class DynamoDBRecordStore:
                     raise conflict() from exc
                 raise
 
-    def _rollback(self, written: list[TransactWriteItemTypeDef]) -> None:
-        """Undo the chunks of a failed bulk add: their documents become orphans, which the
-        stream erases."""
+    def _rollback(self, written: list[tuple[list[TransactWriteItemTypeDef], Moves]]) -> None:
+        """Undo the chunks of a failed bulk add, their counts too: their documents become
+        orphans, which the stream erases."""
         by_table: dict[str, list[dict]] = {}
-        for action in written:
-            put = action["Put"]
-            by_table.setdefault(put["TableName"], []).append(
-                {"pk": put["Item"]["pk"], "sk": put["Item"]["sk"]})
+        for actions, moves in written:
+            for action in actions:
+                if "Put" in action:
+                    put = action["Put"]
+                    by_table.setdefault(put["TableName"], []).append(
+                        {"pk": put["Item"]["pk"], "sk": put["Item"]["sk"]})
+            with translating("The records store"):
+                for update in _counter_updates({k: (-a, -b) for k, (a, b) in moves.items()}):
+                    self._ddb.update_item(**update["Update"])
         with translating("The records store"):
             for table, keys in by_table.items():
                 self._batch_delete(table, keys)
@@ -616,6 +683,16 @@ def _employee_item(e: Employee) -> dict:
         "separated_on": e.separated_on.isoformat() if e.separated_on else None,
         "separation_reason": e.separation_reason,
     })
+
+
+def _list_items(e: Employee) -> list[dict]:
+    attributes = {k: v for k, v in _employee_item(e).items() if k not in ("pk", "sk", "kind", "lk")}
+    return lists.items(e, attributes)
+
+
+def _counter_updates(moves: Moves) -> list[TransactWriteItemTypeDef]:
+    return [{"Update": lists.counter_update(table, sk, move)}  # type: ignore[typeddict-item]
+            for (table, sk), move in moves.items()]
 
 
 def _search_pk(cls: int, word: str) -> str:

@@ -46,7 +46,7 @@ def decode_cursor(cursor: str) -> tuple[str, ...]:
 # [sort, descending, back, value, last name, first name, id]. `value` is the sort column as
 # stored (None for name, the role, salary in cents, last change as `to_text`). A forward cursor
 # stands on a page's last row, a back cursor on its first. Forward in ascending name order it
-# is the plain [last, first, id] the search pages by, so either listing continues the other's.
+# is the plain [last, first, id]; a search sent with one starts over (`search._position`).
 
 class Position(NamedTuple):
     sort: str
@@ -91,7 +91,8 @@ def employee_key(sort: str, e: Employee) -> tuple:
 
 def _cursor(order: Order, back: bool, e: Employee) -> str:
     if order.sort == "name" and not order.descending and not back:
-        return encode_cursor(e.last_name, e.first_name, e.id)  # the search's cursor too
+        # the shortest form, and the one cursors were before other orders existed
+        return encode_cursor(e.last_name, e.first_name, e.id)
     return cursors.encode([order.sort, order.descending, back, sort_value(order.sort, e),
                            e.last_name, e.first_name, e.id])
 

@@ -130,7 +130,7 @@ class MemoryRecordStore:
         keep = keyset.keeps(Order(role=role), include_synthetic)
         with self._lock:
             return sum(1 for e in self._employees.get(state, {}).values()
-                       if keep(e.role, e.synthetic))
+                       if keep(e.role, e.synthetic) and e.separated_on is None)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         with self._lock:

@@ -15,8 +15,9 @@ cursor is that position, so a page boundary holds while rows change around it.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from humangov.adapters import cursors
@@ -110,6 +111,24 @@ def _position(value: Any) -> Position:
 
 def decode_cursor(cursor: str) -> Position:
     return cursors.decode(cursor, _position)
+
+
+def collect(cursor: str | None, query_words: Sequence[str], limit: int,
+            read: Callable[[int, Position | None, int], Iterable[Position]]) -> list[Position]:
+    """The positions of a page's matches and one more, from the stores' indexes: class by
+    class from the cursor's, `read(cls, after, n)` giving up to n of one class's matches past
+    `after` (None: from its start), in result order."""
+    after = decode_cursor(cursor) if cursor else None
+    found: list[Position] = []
+    if not query_words:
+        return found
+    for cls in (LAST, FIRST, ROLE):
+        if len(found) > limit or (after is not None and cls < after.cls):
+            continue
+        start = after if after is not None and cls == after.cls else None
+        wanted = limit + 1 - len(found)
+        found += itertools.islice(read(cls, start, wanted), wanted)
+    return found
 
 
 def page_of(matches: Iterable[tuple[Position, Employee]], limit: int) -> Page:

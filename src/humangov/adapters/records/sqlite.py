@@ -13,7 +13,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -24,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.sqlite import insert_changes
-from humangov.adapters.records import keyset, search
+from humangov.adapters.records import keyset, numbered, search
 from humangov.adapters.sql import CACHE_KIB
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import new_change
@@ -169,8 +168,10 @@ class SqliteRecordStore:
 
     def count_employees(self, state: str, *, role: str | None = None,
                         include_synthetic: bool = True) -> int:
-        """A COUNT over ix_employees_listing (or ix_employees_by_role for one role), read
-        from the index alone; the list page's cache keeps it until the next commit."""
+        """The employees the list shows: a COUNT over ix_employees_listing (or
+        ix_employees_by_role for one role), read from the index alone, less the separated
+        ones, found through the partial ix_employees_separated (their rows alone are read).
+        The list page's cache keeps it until the next commit."""
         sql, params = "SELECT COUNT(*) FROM employees WHERE state = ?", [state]
         if role:
             sql += " AND role = ? COLLATE NOCASE"
@@ -178,30 +179,28 @@ class SqliteRecordStore:
         if not include_synthetic:
             sql += " AND synthetic = 0"
         with self._read() as db:
-            return db.execute(sql, params).fetchone()[0]
+            return db.execute(f"SELECT ({sql}) - ({sql} AND separated_on IS NOT NULL)",
+                              params * 2).fetchone()[0]
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool) -> Page:
-        after = search.decode_cursor(cursor) if cursor else None
         query_words = search.words(q)
-        if not query_words:
-            return Page([], None)
-        lead = search.driving_word(query_words)
+        lead = search.driving_word(query_words) if query_words else ""
         others = [w for w in query_words if w != lead]
         sql = SEARCH.format(synthetic="" if include_synthetic else "AND s.synthetic = 0 ",
                             others=OTHER_WORD * len(others))
-        found: list[search.Position] = []
         with self._read() as db:
+
+            def read(cls: int, after: search.Position | None,
+                     n: int) -> Iterator[search.Position]:
+                start = after[1:] if after is not None else ("",) * 4
+                return map(search.Position._make, db.execute(sql, (
+                    state, cls, lead, lead + search.END, *start, lead, lead + search.END,
+                    *(bound for w in others for bound in (w, w + search.END)), n)))
+
             db.execute("BEGIN")  # one snapshot: the index and the rows it names agree
             try:
-                for cls in (search.LAST, search.FIRST, search.ROLE):
-                    if len(found) > limit or (after is not None and cls < after.cls):
-                        continue
-                    start = after[1:] if after is not None and cls == after.cls else ("",) * 4
-                    found += map(search.Position._make, db.execute(sql, (
-                        state, cls, lead, lead + search.END, *start, lead, lead + search.END,
-                        *(bound for w in others for bound in (w, w + search.END)),
-                        limit + 1 - len(found))))
+                found = search.collect(cursor, query_words, limit, read)
                 rows = self._rows_by_id(db, state, [p.id for p in found])
             finally:
                 db.execute("COMMIT")
@@ -476,20 +475,8 @@ def _insert(conn: sqlalchemy.Connection, employees: list[Employee],
 
 
 def _numbered(conn: sqlalchemy.Connection, employees: list[Employee]) -> list[Employee]:
-    """The employees with their states' next numbers, in the order given: one counter
-    update per state claims a block, so an import of thousands costs one statement."""
-    count: dict[str, int] = {}
-    for e in employees:
-        count[e.state] = count.get(e.state, 0) + 1
-    following: dict[str, int] = {}
-    for state, n in count.items():
-        last = conn.exec_driver_sql(CLAIM_NUMBERS, (state, n)).scalar_one()
-        following[state] = last - n
-    numbered = []
-    for e in employees:
-        following[e.state] += 1
-        numbered.append(replace(e, number=following[e.state]))
-    return numbered
+    return numbered(employees, lambda state, n: conn.exec_driver_sql(
+        CLAIM_NUMBERS, (state, n)).scalar_one())
 
 
 def _employee_row(e: Employee) -> tuple:
