@@ -158,3 +158,22 @@ def test_without_credentials_the_token_api_answers_401(client):
     assert client.get("/api/v1/tokens").status_code == 401
     assert client.post("/api/v1/tokens", json={"name": "x"}).status_code == 401
     assert client.delete("/api/v1/tokens/abc").status_code == 401
+
+
+def test_a_token_in_use_is_looked_up_again_only_after_the_database_changes(
+        client, people, container, clock, monkeypatch):
+    lookups = []
+    find = container.account_store.find_token
+    monkeypatch.setattr(container.account_store, "find_token",
+                        lambda token_hash: lookups.append(token_hash) or find(token_hash))
+    for _ in range(4):
+        assert client.get(EMPLOYEES, headers=people["vi"]).status_code == 200
+    # The first use wrote (its audit entry, its last use), so the second looked it up again;
+    # then nothing changed, and the rest were answered from memory.
+    assert len(lookups) == 2
+    clock.t = T0 + timedelta(minutes=1)  # its last use is due to be noted: looked up, touched
+    assert client.get(EMPLOYEES, headers=people["vi"]).status_code == 200
+    assert len(lookups) == 3
+    vi = container.accounts.find_user("vi@example.gov")
+    container.accounts.set_disabled(vi.id, True)
+    assert client.get(EMPLOYEES, headers=people["vi"]).status_code == 401  # at once

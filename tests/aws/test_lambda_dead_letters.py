@@ -29,10 +29,12 @@ def on_aws(app_on_aws, aws_local):
 
 
 def removal_event(clients) -> dict:
-    """The REMOVE records of CA's stream as Lambda delivers them."""
+    """The employees' REMOVE records of CA's stream as Lambda delivers them (its filter
+    passes no list, search or counter item)."""
     arn = clients.dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
     return {"Records": [lambda_record(r, arn) for r in stream_records(clients, TABLE)
-                        if r["eventName"] == "REMOVE"]}
+                        if r["eventName"] == "REMOVE"
+                        and r["dynamodb"]["OldImage"].get("kind") == {"S": "EMP"}]}
 
 
 def retained(clients, key: str, until: datetime) -> str:

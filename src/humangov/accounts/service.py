@@ -41,6 +41,7 @@ MAX_TOKEN_DAYS = 3650
 TOKEN_NAME_PATTERN = "^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
 # Last-seen and last-used times are this coarse, so a busy client costs no write per request.
 TOUCH_EVERY = timedelta(minutes=1)
+MAX_CACHED_PRINCIPALS = 10_000  # tokens in use at once; past it, start over
 # Controls and spaces spelled out, since regex engines disagree on what \s covers (Python's
 # takes in \x1c-\x1f, pydantic's does not): the API's schema uses this pattern too.
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s\x00-\x1f\x7f-\x9f\ufeff]+$")
@@ -59,8 +60,15 @@ class Accounts:
         *,
         session_idle: timedelta = timedelta(minutes=30),
         session_lifetime: timedelta = timedelta(hours=12),
+        change_token: Callable[[], object | None] = lambda: None,
     ):
         self.store = store
+        # Token -> principal, trusted only while the database is unchanged since (any commit
+        # from any process moves `change_token`: a revoked token, a disabled owner or a new
+        # role ends the entry at once) and until the token's next expiry or due touch.
+        # None from `change_token` (DynamoDB) means no cache: every request looks it up.
+        self._change_token = change_token
+        self._principals: dict[str, tuple[object, datetime, Principal]] = {}
         self.clock = clock
         self.audit = audit
         self.session_idle, self.session_lifetime = session_idle, session_lifetime
@@ -73,6 +81,7 @@ class Accounts:
 
     def mark_canary(self, *, token: str | None = None, email: str | None = None) -> None:
         """Make this token or user the canary: only its records are synthetic."""
+        self._principals.clear()
         if token:
             self._canaries.add(hash_token(token))
         if email:
@@ -250,12 +259,30 @@ class Accounts:
         return None if token is None else self._token_principal(token)
 
     def use_token(self, plain: str, client: str | None) -> Principal | None:
-        """`principal_for_token` for a request from `client`; its first use is audited."""
-        token = self.store.find_token(hash_token(plain))
+        """`principal_for_token` for a request from `client`; its first use is audited.
+
+        Every API request asks, so the answer is kept while nothing in the database changed
+        (measured in docs/benchmarks.md: the lookup cost as much as a whole hello request)."""
+        token_hash, now = hash_token(plain), self.clock.now()
+        moment = self._change_token()
+        if moment is not None and (hit := self._principals.get(token_hash)) is not None:
+            seen_at, good_until, principal = hit
+            if seen_at == moment and now < good_until:
+                return principal
+        token = self.store.find_token(token_hash)
         principal = None if token is None else self._token_principal(token)
         if token is not None and principal is not None:
             self.audit.record_once(audit.TOKEN_FIRST_USED, principal.actor, subject=token.id,
                                    state=token.state, client=client)
+            if moment is not None:
+                # Until the next touch is due (the touch is a commit, which ends the entry
+                # anyway) or the token expires, whichever comes first.
+                good_until = (token.last_used_at or now) + TOUCH_EVERY
+                if token.expires_at is not None:
+                    good_until = min(good_until, token.expires_at)
+                if len(self._principals) >= MAX_CACHED_PRINCIPALS:
+                    self._principals.clear()
+                self._principals[token_hash] = (moment, good_until, principal)
         return principal
 
     def _token_principal(self, token: ApiToken) -> Principal | None:

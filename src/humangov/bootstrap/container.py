@@ -75,6 +75,7 @@ class Container:
             self.account_store, self.clock, self.audit,
             session_idle=self.settings.session_idle,
             session_lifetime=self.settings.session_lifetime,
+            change_token=self.records.change_token,  # accounts live in the records' database
         )
         for email in filter(None, (e.strip() for e in self.settings.canary_emails.split(","))):
             self.accounts.mark_canary(email=email)
