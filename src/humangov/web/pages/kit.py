@@ -3,11 +3,13 @@ turning form input and our errors into what a form shows next to its fields."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -20,7 +22,7 @@ from humangov.domain.errors import (
     UnsupportedDocument,
 )
 from humangov.domain.model import EDITABLE_FIELDS, Employee, validate_fields
-from humangov.web.deps import optional_principal
+from humangov.web.deps import optional_principal, render, require_csrf
 from humangov.web.errors import STATUS, BadRequest
 
 SMALL_FORM_BYTES = 64 * 1024
@@ -94,6 +96,36 @@ async def small_form(request: Request) -> FormData:
         raise BadRequest(
             "The form data is malformed. Reload the page and submit the form again."
         ) from None
+
+
+async def checked_form(request: Request) -> FormData:
+    """A small form posted from one of our pages: its CSRF token must be the session's."""
+    form = await small_form(request)
+    require_csrf(request, form.get("csrf_token"))
+    return form
+
+
+def form_page(request: Request, template: str, status: int = 200, *,
+              errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+              **context: Any) -> Response:
+    """A page with a form: `errors` by field and what was typed, none on a first visit."""
+    return render(request, template, status, errors=errors or {}, values=values or {},
+                  **context)
+
+
+async def submit(request: Request, fields: Iterable[str],
+                 act: Callable[[dict[str, str]], Response], page: Callable[..., Response],
+                 shown: tuple[type[HumanGovError], ...] = (InvalidInput,)) -> Response:
+    """A form's post: `act` (blocking, so in a worker thread) on the text of its `fields`, and
+    its answer, a redirect after a flash; an error of a kind `shown` instead renders `page`
+    again with that error next to its field and what was typed kept."""
+    form = await checked_form(request)
+    values = {name: text(form, name) for name in fields}
+    try:
+        return await run_in_threadpool(act, values)
+    except shown as exc:
+        status, errors = form_error(exc)
+        return page(status=status, errors=errors, values=values)
 
 
 def text(form: FormData, name: str) -> str:
