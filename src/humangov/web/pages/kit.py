@@ -3,6 +3,8 @@ turning form input and our errors into what a form shows next to its fields."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from humangov.domain.errors import (
     DocumentTooLarge,
     HumanGovError,
     InvalidInput,
+    NotFound,
     StaleVersion,
     UnsupportedDocument,
 )
@@ -41,19 +44,47 @@ class FieldErrors(InvalidInput):
         self.errors, self.status = errors, status
 
 
+def _failures(checks: dict[str, Callable[[], object]]) -> dict[str, HumanGovError]:
+    failures: dict[str, HumanGovError] = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except (InvalidInput, NotFound) as exc:  # NotFound: an unknown state or employee
+            failures[name] = exc
+    return failures
+
+
+def collect(checks: dict[str, Callable[[], object]]) -> dict[str, str]:
+    """{field: message} of every check that fails. The use cases stop at the first bad field;
+    a person wants all of them in one answer, so each field is checked on its own first."""
+    return {name: exc.detail for name, exc in _failures(checks).items()}
+
+
+def check_fields(checks: dict[str, Callable[[], object]]) -> None:
+    """Raise FieldErrors naming every field that fails its check, before anything is written.
+    Its status is the problems' own when they agree (404: only unknown things named)."""
+    if failures := _failures(checks):
+        statuses = {STATUS.get(type(exc), 400) for exc in failures.values()}
+        raise FieldErrors({n: exc.detail for n, exc in failures.items()},
+                          statuses.pop() if len(statuses) == 1 else 422)
+
+
 def field_errors(values: dict[str, str], *, partial: bool) -> dict[str, str]:
     """Each employee field checked on its own: the domain stops at the first bad field."""
-    errors = {}
-    for name in EDITABLE_FIELDS:
-        if name not in values:
-            if not partial:
-                errors[name] = f"{name} is required."
-            continue
-        try:
-            validate_fields({name: values[name]}, partial=True)
-        except InvalidInput as exc:
-            errors[name] = exc.detail
-    return errors
+    missing = {} if partial else {n: f"{n} is required." for n in EDITABLE_FIELDS
+                                  if n not in values}
+    present = collect({n: functools.partial(validate_fields, {n: values[n]}, partial=True)
+                       for n in EDITABLE_FIELDS if n in values})
+    return {n: e for n in EDITABLE_FIELDS if (e := present.get(n) or missing.get(n))}
+
+
+def bounded_text(value: str, what: str, max_len: int) -> None:
+    """Text a person must give, of at most max_len characters once trimmed."""
+    if not value.strip():
+        raise InvalidInput(f"Enter {what}.")
+    if len(value.strip()) > max_len:
+        raise InvalidInput(f"Shorten {what} to at most {max_len} characters "
+                           f"(it has {len(value.strip())}).")
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from humangov.domain.errors import InvalidInput, NotFound
 from humangov.domain.holds import Hold
 from humangov.erasure.report import holds_section
+from humangov.holds.service import MAX_EMPLOYEES, MAX_MATTER
 from humangov.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -21,7 +22,15 @@ from humangov.web.deps import (
     require_csrf,
 )
 from humangov.web.openapi import WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import (
+    bounded_text,
+    check_fields,
+    flash,
+    form_error,
+    see_other,
+    small_form,
+    text,
+)
 
 api_router = APIRouter(prefix="/api/v1", tags=["legal holds"])
 pages_router = APIRouter(include_in_schema=False)
@@ -103,6 +112,18 @@ def release_hold(hold_id: str, request: Request, state: TenantRead, principal: P
                                                  client=client_address(request)))
 
 
+def _check_ids(state: str, ids: list[str], container) -> None:
+    if len(ids) > MAX_EMPLOYEES:
+        raise InvalidInput(f"Name at most {MAX_EMPLOYEES} employees, or leave it empty to hold "
+                           "the whole state.")
+    if any(len(i) > 64 for i in ids):
+        raise InvalidInput("An employee id has at most 64 characters: check the ids.")
+    unknown = [i for i in ids if container.records.get_employee(state, i) is None]
+    if unknown:
+        raise NotFound(f"No employee {', '.join(unknown[:5])} in {state}: check the ids "
+                       "against the employees' pages.")
+
+
 def _page(request: Request, state: str, principal, container, *, status: int = 200,
           errors: dict | None = None, values: dict | None = None):
     return render(request, "holds/list.html", status, state=state,
@@ -125,6 +146,10 @@ async def place_hold_form(request: Request, state: TenantRead, principal: Princi
     values = {"matter": text(form, "matter"), "employee_ids": text(form, "employee_ids")}
     ids = values["employee_ids"].replace(",", " ").split()
     try:
+        principal.require_state_admin(state, "place legal holds")  # before any check
+        check_fields({"matter": lambda: bounded_text(values["matter"], "the matter",
+                                                     MAX_MATTER),
+                      "employee_ids": lambda: _check_ids(state, ids, container)})
         hold = await run_in_threadpool(container.holds.place, principal, state,
                                        values["matter"], ids, client=client_address(request))
     except (InvalidInput, NotFound) as exc:  # shown next to the field

@@ -16,7 +16,15 @@ from humangov.domain.requests import ErasureRequest
 from humangov.erasure_requests.service import MAX_TEXT, as_json
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import (
+    bounded_text,
+    check_fields,
+    flash,
+    form_error,
+    see_other,
+    small_form,
+    text,
+)
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasure requests"])
 pages_router = APIRouter(include_in_schema=False)
@@ -96,6 +104,14 @@ def get_request(request_id: str, state: TenantRead, principal: PrincipalDep,
 
 # pages ---------------------------------------------------------------------------------------
 
+def _due(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
+                           field="due") from None
+
+
 def _listing(request: Request, state: str, principal, container, *, status: int = 200,
              errors: dict | None = None, values: dict | None = None):
     return render(request, "requests/list.html", status, state=state,
@@ -116,14 +132,15 @@ async def file_from_page(request: Request, state: TenantRead, principal: Princip
     require_csrf(request, form.get("csrf_token"))
     values = {k: text(form, k) for k in ("subject", "legal_basis", "due")}
     try:
-        try:
-            due = date.fromisoformat(values["due"].strip())
-        except ValueError:
-            raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
-                               field="due") from None
+        principal.require_counsel(state, "file erasure requests")  # before any check
+        check_fields({"subject": lambda: bounded_text(values["subject"], "whom it concerns",
+                                                      MAX_TEXT),
+                      "legal_basis": lambda: bounded_text(values["legal_basis"],
+                                                          "the legal basis", MAX_TEXT),
+                      "due": lambda: _due(values["due"])})
         filed = await run_in_threadpool(
             container.requests.file, principal, state, subject=values["subject"],
-            legal_basis=values["legal_basis"], due=due)
+            legal_basis=values["legal_basis"], due=_due(values["due"]))
     except InvalidInput as exc:
         code, errors = form_error(exc)
         return _listing(request, state, principal, container, status=code, errors=errors,

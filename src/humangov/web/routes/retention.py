@@ -4,6 +4,7 @@ and the page that separates an employee."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -11,7 +12,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import Conflict, InvalidInput
-from humangov.domain.retention import MAX_YEARS, Schedule
+from humangov.domain.model import MAX_SEPARATION_REASON, clean_text, parse_separation
+from humangov.domain.retention import MAX_YEARS, Schedule, parse_years
 from humangov.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -21,7 +23,14 @@ from humangov.web.deps import (
     require_csrf,
 )
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import (
+    check_fields,
+    flash,
+    form_error,
+    see_other,
+    small_form,
+    text,
+)
 
 api_router = APIRouter(prefix="/api/v1", tags=["retention"])
 
@@ -105,6 +114,8 @@ async def set_retention_form(request: Request, state: TenantRead, principal: Pri
     values = {"document_years": text(form, "document_years"),
               "record_years": text(form, "record_years")}
     try:
+        principal.require_state_admin(state, "set the retention schedule")  # before any check
+        check_fields({name: partial(parse_years, name, values[name]) for name in values})
         await run_in_threadpool(container.retention.set, state,
                                 values["document_years"] or None,
                                 values["record_years"] or None, principal)
@@ -130,6 +141,9 @@ async def separate_form(employee_id: str, request: Request, state: TenantWrite,
     require_csrf(request, form.get("csrf_token"))
     values = {"separated_on": text(form, "separated_on"), "reason": text(form, "reason")}
     try:
+        check_fields({
+            "separated_on": lambda: parse_separation(values["separated_on"], "a reason"),
+            "reason": lambda: clean_text("reason", values["reason"], MAX_SEPARATION_REASON)})
         employee = await run_in_threadpool(
             container.personnel.separate_employee, state, employee_id,
             values["separated_on"], values["reason"], principal.actor)
