@@ -20,9 +20,8 @@ def test_adding_a_user_shows_every_error_at_once_then_goes_through(server, size)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            # The pages forbid scripts (CSP); axe is the test's own, injected past it.
-            page = browser.new_context(base_url=base, viewport=SIZES[size],
-                                       bypass_csp=True).new_page()
+            # bypass_csp: the pages forbid scripts, and axe is injected past that.
+            page = browser.new_page(base_url=base, viewport=SIZES[size], bypass_csp=True)
             page.set_default_timeout(15_000)
             page.goto("/login?next=/users")
             page.get_by_label("Email").fill("admin@example.gov")

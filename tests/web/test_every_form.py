@@ -139,3 +139,9 @@ def test_every_form_states_its_limits_beside_its_fields(users):
         (users.ca_state_admin, "/states/CA/requests", "at most 2000 characters"),
     ):
         assert hint in client.get(page).text, page
+
+
+def test_the_login_form_reports_both_fields(users, web_container, unchanged):
+    unchanged(lambda: None)  # the audit log alone: no attempt is recorded
+    r = form_post(users.nobody, "/login", email="", password="")
+    assert_all_reported(r, ("email", "password"), status=400)

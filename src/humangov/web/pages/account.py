@@ -13,14 +13,7 @@ from humangov.accounts.service import MAX_TOKEN_DAYS, MAX_TOKEN_NAME, TOKEN_NAME
 from humangov.domain.auth import Principal
 from humangov.domain.errors import InvalidInput
 from humangov.web.deps import ContainerDep, PrincipalDep, render, require_csrf
-from humangov.web.pages.kit import (
-    check_fields,
-    flash,
-    form_error,
-    see_other,
-    small_form,
-    text,
-)
+from humangov.web.pages.kit import check_fields, flash, form_error, see_other, small_form, text
 from humangov.web.pages.session import signed_out
 
 router = APIRouter(include_in_schema=False)

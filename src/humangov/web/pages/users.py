@@ -19,14 +19,7 @@ from humangov.domain.auth import ROLES, Principal
 from humangov.domain.errors import Conflict, InvalidInput
 from humangov.domain.states import STATE_NAMES, normalize_code
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
-from humangov.web.pages.kit import (
-    check_fields,
-    flash,
-    form_error,
-    see_other,
-    small_form,
-    text,
-)
+from humangov.web.pages.kit import check_fields, flash, form_error, see_other, small_form, text
 
 router = APIRouter(include_in_schema=False)
 

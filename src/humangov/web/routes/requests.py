@@ -16,15 +16,8 @@ from humangov.domain.requests import ErasureRequest
 from humangov.erasure_requests.service import MAX_TEXT, as_json
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import (
-    bounded_text,
-    check_fields,
-    flash,
-    form_error,
-    see_other,
-    small_form,
-    text,
-)
+from humangov.web.pages import kit
+from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasure requests"])
 pages_router = APIRouter(include_in_schema=False)
@@ -133,11 +126,11 @@ async def file_from_page(request: Request, state: TenantRead, principal: Princip
     values = {k: text(form, k) for k in ("subject", "legal_basis", "due")}
     try:
         principal.require_counsel(state, "file erasure requests")  # before any check
-        check_fields({"subject": lambda: bounded_text(values["subject"], "whom it concerns",
-                                                      MAX_TEXT),
-                      "legal_basis": lambda: bounded_text(values["legal_basis"],
-                                                          "the legal basis", MAX_TEXT),
-                      "due": lambda: _due(values["due"])})
+        kit.check_fields({
+            "subject": lambda: kit.bounded_text(values["subject"], "whom it concerns", MAX_TEXT),
+            "legal_basis": lambda: kit.bounded_text(values["legal_basis"], "the legal basis",
+                                                    MAX_TEXT),
+            "due": lambda: _due(values["due"])})
         filed = await run_in_threadpool(
             container.requests.file, principal, state, subject=values["subject"],
             legal_basis=values["legal_basis"], due=_due(values["due"]))

@@ -23,14 +23,7 @@ from humangov.web.deps import (
     require_csrf,
 )
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import (
-    check_fields,
-    flash,
-    form_error,
-    see_other,
-    small_form,
-    text,
-)
+from humangov.web.pages.kit import check_fields, flash, form_error, see_other, small_form, text
 
 api_router = APIRouter(prefix="/api/v1", tags=["retention"])
 
