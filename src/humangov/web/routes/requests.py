@@ -16,7 +16,7 @@ from humangov.domain.requests import ErasureRequest
 from humangov.erasure_requests.service import MAX_TEXT, as_json
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_page, see_other, submit
+from humangov.web.pages.kit import Checks, bounded_text, flash, form_page, see_other, submit
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasure requests"])
 pages_router = APIRouter(include_in_schema=False)
@@ -96,6 +96,14 @@ def get_request(request_id: str, state: TenantRead, principal: PrincipalDep,
 
 # pages ---------------------------------------------------------------------------------------
 
+def _due(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
+                           field="due") from None
+
+
 def _listing(request: Request, state: str, principal, container, **form) -> Response:
     return form_page(request, "requests/list.html", state=state,
                      requests=container.requests.listing(principal, state), **form)
@@ -110,19 +118,22 @@ def requests_page(request: Request, state: TenantRead, principal: PrincipalDep,
 @pages_router.post("/states/{code}/requests")
 async def file_from_page(request: Request, state: TenantRead, principal: PrincipalDep,
                          container: ContainerDep):
+    def check(values: dict[str, str]) -> Checks:
+        principal.require_counsel(state, "file erasure requests")  # before any field's check
+        return {"subject": lambda: bounded_text(values["subject"], "whom it concerns", MAX_TEXT),
+                "legal_basis": lambda: bounded_text(values["legal_basis"], "the legal basis",
+                                                    MAX_TEXT),
+                "due": lambda: _due(values["due"])}
+
     def file(values: dict[str, str]) -> Response:
-        try:
-            due = date.fromisoformat(values["due"].strip())
-        except ValueError:
-            raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
-                               field="due") from None
         filed = container.requests.file(principal, state, subject=values["subject"],
-                                        legal_basis=values["legal_basis"], due=due)
+                                        legal_basis=values["legal_basis"],
+                                        due=_due(values["due"]))
         flash(request, f"Filed the erasure request; its status is {filed.status}.")
         return see_other(f"/states/{state}/requests/{filed.id}")
 
     return await submit(request, ("subject", "legal_basis", "due"), file,
-                        partial(_listing, request, state, principal, container))
+                        partial(_listing, request, state, principal, container), check)
 
 
 @pages_router.get("/states/{code}/requests/{request_id}")

@@ -12,10 +12,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import Conflict, InvalidInput
-from humangov.domain.retention import MAX_YEARS, Schedule
+from humangov.domain.model import MAX_SEPARATION_REASON, clean_text, parse_separation
+from humangov.domain.retention import MAX_YEARS, Schedule, parse_years
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_page, see_other, submit
+from humangov.web.pages.kit import Checks, flash, form_page, see_other, submit
 
 api_router = APIRouter(prefix="/api/v1", tags=["retention"])
 
@@ -94,6 +95,10 @@ def retention_page(request: Request, state: TenantRead, container: ContainerDep)
 @pages_router.post("/states/{code}/retention")
 async def set_retention_form(request: Request, state: TenantRead, principal: PrincipalDep,
                              container: ContainerDep):
+    def check(values: dict[str, str]) -> Checks:
+        principal.require_state_admin(state, "set the retention schedule")  # before any field
+        return {name: partial(parse_years, name, values[name]) for name in values}
+
     def save(values: dict[str, str]) -> Response:
         container.retention.set(state, values["document_years"] or None,
                                 values["record_years"] or None, principal)
@@ -101,7 +106,7 @@ async def set_retention_form(request: Request, state: TenantRead, principal: Pri
         return see_other(f"/states/{state}/retention")
 
     return await submit(request, ("document_years", "record_years"), save,
-                        partial(_page, request, state, container))
+                        partial(_page, request, state, container), check)
 
 
 def _separate_page(request: Request, state: str, employee_id: str, container,
@@ -119,6 +124,11 @@ def separate_page(employee_id: str, request: Request, state: TenantWrite,
 @pages_router.post("/states/{code}/employees/{employee_id}/separate")
 async def separate_form(employee_id: str, request: Request, state: TenantWrite,
                         principal: PrincipalDep, container: ContainerDep):
+    def check(values: dict[str, str]) -> Checks:
+        return {"separated_on": lambda: parse_separation(values["separated_on"], "a reason"),
+                "reason": lambda: clean_text("reason", values["reason"],
+                                             MAX_SEPARATION_REASON)}
+
     def separate(values: dict[str, str]) -> Response:
         employee = container.personnel.separate_employee(
             state, employee_id, values["separated_on"], values["reason"], principal.actor)
@@ -128,5 +138,5 @@ async def separate_form(employee_id: str, request: Request, state: TenantWrite,
 
     # A separation already recorded is shown on the form, as bad input is.
     return await submit(request, ("separated_on", "reason"), separate,
-                        partial(_separate_page, request, state, employee_id, container),
+                        partial(_separate_page, request, state, employee_id, container), check,
                         shown=(InvalidInput, Conflict))
