@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import socket
-import threading
-import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +16,7 @@ from humangov.monitoring.alarms.messages import AlarmEvent
 from humangov.monitoring.alarms.store import NewEvent
 from humangov.monitoring.results import RunResult, StepResult, new_run_id
 from tests.conftest import PDF
+from tests.monitoring.servers import running
 
 PASSWORD = "a long enough password"
 CHROMIUM_ARGS = [
@@ -57,18 +56,10 @@ def serving(app):
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # handing uvicorn the bound socket leaves no port race
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        with running(uvicorn.Config(app, log_level="warning", lifespan="on"), [sock]):
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         sock.close()
 
 

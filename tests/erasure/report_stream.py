@@ -18,15 +18,19 @@ class StreamedReport:
     receipts: int = 0  # receipt lines parsed, own and synthetic
     keys_in_order: list[str] = field(default_factory=list)  # the first few, to check order
     document: dict = field(default_factory=dict)  # the report with its receipt lists emptied
-    peak_bytes: int = 0
+    peak_bytes: int = 0  # measured by tracemalloc; 0 untraced
 
 
-def read_streamed(chunks: Iterable[bytes], *, keep_keys: int = 3) -> StreamedReport:
-    """Consume `chunks` under tracemalloc; parse each receipt line alone."""
+def read_streamed(chunks: Iterable[bytes], *, keep_keys: int = 3,
+                  trace: bool = True) -> StreamedReport:
+    """Consume `chunks`, under tracemalloc if `trace` (it slows Python several times over: a
+    process of its own measures a large report's memory from outside); parse each receipt
+    line alone."""
     out = StreamedReport()
     skeleton: list[bytes] = []
     pending = b""
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     try:
         for chunk in chunks:
             lines = (pending + chunk).split(b"\n")
@@ -34,9 +38,10 @@ def read_streamed(chunks: Iterable[bytes], *, keep_keys: int = 3) -> StreamedRep
             for line in lines:
                 _take(line, out, skeleton, keep_keys)
         _take(pending, out, skeleton, keep_keys)
-        out.peak_bytes = tracemalloc.get_traced_memory()[1]
+        if trace:
+            out.peak_bytes = tracemalloc.get_traced_memory()[1]
     finally:
-        tracemalloc.stop()
+        tracemalloc.stop()  # a no-op when not tracing
     out.document = orjson.loads(b"".join(skeleton))
     return out
 

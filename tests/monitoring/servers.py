@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -17,25 +17,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Announcing(uvicorn.Server):
+    """Sets `ready` once its start-up is over, listening or failed (then `started` is False)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+
+@contextmanager
+def running(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -> Iterator[None]:
+    """uvicorn in a thread, listening when the block starts, stopped when it ends."""
+    server = _Announcing(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
+    thread.start()
+    # The timeout only turns a hang into a failure; start-up sets `ready` either way.
+    if not (server.ready.wait(30) and server.started):
+        raise RuntimeError("test server did not start")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @contextmanager
 def serve(app):
     """Yields the base URL; the server stops when the block ends."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    try:
+    with running(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                lifespan="off")):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def refused_url() -> str:

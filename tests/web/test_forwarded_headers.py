@@ -4,8 +4,6 @@ HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
-import time
 from contextlib import contextmanager
 
 import httpx
@@ -13,27 +11,17 @@ import uvicorn
 
 from humangov.cli.serve import proxy_options
 from humangov.config import Settings
-from tests.monitoring.servers import free_port
+from tests.monitoring.servers import free_port, running
 from tests.web.conftest import PASSWORD, csrf_of, web_app
 
 
 @contextmanager
 def serving(app, settings: Settings):
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           **proxy_options(settings)))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.01)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
-            yield c
-    finally:
-        server.should_exit = True
-        thread.join(5)
+    with running(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                **proxy_options(settings))), \
+            httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+        yield c
 
 
 def guess(c: httpx.Client, n: int, password: str = "not the password") -> httpx.Response:

@@ -14,11 +14,12 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from humangov.accounts.service import EMAIL, MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
 from humangov.domain.auth import ROLES, Principal
 from humangov.domain.errors import Conflict, InvalidInput
-from humangov.domain.states import STATE_NAMES
+from humangov.domain.states import STATE_NAMES, normalize_code
 from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import check_fields, flash, form_error, see_other, small_form, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,15 +39,45 @@ def _scope(back: str, principal: Principal) -> tuple[str, str | None]:
     return back, match.group(1)
 
 
+def _roles(principal: Principal) -> list[str]:
+    return [r for r in ROLES if principal.is_admin or r != "admin"]
+
+
+def _check_role(role: str) -> None:
+    # Which of them the caller may grant is the use case's decision (a 403, not a typo).
+    if role not in ROLES:
+        raise InvalidInput(f"Choose one of the roles listed: {', '.join(ROLES)}.")
+
+
+def _check_state(role: str, state: str | None) -> None:
+    if role == "admin":
+        return  # a platform admin's state is ignored: it covers every state
+    if not state:
+        raise InvalidInput(f"A{'n' if role[:1] in 'aeiou' else ''} {role or 'user'} belongs to "
+                           "one state: enter its USPS code, such as CA.")
+    normalize_code(state)
+
+
+def _check_email(email: str) -> None:
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        raise InvalidInput(f"{email[:60]!r} is not an email address. Enter one such as "
+                           f"ada@example.gov, of at most {MAX_EMAIL} characters.")
+
+
+def _check_password(password: str) -> None:
+    if password and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters (this one has "
+                           f"{len(password)}), or leave it empty to have one generated.")
+
+
 def _listing(request: Request, principal: Principal, container, back: str, *,
              status: int = 200, errors: dict | None = None, values: dict | None = None):
     back, state = _scope(back, principal)
     users = [u for u in container.accounts.list_users(principal)
              if state is None or u.state == state]
-    roles = [r for r in ROLES if principal.is_admin or r != "admin"]
     return render(request, "users/list.html", status, users=users, state=state, back=back,
-                  roles=roles, states=list(STATE_NAMES), principal=principal,
-                  errors=errors or {}, values=values or {"role": "editor", "state": state})
+                  roles=_roles(principal), states=list(STATE_NAMES), principal=principal,
+                  errors=errors or {}, values={"role": "editor", "state": state, **(values or {})})
 
 
 @router.get("/users")
@@ -74,6 +105,12 @@ async def add_user(request: Request, principal: PrincipalDep, container: Contain
     password = text(form, "password")
     accounts = container.accounts
     try:
+        check_fields({
+            "email": lambda: _check_email(values["email"]),
+            "role": lambda: _check_role(values["role"]),
+            "state": lambda: _check_state(values["role"], state),
+            "password": lambda: _check_password(password),
+        })
         if password:
             user = await run_in_threadpool(accounts.add_user, values["email"], password,
                                            values["role"], state, by=principal)
@@ -98,6 +135,9 @@ async def change_role(request: Request, user_id: str, principal: PrincipalDep,
     def change(form: FormData, scope: str | None) -> str:
         role = text(form, "role")
         state = None if role == "admin" else (scope or text(form, "state").strip() or None)
+        # Keyed by the row's own fields, so the summary's links lead to them.
+        check_fields({f"role-{user_id}": lambda: _check_role(role),
+                      f"state-{user_id}": lambda: _check_state(role, state)})
         user = container.accounts.set_role(user_id, role, state, by=principal)
         return f"{user.email} is now {user.grant}."
 
@@ -126,7 +166,11 @@ async def _row_action(request: Request, principal: Principal, container,
         message = change(form, scope)
     except ERRORS as exc:
         status, errors = form_error(exc)
-        return _listing(request, principal, container, back, status=status, errors=errors)
+        # The row's typed role and state come back beside its error, keyed by the row.
+        user_id = request.path_params["user_id"]
+        row = {f"{k}-{user_id}": text(form, k) for k in ("role", "state")}
+        return _listing(request, principal, container, back, status=status, errors=errors,
+                        values=row)
     flash(request, message)
     return see_other(back)
 

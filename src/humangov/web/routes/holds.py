@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import InvalidInput, NotFound
 from humangov.domain.holds import Hold
 from humangov.erasure.report import holds_section
-from humangov.web.deps import (
-    ContainerDep,
-    PrincipalDep,
-    TenantRead,
-    client_address,
-    render,
-    require_csrf,
-)
+from humangov.holds.service import MAX_EMPLOYEES, MAX_MATTER
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, client_address
 from humangov.web.openapi import WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import (
+    Checks,
+    bounded_text,
+    checked_form,
+    flash,
+    form_page,
+    see_other,
+    submit,
+)
 
 api_router = APIRouter(prefix="/api/v1", tags=["legal holds"])
 pages_router = APIRouter(include_in_schema=False)
@@ -103,12 +106,26 @@ def release_hold(hold_id: str, request: Request, state: TenantRead, principal: P
                                                  client=client_address(request)))
 
 
-def _page(request: Request, state: str, principal, container, *, status: int = 200,
-          errors: dict | None = None, values: dict | None = None):
-    return render(request, "holds/list.html", status, state=state,
-                  holds=container.holds.list(principal, state),
-                  held=container.erasures.held(state), errors=errors or {},
-                  values=values or {})
+def _ids(raw: str) -> list[str]:
+    return raw.replace(",", " ").split()
+
+
+def _check_ids(state: str, ids: list[str], container) -> None:
+    if len(ids) > MAX_EMPLOYEES:
+        raise InvalidInput(f"Name at most {MAX_EMPLOYEES} employees, or leave it empty to hold "
+                           "the whole state.")
+    if any(len(i) > 64 for i in ids):
+        raise InvalidInput("An employee id has at most 64 characters: check the ids.")
+    unknown = [i for i in ids if container.records.get_employee(state, i) is None]
+    if unknown:
+        raise NotFound(f"No employee {', '.join(unknown[:5])} in {state}: check the ids "
+                       "against the employees' pages.")
+
+
+def _page(request: Request, state: str, principal, container, **form) -> Response:
+    return form_page(request, "holds/list.html", state=state,
+                     holds=container.holds.list(principal, state),
+                     held=container.erasures.held(state), **form)
 
 
 @pages_router.get("/states/{code}/holds")
@@ -120,26 +137,29 @@ def holds_page(request: Request, state: TenantRead, principal: PrincipalDep,
 @pages_router.post("/states/{code}/holds")
 async def place_hold_form(request: Request, state: TenantRead, principal: PrincipalDep,
                           container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    values = {"matter": text(form, "matter"), "employee_ids": text(form, "employee_ids")}
-    ids = values["employee_ids"].replace(",", " ").split()
-    try:
-        hold = await run_in_threadpool(container.holds.place, principal, state,
-                                       values["matter"], ids, client=client_address(request))
-    except (InvalidInput, NotFound) as exc:  # shown next to the field
-        status, errors = form_error(exc)
-        return _page(request, state, principal, container, status=status, errors=errors,
-                     values=values)
-    flash(request, f"Legal hold {hold.id} placed on {hold.scope}.")
-    return see_other(f"/states/{state}/holds")
+    def check(values: dict[str, str]) -> Checks:
+        principal.require_state_admin(state, "place legal holds")  # before any field's check
+        return {"matter": lambda: bounded_text(values["matter"], "the matter", MAX_MATTER),
+                "employee_ids": lambda: _check_ids(state, _ids(values["employee_ids"]),
+                                                   container)}
+
+    def place(values: dict[str, str]) -> Response:
+        hold = container.holds.place(principal, state, values["matter"],
+                                     _ids(values["employee_ids"]),
+                                     client=client_address(request))
+        flash(request, f"Legal hold {hold.id} placed on {hold.scope}.")
+        return see_other(f"/states/{state}/holds")
+
+    # An unknown employee is shown next to the field, as bad input is.
+    return await submit(request, ("matter", "employee_ids"), place,
+                        partial(_page, request, state, principal, container), check,
+                        shown=(InvalidInput, NotFound))
 
 
 @pages_router.post("/states/{code}/holds/{hold_id}/release")
 async def release_hold_form(hold_id: str, request: Request, state: TenantRead,
                             principal: PrincipalDep, container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
+    await checked_form(request)
     hold = await run_in_threadpool(container.holds.release, principal, state, hold_id,
                                    client=client_address(request))
     flash(request, f"Legal hold {hold.id} released; the erasures it held proceed.")

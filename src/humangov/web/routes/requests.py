@@ -4,19 +4,19 @@ API and in the browser. Who may do so is the Requests use case's decision."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import InvalidInput
 from humangov.domain.requests import ErasureRequest
 from humangov.erasure_requests.service import MAX_TEXT, as_json
-from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render, require_csrf
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, render
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import Checks, bounded_text, flash, form_page, see_other, submit
 
 api_router = APIRouter(prefix="/api/v1", tags=["erasure requests"])
 pages_router = APIRouter(include_in_schema=False)
@@ -96,11 +96,17 @@ def get_request(request_id: str, state: TenantRead, principal: PrincipalDep,
 
 # pages ---------------------------------------------------------------------------------------
 
-def _listing(request: Request, state: str, principal, container, *, status: int = 200,
-             errors: dict | None = None, values: dict | None = None):
-    return render(request, "requests/list.html", status, state=state,
-                  requests=container.requests.listing(principal, state), errors=errors or {},
-                  values=values or {})
+def _due(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
+                           field="due") from None
+
+
+def _listing(request: Request, state: str, principal, container, **form) -> Response:
+    return form_page(request, "requests/list.html", state=state,
+                     requests=container.requests.listing(principal, state), **form)
 
 
 @pages_router.get("/states/{code}/requests")
@@ -112,24 +118,22 @@ def requests_page(request: Request, state: TenantRead, principal: PrincipalDep,
 @pages_router.post("/states/{code}/requests")
 async def file_from_page(request: Request, state: TenantRead, principal: PrincipalDep,
                          container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    values = {k: text(form, k) for k in ("subject", "legal_basis", "due")}
-    try:
-        try:
-            due = date.fromisoformat(values["due"].strip())
-        except ValueError:
-            raise InvalidInput("Give the due date as YYYY-MM-DD, such as 2026-03-31.",
-                               field="due") from None
-        filed = await run_in_threadpool(
-            container.requests.file, principal, state, subject=values["subject"],
-            legal_basis=values["legal_basis"], due=due)
-    except InvalidInput as exc:
-        code, errors = form_error(exc)
-        return _listing(request, state, principal, container, status=code, errors=errors,
-                        values=values)
-    flash(request, f"Filed the erasure request; its status is {filed.status}.")
-    return see_other(f"/states/{state}/requests/{filed.id}")
+    def check(values: dict[str, str]) -> Checks:
+        principal.require_counsel(state, "file erasure requests")  # before any field's check
+        return {"subject": lambda: bounded_text(values["subject"], "whom it concerns", MAX_TEXT),
+                "legal_basis": lambda: bounded_text(values["legal_basis"], "the legal basis",
+                                                    MAX_TEXT),
+                "due": lambda: _due(values["due"])}
+
+    def file(values: dict[str, str]) -> Response:
+        filed = container.requests.file(principal, state, subject=values["subject"],
+                                        legal_basis=values["legal_basis"],
+                                        due=_due(values["due"]))
+        flash(request, f"Filed the erasure request; its status is {filed.status}.")
+        return see_other(f"/states/{state}/requests/{filed.id}")
+
+    return await submit(request, ("subject", "legal_basis", "due"), file,
+                        partial(_listing, request, state, principal, container), check)
 
 
 @pages_router.get("/states/{code}/requests/{request_id}")

@@ -4,24 +4,19 @@ and the page that separates an employee."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from humangov.domain.errors import Conflict, InvalidInput
-from humangov.domain.retention import MAX_YEARS, Schedule
-from humangov.web.deps import (
-    ContainerDep,
-    PrincipalDep,
-    TenantRead,
-    TenantWrite,
-    render,
-    require_csrf,
-)
+from humangov.domain.model import MAX_SEPARATION_REASON, clean_text, parse_separation
+from humangov.domain.retention import MAX_YEARS, Schedule, parse_years
+from humangov.web.deps import ContainerDep, PrincipalDep, TenantRead, TenantWrite
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
-from humangov.web.pages.kit import flash, form_error, see_other, small_form, text
+from humangov.web.pages.kit import Checks, flash, form_page, see_other, submit
 
 api_router = APIRouter(prefix="/api/v1", tags=["retention"])
 
@@ -82,14 +77,14 @@ pages_router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, state: str, container, *, status: int = 200,
-          errors: dict | None = None, values: dict | None = None):
+          errors: dict | None = None, values: dict | None = None) -> Response:
     schedule = container.retention.show(state)
     shown = values if values is not None else {
         "document_years": str(schedule.document_years or ""),
         "record_years": str(schedule.record_years or "")}
-    return render(request, "retention.html", status, state=state, schedule=schedule,
-                  past_due=container.retention.past_due(state), errors=errors or {},
-                  values=shown)
+    return form_page(request, "retention.html", status, state=state, schedule=schedule,
+                     past_due=container.retention.past_due(state), errors=errors,
+                     values=shown)
 
 
 @pages_router.get("/states/{code}/retention")
@@ -100,44 +95,48 @@ def retention_page(request: Request, state: TenantRead, container: ContainerDep)
 @pages_router.post("/states/{code}/retention")
 async def set_retention_form(request: Request, state: TenantRead, principal: PrincipalDep,
                              container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    values = {"document_years": text(form, "document_years"),
-              "record_years": text(form, "record_years")}
-    try:
-        await run_in_threadpool(container.retention.set, state,
-                                values["document_years"] or None,
+    def check(values: dict[str, str]) -> Checks:
+        principal.require_state_admin(state, "set the retention schedule")  # before any field
+        return {name: partial(parse_years, name, values[name]) for name in values}
+
+    def save(values: dict[str, str]) -> Response:
+        container.retention.set(state, values["document_years"] or None,
                                 values["record_years"] or None, principal)
-    except InvalidInput as exc:  # shown next to the field
-        status, errors = form_error(exc)
-        return _page(request, state, container, status=status, errors=errors, values=values)
-    flash(request, "Retention schedule saved.")
-    return see_other(f"/states/{state}/retention")
+        flash(request, "Retention schedule saved.")
+        return see_other(f"/states/{state}/retention")
+
+    return await submit(request, ("document_years", "record_years"), save,
+                        partial(_page, request, state, container), check)
+
+
+def _separate_page(request: Request, state: str, employee_id: str, container,
+                   **form) -> Response:
+    return form_page(request, "employee/separate.html", state=state,
+                     e=container.personnel.get_employee(state, employee_id), **form)
 
 
 @pages_router.get("/states/{code}/employees/{employee_id}/separate")
 def separate_page(employee_id: str, request: Request, state: TenantWrite,
                   container: ContainerDep):
-    employee = container.personnel.get_employee(state, employee_id)
-    return render(request, "employee/separate.html", e=employee, state=state, errors={},
-                  values={})
+    return _separate_page(request, state, employee_id, container)
 
 
 @pages_router.post("/states/{code}/employees/{employee_id}/separate")
 async def separate_form(employee_id: str, request: Request, state: TenantWrite,
                         principal: PrincipalDep, container: ContainerDep):
-    form = await small_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    values = {"separated_on": text(form, "separated_on"), "reason": text(form, "reason")}
-    try:
-        employee = await run_in_threadpool(
-            container.personnel.separate_employee, state, employee_id,
-            values["separated_on"], values["reason"], principal.actor)
-    except (InvalidInput, Conflict) as exc:  # shown next to the field
-        status, errors = form_error(exc)
-        current = container.personnel.get_employee(state, employee_id)
-        return render(request, "employee/separate.html", status, e=current, state=state,
-                      errors=errors, values=values)
-    flash(request, f"{employee.first_name} {employee.last_name} is separated as of "
-                   f"{employee.separated_on}.")
-    return see_other(f"/states/{state}/employees/{employee_id}")
+    def check(values: dict[str, str]) -> Checks:
+        return {"separated_on": lambda: parse_separation(values["separated_on"], "a reason"),
+                "reason": lambda: clean_text("reason", values["reason"],
+                                             MAX_SEPARATION_REASON)}
+
+    def separate(values: dict[str, str]) -> Response:
+        employee = container.personnel.separate_employee(
+            state, employee_id, values["separated_on"], values["reason"], principal.actor)
+        flash(request, f"{employee.first_name} {employee.last_name} is separated as of "
+                       f"{employee.separated_on}.")
+        return see_other(f"/states/{state}/employees/{employee_id}")
+
+    # A separation already recorded is shown on the form, as bad input is.
+    return await submit(request, ("separated_on", "reason"), separate,
+                        partial(_separate_page, request, state, employee_id, container), check,
+                        shown=(InvalidInput, Conflict))
