@@ -65,6 +65,24 @@ class ImportBatch:
     separations: list[tuple[Employee, HistoryEntry]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class JsonPage:
+    """A page whose items are already the API's employee objects, as JSON text."""
+    items: list[str]
+    next_cursor: str | None
+
+
+@runtime_checkable
+class RenderedSearch(Protocol):
+    """Optional: search results rendered by the database itself as the API's employee JSON
+    (web.schemas.employee_json, field for field), so the hottest read builds no objects.
+    Measured in docs/benchmarks.md; tests/api/test_rendered_search.py holds it to the same
+    JSON as the object path."""
+
+    def search_json(self, state: str, q: str, *, limit: int, cursor: str | None,
+                    include_synthetic: bool = True) -> JsonPage: ...
+
+
 @runtime_checkable
 class RecordStore(Protocol):
     """Employee records per state, with their history.

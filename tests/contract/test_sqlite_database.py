@@ -443,7 +443,7 @@ def test_the_search_migration_indexes_the_employees_already_stored(tmp_path):
 
 
 def test_search_reads_indexes_only_and_the_employees_table_by_primary_key(tmp_path):
-    from humangov.adapters.records.sqlite import BY_IDS, OTHER_WORD, SEARCH
+    from humangov.adapters.records.sqlite import EMPLOYEE_JSON, OTHER_WORD, ROW, SEARCH
 
     engine = open_database(tmp_path / "humangov.db")
     store = SqliteRecordStore(engine)
@@ -452,14 +452,13 @@ def test_search_reads_indexes_only_and_the_employees_table_by_primary_key(tmp_pa
     store.add_employees(people, [])
     with closing(sqlite3.connect(tmp_path / "humangov.db")) as db:
         db.execute("ANALYZE")  # plans as a store with statistics would make them
-        search = SEARCH.format(synthetic="AND s.synthetic = 0 ", others=OTHER_WORD * 2)
         plans = [
-            db.execute("EXPLAIN QUERY PLAN " + search, ("CA", 0, "p", "q", *"abcd", "p", "q",
-                                                        *"wxyz", 5)).fetchall(),
-            db.execute("EXPLAIN QUERY PLAN " + BY_IDS.format(ids="?, ?"), ("a", "b", "CA"))
-            .fetchall(),
+            db.execute("EXPLAIN QUERY PLAN " + SEARCH.format(
+                columns=columns, synthetic="AND s.synthetic = 0 ", others=OTHER_WORD * 2),
+                ("CA", 0, "p", "q", *"abcd", "p", "q", *"wxyz", 5)).fetchall()
+            for columns in (ROW, EMPLOYEE_JSON)
         ]
     steps = [row[3] for plan in plans for row in plan]
     assert not [s for s in steps if s.startswith("SCAN") or "TEMP B-TREE" in s], steps
-    assert "SEARCH employees USING INDEX sqlite_autoindex_employees_1 (id=?)" in steps
+    assert steps.count("SEARCH e USING INDEX sqlite_autoindex_employees_1 (id=?)") == 2, steps
     engine.dispose()

@@ -25,7 +25,17 @@ from humangov.domain.model import (
 )
 from humangov.domain.states import State, normalize_code, state_for
 from humangov.personnel.documents import pdf_chunks
-from humangov.ports import NAME_ORDER, BlobStore, Clock, Order, Page, RecordStore, StateSpaces
+from humangov.ports import (
+    NAME_ORDER,
+    BlobStore,
+    Clock,
+    JsonPage,
+    Order,
+    Page,
+    RecordStore,
+    RenderedSearch,
+    StateSpaces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +140,18 @@ class Personnel:
             include_synthetic=include_synthetic, ordering=self.list_order(ordering),
             separated=separated,
         )
+
+    def search_json(self, state: str, q: str, *, limit: int = 50,
+                    cursor: str | None = None) -> JsonPage | None:
+        """`list_employees` of a search as the API's JSON, when the store renders it (None:
+        it does not, or `q` is blank: the caller lists the objects)."""
+        q = " ".join(q.split())
+        if not q or not isinstance(self.records, RenderedSearch):
+            return None
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
+        return self.records.search_json(self.require_state(state), q, limit=limit,
+                                        cursor=cursor)
 
     def list_sorts(self) -> tuple[str, ...]:
         return self.records.supported_sorts()
