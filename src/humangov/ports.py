@@ -70,17 +70,20 @@ class JsonPage:
     """A page whose items are already the API's employee objects, as JSON text."""
     items: list[str]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
 @runtime_checkable
-class RenderedSearch(Protocol):
-    """Optional: search results rendered by the database itself as the API's employee JSON
-    (web.schemas.employee_json, field for field), so the hottest read builds no objects.
-    Measured in docs/benchmarks.md; tests/api/test_rendered_search.py holds it to the same
-    JSON as the object path."""
+class RenderedPages(Protocol):
+    """Optional: list pages rendered by the database itself as the API's employee JSON
+    (web.schemas.employee_json, field for field), so the hottest reads build no objects.
+    The same pages, cursors and errors as `RecordStore.list_employees`; measured in
+    docs/benchmarks.md, held to the object path by tests/api/test_rendered_pages.py."""
 
-    def search_json(self, state: str, q: str, *, limit: int, cursor: str | None,
-                    include_synthetic: bool = True) -> JsonPage: ...
+    def list_employees_json(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
+    ) -> JsonPage: ...
 
 
 @runtime_checkable

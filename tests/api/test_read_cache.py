@@ -17,15 +17,18 @@ def names(client, headers):
 
 @pytest.fixture
 def store_reads(container, monkeypatch):
-    """How many listings the real record store was asked for."""
+    """How many listings the real record store was asked for (as objects or rendered)."""
     calls = []
-    real = container.records.list_employees
 
-    def counted(*args, **kwargs):
-        calls.append(args)
-        return real(*args, **kwargs)
+    def counting(real):
+        def counted(*args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+        return counted
 
-    monkeypatch.setattr(container.records, "list_employees", counted)
+    for method in ("list_employees", "list_employees_json"):
+        monkeypatch.setattr(container.records, method,
+                            counting(getattr(container.records, method)))
     return calls
 
 

@@ -33,7 +33,7 @@ from humangov.ports import (
     Order,
     Page,
     RecordStore,
-    RenderedSearch,
+    RenderedPages,
     StateSpaces,
 )
 
@@ -132,26 +132,28 @@ class Personnel:
     ) -> Page:
         """A page of the state's employees: matches of `q` (which orders them itself), or
         everyone in `ordering`, previous and next pages by cursor."""
+        return self.records.list_employees(**self._page_query(
+            state, q, limit, cursor, include_synthetic, ordering, separated))
+
+    def list_employees_json(
+        self, state: str, *, q: str | None = None, limit: int = 50, cursor: str | None = None,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
+    ) -> JsonPage | None:
+        """`list_employees` as the API's JSON, when the store renders it (None: it does not,
+        and the caller renders the objects)."""
+        if not isinstance(self.records, RenderedPages):
+            return None
+        return self.records.list_employees_json(**self._page_query(
+            state, q, limit, cursor, include_synthetic, ordering, separated))
+
+    def _page_query(self, state: str, q: str | None, limit: int, cursor: str | None,
+                    include_synthetic: bool, ordering: Order, separated: bool) -> dict:
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
         q = " ".join(q.split()) if q else None
-        return self.records.list_employees(
-            self.require_state(state), q=q or None, limit=limit, cursor=cursor,
-            include_synthetic=include_synthetic, ordering=self.list_order(ordering),
-            separated=separated,
-        )
-
-    def search_json(self, state: str, q: str, *, limit: int = 50,
-                    cursor: str | None = None) -> JsonPage | None:
-        """`list_employees` of a search as the API's JSON, when the store renders it (None:
-        it does not, or `q` is blank: the caller lists the objects)."""
-        q = " ".join(q.split())
-        if not q or not isinstance(self.records, RenderedSearch):
-            return None
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
-        return self.records.search_json(self.require_state(state), q, limit=limit,
-                                        cursor=cursor)
+        return {"state": self.require_state(state), "q": q or None, "limit": limit,
+                "cursor": cursor, "include_synthetic": include_synthetic,
+                "ordering": self.list_order(ordering), "separated": separated}
 
     def list_sorts(self) -> tuple[str, ...]:
         return self.records.supported_sorts()

@@ -13,10 +13,10 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import orjson
 import sqlalchemy
@@ -85,6 +85,8 @@ EMPLOYEE_JSON = (
     "'version', e.version, 'number', e.number, 'separated_on', e.separated_on, "
     "'separation_reason', e.separation_reason)"
 )
+# A listed employee as that JSON, with what the page's cursors are made of (see _Rendered).
+RENDERED = f"{EMPLOYEE_JSON}, id, last_name, first_name, role, salary_cents, updated_at"
 OTHER_WORD = (
     "AND EXISTS (SELECT 1 FROM employee_search o WHERE o.employee_id = s.employee_id "
     "AND o.word >= ? AND o.word < ?) "
@@ -198,11 +200,18 @@ class SqliteRecordStore:
             return db.execute(f"SELECT ({sql}) - ({sql} AND separated_on IS NOT NULL)",
                               params * 2).fetchone()[0]
 
-    def search_json(self, state: str, q: str, *, limit: int, cursor: str | None,
-                    include_synthetic: bool = True) -> JsonPage:
-        page = self._search(state, q, limit, cursor, include_synthetic, EMPLOYEE_JSON,
-                            itemgetter(0))
-        return JsonPage(page.items, page.next_cursor)  # type: ignore[arg-type]  # texts
+    def list_employees_json(
+        self, state: str, *, q: str | None, limit: int, cursor: str | None,
+        include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
+    ) -> JsonPage:
+        if q:
+            page = self._search(state, q, limit, cursor, include_synthetic, EMPLOYEE_JSON,
+                                itemgetter(0))
+            return JsonPage(page.items, page.next_cursor)  # type: ignore[arg-type]  # texts
+        rows = self._rows(state, include_synthetic, separated, rendered=True)
+        page = keyset.ordered_page(rows, ordering, cursor, limit, SORTS)
+        return JsonPage([cast(_Rendered, r).json for r in page.items], page.next_cursor,
+                        page.prev_cursor)
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool, columns: str, item: Callable[[tuple], Any]) -> Page:
@@ -387,7 +396,13 @@ class SqliteRecordStore:
         check_version(employee_id, expected_version, row[0])
         return DocumentRef(row[1], row[2], row[3], row[4]) if row[2] is not None else None
 
-    def _rows(self, state: str, include_synthetic: bool, separated: bool = False) -> keyset.Rows:
+    def _rows(self, state: str, include_synthetic: bool, separated: bool = False, *,
+              rendered: bool = False) -> keyset.Rows:
+        """The store's read for keyset.ordered_page: Employees, or (`rendered`) the rows as the
+        API's JSON with the fields a cursor is made of."""
+        # _Rendered stands in for Employee where keyset reads it (names, role, salary, time)
+        make: Callable[[tuple], Any] = _Rendered._make if rendered else _employee
+
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
             params: list[object] = [state]
@@ -398,16 +413,18 @@ class SqliteRecordStore:
             params.append(n)
             sql = self._ordered_statement(order.sort, order.descending != back,
                                           position is not None, bool(order.role),
-                                          include_synthetic, separated)
+                                          include_synthetic, separated, rendered)
             with self._read() as db:
-                return [_employee(r) for r in db.execute(sql, params).fetchall()]
+                return [make(r) for r in db.execute(sql, params).fetchall()]
         return rows
 
     def _ordered_statement(self, sort: str, descending: bool, has_position: bool,
-                           has_role: bool, include_synthetic: bool, separated: bool) -> str:
+                           has_role: bool, include_synthetic: bool, separated: bool,
+                           rendered: bool) -> str:
         """One SELECT walking the sort's index from a position, either way: a row-value
         comparison on the whole key seeks, and a descending walk reads the index backwards."""
-        shape = (sort, descending, has_position, has_role, include_synthetic, separated)
+        shape = (sort, descending, has_position, has_role, include_synthetic, separated,
+                 rendered)
         sql = self._ordered_sql.get(shape)
         if sql is None:
             key = (*SORT_COLUMNS[sort], "last_name", "first_name", "id")
@@ -421,7 +438,8 @@ class SqliteRecordStore:
                 where.append("synthetic = 0")
             where.append(f"separated_on IS {'NOT ' if separated else ''}NULL")
             direction = " DESC" if descending else ""
-            sql = (f"SELECT {COLUMNS} FROM employees WHERE {' AND '.join(where)} "
+            sql = (f"SELECT {RENDERED if rendered else COLUMNS} FROM employees e "
+                   f"WHERE {' AND '.join(where)} "
                    f"ORDER BY {', '.join(k + direction for k in key)} LIMIT ?")
             self._ordered_sql[shape] = sql
         return sql
@@ -462,6 +480,26 @@ class SqliteRecordStore:
                     yield from rows
             finally:
                 cursor.close()
+
+
+class _Rendered(NamedTuple):
+    """A listed employee as the API's JSON, and the fields keyset makes its cursors of (an
+    Employee's names for them: keyset reads nothing else)."""
+    json: str
+    id: str
+    last_name: str
+    first_name: str
+    role: str
+    salary_cents: int
+    updated: str
+
+    @property
+    def salary(self) -> Decimal:
+        return Decimal(self.salary_cents).scaleb(-2)
+
+    @property
+    def updated_at(self) -> datetime:
+        return from_text(self.updated)
 
 
 def _employee(row: tuple) -> Employee:

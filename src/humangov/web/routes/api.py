@@ -108,15 +108,14 @@ async def list_employees(
     if body is None:
         personnel = request.app.state.container.personnel
         ordering = query.ordering()
-        rendered = personnel.search_json(state, query.q, limit=query.limit,
-                                         cursor=query.cursor) if query.q else None
+        asked = {"q": query.q, "limit": query.limit, "cursor": query.cursor,
+                 "ordering": ordering, "separated": query.separated}
+        rendered = personnel.list_employees_json(state, **asked)
         if rendered is not None:  # the employees' JSON made by the store: nothing to build
             out = {"items": [orjson.Fragment(item) for item in rendered.items],
-                   "next_cursor": rendered.next_cursor, "prev_cursor": None}
+                   "next_cursor": rendered.next_cursor, "prev_cursor": rendered.prev_cursor}
         else:
-            page = personnel.list_employees(
-                state, q=query.q, limit=query.limit, cursor=query.cursor, ordering=ordering,
-                separated=query.separated)
+            page = personnel.list_employees(state, **asked)
             out = {"items": [employee_json(e) for e in page.items],
                    "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
         if query.total and not query.q:
