@@ -266,9 +266,9 @@ class Accounts:
         token_hash, now = hash_token(plain), self.clock.now()
         moment = self._change_token()
         if moment is not None and (hit := self._principals.get(token_hash)) is not None:
-            seen_at, good_until, principal = hit
+            seen_at, good_until, cached = hit
             if seen_at == moment and now < good_until:
-                return principal
+                return cached
         token = self.store.find_token(token_hash)
         principal = None if token is None else self._token_principal(token)
         if token is not None and principal is not None:
