@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
+from humangov.aws.stream_filter import LEGACY_ITEM_FILTERS, OWN_ITEM_FILTERS
 from humangov_infra import canary, packaging, registry, tables
 from humangov_infra.canary import HANDLER_MODULE
 from humangov_infra.config import InfraConfig
@@ -56,20 +57,6 @@ PARALLELIZATION_FACTOR = 10
 # MAX_RECORD_AGE (6 h) parks records on the DLQ or the stream's 24 h retention drops them,
 # leaving five hours to act.
 ITERATOR_AGE_ALARM = Duration.hours(1)
-
-# Which stream records can change a document (humangov.adapters.aws.changes): an employee
-# item (`kind` EMP; history items have no `kind`) that had a document and was removed, or
-# modified by a Put (updates write the whole item, so its new image never carries the removal
-# stamp). The pre-delete stamp is an UpdateItem adding removal_reason: no document changes.
-# Edits that keep the key still match (a filter cannot compare images); the code skips them.
-_HAD_DOCUMENT = {"kind": {"S": ["EMP"]}, "doc_key": {"S": [{"exists": True}]}}
-OWN_ITEM_FILTERS = [
-    {"eventName": ["REMOVE"], "dynamodb": {"OldImage": _HAD_DOCUMENT}},
-    {"eventName": ["MODIFY"], "dynamodb": {
-        "OldImage": _HAD_DOCUMENT, "NewImage": {"removal_reason": {"S": [{"exists": False}]}}}},
-]
-# An earlier application's items have no `kind` (humangov.domain.legacy): any REMOVE or MODIFY.
-LEGACY_ITEM_FILTERS = [{"eventName": ["REMOVE", "MODIFY"]}]
 
 
 def stream_source(table: dynamodb.ITable, dlq: sqs.IQueue,

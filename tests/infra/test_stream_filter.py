@@ -1,6 +1,7 @@
 """GIVEN the stream filter of the synthesised mapping, evaluated against the records moto's
 DynamoDB stream holds after real edits and deletions, THEN every record that carries a
-document change reaches the Lambda, and history REMOVEs and the pre-delete stamp do not.
+document change reaches the Lambda, and history REMOVEs, the pre-delete stamp, list items,
+search entries and counters do not.
 
 Lambda's filter syntax is EventBridge's; `matches` implements the subset the patterns use
 (exact strings and `exists`), and refuses any other form rather than guess its meaning:
@@ -14,6 +15,7 @@ import json
 import pytest
 
 from humangov.adapters.aws.changes import change_from_record
+from humangov.aws.stream_filter import OWN_ITEM_FILTERS, passes
 from tests.aws.conftest import aws_local, stored_employee  # noqa: F401  (fixture)
 from tests.aws.stream_reader import stream_records
 
@@ -62,9 +64,14 @@ def _own_table_patterns(synthesised) -> list[dict]:
 def _kind(record: dict) -> str:
     event, data = record["eventName"], record["dynamodb"]
     old, new = data.get("OldImage", {}), data.get("NewImage", {})
+    if (old or new)["pk"]["S"] == "NUMBERS":  # the counters (no `kind`) the lists move
+        return f"counter {event}"
     if "kind" not in (old or new):
         return f"history {event}"
-    if (old or new)["kind"]["S"] != "EMP":  # search entries (kind SRCH) beside the employee
+    kind = (old or new)["kind"]["S"]
+    if kind == "LIST":  # list items carry a copy of the employee, document key included
+        return f"list item {event}"
+    if kind != "EMP":  # search entries (kind SRCH) beside the employee
         return f"search entry {event}"
     if event == "MODIFY" and "removal_reason" in new:
         return "stamp MODIFY"
@@ -92,6 +99,8 @@ def test_employee_removals_and_key_changes_pass_history_removals_and_stamps_do_n
     passed = {}
     for record in records:
         passed.setdefault(_kind(record), set()).add(any(matches(p, record) for p in patterns))
+        # the local stream worker drops what the mapping drops, by the same patterns
+        assert passes(record, OWN_ITEM_FILTERS) == any(matches(p, record) for p in patterns)
         if change_from_record(record, "CA") is not None:
             assert any(matches(p, record) for p in patterns), record
     assert passed == {
@@ -101,4 +110,7 @@ def test_employee_removals_and_key_changes_pass_history_removals_and_stamps_do_n
         "employee REMOVE": {True}, "history REMOVE": {False},
         "search entry INSERT": {False}, "search entry MODIFY": {False},
         "search entry REMOVE": {False},
+        # list items hold the employee's document key in `e`, yet must never erase it
+        "list item INSERT": {False}, "list item MODIFY": {False}, "list item REMOVE": {False},
+        "counter INSERT": {False}, "counter MODIFY": {False},
     }

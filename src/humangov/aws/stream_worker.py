@@ -7,11 +7,12 @@ from a checkpoint; it hands each batch to `stream_cleanup.handler` as a Lambda e
 `batchItemFailures` (the checkpoint advances only to just before the first failed record,
 and the batch is retried from there); a failing batch is bisected so the failed record ends
 up alone; after `erasure_max_attempts` a record goes to the dead-letter table and the shard
-moves on. The handler itself counts each record's failures and parks it after
-`erasure_max_attempts` (or at once on a refusal), with the error, as it does on Lambda; the
-worker's own count, under the same limit, parks only what the handler never finished. An
-expired shard iterator (they last 15 minutes) is replaced by a fresh one from
-the checkpoint.
+moves on. Records the mapping's filters drop (`stream_filter`: list items, search entries,
+counters, history) never reach the handler, as on Lambda. The handler itself counts each
+record's failures and parks it after `erasure_max_attempts` (or at once on a refusal), with
+the error, as it does on Lambda; the worker's own count, under the same limit, parks only
+what the handler never finished. An expired shard iterator (they last 15 minutes) is replaced
+by a fresh one from the checkpoint.
 
 Checkpoints live in a small JSON file in the data directory, written atomically.
 """
@@ -34,6 +35,7 @@ from botocore.exceptions import ClientError
 
 from humangov.adapters.aws.naming import table_from_arn
 from humangov.aws import stream_cleanup
+from humangov.aws.stream_filter import LEGACY_ITEM_FILTERS, OWN_ITEM_FILTERS, passes
 from humangov.erasure.worker import backoff
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ class Checkpoints:
 
 @dataclass
 class Stats:
-    delivered: int = 0  # records handled successfully (erased, or nothing to erase)
+    delivered: int = 0  # records done: erased, nothing to erase, or dropped by the filters
     retried: int = 0
     dead_lettered: int = 0
     batches: int = 0
@@ -103,17 +105,19 @@ class StreamWorker:
     def run_once(self, *, drain: bool = True) -> Stats:
         """One pass over every provisioned state's stream, up to its current end."""
         stats = Stats()
-        tables = [(s.code, self.naming.table(s.code)) for s in self.records.list_states()]
+        tables = [(s.code, self.naming.table(s.code), OWN_ITEM_FILTERS)
+                  for s in self.records.list_states()]
         # and the earlier applications' tables attached to a state (Settings.aws_legacy)
-        tables += [(source.state, table) for table, source in self.runtime.legacy.items()]
-        for code, table in tables:
+        tables += [(source.state, table, LEGACY_ITEM_FILTERS)
+                   for table, source in self.runtime.legacy.items()]
+        for code, table, patterns in tables:
             stats.states.append(code)
             arn = self._stream_arn(table)
             if arn is None:
                 log.warning("table %s of %s has no stream; nothing to read", table, code)
                 continue
             for shard in self._shards(arn):
-                self._read_shard(arn, shard, stats, drain=drain)
+                self._read_shard(arn, shard, patterns, stats, drain=drain)
         return stats
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
@@ -158,7 +162,8 @@ class StreamWorker:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoint)
         return self.clients.streams.get_shard_iterator(**kwargs).get("ShardIterator")
 
-    def _read_shard(self, arn: str, shard: ShardTypeDef, stats: Stats, *, drain: bool) -> None:
+    def _read_shard(self, arn: str, shard: ShardTypeDef, patterns: list[dict], stats: Stats,
+                    *, drain: bool) -> None:
         shard_id = shard["ShardId"]
         iterator = self._iterator(arn, shard_id)
         empty = 0
@@ -182,8 +187,13 @@ class StreamWorker:
                 iterator = page.get("NextShardIterator")
                 continue
             empty = 0
-            stats.batches += 1
-            self._deliver(arn, shard_id, batch, stats)
+            wanted = [r for r in batch if passes(r, patterns)]
+            if wanted:
+                stats.batches += 1
+                self._deliver(arn, shard_id, wanted, stats)
+            # what the filters dropped is done too: the next pass starts after the page
+            stats.delivered += len(batch) - len(wanted)
+            self.checkpoints.set(arn, shard_id, seq(batch[-1]))
             iterator = page.get("NextShardIterator")
 
     # delivering ---------------------------------------------------------------------------
