@@ -42,6 +42,12 @@ class Tab:
         self.page, self.size = page, size
         self.problems: dict[str, object] = {}
 
+    def follow(self, target) -> None:
+        """Click a link or a form's button and wait for the page it leads to, so what is read
+        next is read from that page (a click returns before the navigation it starts)."""
+        with self.page.expect_navigation():
+            target.click()
+
     def checked(self) -> None:
         where = self.page.url
         self.page.add_script_tag(path=str(AXE))  # the pages' CSP is bypassed for it alone

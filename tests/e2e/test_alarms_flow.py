@@ -89,7 +89,7 @@ def test_an_alarm_is_seen_acknowledged_silenced_audited_and_recovers(watched, ch
         # THEN the navigation counts it and the Alarms page shows it in red, in words
         badge = page.locator(".nav-badge")
         expect(badge).to_have_text("1 in ALARM")
-        page.get_by_role("link", name="Alarms 1 in ALARM").click()
+        t.follow(page.get_by_role("link", name="Alarms 1 in ALARM"))
         t.checked()
         row = page.locator("tr", has=page.get_by_role("link", name=check, exact=True))
         state = row.locator(".alarm-state")
@@ -99,23 +99,23 @@ def test_an_alarm_is_seen_acknowledged_silenced_audited_and_recovers(watched, ch
             page.locator(".alarm-state").filter(has_not_text="ALARM").first \
                 .evaluate("e => getComputedStyle(e).backgroundColor")
         # and the check's page names the URL that failed
-        row.get_by_role("link", name=check, exact=True).click()
+        t.follow(row.get_by_role("link", name=check, exact=True))
         t.checked()
         expect(page.locator(".target").first).to_have_text(target.url)
         page.go_back()
 
         # WHEN the admin acknowledges it, then silences it for four hours
-        page.get_by_role("button", name=f"Acknowledge {check}").click()
+        t.follow(page.get_by_role("button", name=f"Acknowledge {check}"))
         t.checked()
         expect(page.get_by_role("status")).to_contain_text(f"Alarm of {check} acknowledged")
         expect(row).to_contain_text("acknowledged by admin@example.gov")
         page.get_by_label(f"Silence {check} for").select_option("4h")
-        page.get_by_role("button", name=f"Silence {check}").click()
+        t.follow(page.get_by_role("button", name=f"Silence {check}"))
         expect(page.get_by_role("status")).to_contain_text(f"{check} silenced for 4h")
         expect(row).to_contain_text("silenced until")
 
         # THEN both are in the audit log
-        page.get_by_role("link", name="Audit log", exact=True).click()
+        t.follow(page.get_by_role("link", name="Audit log", exact=True))
         t.checked()
         for kind in ("alarm.acknowledged", "alarm.silenced"):
             entry = page.locator("tbody tr", has_text=check).filter(has_text=kind)
@@ -129,7 +129,7 @@ def test_an_alarm_is_seen_acknowledged_silenced_audited_and_recovers(watched, ch
             assert again.status == "ok", again.error
         # THEN the recovery is logged like the alarm was, and shown, and the badge is gone
         assert any(f"check {check}: ALARM -> OK" in r.getMessage() for r in caplog.records)
-        page.get_by_role("link", name=re.compile("^Alarms")).click()  # the badge was on
+        t.follow(page.get_by_role("link", name=re.compile("^Alarms")))  # the badge was on
         t.checked()
         expect(badge).to_have_count(0)
         expect(row.locator(".alarm-state")).to_have_text("OK")

@@ -77,14 +77,14 @@ def test_hr_staff_search_sort_filter_and_page_through_a_state(state, chromium, s
         # a last-name prefix, then "First Last-prefix"
         search = page.get_by_role("searchbox", name="Search by name or role")
         search.fill("lovel")
-        page.get_by_role("button", name="Search").click()
+        t.follow(page.get_by_role("button", name="Search"))
         t.checked()
         assert [name for _, name, *_ in rows(page)] == ["Lovelace, Ada"]
         page.get_by_role("searchbox", name="Search by name or role").fill("Ada Lov")
-        page.get_by_role("button", name="Search").click()
+        t.follow(page.get_by_role("button", name="Search"))
         assert [name for _, name, *_ in rows(page)] == ["Lovelace, Ada"]
         number = rows(page)[0][0]
-        page.get_by_role("link", name="Lovelace, Ada").click()
+        t.follow(page.get_by_role("link", name="Lovelace, Ada"))
         t.checked()
         expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
         expect(page.locator("dt:text-is('Employee number') + dd")).to_have_text(number)
@@ -92,41 +92,41 @@ def test_hr_staff_search_sort_filter_and_page_through_a_state(state, chromium, s
         # each column both ways, the order shown in the heading
         page.goto("/states/CA")
         for label, key in [("Role", 2), ("Annual salary", 3)]:
-            heading_link(page, label).click()
+            t.follow(heading_link(page, label))
             t.checked()
             up = [salary(r[key]) if key == 3 else r[key] for r in rows(page)]
             assert up == sorted(up)
             expect(page.locator("th[aria-sort='ascending']")).to_contain_text(label)
-            heading_link(page, label).click()
+            t.follow(heading_link(page, label))
             down = [salary(r[key]) if key == 3 else r[key] for r in rows(page)]
             assert down == sorted(down, reverse=True) and down[0] > up[0]
             expect(page.locator("th[aria-sort='descending']")).to_contain_text(label)
-        heading_link(page, "Last changed").click()
+        t.follow(heading_link(page, "Last changed"))
         expect(page.locator("th[aria-sort='ascending']")).to_contain_text("Last changed")
         assert rows(page)[0][0] == "1"  # the first added is the longest unchanged
-        heading_link(page, "Last changed").click()
+        t.follow(heading_link(page, "Last changed"))
         assert rows(page)[0][1] == "Young, Zelda"
 
         # one role, with its count; then back to all
         page.get_by_label("Show only the role").fill("judge")
-        page.get_by_role("button", name="Filter").click()
+        t.follow(page.get_by_role("button", name="Filter"))
         t.checked()
         judges = rows(page)
         assert {role for _, _, role, _ in judges} == {"Judge"}
         expect(page.locator("p.count")).to_have_text(
             f"{SEEDED // 4} employees with the role “judge”")
-        page.get_by_role("link", name="All roles").click()
+        t.follow(page.get_by_role("link", name="All roles"))
 
         # next, previous, a letter
         page.goto("/states/CA")
-        page.get_by_role("link", name="Next page").click()
+        t.follow(page.get_by_role("link", name="Next page"))
         t.checked()
         second = rows(page)
         assert second[0] != first[0] and len(second) == 50
-        page.get_by_role("link", name="Previous page").click()
+        t.follow(page.get_by_role("link", name="Previous page"))
         assert rows(page) == first
-        page.get_by_role("navigation", name="Jump to last names starting with") \
-            .get_by_role("link", name="Y", exact=True).click()
+        t.follow(page.get_by_role("navigation", name="Jump to last names starting with")
+                 .get_by_role("link", name="Y", exact=True))
         t.checked()
         assert rows(page)[0][1] == "Young, Zelda"
         assert t.problems == {}
@@ -140,13 +140,13 @@ def test_local_time_role_changed_and_no_access_to_another_state(state, chromium,
     with tab(chromium, state, size, "editor@ca.example.gov") as t:
         page = t.page
         page.get_by_role("searchbox", name="Search by name or role").fill("Ada Byron")
-        page.get_by_role("button", name="Search").click()
-        page.get_by_role("link", name="Byron, Ada").click()
-        page.get_by_role("link", name="Edit", exact=True).click()
+        t.follow(page.get_by_role("button", name="Search"))
+        t.follow(page.get_by_role("link", name="Byron, Ada"))
+        t.follow(page.get_by_role("link", name="Edit", exact=True))
         t.checked()
         page.get_by_label("Role").fill(f"Analyst ({size})")
-        page.get_by_role("button", name="Save changes").click()
-        page.get_by_role("link", name="History of changes").click()
+        t.follow(page.get_by_role("button", name="Save changes"))
+        t.follow(page.get_by_role("link", name="History of changes"))
         t.checked()
         newest = page.locator("ol.history > li").first
         expect(newest.locator("strong")).to_have_text("Role changed")

@@ -64,31 +64,31 @@ def test_a_state_admin_keeps_holds_and_erases_on_schedule(ca, chromium, size):  
     with tab(chromium, base, size, STATE_ADMIN) as t:
         page = t.page
         # GIVEN a schedule of 3 years for documents and 7 for records
-        page.get_by_role("link", name="retention schedule").click()
+        t.follow(page.get_by_role("link", name="retention schedule"))
         t.checked()
         page.get_by_label("Keep documents (years after separation)").fill("3")
         page.get_by_label("Keep records (years after separation)").fill("7")
-        page.get_by_role("button", name="Save schedule").click()
+        t.follow(page.get_by_role("button", name="Save schedule"))
         expect(page.get_by_role("status")).to_have_text("Retention schedule saved.")
         expect(page.locator("dl.facts")).to_contain_text("7 years after separation")
 
         # WHEN the employee is separated, ten years ago
         page.goto("/states/CA")
         page.get_by_role("searchbox", name="Search by name or role").fill(leaver)
-        page.get_by_role("button", name="Search").click()
-        page.get_by_role("link", name=f"Tubman-{size}, Harriet").click()
+        t.follow(page.get_by_role("button", name="Search"))
+        t.follow(page.get_by_role("link", name=f"Tubman-{size}, Harriet"))
         employee_id = page.url.rsplit("/", 1)[1]
-        page.get_by_role("link", name="Separate employee").click()
+        t.follow(page.get_by_role("link", name="Separate employee"))
         t.checked()
         page.get_by_label("Separation date").fill((date.today() - timedelta(days=3660))
                                                   .isoformat())
         page.get_by_label("Reason").fill("retired")
-        page.get_by_role("button", name="Separate employee").click()
+        t.follow(page.get_by_role("button", name="Separate employee"))
         expect(page.locator("dt:text-is('Separated') + dd")).to_contain_text("retired")
         # THEN the list leaves them out, the separated list shows them, and they are past due
         page.goto("/states/CA")
         expect(page.get_by_role("link", name=f"Tubman-{size}, Harriet")).to_have_count(0)
-        page.get_by_role("link", name="Separated employees").click()
+        t.follow(page.get_by_role("link", name="Separated employees"))
         t.checked()
         expect(page.get_by_role("link", name=f"Tubman-{size}, Harriet")).to_be_visible()
         page.goto("/states/CA/retention")
@@ -96,11 +96,11 @@ def test_a_state_admin_keeps_holds_and_erases_on_schedule(ca, chromium, size):  
 
         # WHEN a legal hold covers them
         page.goto("/states/CA")
-        page.get_by_role("link", name="Legal holds of CA").click()
+        t.follow(page.get_by_role("link", name="Legal holds of CA"))
         matter = f"Doe v. California ({size})"
         page.get_by_label("Matter").fill(matter)
         page.get_by_label("Employees").fill(employee_id)
-        page.get_by_role("button", name="Place hold").click()
+        t.follow(page.get_by_role("button", name="Place hold"))
         t.checked()
         hold = page.locator("tbody tr", has_text=matter)
         expect(hold).to_contain_text("in force")
@@ -111,7 +111,7 @@ def test_a_state_admin_keeps_holds_and_erases_on_schedule(ca, chromium, size):  
 
         # WHEN the hold is released, THEN the next run erases them, with a receipt
         page.goto("/states/CA/holds")
-        hold.get_by_role("button", name="Release").click()
+        t.follow(hold.get_by_role("button", name="Release"))
         expect(hold).to_contain_text("released")
         assert erase_what_is_due(container) == ["erased"]
         response = page.goto(f"/states/CA/employees/{employee_id}")
@@ -135,12 +135,12 @@ def test_counsel_files_a_request_and_downloads_the_report_showing_it_done(ca, ch
     with tab(chromium, base, size, COUNSEL) as t:
         page = t.page
         # WHEN counsel files a request for one person
-        page.get_by_role("link", name="Erasure requests for CA").click()
+        t.follow(page.get_by_role("link", name="Erasure requests for CA"))
         t.checked()
         page.get_by_label("Whom it concerns").fill(subject)
         page.get_by_label("Legal basis").fill("Cal. Civ. Code § 1798.105")
         page.get_by_label("Due date").fill((date.today() + timedelta(days=30)).isoformat())
-        page.get_by_role("button", name="File the request").click()
+        t.follow(page.get_by_role("button", name="File the request"))
         t.checked()
         expect(page.get_by_role("status")).to_contain_text("Filed the erasure request")
         expect(page.locator("dt:text-is('Records in scope') + dd")).to_have_text(
@@ -156,8 +156,8 @@ def test_counsel_files_a_request_and_downloads_the_report_showing_it_done(ca, ch
         key = receipt.locator("code").inner_text()
 
         # and the compliance report shows it done with its receipt, in HTML and JSON
-        page.get_by_role("link", name="All requests of CA").click()
-        page.get_by_role("link", name="compliance report").click()
+        t.follow(page.get_by_role("link", name="All requests of CA"))
+        t.follow(page.get_by_role("link", name="compliance report"))
         t.checked()
         row = page.locator("tr", has_text=subject)
         expect(row).to_contain_text("done")
