@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -34,9 +35,29 @@ states = Table(
     Column("created_at", String, nullable=False),
 )
 
+# An employee as the API's JSON object (web.schemas.employee_json), made by SQLite when the row
+# is written and stored with it, so pages and searches read one column and build nothing
+# (docs/benchmarks.md). Times are stored UTC with microseconds; isoformat() leaves out a zero
+# fraction, so does this. tests/api/test_rendered_pages.py holds it to employee_json.
+_TIME = "replace({0}, '.000000+', '+')"
+EMPLOYEE_JSON = (
+    "json_object('id', id, 'state', state, 'first_name', first_name, "
+    "'last_name', last_name, 'role', role, "
+    "'salary', printf('%d.%02d', salary_cents / 100, salary_cents % 100), "
+    "'document', CASE WHEN doc_key IS NULL THEN NULL "
+    "ELSE json_object('size', doc_size, 'sha256', doc_sha256) END, "
+    f"'created_at', {_TIME.format('created_at')}, 'updated_at', {_TIME.format('updated_at')}, "
+    "'version', version, 'number', number, 'separated_on', separated_on, "
+    "'separation_reason', separation_reason)"
+)
+
 employees = Table(
     "employees", metadata,
-    Column("id", String, primary_key=True),
+    # The row's own number, for joins: an explicit INTEGER PRIMARY KEY is SQLite's rowid and
+    # never changes (VACUUM renumbers implicit rowids), so search entries can name it and
+    # find the row in one descent of the table's B-tree instead of two through the id index.
+    Column("seq", Integer, primary_key=True),
+    Column("id", String, nullable=False, unique=True),
     Column("state", String, ForeignKey("states.code"), nullable=False),
     Column("first_name", String(collation=NOCASE), nullable=False),
     Column("last_name", String(collation=NOCASE), nullable=False),
@@ -52,6 +73,7 @@ employees = Table(
     Column("synthetic", Boolean, nullable=False, server_default=text("0")),
     Column("separated_on", String),  # ISO date; NULL while employed
     Column("separation_reason", String),
+    Column("json", Text, Computed(EMPLOYEE_JSON, persisted=True)),
     # Keyset listing walks this index in order; the names inherit the columns' NOCASE.
     # role and synthetic ride along so the count and the synthetic filter run on the index
     # alone (search reads employee_search).
@@ -95,6 +117,12 @@ employee_search = Table(
     Column("employee_id", String, ForeignKey("employees.id", ondelete="CASCADE"),
            primary_key=True),
     Column("synthetic", Integer, nullable=False),
+    # The employee's row (employees.seq), so a match joins its row in one descent.
+    Column("employee_seq", Integer, nullable=False),
+    # The longest prefix this word shares with an earlier entry of the same employee
+    # (search.shadows): a driving word no longer than that finds the employee there first,
+    # so this entry is passed over without looking the employee's other entries up.
+    Column("shadow", Integer, nullable=False),
     # A query's other words, and the cascade from employees, find an employee's rows here.
     Index("ix_employee_search_employee", "employee_id", "word"),
     sqlite_with_rowid=False,

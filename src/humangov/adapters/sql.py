@@ -18,6 +18,8 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,9 +150,30 @@ def migrate(engine: sqlalchemy.Engine, path: Path, schema: str) -> None:
     with _migrate_lock, open(private_file(lock_path), "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
-            with engine.begin() as connection:
+            with migrating(engine) as connection:
                 config = alembic_config(schema)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@contextmanager
+def migrating(engine: sqlalchemy.Engine) -> Iterator[sqlalchemy.Connection]:
+    """A write transaction for migrations, run with foreign keys off and checked before it
+    commits, as SQLite's procedure for rebuilding a table requires: dropping a table with
+    foreign keys on would first delete its rows, cascading to (or refused by) every table
+    that names them (https://www.sqlite.org/lang_altertable.html#otheralter)."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection just checked out of the pool is open
+        driver.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or it is ignored
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"a migration left rows whose foreign keys name nothing: "
+                                       f"{broken[:5]}")
+        finally:
+            driver.execute("PRAGMA foreign_keys = ON")

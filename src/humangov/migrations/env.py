@@ -34,7 +34,7 @@ def run(connection: sqlalchemy.Connection) -> None:
 
 
 def by_hand() -> None:
-    from humangov.adapters.sql import open_sqlite
+    from humangov.adapters.sql import migrating, open_sqlite
 
     data_dir = Path(context.get_x_argument(as_dictionary=True).get("data_dir", "var"))
     path = data_dir / option("database")
@@ -46,7 +46,7 @@ def by_hand() -> None:
         return
     engine = open_sqlite(path, config.config_ini_section, migrate_to_head=False)
     try:
-        with engine.begin() as connection:
+        with migrating(engine) as connection:
             run(connection)
     finally:
         engine.dispose()

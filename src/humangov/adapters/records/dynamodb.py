@@ -50,6 +50,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -305,7 +306,8 @@ class DynamoDBRecordStore:
 
         found = search.collect(cursor, query_words, limit, read)
         people = self._get_many(state, [p.id for p in found])
-        return search.page_of(((p, people[p.id]) for p in found if p.id in people), limit)
+        return search.page_of([(p, people[p.id]) for p in found if p.id in people], limit,
+                              itemgetter(0), itemgetter(1))
 
     def _search_entries(self, state: str, cls: int, word: str, after: search.Position | None,
                         page_size: int) -> Iterator[dict]:

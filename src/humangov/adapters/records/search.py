@@ -16,15 +16,18 @@ cursor is that position, so a page boundary holds while rows change around it.
 from __future__ import annotations
 
 import itertools
+import os
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
 
 from humangov.adapters import cursors
 from humangov.adapters.records import keyset
 from humangov.domain.model import MAX_NAME, MAX_ROLE, Employee
 from humangov.ports import Page
 
+T = TypeVar("T")
 LAST, FIRST, ROLE = 0, 1, 2
 MAX_ENTRIES = 10  # per employee: a DynamoDB edit rewrites them in one transaction of <= 25
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc`")
@@ -58,6 +61,16 @@ def entries(first_name: str, last_name: str, role: str) -> list[tuple[int, str]]
 
 def employee_entries(e: Employee) -> list[tuple[int, str]]:
     return entries(e.first_name, e.last_name, e.role)
+
+
+def shadows(found: Sequence[tuple[int, str]]) -> list[int]:
+    """For each of an employee's entries (in order), the longest prefix its word shares with
+    an earlier entry's word. A driving word begins both exactly when it is no longer than
+    that, and then the employee is listed at the earlier entry: so an entry is where its
+    employee belongs, as far as the driving word goes, iff the word is longer than its
+    shadow. (SQLite keeps this beside each entry instead of looking the others up.)"""
+    return [max((len(os.path.commonprefix([word, w])) for _, w in found[:i]), default=0)
+            for i, (_, word) in enumerate(found)]
 
 
 def driving_word(query_words: Sequence[str]) -> str:
@@ -114,12 +127,12 @@ def decode_cursor(cursor: str) -> Position:
 
 
 def collect(cursor: str | None, query_words: Sequence[str], limit: int,
-            read: Callable[[int, Position | None, int], Iterable[Position]]) -> list[Position]:
-    """The positions of a page's matches and one more, from the stores' indexes: class by
-    class from the cursor's, `read(cls, after, n)` giving up to n of one class's matches past
-    `after` (None: from its start), in result order."""
+            read: Callable[[int, Position | None, int], Iterable[T]]) -> list[T]:
+    """A page's matches and one more, from the stores' indexes: class by class from the
+    cursor's, `read(cls, after, n)` giving up to n of one class's matches past `after`
+    (None: from its start), in result order, as whatever the store reads them as."""
     after = decode_cursor(cursor) if cursor else None
-    found: list[Position] = []
+    found: list[T] = []
     if not query_words:
         return found
     for cls in (LAST, FIRST, ROLE):
@@ -131,12 +144,13 @@ def collect(cursor: str | None, query_words: Sequence[str], limit: int,
     return found
 
 
-def page_of(matches: Iterable[tuple[Position, Employee]], limit: int) -> Page:
-    """A page from (position, employee) pairs in result order, at most `limit` + 1 of them."""
-    found = list(matches)
-    items = [e for _, e in found[:limit]]
+def page_of(found: Sequence[T], limit: int, position: Callable[[T], Position],
+            item: Callable[[T], Any]) -> Page:
+    """A page from a store's matches in result order, at most `limit` + 1 of them: `item`
+    makes each one the page holds, and the cursor is the last one's `position`."""
     more = len(found) > limit
-    return Page(items, encode_cursor(found[limit - 1][0]) if more and limit else None)
+    return Page([item(m) for m in found[:limit]],
+                encode_cursor(position(found[limit - 1])) if more and limit else None)
 
 
 def search_in(employees: Iterable[Employee], q: str, *, limit: int, cursor: str | None,
@@ -151,4 +165,4 @@ def search_in(employees: Iterable[Employee], q: str, *, limit: int, cursor: str 
         if (include_synthetic or not e.synthetic)
         and (p := position(e, query_words)) is not None and (after is None or p > after)
     )
-    return page_of(ranked[:limit + 1], limit)
+    return page_of(ranked[:limit + 1], limit, itemgetter(0), itemgetter(1))

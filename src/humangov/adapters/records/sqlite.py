@@ -53,40 +53,27 @@ CLAIM_NUMBERS = (
 # The sort column of each order, as its index (ix_employees_by_*) holds it.
 SORT_COLUMNS = {"name": (), "role": ("role",), "salary": ("salary_cents",),
                 "updated": ("updated_at",)}
+# An entry names its employee's row (employees.seq) too, looked up as it is written.
 INSERT_SEARCH = (
-    "INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, synthetic) "
-    "VALUES (?,?,?,?,?,?,?)"
+    "INSERT INTO employee_search (state, cls, word, last_key, first_key, employee_id, synthetic, "
+    "shadow, employee_seq) VALUES (?,?,?,?,?,?,?,?, (SELECT seq FROM employees WHERE id = ?6))"
 )
-# One class of a search, in result order, straight off the primary key of employee_search (an
-# employee is listed at its best entry for the driving word: NOT EXISTS an earlier one), each
-# entry joined to its employee (CROSS JOIN: the index drives, in its order; `+e.state`: the
-# state is only checked, the row is found by primary key).
+# One class of a search, in result order, straight off the primary key of employee_search. An
+# employee is listed at its best entry for the driving word: one whose word is longer than its
+# shadow (search.shadows). Each entry joins its employee's row by rowid (CROSS JOIN: the
+# index drives, in its order; `+e.state`: the state is only checked).
 SEARCH = (
     "SELECT s.cls, s.word, s.last_key, s.first_key, s.employee_id, {columns} "
-    "FROM employee_search s CROSS JOIN employees e ON e.id = s.employee_id AND +e.state = s.state "
-    "WHERE s.state = ? AND s.cls = ? AND s.word >= ? AND s.word < ? "
-    "AND (s.word, s.last_key, s.first_key, s.employee_id) > (?, ?, ?, ?) {synthetic}"
-    "AND NOT EXISTS (SELECT 1 FROM employee_search b WHERE b.employee_id = s.employee_id "
-    "AND b.word >= ? AND b.word < ? AND (b.cls, b.word) < (s.cls, s.word)) {others}"
+    "FROM employee_search s CROSS JOIN employees e ON e.seq = s.employee_seq "
+    "AND +e.state = s.state "
+    "WHERE s.state = ? AND s.cls = ? AND s.word >= ? AND s.word < ? AND s.shadow < ? "
+    "AND (s.word, s.last_key, s.first_key, s.employee_id) > (?, ?, ?, ?) {synthetic}{others}"
     "ORDER BY s.word, s.last_key, s.first_key, s.employee_id LIMIT ?"
 )
 ROW = ", ".join(f"e.{c.strip()}" for c in COLUMNS.split(","))
-# The same employee as the API's JSON object (web.schemas.employee_json), made by SQLite: one
-# text column instead of seventeen, and no objects in Python (docs/benchmarks.md). Stored
-# times are UTC with microseconds; isoformat() leaves out a zero fraction, so does this.
-_TIME = "replace(e.{0}, '.000000+', '+')"
-EMPLOYEE_JSON = (
-    "json_object('id', e.id, 'state', e.state, 'first_name', e.first_name, "
-    "'last_name', e.last_name, 'role', e.role, "
-    "'salary', printf('%d.%02d', e.salary_cents / 100, e.salary_cents % 100), "
-    "'document', CASE WHEN e.doc_key IS NULL THEN NULL "
-    "ELSE json_object('size', e.doc_size, 'sha256', e.doc_sha256) END, "
-    f"'created_at', {_TIME.format('created_at')}, 'updated_at', {_TIME.format('updated_at')}, "
-    "'version', e.version, 'number', e.number, 'separated_on', e.separated_on, "
-    "'separation_reason', e.separation_reason)"
-)
-# A listed employee as that JSON, with what the page's cursors are made of (see _Rendered).
-RENDERED = f"{EMPLOYEE_JSON}, id, last_name, first_name, role, salary_cents, updated_at"
+# A listed employee as the API's JSON, stored with its row (metadata.EMPLOYEE_JSON), with what
+# the page's cursors are made of (see _Rendered).
+RENDERED = "json, id, last_name, first_name, role, salary_cents, updated_at"
 OTHER_WORD = (
     "AND EXISTS (SELECT 1 FROM employee_search o WHERE o.employee_id = s.employee_id "
     "AND o.word >= ? AND o.word < ?) "
@@ -177,7 +164,8 @@ class SqliteRecordStore:
         include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         if q:
-            return self._search(state, q, limit, cursor, include_synthetic, ROW, _employee)
+            return self._search(state, q, limit, cursor, include_synthetic, ROW,
+                                lambda row: _employee(row[5:]))
         return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
                                    cursor, limit, SORTS)
 
@@ -205,8 +193,8 @@ class SqliteRecordStore:
         include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> JsonPage:
         if q:
-            page = self._search(state, q, limit, cursor, include_synthetic, EMPLOYEE_JSON,
-                                itemgetter(0))
+            page = self._search(state, q, limit, cursor, include_synthetic, "e.json",
+                                itemgetter(5))
             return JsonPage(page.items, page.next_cursor)  # type: ignore[arg-type]  # texts
         rows = self._rows(state, include_synthetic, separated, rendered=True)
         page = keyset.ordered_page(rows, ordering, cursor, limit, SORTS)
@@ -216,30 +204,25 @@ class SqliteRecordStore:
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool, columns: str, item: Callable[[tuple], Any]) -> Page:
         """A page of matches: the index entries joined to their employees, whose `columns`
-        `item` makes into the page's items."""
+        (after the entry's position) `item` makes into the page's items."""
         query_words = search.words(q)
         lead = search.driving_word(query_words) if query_words else ""
-        others = [w for w in query_words if w != lead]
-        sql = SEARCH.format(columns=columns, others=OTHER_WORD * len(others),
+        bounds = [bound for w in query_words if w != lead for bound in (w, w + search.END)]
+        sql = SEARCH.format(columns=columns, others=OTHER_WORD * (len(bounds) // 2),
                             synthetic="" if include_synthetic else "AND s.synthetic = 0 ")
-        items: dict[str, Any] = {}
         with self._read() as db:
 
-            def read(cls: int, after: search.Position | None,
-                     n: int) -> Iterator[search.Position]:
+            def read(cls: int, after: search.Position | None, n: int) -> list[tuple]:
                 start = after[1:] if after is not None else ("",) * 4
-                for row in db.execute(sql, (
-                        state, cls, lead, lead + search.END, *start, lead, lead + search.END,
-                        *(bound for w in others for bound in (w, w + search.END)), n)):
-                    items[row[4]] = item(row[5:])
-                    yield search.Position._make(row[:5])
+                return db.execute(sql, (state, cls, lead, lead + search.END, len(lead), *start,
+                                        *bounds, n)).fetchall()
 
             db.execute("BEGIN")  # one snapshot across the classes' reads
             try:
                 found = search.collect(cursor, query_words, limit, read)
             finally:
                 db.execute("COMMIT")
-        return search.page_of(((p, items[p.id]) for p in found), limit)
+        return search.page_of(found, limit, _search_position, item)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
@@ -557,9 +540,15 @@ def _insert_search(conn: sqlalchemy.Connection, rows: list[tuple]) -> None:
 
 
 def _search_rows(e: Employee) -> list[tuple]:
+    """The employee's search entries as INSERT_SEARCH takes them."""
     last, first = keyset.fold(e.last_name), keyset.fold(e.first_name)
-    return [(e.state, cls, word, last, first, e.id, int(e.synthetic))
-            for cls, word in search.employee_entries(e)]
+    found = search.employee_entries(e)
+    return [(e.state, cls, word, last, first, e.id, int(e.synthetic), shadow)
+            for (cls, word), shadow in zip(found, search.shadows(found), strict=True)]
+
+
+def _search_position(row: tuple) -> search.Position:
+    return search.Position._make(row[:5])
 
 
 def _history_row(entry: HistoryEntry) -> tuple:
