@@ -33,7 +33,6 @@ from humangov.ports import (
     Order,
     Page,
     RecordStore,
-    RenderedPages,
     StateSpaces,
 )
 
@@ -141,9 +140,11 @@ class Personnel:
     ) -> JsonPage | None:
         """`list_employees` as the API's JSON, when the store renders it (None: it does not,
         and the caller renders the objects)."""
-        if not isinstance(self.records, RenderedPages):
+        # Looked up, not isinstance(RenderedPages): a Protocol check costs ~15 us a request.
+        render = getattr(self.records, "list_employees_json", None)
+        if render is None:
             return None
-        return self.records.list_employees_json(**self._page_query(
+        return render(**self._page_query(
             state, q, limit, cursor, include_synthetic, ordering, separated))
 
     def _page_query(self, state: str, q: str | None, limit: int, cursor: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from functools import lru_cache
 from typing import Annotated
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.routing import Route
+from starlette.types import Scope
 
 from humangov.domain.errors import InvalidInput
 from humangov.domain.model import EDITABLE_FIELDS
@@ -302,9 +304,10 @@ async def employee_history(state: TenantRead, employee_id: EmployeeId, container
     return _json([history_json(h) for h in container.personnel.history(state, employee_id)])
 
 
-# The two hottest reads also get lean routes, matched before FastAPI's: the same handlers and
-# the same query model, called without dependency solving, which costs more than the work
-# itself (measured in docs/benchmarks.md). The FastAPI routes above document them.
+# The two hottest reads get lean routes, matched before FastAPI's: the same handlers and the
+# same query model, called without dependency solving, which costs more than the work itself
+# (measured in docs/benchmarks.md). The FastAPI routes above document them. A GET that
+# succeeds is answered before the middleware stack too (`hot_read`, web.app.HotReads).
 @lru_cache(maxsize=1024)
 def employee_query(query_string: bytes) -> EmployeeQuery:
     """The query parameters as FastAPI reads them for the twin, with the same 422. Clients
@@ -330,3 +333,21 @@ LEAN_ROUTES = [
     Route("/api/v1/states/{code}/employees/{employee_id}", _get_employee_lean, methods=["GET"]),
     Route("/api/v1/states/{code}/employees", _list_employees_lean, methods=["GET"]),
 ]
+_HOT_READ = re.compile(r"/api/v1/states/([^/]{1,8})/employees(?:/([^/]+))?")
+
+
+async def hot_read(scope: Scope) -> Response | None:
+    """The answer to a GET (or HEAD) of one employee or of a page of employees when it is a
+    success, else None: not such a request, or not a success, which the stack then answers,
+    errors included, doing the work again (only failures pay for that)."""
+    match = _HOT_READ.fullmatch(scope["path"])
+    if match is None:
+        return None
+    code, employee_id = match.groups()
+    request = Request(scope)
+    try:
+        if employee_id is None:
+            return await list_employees(request, code, employee_query(scope["query_string"]))
+        return await get_employee(request, code, employee_id)
+    except Exception:  # noqa: BLE001  # the stack answers it again, as the routes do
+        return None
