@@ -25,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 from humangov.adapters.clock import SystemClock
 from humangov.adapters.erasure.sqlite import insert_changes
 from humangov.adapters.records import keyset, numbered, search
-from humangov.adapters.sql import CACHE_KIB
+from humangov.adapters.sql import BUSY_TIMEOUT_MS, CACHE_KIB
 from humangov.adapters.timecodec import from_text, to_text
 from humangov.domain.erasure import new_change
 from humangov.domain.errors import Conflict, HumanGovError, NotFound, StorageUnavailable
@@ -79,6 +79,7 @@ OTHER_WORD = (
     "AND o.word >= ? AND o.word < ?) "
 )
 FETCH = 1000
+HOT_MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
 
@@ -89,6 +90,7 @@ class SqliteRecordStore:
         self._ordered_sql: dict[tuple, str] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
+        self._readers = threading.local()
 
     def ping(self) -> None:
         with self._read() as db:
@@ -155,7 +157,7 @@ class SqliteRecordStore:
             return _insert(conn, employees, entries)
 
     def get_employee(self, state: str, employee_id: str) -> Employee | None:
-        with self._read() as db:
+        with self._hot_read() as db:
             row = db.execute(GET_EMPLOYEE, (employee_id, state)).fetchone()
         return _employee(row) if row is not None else None
 
@@ -184,7 +186,7 @@ class SqliteRecordStore:
             params.append(role)
         if not include_synthetic:
             sql += " AND synthetic = 0"
-        with self._read() as db:
+        with self._hot_read() as db:
             return db.execute(f"SELECT ({sql}) - ({sql} AND separated_on IS NOT NULL)",
                               params * 2).fetchone()[0]
 
@@ -210,7 +212,7 @@ class SqliteRecordStore:
         bounds = [bound for w in query_words if w != lead for bound in (w, w + search.END)]
         sql = SEARCH.format(columns=columns, others=OTHER_WORD * (len(bounds) // 2),
                             synthetic="" if include_synthetic else "AND s.synthetic = 0 ")
-        with self._read() as db:
+        with self._hot_read() as db:
 
             def read(cls: int, after: search.Position | None, n: int) -> list[tuple]:
                 start = after[1:] if after is not None else ("",) * 4
@@ -397,7 +399,7 @@ class SqliteRecordStore:
             sql = self._ordered_statement(order.sort, order.descending != back,
                                           position is not None, bool(order.role),
                                           include_synthetic, separated, rendered)
-            with self._read() as db:
+            with self._hot_read() as db:
                 return [make(r) for r in db.execute(sql, params).fetchall()]
         return rows
 
@@ -441,6 +443,30 @@ class SqliteRecordStore:
             raise _unavailable() from exc
         finally:
             proxy.close()
+
+    @contextmanager
+    def _hot_read(self) -> Iterator[sqlite3.Connection]:
+        """This thread's own connection for the hot reads (an employee, a page, a search): kept
+        open, so a request takes no connection from the pool, and mapping up to SQLite's
+        ceiling of the file, so the rows a page reads come straight from the OS's page cache.
+        SQLite drops a connection's own page cache whenever another connection commits (an
+        edit every 50 ms in the benchmark), which mapped pages survive (docs/benchmarks.md).
+        Those pages count in the serving process's resident size; they are the OS's cache,
+        shared and given back under pressure. Sweeps and reports keep to the pool's 32 MiB."""
+        try:
+            db = getattr(self._readers, "db", None)
+            if db is None:
+                path = self.engine.url.database
+                assert path is not None  # open_sqlite's engines are on a file
+                db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                db.execute("PRAGMA query_only = ON")
+                db.execute(f"PRAGMA mmap_size = {HOT_MMAP_BYTES}")
+                db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+                self._readers.db = db
+            yield db
+        except sqlite3.Error as exc:
+            raise _unavailable() from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlalchemy.Connection]:
