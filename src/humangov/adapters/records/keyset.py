@@ -118,30 +118,33 @@ def _position_in(sorts: tuple[str, ...]) -> Callable[[Any], Position]:
 
 
 def ordered_page(rows: Rows, order: Order, cursor: str | None, limit: int,
-                 sorts: tuple[str, ...]) -> Page:
+                 sorts: tuple[str, ...], view: Callable[[Any], Employee] | None = None) -> Page:
     """A page of an ordered listing (of `sorts`, those the store has), from a store's `rows`.
 
     A cursor continues the order it was issued in: `order`'s sort and direction shape the
     first page only, so a cursor is never refused for the parameters sent beside it. A back
     cursor whose read reaches the start answers the first page whole, so going back never
-    ends on a short page."""
+    ends on a short page. `view` reads a row as an Employee where a cursor needs one (a store
+    whose rows are not Employees: the page holds its rows as they are)."""
     position = cursors.decode(cursor, _position_in(sorts)) if cursor else None
     if position is not None:
         order = replace(order, sort=position.sort, descending=position.descending, start=None)
     elif order.start:
         # Just before the first name from `start` on: a stored name is never blank.
         position = Position("name", False, False, None, order.start, "", "")
+    read = view or (lambda row: row)
     if position is not None and position.back:
         before = rows(order, position, True, limit + 1)
         if len(before) <= limit:
-            return ordered_page(rows, order, None, limit, sorts)
+            return ordered_page(rows, order, None, limit, sorts, view)
         items = before[:limit][::-1]
-        return Page(items, _cursor(order, False, items[-1]), _cursor(order, True, items[0]))
+        return Page(items, _cursor(order, False, read(items[-1])),
+                    _cursor(order, True, read(items[0])))
     after = rows(order, position, False, limit + 1)
     items = after[:limit]
     return Page(items,
-                _cursor(order, False, items[-1]) if len(after) > limit else None,
-                _cursor(order, True, items[0]) if position is not None and items else None)
+                _cursor(order, False, read(items[-1])) if len(after) > limit else None,
+                _cursor(order, True, read(items[0])) if position is not None and items else None)
 
 
 def keeps(order: Order, include_synthetic: bool) -> Callable[[str, bool], bool]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy
@@ -199,9 +199,11 @@ class SqliteRecordStore:
                                 itemgetter(5))
             return JsonPage(page.items, page.next_cursor)  # type: ignore[arg-type]  # texts
         rows = self._rows(state, include_synthetic, separated, rendered=True)
-        page = keyset.ordered_page(rows, ordering, cursor, limit, SORTS)
-        return JsonPage([cast(_Rendered, r).json for r in page.items], page.next_cursor,
-                        page.prev_cursor)
+        # Rows stay tuples (the JSON first); only the two a cursor is made of are read as one.
+        page = keyset.ordered_page(rows, ordering, cursor, limit, SORTS,
+                                   view=_Rendered._make)  # type: ignore[arg-type]
+        return JsonPage([r[0] for r in page.items],  # type: ignore[index]  # rows, as above
+                        page.next_cursor, page.prev_cursor)
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool, columns: str, item: Callable[[tuple], Any]) -> Page:
@@ -383,10 +385,8 @@ class SqliteRecordStore:
 
     def _rows(self, state: str, include_synthetic: bool, separated: bool = False, *,
               rendered: bool = False) -> keyset.Rows:
-        """The store's read for keyset.ordered_page: Employees, or (`rendered`) the rows as the
-        API's JSON with the fields a cursor is made of."""
-        # _Rendered stands in for Employee where keyset reads it (names, role, salary, time)
-        make: Callable[[tuple], Any] = _Rendered._make if rendered else _employee
+        """The store's read for keyset.ordered_page: Employees, or (`rendered`) rows of the
+        API's JSON and the fields a cursor is made of (read as a _Rendered where one is)."""
 
         def rows(order: Order, position: keyset.Position | None, back: bool,
                  n: int) -> list[Employee]:
@@ -400,7 +400,8 @@ class SqliteRecordStore:
                                           position is not None, bool(order.role),
                                           include_synthetic, separated, rendered)
             with self._hot_read() as db:
-                return [make(r) for r in db.execute(sql, params).fetchall()]
+                found = db.execute(sql, params).fetchall()
+            return found if rendered else [_employee(r) for r in found]
         return rows
 
     def _ordered_statement(self, sort: str, descending: bool, has_position: bool,
