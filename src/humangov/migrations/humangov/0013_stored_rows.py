@@ -13,7 +13,7 @@ at that earlier entry, so this one is passed over without a look-up).
 
 `humangov.adapters.sql.migrate` runs migrations with foreign keys off and checks them before
 committing, as SQLite's table-rebuild procedure requires (https://www.sqlite.org/lang_altertable.html).
-At a million employees this revision takes about a minute (docs/benchmarks.md).
+At a million employees this revision takes about two minutes (docs/benchmarks.md).
 
 Revision ID: 0013
 Revises: 0012
