@@ -463,3 +463,36 @@ def test_search_reads_indexes_only_and_each_employee_by_its_rowid(tmp_path):
     # One descent of the table's B-tree per match, not two through the id index.
     assert steps.count("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)") == 2, steps
     engine.dispose()
+
+
+def test_closing_the_store_closes_the_connections_it_opened_beside_the_pool(tmp_path):
+    # GIVEN a store whose hot reads and change watch have opened their own connections,
+    # from this thread and another
+    path = tmp_path / "humangov.db"
+    engine = open_database(path)
+    store = SqliteRecordStore(engine)
+    store.add_state(state_for("CA"))
+    store.add_employees([person("Ada")], [])
+    store.change_token()
+
+    def hot_read():
+        store.list_employees_json("CA", q="ada", limit=5, cursor=None)
+
+    hot_read()
+    other = threading.Thread(target=hot_read)
+    other.start()
+    other.join()
+    engine.dispose()  # the pool's own connections
+    assert open_files(path) >= 3  # the watch and two readers
+    # WHEN the store is closed
+    store.close()
+    # THEN nothing of it holds the file open, and a late read is refused cleanly
+    assert open_files(path) == 0
+    with pytest.raises(StorageUnavailable):
+        hot_read()
+
+
+def open_files(path: Path) -> int:
+    """This process's descriptors open on the database file itself."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if fd.resolve(strict=False) == path.resolve())

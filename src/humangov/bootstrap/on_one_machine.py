@@ -43,9 +43,15 @@ class EmbeddedStores:
 def embedded(settings: Settings, clock: Clock) -> Container:
     private_dir(settings.data_dir)  # records, accounts and secrets: the owner's alone
     engine = open_database(settings.database_path)
+    records = SqliteRecordStore(engine, clock)
+
+    def close() -> None:
+        records.close()
+        engine.dispose()
+
     return Container(
         settings, clock,
-        records=SqliteRecordStore(engine, clock),
+        records=records,
         blobs=FilesystemBlobStore(settings.documents_dir),
         account_store=SqliteAccountStore(engine),
         outbox=SqliteOutbox(engine, clock),
@@ -55,5 +61,5 @@ def embedded(settings: Settings, clock: Clock) -> Container:
         schedules=SqliteSchedules(engine),
         hold_store=SqliteHoldStore(engine),
         open_stores=EmbeddedStores(settings.documents_dir, settings.database_path),
-        on_close=engine.dispose,
+        on_close=close,
     )

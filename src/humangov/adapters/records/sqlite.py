@@ -91,6 +91,16 @@ class SqliteRecordStore:
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
         self._readers = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's, to close them
+
+    def close(self) -> None:
+        """Closes the connections this store opened beside the engine's pool (the hot reads'
+        and the change watch); a thread reading afterwards is answered StorageUnavailable."""
+        with self._watch_lock:
+            for db in (*self._opened, *([self._watch] if self._watch else [])):
+                db.close()
+            self._opened.clear()
+            self._watch = None
 
     def ping(self) -> None:
         with self._read() as db:
@@ -465,6 +475,8 @@ class SqliteRecordStore:
                 db.execute(f"PRAGMA mmap_size = {HOT_MMAP_BYTES}")
                 db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 self._readers.db = db
+                with self._watch_lock:
+                    self._opened.append(db)
             yield db
         except sqlite3.Error as exc:
             raise _unavailable() from exc
