@@ -93,25 +93,3 @@ def test_other_paths_go_through_the_stack(client, callers, add_employee, hot):
     for path in (f"{LISTING}/", "/api/v1/states", f"{LISTING}/x/history", "/api/v1/states/CA"):
         client.get(path, headers=callers.ca_viewer, follow_redirects=False)
     assert hot == [None] * 4
-
-
-@pytest.mark.parametrize("query", [
-    b"limit=50&cursor=WyJMb3ZlbGFjZSIsIkFkYSIsIjEiXQ", b"cursor=abc_-9&sort=salary&order=desc",
-    b"cursor=", b"cursor=a%2Bb", b"cursor=a&cursor=b", b"cursor=not/base64", b"limit=0&cursor=x",
-    b"cursor=" + b"a" * 513, b"q=ada&cursor=xyz", b"limit=5", b"",
-])
-def test_a_query_parsed_without_its_cursor_is_the_query_parsed_whole(query):
-    from fastapi.exceptions import RequestValidationError
-    from pydantic import ValidationError
-    from starlette.datastructures import QueryParams
-
-    from humangov.web.schemas import EmployeeQuery
-
-    try:
-        whole = EmployeeQuery.model_validate(dict(QueryParams(query)))
-    except ValidationError as exc:
-        with pytest.raises(RequestValidationError) as refused:
-            api.employee_query(query)
-        assert [e["loc"][1:] for e in refused.value.errors()] == [e["loc"] for e in exc.errors()]
-    else:
-        assert api.employee_query(query) == whole

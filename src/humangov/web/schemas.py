@@ -36,7 +36,6 @@ SALARY_PATTERN = (rf"^({MAX_SALARY}(\.0{{1,2}})?"
                   rf"|[0-9]{{1,{len(str(MAX_SALARY)) - 1}}}(\.[0-9]{{1,2}})?)$")
 # Our cursors are urlsafe base64 without padding; an empty one means the first page.
 CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
-MAX_CURSOR = 512
 CURSOR_RULE = ("The next_cursor of the previous page, exactly as given; "
                "any other value answers 422.")
 IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]+"|[0-9]+)$'
@@ -103,7 +102,7 @@ class EmployeeQuery(BaseModel):
     # pydantic leaves the pattern of an optional string out of its schema: stated again.
     cursor: str | SkipJsonSchema[None] = Field(
         None,
-        max_length=MAX_CURSOR,
+        max_length=512,
         pattern=CURSOR_PATTERN,
         description=CURSOR_RULE,
         json_schema_extra={"pattern": CURSOR_PATTERN},

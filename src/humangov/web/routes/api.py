@@ -31,11 +31,9 @@ from humangov.web.deps import (
 )
 from humangov.web.openapi import READ_PROBLEMS, WRITE_PROBLEMS, problems
 from humangov.web.schemas import (
-    CURSOR_PATTERN,
     DOCUMENT_FORM,
     EMPLOYEE_CHANGES,
     EMPLOYEE_FORM,
-    MAX_CURSOR,
     EmployeeId,
     EmployeePage,
     EmployeePublic,
@@ -310,41 +308,15 @@ async def employee_history(state: TenantRead, employee_id: EmployeeId, container
 # same query model, called without dependency solving, which costs more than the work itself
 # (measured in docs/benchmarks.md). The FastAPI routes above document them. A GET that
 # succeeds is answered before the middleware stack too (`hot_read`, web.app.HotReads).
+@lru_cache(maxsize=1024)
 def employee_query(query_string: bytes) -> EmployeeQuery:
     """The query parameters as FastAPI reads them for the twin, with the same 422. Clients
-    repeat the same few query strings, so a parsed one is kept (a refused one is not); a
-    cursor differs on every page, so a query is kept without it and a cursor that needs no
-    decoding and keeps the model's own rule is set on a copy."""
-    rest, cursor = _without_cursor(query_string)
-    if cursor is None:
-        return _parsed_query(query_string)
-    return _parsed_query(rest).model_copy(update={"cursor": cursor})
-
-
-@lru_cache(maxsize=1024)
-def _parsed_query(query_string: bytes) -> EmployeeQuery:
+    repeat the same few query strings, so a parsed one is kept (a refused one is not)."""
     try:
         return EmployeeQuery.model_validate(dict(QueryParams(query_string)))
     except ValidationError as exc:
         errors = [{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]
         raise RequestValidationError(errors) from None
-
-
-_CURSOR_VALUE = re.compile(CURSOR_PATTERN.encode())
-
-
-def _without_cursor(query_string: bytes) -> tuple[bytes, str | None]:
-    """The query string without its one `cursor`, and that cursor; (query_string, None) when
-    there is none, more than one, or one the full parse must judge."""
-    parts = query_string.split(b"&")
-    found = [i for i, part in enumerate(parts) if part.startswith(b"cursor=")]
-    if len(found) != 1:
-        return query_string, None
-    value = parts[found[0]][len(b"cursor="):]
-    if not value or len(value) > MAX_CURSOR or not _CURSOR_VALUE.fullmatch(value):
-        return query_string, None
-    del parts[found[0]]
-    return b"&".join(parts), value.decode()
 
 
 async def _get_employee_lean(request: Request) -> Response:
