@@ -92,11 +92,13 @@ class SqliteRecordStore:
         self._watch_lock = threading.Lock()
         self._readers = threading.local()
         self._opened: list[sqlite3.Connection] = []  # every thread's, to close them
+        self._generation = 0  # moves on close: a thread's reader from before is not used
 
     def close(self) -> None:
         """Closes the connections this store opened beside the engine's pool (the hot reads'
-        and the change watch); a thread reading afterwards is answered StorageUnavailable."""
+        and the change watch). Like the pool after `dispose`, a read afterwards opens anew."""
         with self._watch_lock:
+            self._generation += 1
             for db in (*self._opened, *([self._watch] if self._watch else [])):
                 db.close()
             self._opened.clear()
@@ -466,7 +468,7 @@ class SqliteRecordStore:
         shared and given back under pressure. Sweeps and reports keep to the pool's 32 MiB."""
         try:
             db = getattr(self._readers, "db", None)
-            if db is None:
+            if db is None or getattr(self._readers, "generation", None) != self._generation:
                 path = self.engine.url.database
                 assert path is not None  # open_sqlite's engines are on a file
                 db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -474,9 +476,9 @@ class SqliteRecordStore:
                 db.execute("PRAGMA query_only = ON")
                 db.execute(f"PRAGMA mmap_size = {HOT_MMAP_BYTES}")
                 db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-                self._readers.db = db
                 with self._watch_lock:
                     self._opened.append(db)
+                    self._readers.db, self._readers.generation = db, self._generation
             yield db
         except sqlite3.Error as exc:
             raise _unavailable() from exc
