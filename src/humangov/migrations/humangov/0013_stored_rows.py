@@ -106,6 +106,17 @@ def _employee_indexes() -> None:
                     sqlite_where=sa.text("separated_on IS NOT NULL"))
 
 
+def _replace_tables(suffix: str) -> None:
+    """The rebuilt `employees_<suffix>` and `employee_search_<suffix>` take the old tables'
+    places, indexes included (foreign keys are off: adapters.sql.migrating)."""
+    op.drop_table("employee_search")
+    op.drop_table("employees")
+    op.rename_table(f"employees_{suffix}", "employees")
+    op.rename_table(f"employee_search_{suffix}", "employee_search")
+    _employee_indexes()
+    op.create_index("ix_employee_search_employee", "employee_search", ["employee_id", "word"])
+
+
 def _lcp(a: str, b: str) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -159,12 +170,7 @@ def upgrade() -> None:
         "ORDER BY s.state, s.cls, s.word, s.last_key, s.first_key, s.employee_id")
     op.execute("DROP TABLE entry_shadows")
 
-    op.drop_table("employee_search")
-    op.drop_table("employees")
-    op.rename_table("employees_next", "employees")
-    op.rename_table("employee_search_next", "employee_search")
-    _employee_indexes()
-    op.create_index("ix_employee_search_employee", "employee_search", ["employee_id", "word"])
+    _replace_tables("next")
 
 
 def _shadowed(entries: list[tuple]) -> list[tuple]:
@@ -183,9 +189,4 @@ def downgrade() -> None:
     conn.exec_driver_sql(
         "INSERT INTO employee_search_previous SELECT state, cls, word, last_key, first_key, "
         "employee_id, synthetic FROM employee_search")
-    op.drop_table("employee_search")
-    op.drop_table("employees")
-    op.rename_table("employees_previous", "employees")
-    op.rename_table("employee_search_previous", "employee_search")
-    _employee_indexes()
-    op.create_index("ix_employee_search_employee", "employee_search", ["employee_id", "word"])
+    _replace_tables("previous")
