@@ -67,8 +67,8 @@ class ImportBatch:
 
 @dataclass(frozen=True, slots=True)
 class JsonPage:
-    """A page whose items are already the API's employee objects, as JSON text."""
-    items: list[str]
+    """A page whose items are already the API's employee objects: one JSON array (UTF-8)."""
+    items: bytes
     next_cursor: str | None
     prev_cursor: str | None = None
 

@@ -166,11 +166,13 @@ class Personnel:
             raise InvalidInput(
                 f"sort must be one of {', '.join(self.records.supported_sorts())} here.",
                 field="sort")
-        role = " ".join(ordering.role.split()) if ordering.role else None
+        role = (" ".join(ordering.role.split()) or None) if ordering.role else None
         # A jump to a letter is a place in ascending name order; other orders start at the top.
         by_name = ordering.sort == "name" and not ordering.descending
-        return replace(ordering, role=role or None,
-                       start=ordering.start if by_name else None)
+        start = ordering.start if by_name else None
+        if (role, start) == (ordering.role, ordering.start):
+            return ordering  # as asked (most are): no copy
+        return replace(ordering, role=role, start=start)
 
     def count_employees(self, state: str, *, role: str | None = None,
                         include_synthetic: bool = True) -> int:

@@ -43,7 +43,7 @@ from humangov.web.routes import (
     tokens,
     users,
 )
-from humangov.web.security import DOCS_ASSETS, PageSecurityHeaders
+from humangov.web.security import DOCS_ASSETS, NO_STORE, PageSecurityHeaders
 
 if TYPE_CHECKING:
     from humangov.bootstrap import Container, Monitoring
@@ -80,9 +80,10 @@ def page_templates() -> Jinja2Templates:
 class HotReads:
     """In front of the middleware stack: a GET (or HEAD) of one employee or of a page of
     employees that succeeds is answered here (`api.hot_read`), with the headers the stack
-    would add (PageSecurityHeaders; the session middleware adds nothing to a read that leaves
-    the session alone). Everything else goes on to the stack. tests/api/test_hot_reads.py
-    holds both ways to the same answers, headers included."""
+    would add: PageSecurityHeaders adds NO_STORE to an API answer that sets no Cache-Control
+    (these never do); the session middleware adds nothing to a read that leaves the session
+    alone. Everything else goes on to the stack. tests/api/test_hot_reads.py holds both ways
+    to the same answers, headers included."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -91,7 +92,8 @@ class HotReads:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             response = await api.hot_read(scope)
             if response is not None:
-                await PageSecurityHeaders(response)(scope, receive, send)
+                response.raw_headers.extend(NO_STORE.items())
+                await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

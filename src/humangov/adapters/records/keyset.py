@@ -127,7 +127,8 @@ def ordered_page(rows: Rows, order: Order, cursor: str | None, limit: int,
     ends on a short page. `view` reads a row as an Employee where a cursor needs one (a store
     whose rows are not Employees: the page holds its rows as they are)."""
     position = cursors.decode(cursor, _position_in(sorts)) if cursor else None
-    if position is not None:
+    if position is not None and (order.sort, order.descending, order.start) != (
+            position.sort, position.descending, None):
         order = replace(order, sort=position.sort, descending=position.descending, start=None)
     elif order.start:
         # Just before the first name from `start` on: a stored name is never blank.

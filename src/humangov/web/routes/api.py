@@ -114,7 +114,7 @@ async def list_employees(
                  "ordering": ordering, "separated": query.separated}
         rendered = personnel.list_employees_json(state, **asked)
         if rendered is not None:  # the employees' JSON made by the store: nothing to build
-            out = {"items": [orjson.Fragment(item) for item in rendered.items],
+            out = {"items": orjson.Fragment(rendered.items),
                    "next_cursor": rendered.next_cursor, "prev_cursor": rendered.prev_cursor}
         else:
             page = personnel.list_employees(state, **asked)
