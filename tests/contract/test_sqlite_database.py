@@ -465,6 +465,37 @@ def test_search_reads_indexes_only_and_each_employee_by_its_rowid(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("has_position", [False, True])
+@pytest.mark.parametrize("has_role", [False, True])
+@pytest.mark.parametrize("include_synthetic,separated", [(True, False), (False, True)])
+def test_a_rendered_page_in_name_order_reads_the_page_index_and_never_the_table(
+        tmp_path, descending, has_position, has_role, include_synthetic, separated):
+    # GIVEN a store with statistics, and the statement of a rendered page in name order
+    engine = open_database(tmp_path / "humangov.db")
+    store = SqliteRecordStore(engine)
+    store.add_state(state_for("CA"))
+    store.add_employees([person(f"P{i}") for i in range(200)], [])
+    sql = store._ordered_statement("name", descending, has_position, has_role,
+                                   include_synthetic, separated, rendered=True)
+    params = ["CA", *(["Doe", "P1", "x"] if has_position else []), *(["Clerk"] * has_role), 5]
+    with closing(sqlite3.connect(tmp_path / "humangov.db")) as db:
+        db.execute("ANALYZE")
+        roots = dict(db.execute("SELECT name, rootpage FROM sqlite_master "
+                                "WHERE name IN ('employees', 'ix_employees_page')"))
+        program = db.execute("EXPLAIN " + sql, params).fetchall()
+    # WHEN SQLite runs it: which cursor is on which B-tree, and what reads each one
+    opened = {p1: p2 for _, op, p1, p2, *_ in program if op == "OpenRead"}
+    table = [c for c, root in opened.items() if root == roots["employees"]]
+    # THEN it walks ix_employees_page, and no instruction reads a table row (SQLite opens the
+    # table for a deferred seek that nothing ever forces)
+    assert roots["ix_employees_page"] in opened.values(), program
+    reads = [(op, p1) for _, op, p1, *_ in program
+             if op in ("Column", "Rowid", "SeekRowid", "NotExists") and p1 in table]
+    assert reads == [], program
+    engine.dispose()
+
+
 def test_closing_the_store_closes_the_connections_it_opened_beside_the_pool(tmp_path):
     # GIVEN a store whose hot reads and change watch have opened their own connections,
     # from this thread and another

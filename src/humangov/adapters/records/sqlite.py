@@ -216,8 +216,8 @@ class SqliteRecordStore:
         # of are read as an employee (_Rendered).
         page = keyset.ordered_page(rows, ordering, cursor, limit, SORTS,
                                    view=_Rendered)  # type: ignore[arg-type]
-        return JsonPage(_json_array(r[0] for r in page.items),  # type: ignore[index]  # rows
-                        page.next_cursor, page.prev_cursor)
+        json = map(itemgetter(0), page.items)  # type: ignore[arg-type]  # rows, as above
+        return JsonPage(_json_array(json), page.next_cursor, page.prev_cursor)
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
                 include_synthetic: bool, columns: str, item: Callable[[tuple], Any]) -> Page:
@@ -442,7 +442,10 @@ class SqliteRecordStore:
             # module ~1,300 instructions a row; the names and id of the two rows a cursor is
             # made of are read back from their JSON (_Rendered).
             columns = ", ".join((RENDERED_JSON, *SORT_COLUMNS[sort])) if rendered else COLUMNS
-            sql = (f"SELECT {columns} FROM employees e "
+            # In name order the rendered rows come from ix_employees_page alone (metadata).
+            table = ("employees e INDEXED BY ix_employees_page" if rendered and sort == "name"
+                     else "employees e")
+            sql = (f"SELECT {columns} FROM {table} "
                    f"WHERE {' AND '.join(where)} "
                    f"ORDER BY {', '.join(k + direction for k in key)} LIMIT ?")
             self._ordered_sql[shape] = sql
