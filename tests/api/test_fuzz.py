@@ -100,9 +100,10 @@ def _live_employee(container) -> str:
 
 def _aim(container, cursors: list[str]):
     """Schema-valid cases, made to reach the code behind the 404s and 422s the document
-    promises: a cursor the API issued (any other one is refused, as documented) and, outside
-    the stateful phase (which follows the links), most often a real state and employee. Only
-    positive cases change, and only into other schema-valid ones."""
+    promises: a cursor the API issued (any other one is refused, as documented), a document
+    that is a PDF and, outside the stateful phase (which follows the links), most often a
+    real state and employee. Only positive cases change, and only into other schema-valid
+    ones."""
 
     def map_case(ctx, case):
         if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -114,6 +115,13 @@ def _aim(container, cursors: list[str]):
                 query["cursor"] = cursors[pick % len(cursors)]
             else:
                 del query["cursor"]
+        body = case.body if isinstance(case.body, dict) else {}
+        document = body.get("document")
+        data = getattr(document, "data", document)  # bytes, or schemathesis' Binary
+        if isinstance(data, bytes) and not data.startswith(PDF):
+            # The format hook above is not the only way bytes are drawn (Hypothesis also
+            # draws constants found in the code under test): a positive document is a PDF.
+            body["document"] = PDF + data
         params = case.path_parameters or {}
         if case.meta.phase.name is not TestPhase.STATEFUL and pick % 4:
             if "code" in params:

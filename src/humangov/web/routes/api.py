@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.routing import Route
@@ -103,14 +103,21 @@ def list_states(container: ContainerDep, principal: PrincipalDep):
 async def list_employees(
     request: Request, code: StateCode, query: Annotated[EmployeeQuery, Query()]
 ):
+    return employee_page(request, code, query, query.cursor)
+
+
+def employee_page(request: Request, code: str, query: EmployeeQuery,
+                  cursor: str | None) -> Response:
+    """A page of the listing `query` asks for, from `cursor` (given apart: see
+    employee_query; one inside `query` is not read)."""
     state = resolve_tenant(request, code)
     cache: ReadCache = request.app.state.read_cache
-    key = ("employees", state, query)  # the whole query (frozen, hashable) names the page
+    key = ("employees", state, query, cursor)  # the query (frozen, hashable) names the page
     token, body = cache.get(key)
     if body is None:
         personnel = request.app.state.container.personnel
         ordering = query.ordering()
-        asked = {"q": query.q, "limit": query.limit, "cursor": query.cursor,
+        asked = {"q": query.q, "limit": query.limit, "cursor": cursor,
                  "ordering": ordering, "separated": query.separated}
         rendered = personnel.list_employees_json(state, **asked)
         if rendered is not None:  # the employees' JSON made by the store: nothing to build
@@ -308,15 +315,36 @@ async def employee_history(state: TenantRead, employee_id: EmployeeId, container
 # same query model, called without dependency solving, which costs more than the work itself
 # (measured in docs/benchmarks.md). The FastAPI routes above document them. A GET that
 # succeeds is answered before the middleware stack too (`hot_read`, web.app.HotReads).
+def employee_query(query_string: bytes) -> tuple[EmployeeQuery, str | None]:
+    """The query parameters as FastAPI reads them for the twin (with the same 422), and the
+    cursor apart. Clients repeat a few query strings, each page with another cursor: the rest
+    is parsed once and kept, and a cursor sent plainly is checked against the model's own
+    rules for the field. Anything else (no cursor, two, an escaped one, an error) is parsed
+    whole, its cursor read from the query."""
+    parts = query_string.split(b"&")
+    cursors = [part for part in parts if part.startswith(b"cursor=")]
+    if len(cursors) == 1:
+        with suppress(ValidationError, RequestValidationError):
+            cursor = _CURSOR.validate_python(cursors[0][len(b"cursor="):].decode("latin-1"))
+            rest = _parsed_query(b"&".join(part for part in parts if part is not cursors[0]))
+            if rest.cursor is None:  # else a bare "cursor" was sent too: parsed whole
+                return rest, cursor
+    query = _parsed_query(query_string)
+    return query, query.cursor
+
+
 @lru_cache(maxsize=1024)
-def employee_query(query_string: bytes) -> EmployeeQuery:
-    """The query parameters as FastAPI reads them for the twin, with the same 422. Clients
-    repeat the same few query strings, so a parsed one is kept (a refused one is not)."""
+def _parsed_query(query_string: bytes) -> EmployeeQuery:
+    """A query string parsed whole (a refused one is not kept)."""
     try:
         return EmployeeQuery.model_validate(dict(QueryParams(query_string)))
     except ValidationError as exc:
         errors = [{**err, "loc": ("query", *err["loc"])} for err in exc.errors()]
         raise RequestValidationError(errors) from None
+
+
+# The cursor parameter's own rules (length, alphabet), as the query model states them.
+_CURSOR = TypeAdapter(Annotated[str, *EmployeeQuery.model_fields["cursor"].metadata])
 
 
 async def _get_employee_lean(request: Request) -> Response:
@@ -325,8 +353,8 @@ async def _get_employee_lean(request: Request) -> Response:
 
 
 async def _list_employees_lean(request: Request) -> Response:
-    query = employee_query(request.scope["query_string"])
-    return await list_employees(request, request.path_params["code"], query)
+    query, cursor = employee_query(request.scope["query_string"])
+    return employee_page(request, request.path_params["code"], query, cursor)
 
 
 LEAN_ROUTES = [
@@ -347,7 +375,7 @@ async def hot_read(scope: Scope) -> Response | None:
     request = Request(scope)
     try:
         if employee_id is None:
-            return await list_employees(request, code, employee_query(scope["query_string"]))
+            return employee_page(request, code, *employee_query(scope["query_string"]))
         return await get_employee(request, code, employee_id)
     except Exception:  # noqa: BLE001  # the stack answers it again, as the routes do
         return None
