@@ -311,10 +311,6 @@ async def employee_history(state: TenantRead, employee_id: EmployeeId, container
     return _json([history_json(h) for h in container.personnel.history(state, employee_id)])
 
 
-# The two hottest reads get lean routes, matched before FastAPI's: the same handlers and the
-# same query model, called without dependency solving, which costs more than the work itself
-# (measured in docs/benchmarks.md). The FastAPI routes above document them. A GET that
-# succeeds is answered before the middleware stack too (`hot_read`, web.app.HotReads).
 def employee_query(query_string: bytes) -> tuple[EmployeeQuery, str | None]:
     """The query parameters as FastAPI reads them for the twin (with the same 422), and the
     cursor apart. Clients repeat a few query strings, each page with another cursor: the rest
@@ -347,6 +343,10 @@ def _parsed_query(query_string: bytes) -> EmployeeQuery:
 _CURSOR = TypeAdapter(Annotated[str, *EmployeeQuery.model_fields["cursor"].metadata])
 
 
+# The two hottest reads get lean routes, matched before FastAPI's: the same handlers and the
+# same query model, called without dependency solving, which costs more than the work itself
+# (measured in docs/benchmarks.md). The FastAPI routes above document them. A GET that
+# succeeds is answered before the middleware stack too (`hot_read`, web.app.HotReads).
 async def _get_employee_lean(request: Request) -> Response:
     params = request.path_params
     return await get_employee(request, params["code"], params["employee_id"])
