@@ -44,6 +44,7 @@ from humangov.web.routes import (
     users,
 )
 from humangov.web.security import DOCS_ASSETS, NO_STORE, PageSecurityHeaders
+from humangov.web.turns import Turns
 
 if TYPE_CHECKING:
     from humangov.bootstrap import Container, Monitoring
@@ -83,14 +84,21 @@ class HotReads:
     would add: PageSecurityHeaders adds NO_STORE to an API answer that sets no Cache-Control
     (these never do); the session middleware adds nothing to a read that leaves the session
     alone. Everything else goes on to the stack. tests/api/test_hot_reads.py holds both ways
-    to the same answers, headers included."""
+    to the same answers, headers included. Hot reads take turns (web.turns), so none waits
+    behind requests that arrived after it."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self.turns = Turns()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            response = await api.hot_read(scope)
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+                and (match := api.HOT_READ.fullmatch(scope["path"]))):
+            await self.turns.take()
+            try:
+                response = await api.hot_read(scope, match)
+            finally:
+                self.turns.give_back()
             if response is not None:
                 response.raw_headers.extend(NO_STORE.items())
                 await response(scope, receive, send)

@@ -81,7 +81,6 @@ OTHER_WORD = (
     "AND o.word >= ? AND o.word < ?) "
 )
 FETCH = 1000
-HOT_MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 KEY_CHUNK = 8192  # keys are small; bigger blocks measured no faster
 
 
@@ -471,12 +470,12 @@ class SqliteRecordStore:
     @contextmanager
     def _hot_read(self) -> Iterator[sqlite3.Connection]:
         """This thread's own connection for the hot reads (an employee, a page, a search): kept
-        open, so a request takes no connection from the pool, and mapping up to SQLite's
-        ceiling of the file, so the rows a page reads come straight from the OS's page cache.
-        SQLite drops a connection's own page cache whenever another connection commits (an
-        edit every 50 ms in the benchmark), which mapped pages survive (docs/benchmarks.md).
-        Those pages count in the serving process's resident size; they are the OS's cache,
-        shared and given back under pressure. Sweeps and reports keep to the pool's 32 MiB."""
+        open, so a request takes no connection from the pool, and not mapping the file. When
+        another connection commits (an edit every 50 ms in the benchmark), SQLite drops a
+        reader's page cache *and* unmaps its whole map; with the file mapped, the first read
+        after each commit paid ~2.5 ms tearing down and faulting back the pages that random
+        pages had touched, the slowest reads there were. Read into the page cache instead,
+        a page is a few small copies of the OS's cached pages (docs/benchmarks.md)."""
         try:
             db = getattr(self._readers, "db", None)
             if db is None or getattr(self._readers, "generation", None) != self._generation:
@@ -485,7 +484,7 @@ class SqliteRecordStore:
                 db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
                 db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 db.execute("PRAGMA query_only = ON")
-                db.execute(f"PRAGMA mmap_size = {HOT_MMAP_BYTES}")
+                db.execute("PRAGMA mmap_size = 0")
                 db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 with self._watch_lock:
                     self._opened.append(db)

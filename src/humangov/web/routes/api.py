@@ -361,16 +361,14 @@ LEAN_ROUTES = [
     Route("/api/v1/states/{code}/employees/{employee_id}", _get_employee_lean, methods=["GET"]),
     Route("/api/v1/states/{code}/employees", _list_employees_lean, methods=["GET"]),
 ]
-_HOT_READ = re.compile(r"/api/v1/states/([^/]{1,8})/employees(?:/([^/]+))?")
+# The paths of the hot reads: a state's employees, or one of them.
+HOT_READ = re.compile(r"/api/v1/states/([^/]{1,8})/employees(?:/([^/]+))?")
 
 
-async def hot_read(scope: Scope) -> Response | None:
-    """The answer to a GET (or HEAD) of one employee or of a page of employees when it is a
-    success, else None: not such a request, or not a success, which the stack then answers,
-    errors included, doing the work again (only failures pay for that)."""
-    match = _HOT_READ.fullmatch(scope["path"])
-    if match is None:
-        return None
+async def hot_read(scope: Scope, match: re.Match[str]) -> Response | None:
+    """The answer to a GET (or HEAD) of one employee or of a page of employees (`match`, of
+    HOT_READ on its path) when it is a success, else None: the stack then answers it, errors
+    included, doing the work again (only failures pay for that)."""
     code, employee_id = match.groups()
     request = Request(scope)
     try:
