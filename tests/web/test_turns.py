@@ -86,3 +86,16 @@ async def test_a_request_cancelled_after_it_was_handed_the_turn_passes_it_on():
 
     assert [name for name, _ in log] == ["r0", "r2"]
     assert tasks[1].cancelled()
+
+
+def test_a_turn_left_on_a_closed_loop_does_not_hold_up_the_next_loop():
+    turns = Turns()
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(turns.take())  # taken, and never given back: the loop closes
+    loop.close()
+
+    async def take_again():
+        await asyncio.wait_for(turns.take(), timeout=5)
+        turns.give_back()
+
+    asyncio.run(take_again())

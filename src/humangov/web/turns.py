@@ -20,18 +20,25 @@ from collections import deque
 
 class Turns:
     """First come, first served, one turn per pass of the loop. Not thread-safe: it lives on
-    one event loop, like the requests it orders."""
+    one event loop, like the requests it orders; met on another loop (an app served again,
+    a test's next client), it starts afresh rather than wait for a hand-on the old loop may
+    never have run."""
 
     def __init__(self) -> None:
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._taken = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def take(self) -> None:
         """Wait for this request's turn (at once if no one holds one or waits)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._taken = loop, False
+            self._waiting.clear()
         if not self._taken:
             self._taken = True
             return
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = loop.create_future()
         self._waiting.append(waiter)
         try:
             await waiter
