@@ -4,8 +4,8 @@ A hot read (`web.app.HotReads`) never awaits while it works, so without turns ev
 the loop reads in one poll runs back to back before the loop looks at its sockets again. With
 32 connections that is a batch of ~32 pages. A request that arrives just after a poll then
 waits, unread, for the whole batch, and is run last of the next one: twice the median. Under
-`make bench` the slowest 1% of pages spent twice the median time both unread and read but
-waiting (docs/benchmarks.md). Taking turns, the loop polls between any two hot reads, so a
+the benchmark's load the slowest 1% of pages spent twice the median time both unread and read
+but waiting (docs/benchmarks.md). Taking turns, the loop polls between any two hot reads, so a
 request is read within one page's time of arriving and runs after exactly the requests read
 before it.
 
