@@ -465,6 +465,24 @@ def test_search_reads_indexes_only_and_each_employee_by_its_rowid(tmp_path):
     engine.dispose()
 
 
+def test_the_position_of_a_pages_last_match_is_read_through_the_employees_entries(tmp_path):
+    from humangov.adapters.records.sqlite import SEARCH_POSITION
+
+    engine = open_database(tmp_path / "humangov.db")
+    store = SqliteRecordStore(engine)
+    store.add_state(state_for("CA"))
+    store.add_employees([person(f"P{i}") for i in range(200)], [])
+    with closing(sqlite3.connect(tmp_path / "humangov.db")) as db:
+        db.execute("ANALYZE")
+        plan = db.execute("EXPLAIN QUERY PLAN " + SEARCH_POSITION,
+                          ("e1", "p", "q", "CA", 0, 1)).fetchall()
+    steps = [row[3] for row in plan]
+    # The employee's few entries from the word on, never a scan of the state's entries.
+    assert [s for s in steps if "ix_employee_search_employee (employee_id=? AND word>? AND word<?)"
+            in s] and not [s for s in steps if s.startswith("SCAN")], steps
+    engine.dispose()
+
+
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("has_position", [False, True])
 @pytest.mark.parametrize("has_role", [False, True])

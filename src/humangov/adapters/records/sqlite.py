@@ -65,12 +65,24 @@ INSERT_SEARCH = (
 # comes as one JSON array, read for the page's last match alone: five columns a row cost the
 # sqlite3 module more than SQLite's building of the array.
 SEARCH = (
-    "SELECT json_array(s.cls, s.word, s.last_key, s.first_key, s.employee_id), {columns} "
+    "SELECT {columns} "
     "FROM employee_search s CROSS JOIN employees e ON e.seq = s.employee_seq "
     "AND +e.state = s.state "
     "WHERE s.state = ? AND s.cls = ? AND s.word >= ? AND s.word < ? AND s.shadow < ? "
     "AND (s.word, s.last_key, s.first_key, s.employee_id) > (?, ?, ?, ?) {synthetic}{others}"
     "ORDER BY s.word, s.last_key, s.first_key, s.employee_id LIMIT ?"
+)
+# Where one match sorts (search.Position, less its class and id), for the cursor after a
+# page's last match: its entry is the employee's one in the class whose word starts with the
+# driving word unshadowed (search.shadows), found through ix_employee_search_employee (named:
+# the planner, counting a short word's range small, would walk the state's entries). Read
+# for that match alone: selected with every match, as a json_array, it cost ~180,000 of a
+# search's ~950,000 instructions (docs/benchmarks.md).
+SEARCH_POSITION = (
+    "SELECT word, last_key, first_key FROM employee_search "
+    "INDEXED BY ix_employee_search_employee "
+    "WHERE employee_id = ? AND word >= ? AND word < ? AND state = ? AND cls = ? AND shadow < ? "
+    "ORDER BY word LIMIT 1"
 )
 ROW = ", ".join(f"e.{c.strip()}" for c in COLUMNS.split(","))
 # A listed employee as the API's JSON (metadata.EMPLOYEE_JSON, stored with its row), read as its
@@ -179,8 +191,8 @@ class SqliteRecordStore:
         include_synthetic: bool = True, ordering: Order = NAME_ORDER, separated: bool = False,
     ) -> Page:
         if q:
-            return self._search(state, q, limit, cursor, include_synthetic, ROW,
-                                lambda row: _employee(row[1:]))
+            return self._search(state, q, limit, cursor, include_synthetic, ROW, _employee,
+                                itemgetter(0))
         return keyset.ordered_page(self._rows(state, include_synthetic, separated), ordering,
                                    cursor, limit, SORTS)
 
@@ -209,7 +221,7 @@ class SqliteRecordStore:
     ) -> JsonPage:
         if q:
             page = self._search(state, q, limit, cursor, include_synthetic, RENDERED_JSON,
-                                itemgetter(1))
+                                itemgetter(0), _rendered_id)
             return JsonPage(_json_array(page.items),  # type: ignore[arg-type]  # the JSON
                             page.next_cursor)
         rows = self._rows(state, include_synthetic, separated, rendered=True)
@@ -221,9 +233,10 @@ class SqliteRecordStore:
         return JsonPage(_json_array(json), page.next_cursor, page.prev_cursor)
 
     def _search(self, state: str, q: str, limit: int, cursor: str | None,
-                include_synthetic: bool, columns: str, item: Callable[[tuple], Any]) -> Page:
+                include_synthetic: bool, columns: str, item: Callable[[tuple], Any],
+                employee_id: Callable[[tuple], str]) -> Page:
         """A page of matches: the index entries joined to their employees, whose `columns`
-        (after the entry's position) `item` makes into the page's items."""
+        `item` makes into the page's items (`employee_id` reads a match's id from them)."""
         query_words = search.words(q)
         lead = search.driving_word(query_words) if query_words else ""
         bounds = [bound for w in query_words if w != lead for bound in (w, w + search.END)]
@@ -233,15 +246,23 @@ class SqliteRecordStore:
 
             def read(cls: int, after: search.Position | None, n: int) -> list[tuple]:
                 start = after[1:] if after is not None else ("",) * 4
-                return db.execute(sql, (state, cls, lead, lead + search.END, len(lead), *start,
+                rows = db.execute(sql, (state, cls, lead, lead + search.END, len(lead), *start,
                                         *bounds, n)).fetchall()
+                return [(cls, row) for row in rows]
 
-            db.execute("BEGIN")  # one snapshot across the classes' reads
+            def position(match: tuple) -> search.Position:
+                cls, row = match
+                found_id = employee_id(row)
+                word, last, first = db.execute(SEARCH_POSITION, (
+                    found_id, lead, lead + search.END, state, cls, len(lead))).fetchone()
+                return search.Position(cls, word, last, first, found_id)
+
+            db.execute("BEGIN")  # one snapshot across the classes' reads and the position
             try:
                 found = search.collect(cursor, query_words, limit, read)
+                return search.page_of(found, limit, position, lambda match: item(match[1]))
             finally:
                 db.execute("COMMIT")
-        return search.page_of(found, limit, _search_position, item)
 
     def iter_employees(self, state: str) -> Iterator[Employee]:
         sql = f"SELECT {COLUMNS} FROM employees WHERE state = ?{ORDER}"
@@ -605,8 +626,9 @@ def _search_rows(e: Employee) -> list[tuple]:
             for (cls, word), shadow in zip(found, search.shadows(found), strict=True)]
 
 
-def _search_position(row: tuple) -> search.Position:
-    return search.Position._make(orjson.loads(row[0]))
+def _rendered_id(row: tuple) -> str:
+    """The id of a rendered match (its JSON, the row's first column)."""
+    return orjson.loads(row[0])["id"]
 
 
 def _history_row(entry: HistoryEntry) -> tuple:
