@@ -61,9 +61,8 @@ INSERT_SEARCH = (
 # One class of a search, in result order, straight off the primary key of employee_search. An
 # employee is listed at its best entry for the driving word: one whose word is longer than its
 # shadow (search.shadows). Each entry joins its employee's row by rowid (CROSS JOIN: the
-# index drives, in its order; `+e.state`: the state is only checked). The entry's position
-# comes as one JSON array, read for the page's last match alone: five columns a row cost the
-# sqlite3 module more than SQLite's building of the array.
+# index drives, in its order; `+e.state`: the state is only checked). The position a cursor
+# is made of is read apart, for the page's last match alone (SEARCH_POSITION).
 SEARCH = (
     "SELECT {columns} "
     "FROM employee_search s CROSS JOIN employees e ON e.seq = s.employee_seq "
