@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from humangov.accounts.service import Accounts
 from humangov.audit.service import Audit
+from humangov.change_token import ChangeToken
 from humangov.config import Settings
 from humangov.domain.auth import User
 from humangov.domain.errors import StorageUnavailable
@@ -62,10 +63,14 @@ class Container:
     erasures: Erasures = field(init=False)
     requests: Requests = field(init=False)
     retention: Retention = field(init=False)
+    # The records' change token, which the caches of tokens and pages read: once a request
+    # within `change_token.held()`.
+    change_token: ChangeToken = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.change_token = ChangeToken(self.records.change_token)
         self.personnel = Personnel(
             self.records, self.blobs, self.clock,
             max_document_bytes=self.settings.max_document_bytes, erasure_queued=self.changed,
@@ -75,7 +80,7 @@ class Container:
             self.account_store, self.clock, self.audit,
             session_idle=self.settings.session_idle,
             session_lifetime=self.settings.session_lifetime,
-            change_token=self.records.change_token,  # accounts live in the records' database
+            change_token=self.change_token,  # accounts live in the records' database
         )
         for email in filter(None, (e.strip() for e in self.settings.canary_emails.split(","))):
             self.accounts.mark_canary(email=email)

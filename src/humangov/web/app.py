@@ -48,6 +48,7 @@ from humangov.web.turns import Turns
 
 if TYPE_CHECKING:
     from humangov.bootstrap import Container, Monitoring
+    from humangov.change_token import ChangeToken
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -85,18 +86,21 @@ class HotReads:
     (these never do); the session middleware adds nothing to a read that leaves the session
     alone. Everything else goes on to the stack. tests/api/test_hot_reads.py holds both ways
     to the same answers, headers included. Hot reads take turns (web.turns), so none waits
-    behind requests that arrived after it."""
+    behind requests that arrived after it, and read the database's change token once
+    (`change_token`, for the token cache and the page cache both)."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, change_token: ChangeToken):
         self.app = app
         self.turns = Turns()
+        self.change_token = change_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
                 and (match := api.HOT_READ.fullmatch(scope["path"]))):
             await self.turns.take()
             try:
-                response = await api.hot_read(scope, match)
+                with self.change_token.held():  # the token and listing caches: one reading
+                    response = await api.hot_read(scope, match)
             finally:
                 self.turns.give_back()
             if response is not None:
@@ -146,7 +150,7 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
-    app.state.read_cache = ReadCache(container.records.change_token)
+    app.state.read_cache = ReadCache(container.change_token)
     app.state.monitoring_store = canaries.store if canaries else None
     app.state.monitoring_config = canaries.config if canaries else None
     app.state.alarms = canaries.alarms if canaries else None
@@ -192,5 +196,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Starlette builds the stack on the first request; the hot reads go in front of it.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: HotReads(build_stack())  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: HotReads(build_stack(), container.change_token)  # type: ignore[method-assign]
     return app
