@@ -63,8 +63,8 @@ class Container:
     erasures: Erasures = field(init=False)
     requests: Requests = field(init=False)
     retention: Retention = field(init=False)
-    # The records' change token, which the caches of tokens and pages read: once a request
-    # within `change_token.held()`.
+    # The records' change token as the token and page caches read it: once for a whole
+    # request inside `change_token.held()` (web.app.HotReads), every time elsewhere.
     change_token: ChangeToken = field(init=False)
     # Called after a change that queued an erasure commits (wakes the in-process worker).
     change_listeners: list[Callable[[], None]] = field(default_factory=list)

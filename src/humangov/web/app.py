@@ -196,5 +196,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Starlette builds the stack on the first request; the hot reads go in front of it.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: HotReads(build_stack(), container.change_token)  # type: ignore[method-assign]
+
+    def hot_reads_first() -> ASGIApp:
+        return HotReads(build_stack(), container.change_token)
+
+    app.build_middleware_stack = hot_reads_first  # type: ignore[method-assign]
     return app
