@@ -17,7 +17,9 @@ from contextvars import ContextVar
 
 class ChangeToken:
     """Calls `read` every time, except within `held()` (in the same context: a request's task
-    and the threads it hands work to), where the first reading is kept."""
+    and the threads it hands work to), where the first reading is kept. The variable holds a
+    box (a list), filled at the first call: a thread runs in a copy of the request's context,
+    so a value it set would not be seen by the request, but the box it fills is."""
 
     def __init__(self, read: Callable[[], object | None]):
         self._read = read

@@ -52,3 +52,13 @@ def test_concurrent_requests_each_hold_their_own_reading():
 
     asyncio.run(both())
     assert seen == {"a": [1, 1, 1], "b": [2, 2, 2]}
+
+
+def test_a_reading_first_taken_in_a_thread_serves_the_request_too():
+    token = counting_token()
+
+    async def request() -> list:
+        with token.held():
+            return [await asyncio.to_thread(token), token()]
+
+    assert asyncio.run(request()) == [1, 1]
