@@ -30,9 +30,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(app: str, data_dir: Path | None = None):
+def server(app: str, data_dir: Path | None = None, *options: str):
+    """`app` (see bench.apps) served on a free port, with bench.apps' `options`."""
     port = free_port()
-    cmd = [sys.executable, "-m", "bench.apps", app, "--port", str(port)]
+    cmd = [sys.executable, "-m", "bench.apps", app, "--port", str(port), *options]
     if data_dir:
         cmd += ["--data-dir", str(data_dir)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
